@@ -1,0 +1,355 @@
+"""The ``concentric`` command line.
+
+Every command takes ``--store`` (default: ``$CONCENTRIC_STORE``, else ``./concentric.db``).
+Bad input and unknown ids end with a one-line message on stderr and exit code 2; no
+traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from typer.core import TyperGroup
+
+from graph import SCHEMA, QueryError, StoreError
+from graph.workspace import Workspace, open_workspace
+from loaders import read_dataset
+from loaders.cells import CellError, parse_date
+
+EXIT_BAD_INPUT = 2
+# Loads below this many rows finish before a progress bar would be worth drawing.
+PROGRESS_MIN_ROWS = 2000
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line (``concentric: error: …``), exit code 2; no traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as exc:
+            err.print(f"concentric: error: {exc.format_message()}", markup=False)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            err.print("concentric: aborted")
+            sys.exit(1)
+        except Exception as exc:
+            if os.environ.get("CONCENTRIC_DEBUG"):
+                raise
+            err.print(
+                f"concentric: internal error: {exc.__class__.__name__}: {exc} "
+                "(set CONCENTRIC_DEBUG=1 to see the traceback)",
+                markup=False,
+            )
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    help="Concentric: coverage of the contact-friendship system (联系交友制度) as a graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+# -- shared options -----------------------------------------------------------------------
+
+
+def _parse_as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except CellError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        envvar="CONCENTRIC_STORE",
+        help="Store: a file path (embedded SQLite) or a bolt:// / neo4j:// URI.",
+        show_envvar=True,
+    ),
+]
+AsOfOpt = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=_parse_as_of,
+        metavar="DATE",
+        help="Measure as of this date (YYYY-MM-DD; default today).",
+    ),
+]
+WindowOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--window-days",
+        min=0,
+        metavar="N",
+        help="Contacts count as recent within N days (default from the policy, 365).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Answer JSON (spec section 4).")]
+DEFAULT_STORE = "concentric.db"
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one line and exit code 2."""
+    try:
+        yield
+    except (QueryError, StoreError) as exc:
+        err.print(f"concentric: error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@contextmanager
+def _workspace(store: str) -> Iterator[Workspace]:
+    with _user_errors():
+        workspace = open_workspace(store)
+        try:
+            yield workspace
+        finally:
+            workspace.close()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def _progress(total: int, description: str) -> Iterator[Any]:
+    """A progress bar on stderr for long work; a no-op for short work or no terminal."""
+    if total < PROGRESS_MIN_ROWS or not err.is_terminal:
+        yield lambda n: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+# -- load ---------------------------------------------------------------------------------
+
+
+@app.command()
+def load(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Dataset folders or table files (.csv, .xlsx, .json).")
+    ],
+    check: Annotated[bool, typer.Option("--check", help="Validate only; write nothing.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace the whole stored dataset (default: upsert by id)."),
+    ] = False,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Validate and load tables into the store, all rows or none.
+
+    Every problem is listed as FILE:LINE: COLUMN: MESSAGE and the store is left unchanged
+    (exit code 2). Loading the same data twice changes nothing.
+    """
+    with _workspace(store) as ws:
+        existing = None if replace else ws.store.existing_nodes()
+        size = sum(_file_rows_estimate(p) for p in paths)
+        with _progress(size, "reading") as advance:
+            result = read_dataset(paths, existing, progress=advance)
+        for warning in result.warnings:
+            err.print(f"{warning} (warning)", markup=False)
+        if result.problems:
+            for problem in result.problems:
+                err.print(str(problem), markup=False, soft_wrap=True)
+            err.print(
+                f"concentric: {len(result.problems)} problem(s) found; nothing was loaded",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
+        dataset = result.dataset
+        if check:
+            out.print(
+                f"OK: {dataset.row_count} rows in {len(result.files)} file(s) are valid; "
+                "nothing was written."
+            )
+            return
+        with _progress(dataset.row_count, "writing") as advance:
+            report = ws.store.load(dataset, replace=replace, progress=advance)
+        out.print(
+            f"Loaded {report.rows} rows from {len(result.files)} file(s) into {ws.store.location}: "
+            f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged"
+            + (f", {report.removed} previous rows replaced." if replace else ".")
+        )
+
+
+def _file_rows_estimate(path: Path) -> int:
+    """A rough row count from file sizes (about 100 bytes a row), to decide on a bar."""
+    files = path.rglob("*") if path.is_dir() else [path]
+    return sum(f.stat().st_size for f in files if f.is_file()) // 100
+
+
+# -- coverage -----------------------------------------------------------------------------
+
+
+_COUNT_KEYS = ("targets", "covered", "stale", "indirect", "uncovered")
+
+
+@app.command()
+def coverage(
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    as_json: JsonOpt = False,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """The coverage summary: targets covered, stale, indirect and uncovered.
+
+    Broken down by kind, figure category, line (统战五线谱) and area (each area includes the
+    areas below it).
+    """
+    with _workspace(store) as ws:
+        summary = ws.coverage(as_of=as_of, window_days=window_days)
+        if as_json:
+            _print_json(summary)
+            return
+        graph = ws.store.graph()
+        names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d["kind"] == "area"}
+    out.print(f"覆盖情况 Coverage as of {summary['as_of']}, window {summary['window_days']} days")
+    sections: list[tuple[str, dict[str, dict[str, int]], Any]] = [
+        ("合计 Total", {"": summary["totals"]}, lambda k: "全部 all"),
+        ("对象类型 Kind", summary["by_kind"], lambda k: f"{SCHEMA.node_kinds[k]['label']} {k}"),
+        ("五线谱 Line", summary["by_line"], lambda k: SCHEMA.enum_label("line", k)),
+        (
+            "人士类别 Category",
+            summary["by_category"],
+            lambda k: SCHEMA.enum_label("figure_category", k),
+        ),
+        ("区域 Area", summary["by_area"], lambda k: f"{names.get(k, k)} ({k})"),
+    ]
+    for title, rows, label in sections:
+        out.print(_counts_table(title, rows, label))
+
+
+def _counts_table(title: str, rows: dict[str, dict[str, int]], label: Any) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for key in _COUNT_KEYS:
+        heading = (
+            "对象 targets"
+            if key == "targets"
+            else (f"{SCHEMA.enum_label('coverage_status', key)} {key}")
+        )
+        table.add_column(heading, justify="right")
+    table.add_column("覆盖率 ratio", justify="right")
+    table.add_column("可及率 reach", justify="right")
+    for key, counts in rows.items():
+        n = counts["targets"]
+        ratio = f"{counts['covered'] / n:.0%}" if n else "–"
+        reach = f"{(counts['covered'] + counts['indirect']) / n:.0%}" if n else "–"
+        table.add_row(label(key), *(str(counts[k]) for k in _COUNT_KEYS), ratio, reach)
+    return table
+
+
+# -- gaps ---------------------------------------------------------------------------------
+
+
+@app.command()
+def gaps(
+    status: Annotated[
+        str,
+        typer.Option(metavar="S,…", help="Statuses to list: uncovered, stale, indirect, covered."),
+    ] = "uncovered,stale",
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: figure, organization or unit.")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Only figures of this category (code or Chinese label).")
+    ] = None,
+    line: Annotated[
+        str | None, typer.Option(help="Only targets on this line (code or Chinese label).")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Only targets in this area or below it (area id).")
+    ] = None,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    as_json: JsonOpt = False,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """The gap list: targets that are uncovered or stale (by default), worst first."""
+    statuses = [s.strip() for s in status.split(",") if s.strip()]
+    with _workspace(store) as ws:
+        answer = ws.gaps(
+            as_of=as_of,
+            window_days=window_days,
+            statuses=statuses,
+            kind=kind,
+            category=category,
+            line=line,
+            area_id=area,
+        )
+        if as_json:
+            _print_json(answer)
+            return
+        graph = ws.store.graph()
+    table = Table(
+        title=f"缺口 Gaps as of {answer['as_of']} (window {answer['window_days']} days): "
+        f"{answer['total']}",
+        title_justify="left",
+    )
+    for heading in (
+        "编号 id",
+        "名称 name",
+        "类型 kind",
+        "类别 category",
+        "区域 area",
+        "状态 status",
+        "联系领导 leaders",
+        "最近联系 last contact",
+    ):
+        table.add_column(heading)
+    for item in answer["items"]:
+        area_name = graph.nodes[item["area_id"]].get("name", "") if item["area_id"] else ""
+        table.add_row(
+            item["id"],
+            item["name"] or "",
+            SCHEMA.node_kinds[item["kind"]]["label"],
+            SCHEMA.enum_label("figure_category", item["category"]),
+            area_name,
+            SCHEMA.enum_label("coverage_status", item["status"]),
+            "、".join(item["assigned_leaders"]),
+            item["last_contact"] or "—",
+        )
+    out.print(table)
+
+
+if __name__ == "__main__":
+    main()

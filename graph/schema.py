@@ -1,0 +1,309 @@
+"""The schema, read from ``schema.yaml``: tables, columns, enumerations, lines, policy.
+
+Everything that needs to know what a table, a kind or a label is asks this module, so that
+adding a kind or an alias is an edit to the YAML file and nothing else.
+
+>>> SCHEMA.enum_code("figure_category", "宗教界人士")
+'religious'
+>>> SCHEMA.enum_code("figure_category", "religious")
+'religious'
+>>> SCHEMA.tables["contacts"].column_for_header("领导编号").name
+'leader_id'
+>>> SCHEMA.tables["figures"].column_for_header(" ＩＤ ").name
+'id'
+>>> sorted(SCHEMA.target_kinds)
+['figure', 'organization', 'unit']
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "SCHEMA",
+    "Column",
+    "Policy",
+    "Schema",
+    "Table",
+    "load_schema",
+    "normalize_label",
+]
+
+
+def normalize_label(text: str) -> str:
+    """Fold a header or enum value for matching: full-width forms, case and spaces.
+
+    >>> normalize_label(" ＩＤ ")
+    'id'
+    >>> normalize_label("党的领导 中心线")
+    '党的领导中心线'
+    """
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, as declared in the schema."""
+
+    name: str
+    type: str
+    required: bool = False
+    default: Any = None
+    aliases: tuple[str, ...] = ()
+    sensitive: bool = False
+    personal: bool = False
+
+    @property
+    def base_type(self) -> str:
+        """The type without its argument: ``ref:leader`` -> ``ref``."""
+        return self.type.split(":", 1)[0]
+
+    @property
+    def argument(self) -> str:
+        """The type's argument: ``ref:figure|unit`` -> ``figure|unit``."""
+        return self.type.split(":", 1)[1] if ":" in self.type else ""
+
+    @property
+    def ref_kinds(self) -> tuple[str, ...]:
+        """Node kinds a ``ref``/``refs`` column may point at."""
+        return tuple(self.argument.split("|")) if self.base_type in ("ref", "refs") else ()
+
+    def header_label(self) -> str:
+        """How the column is named to a person: ``leader_id (领导编号)``."""
+        return f"{self.name} ({self.aliases[0]})" if self.aliases else self.name
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the dataset: a node table (``node_kind``) or a link table (``link_kind``)."""
+
+    name: str
+    label: str
+    columns: dict[str, Column]
+    node_kind: str | None = None
+    link_kind: str | None = None
+    source: str | None = None
+    target: str | None = None
+    key: tuple[str, ...] = ()
+
+    @cached_property
+    def _header_index(self) -> dict[str, Column]:
+        index: dict[str, Column] = {}
+        for column in self.columns.values():
+            for spelling in (column.name, *column.aliases):
+                index[normalize_label(spelling)] = column
+        return index
+
+    def column_for_header(self, header: str) -> Column | None:
+        """The column a header names (English name or Chinese alias), or None if unknown."""
+        return self._header_index.get(normalize_label(header))
+
+    @property
+    def required_columns(self) -> list[Column]:
+        return [c for c in self.columns.values() if c.required]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Coverage policy: window, quotas and the line mapping (a dataset may override them)."""
+
+    window_days: int
+    quota_min: int
+    quota_max: int
+    # line code -> {"figure": categories, "organization": kinds, "unit": kinds}
+    lines: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def lines_of(self, kind: str, subtype: str) -> tuple[str, ...]:
+        """Line codes a target of this kind and category (or org/unit kind) belongs to.
+
+        >>> SCHEMA.default_policy.lines_of("unit", "hospital")
+        ('union',)
+        >>> SCHEMA.default_policy.lines_of("figure", "religious")
+        ('guidance',)
+        """
+        return tuple(code for code, members in self.lines.items() if subtype in members[kind])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "window_days": self.window_days,
+            "quota_min": self.quota_min,
+            "quota_max": self.quota_max,
+            "lines": {
+                code: {
+                    "figure_categories": list(m["figure"]),
+                    "organization_kinds": list(m["organization"]),
+                    "unit_kinds": list(m["unit"]),
+                }
+                for code, m in self.lines.items()
+            },
+        }
+
+
+_LINE_KEYS = {
+    "figure_categories": "figure",
+    "organization_kinds": "organization",
+    "unit_kinds": "unit",
+}
+
+
+class Schema:
+    """The parsed schema file."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.tables: dict[str, Table] = {}
+        for name, spec in raw["tables"].items():
+            columns = {
+                col: Column(
+                    name=col,
+                    type=c["type"],
+                    required=bool(c.get("required", False)),
+                    default=c.get("default"),
+                    aliases=tuple(c.get("aliases", ())),
+                    sensitive=bool(c.get("sensitive", False)),
+                    personal=bool(c.get("personal", False)),
+                )
+                for col, c in spec["columns"].items()
+            }
+            self.tables[name] = Table(
+                name=name,
+                label=spec["label"],
+                columns=columns,
+                node_kind=spec.get("node_kind"),
+                link_kind=spec.get("link_kind"),
+                source=spec.get("source"),
+                target=spec.get("target"),
+                key=tuple(spec.get("key", ())),
+            )
+        self.node_kinds: dict[str, dict[str, Any]] = raw["node_kinds"]
+        self.target_kinds: tuple[str, ...] = tuple(
+            k for k, v in self.node_kinds.items() if v.get("target")
+        )
+        self.enumerations: dict[str, dict[str, str]] = raw["enumerations"]
+        self._enum_index: dict[str, dict[str, str]] = {}
+        for enum, values in self.enumerations.items():
+            index: dict[str, str] = {}
+            for code, label in values.items():
+                index[normalize_label(code)] = code
+                index[normalize_label(label)] = code
+            for code, extra in raw.get("enumeration_aliases", {}).get(enum, {}).items():
+                for spelling in extra:
+                    index[normalize_label(spelling)] = code
+            self._enum_index[enum] = index
+        self.default_policy = self.policy_from(raw["policy"], raw["lines"])
+
+    # -- tables -----------------------------------------------------------------------
+    def table_for_name(self, stem: str) -> Table | None:
+        """The table a file stem names: ``contacts`` or its Chinese label ``联系交友``."""
+        wanted = normalize_label(stem)
+        for table in self.tables.values():
+            if wanted in (normalize_label(table.name), normalize_label(table.label)):
+                return table
+        return None
+
+    def node_table(self, kind: str) -> Table:
+        for table in self.tables.values():
+            if table.node_kind == kind:
+                return table
+        raise KeyError(kind)
+
+    # -- enumerations -----------------------------------------------------------------
+    def enum_code(self, enum: str, value: str) -> str | None:
+        """The code for a code, label or alias of an enumeration, or None if unknown."""
+        return self._enum_index[enum].get(normalize_label(value))
+
+    def enum_label(self, enum: str, code: str | None) -> str:
+        """The Chinese label of a code (the code itself if it has none)."""
+        if code is None:
+            return ""
+        return self.enumerations[enum].get(code, code)
+
+    def enum_codes(self, enum: str) -> list[str]:
+        return list(self.enumerations[enum])
+
+    @property
+    def figure_categories(self) -> list[str]:
+        return self.enum_codes("figure_category")
+
+    @property
+    def line_codes(self) -> list[str]:
+        return self.enum_codes("line")
+
+    # -- policy -----------------------------------------------------------------------
+    def policy_from(self, values: dict[str, Any], lines: dict[str, Any] | None = None) -> Policy:
+        """Build a Policy from plain values; missing keys fall back to the schema defaults."""
+        defaults = self.raw["policy"]
+        line_spec = lines if lines is not None else self.raw["lines"]
+        return Policy(
+            window_days=int(values.get("window_days", defaults["window_days"])),
+            quota_min=int(values.get("quota_min", defaults["quota_min"])),
+            quota_max=int(values.get("quota_max", defaults["quota_max"])),
+            lines={
+                code: {kind: tuple(members.get(key) or ()) for key, kind in _LINE_KEYS.items()}
+                for code, members in line_spec.items()
+            },
+        )
+
+    def policy_problems(self, raw: Any) -> list[str]:
+        """Problems in a policy file's contents (empty when it is valid)."""
+        if raw is None:
+            return []
+        if not isinstance(raw, dict):
+            return ["policy must be a mapping of settings"]
+        problems: list[str] = []
+        known = {"window_days", "quota_min", "quota_max", "lines"}
+        for key in raw:
+            if key not in known:
+                problems.append(f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        for key in ("window_days", "quota_min", "quota_max"):
+            if key in raw and (not isinstance(raw[key], int) or raw[key] < 0):
+                problems.append(f"{key} must be a whole number ≥ 0, not {raw[key]!r}")
+        lines = raw.get("lines")
+        if lines is not None:
+            if not isinstance(lines, dict):
+                problems.append("lines must map line codes to their targets")
+            else:
+                problems.extend(self._line_problems(lines))
+        return problems
+
+    def _line_problems(self, lines: dict[str, Any]) -> list[str]:
+        problems: list[str] = []
+        enum_for = {
+            "figure_categories": "figure_category",
+            "organization_kinds": "organization_kind",
+            "unit_kinds": "unit_kind",
+        }
+        for code, members in lines.items():
+            if code not in self.enumerations["line"]:
+                problems.append(f"unknown line {code!r}")
+                continue
+            if not isinstance(members, dict):
+                problems.append(f"line {code!r} must map target kinds to lists")
+                continue
+            for key, values in members.items():
+                if key not in enum_for:
+                    problems.append(f"line {code!r}: unknown key {key!r}")
+                    continue
+                for value in values or ():
+                    if value not in self.enumerations[enum_for[key]]:
+                        problems.append(f"line {code!r}: unknown {enum_for[key]} {value!r}")
+        return problems
+
+
+def load_schema(path: str | Path | None = None) -> Schema:
+    """Read a schema file (the bundled ``schema.yaml`` by default)."""
+    if path is None:
+        text = files("graph").joinpath("schema.yaml").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return Schema(yaml.safe_load(text))
+
+
+SCHEMA = load_schema()

@@ -1,0 +1,260 @@
+"""The embedded store: one SQLite file, zero set-up, every load one transaction.
+
+SQLite (standard library) gives atomic commits, so a process killed mid-load leaves the
+previous contents as they were. WAL mode lets readers (the API) go on while a load runs,
+and ``synchronous=FULL`` makes a committed write survive a crash right after it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph.build import build_graph
+from graph.model import (
+    Dataset,
+    ExistingNode,
+    LinkRecord,
+    NodeRecord,
+    decode_props,
+    encode_props,
+)
+from graph.schema import SCHEMA, Policy
+from graph.store import LoadReport, ProgressCallback, StoreError, merge_policy
+
+__all__ = ["SQLiteStore"]
+
+SCHEMA_VERSION = 1
+BATCH_ROWS = 5000
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    props TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    line INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind);
+CREATE TABLE IF NOT EXISTS links (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    props TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    line INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS links_source ON links (source_id);
+CREATE INDEX IF NOT EXISTS links_target ON links (target_id);
+"""
+
+# Unchanged rows are not rewritten, so a reload of the same data changes nothing at all.
+_UPSERT_NODE = """
+INSERT INTO nodes (id, kind, props, source, line) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    kind = excluded.kind, props = excluded.props, source = excluded.source, line = excluded.line
+WHERE nodes.props IS NOT excluded.props OR nodes.kind IS NOT excluded.kind
+"""
+_UPSERT_LINK = """
+INSERT INTO links (key, kind, source_id, target_id, props, source, line)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+    props = excluded.props, source = excluded.source, line = excluded.line
+WHERE links.props IS NOT excluded.props
+"""
+
+
+def _date_fields() -> dict[str, frozenset[str]]:
+    fields: dict[str, frozenset[str]] = {}
+    for table in SCHEMA.tables.values():
+        kind = table.node_kind or table.link_kind
+        assert kind is not None
+        fields[kind] = frozenset(c.name for c in table.columns.values() if c.type == "date")
+    return fields
+
+
+_DATE_FIELDS = _date_fields()
+
+
+class SQLiteStore:
+    """The embedded store in one SQLite file (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+        self._lock = threading.RLock()
+        self._graph: tuple[int, nx.MultiDiGraph] | None = None
+        try:
+            if path.parent and not path.parent.exists():
+                raise StoreError(f"{path}: folder {path.parent} does not exist")
+            self._con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._con.execute("PRAGMA journal_mode=WAL")
+            self._con.execute("PRAGMA synchronous=FULL")
+            self._con.execute("PRAGMA busy_timeout=30000")
+            self._con.executescript(_DDL)
+            self._check_schema_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a Concentric store ({exc})") from exc
+
+    def _check_schema_version(self) -> None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self._con.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: store format {row[0]} is not supported (expected {SCHEMA_VERSION})"
+            )
+
+    # -- writing ------------------------------------------------------------------------
+    def load(
+        self, dataset: Dataset, *, replace: bool = False, progress: ProgressCallback | None = None
+    ) -> LoadReport:
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                removed = 0
+                if replace:
+                    removed = self._count()
+                    con.execute("DELETE FROM nodes")
+                    con.execute("DELETE FROM links")
+                before = self._count()
+                written = 0
+                node_rows = [
+                    (n.id, n.kind, encode_props(n.props), n.source, n.line) for n in dataset.nodes
+                ]
+                written += self._write(_UPSERT_NODE, node_rows, progress)
+                link_rows = [
+                    (
+                        lk.key,
+                        lk.kind,
+                        lk.source_id,
+                        lk.target_id,
+                        encode_props(lk.props),
+                        lk.source,
+                        lk.line,
+                    )
+                    for lk in dataset.links
+                ]
+                written += self._write(_UPSERT_LINK, link_rows, progress)
+                inserted = self._count() - before
+                self._write_policy(dataset.policy, replace)
+                if written or replace or dataset.policy:
+                    self._bump_version()
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        # A replace empties the store first, so every row counts as inserted.
+        return LoadReport(
+            inserted=inserted,
+            updated=written - inserted,
+            unchanged=dataset.row_count - written,
+            removed=removed,
+        )
+
+    def _write(
+        self, sql: str, rows: Sequence[tuple[Any, ...]], progress: ProgressCallback | None
+    ) -> int:
+        written = 0
+        for start in range(0, len(rows), BATCH_ROWS):
+            batch = rows[start : start + BATCH_ROWS]
+            cursor = self._con.executemany(sql, batch)
+            written += cursor.rowcount
+            if progress:
+                progress(len(batch))
+        return written
+
+    def _count(self) -> int:
+        row = self._con.execute(
+            "SELECT (SELECT count(*) FROM nodes) + (SELECT count(*) FROM links)"
+        ).fetchone()
+        return int(row[0])
+
+    def _write_policy(self, overrides: dict[str, Any] | None, replace: bool) -> None:
+        current = {} if replace else self.policy_overrides()
+        current.update(overrides or {})
+        self._con.execute(
+            "INSERT INTO meta VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = "
+            "excluded.value",
+            (json.dumps(current, ensure_ascii=False, sort_keys=True),),
+        )
+
+    def _bump_version(self) -> None:
+        self._con.execute(
+            "INSERT INTO meta VALUES ('version', '1') ON CONFLICT (key) DO UPDATE SET "
+            "value = CAST(value AS INTEGER) + 1"
+        )
+
+    # -- reading ------------------------------------------------------------------------
+    def existing_nodes(self) -> dict[str, ExistingNode]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT id, kind, json_extract(props, '$.parent_id') FROM nodes"
+            ).fetchall()
+        return {node_id: ExistingNode(kind, parent) for node_id, kind, parent in rows}
+
+    def nodes(self) -> Iterator[NodeRecord]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT id, kind, props, source, line FROM nodes ORDER BY kind, id"
+            ).fetchall()
+        for node_id, kind, props, source, line in rows:
+            yield NodeRecord(node_id, kind, decode_props(props, _DATE_FIELDS[kind]), source, line)
+
+    def links(self) -> Iterator[LinkRecord]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT key, kind, source_id, target_id, props, source, line FROM links "
+                "ORDER BY kind, key"
+            ).fetchall()
+        for key, kind, source_id, target_id, props, source, line in rows:
+            yield LinkRecord(
+                kind,
+                source_id,
+                target_id,
+                key,
+                decode_props(props, _DATE_FIELDS[kind]),
+                source,
+                line,
+            )
+
+    def policy_overrides(self) -> dict[str, Any]:
+        with self._lock:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'policy'").fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def policy(self) -> Policy:
+        return merge_policy(self.policy_overrides())
+
+    def version(self) -> int:
+        with self._lock:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def graph(self) -> nx.MultiDiGraph:
+        with self._lock:
+            version = self.version()
+            if self._graph is None or self._graph[0] != version:
+                self._graph = (version, build_graph(self.nodes(), self.links()))
+            return self._graph[1]
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

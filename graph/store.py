@@ -1,0 +1,124 @@
+"""The storage interface, and :func:`open_store` to pick a backend from a location.
+
+A store persists a validated :class:`~graph.model.Dataset` atomically and hands back its
+records (and the ``networkx`` graph built from them, cached per data version). Algorithms
+never see which backend they run on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import networkx as nx
+
+from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from graph.schema import SCHEMA, Policy
+
+__all__ = [
+    "LoadReport",
+    "Store",
+    "StoreError",
+    "is_server_uri",
+    "merge_policy",
+    "open_store",
+]
+
+ProgressCallback = Callable[[int], None]
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did, in rows."""
+
+    inserted: int
+    updated: int
+    unchanged: int
+    removed: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+@runtime_checkable
+class Store(Protocol):
+    """One place the dataset lives. Implemented by the embedded store (and Neo4j)."""
+
+    location: str
+
+    def load(
+        self, dataset: Dataset, *, replace: bool = False, progress: ProgressCallback | None = None
+    ) -> LoadReport:
+        """Write every record of ``dataset`` in one transaction (all or nothing)."""
+        ...
+
+    def existing_nodes(self) -> dict[str, ExistingNode]:
+        """Kind (and parent, for areas and organizations) of every stored id."""
+        ...
+
+    def nodes(self) -> Iterator[NodeRecord]: ...
+
+    def links(self) -> Iterator[LinkRecord]: ...
+
+    def policy_overrides(self) -> dict[str, Any]:
+        """The policy settings the loaded data overrides (empty for the defaults)."""
+        ...
+
+    def version(self) -> int:
+        """A number that changes whenever the stored data changes."""
+        ...
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The graph of the stored data, built once per version."""
+        ...
+
+    def policy(self) -> Policy: ...
+
+    def close(self) -> None: ...
+
+
+def merge_policy(overrides: dict[str, Any]) -> Policy:
+    """The schema's default policy with a dataset's overrides applied (lines per line).
+
+    >>> merge_policy({"window_days": 180}).window_days
+    180
+    >>> merge_policy({"lines": {"union": {"unit_kinds": ["soe"]}}}).lines_of("unit", "hospital")
+    ()
+    """
+    lines = dict(SCHEMA.raw["lines"])
+    lines.update(overrides.get("lines") or {})
+    return SCHEMA.policy_from(overrides, lines)
+
+
+def is_server_uri(location: str) -> bool:
+    """Whether a ``--store`` value names a Neo4j server rather than a file."""
+    return location.split("://", 1)[0].lower() in {
+        "bolt",
+        "bolt+s",
+        "bolt+ssc",
+        "neo4j",
+        "neo4j+s",
+        "neo4j+ssc",
+    }
+
+
+def open_store(location: str | Path) -> Store:
+    """Open the store at ``location``: a file path (embedded) or a ``bolt://`` URI (Neo4j)."""
+    text = str(location)
+    if is_server_uri(text):
+        try:
+            from graph.neo4j_store import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise StoreError(f"{text}: the Neo4j backend is not available ({exc})") from exc
+        store: Store = Neo4jStore(text)
+        return store
+    from graph.sqlite_store import SQLiteStore
+
+    return SQLiteStore(Path(text))

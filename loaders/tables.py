@@ -1,0 +1,219 @@
+"""Reading one table file (CSV, XLSX or JSON) into header + rows with their line numbers.
+
+Nothing here knows the schema: it only turns bytes into cells and says where each row
+started, so that every later problem can be reported as ``file:line``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charset_normalizer import from_bytes
+
+__all__ = ["TABLE_SUFFIXES", "NotATable", "RawTable", "decode_text", "read_table"]
+
+TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
+
+
+class NotATable(Exception):
+    """The file cannot be read as a table at all (binary junk, broken workbook, bad JSON)."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class RawTable:
+    """Cells as read: ``headers`` and ``rows`` of (line number, {header: cell})."""
+
+    path: str
+    headers: list[str]
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+def read_table(path: Path) -> RawTable:
+    """Read a ``.csv``, ``.xlsx`` or ``.json`` table; raise :class:`NotATable` if it is not one."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix == ".xlsx":
+        return _read_xlsx(path)
+    if suffix == ".json":
+        return _read_json(path)
+    raise NotATable(f"unsupported file type {suffix!r} (use .csv, .xlsx or .json)")
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+# Encodings tried in order when the bytes are not UTF-8: office exports in China are GBK,
+# and GB18030 is its superset, so it decodes every GBK file the same way.
+_CJK_FALLBACK = "gb18030"
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), UTF-16 with BOM, else detected.
+
+    UTF-8 is tried strictly first because a wrong guess there is impossible in practice;
+    otherwise charset-normalizer detects the encoding, and a GB18030 decode that succeeds
+    wins over a detection that names another single-byte code page (short Chinese text is
+    often misdetected as Latin or Cyrillic).
+
+    >>> decode_text("编号,名称".encode("gbk"))
+    '编号,名称'
+    >>> decode_text("\\ufeffid,name".encode("utf-8"))
+    'id,name'
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise NotATable("not a text table (the file holds binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode(_CJK_FALLBACK)
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data).best()
+    if best is None:
+        raise NotATable("not a text table (unknown text encoding)")
+    return str(best)
+
+
+def _read_csv(path: Path) -> RawTable:
+    text = decode_text(path.read_bytes())
+    first_line = text.split("\n", 1)[0]
+    # Some exports use tabs; a header line with tabs and no commas says so.
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    table: RawTable | None = None
+    start = 1
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if table is None:
+                if not any(c.strip() for c in cells):
+                    continue
+                table = RawTable(str(path), [c.strip() for c in cells])
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            table.rows.append((line, _row_dict(table.headers, cells, line)))
+    except csv.Error as exc:
+        raise NotATable(f"not a valid CSV table ({exc})", reader.line_num) from exc
+    if table is None:
+        raise NotATable("empty file: no header row")
+    return table
+
+
+def _row_dict(headers: list[str], cells: list[Any], line: int) -> dict[str, Any]:
+    if len(cells) > len(headers) and any(_filled(c) for c in cells[len(headers) :]):
+        raise NotATable(f"row has {len(cells)} cells but the header has {len(headers)}", line)
+    return {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(headers) if h}
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
+# -- XLSX ---------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path) -> RawTable:
+    from openpyxl import load_workbook  # imported lazily: slow, and only xlsx needs it
+
+    if not zipfile.is_zipfile(path):
+        raise NotATable("not an Excel workbook (.xlsx); old .xls files must be saved as .xlsx")
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken workbooks
+        raise NotATable(f"not a readable Excel workbook ({exc.__class__.__name__})") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        table: RawTable | None = None
+        for line, values in enumerate(rows, start=1):
+            cells = [_xlsx_cell(v) for v in values]
+            if not any(_filled(c) for c in cells):
+                continue
+            if table is None:
+                headers = [str(c).strip() if c is not None else "" for c in cells]
+                while headers and not headers[-1]:
+                    headers.pop()
+                table = RawTable(str(path), headers)
+                continue
+            table.rows.append((line, _row_dict(table.headers, cells, line)))
+    finally:
+        workbook.close()
+    if table is None:
+        raise NotATable("empty workbook: no header row on the first sheet")
+    return table
+
+
+def _xlsx_cell(value: Any) -> Any:
+    # Excel stores ids and phone numbers typed as numbers: 101 -> 101.0; keep them exact.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    return value
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> RawTable:
+    try:
+        text = decode_text(path.read_bytes())
+    except NotATable:
+        raise
+    decoder = json.JSONDecoder()
+    pos = _skip_space(text, 0)
+    if pos >= len(text) or text[pos] != "[":
+        raise NotATable("not a JSON table: expected a list of objects", _line_at(text, pos))
+    pos = _skip_space(text, pos + 1)
+    headers: dict[str, None] = {}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    if pos < len(text) and text[pos] == "]":
+        return RawTable(str(path), [])
+    while True:
+        line = _line_at(text, pos)
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise NotATable(f"not valid JSON ({exc.msg})", exc.lineno) from exc
+        if not isinstance(item, dict):
+            raise NotATable("not a JSON table: every item must be an object", line)
+        for key in item:
+            headers.setdefault(str(key).strip(), None)
+        rows.append((line, {str(k).strip(): v for k, v in item.items()}))
+        pos = _skip_space(text, pos)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_space(text, pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            break
+        raise NotATable("not valid JSON: expected ',' or ']'", _line_at(text, pos))
+    if _skip_space(text, pos + 1) != len(text):
+        raise NotATable("not valid JSON: text after the closing ']'", _line_at(text, pos + 1))
+    return RawTable(str(path), list(headers), rows)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
