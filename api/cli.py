@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -43,19 +42,20 @@ class _OneLineErrors(TyperGroup):
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
-        except click.ClickException as exc:
-            err.print(f"concentric: error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            err.print("concentric: aborted")
+        except typer.Abort:
+            _say("concentric: aborted")
             sys.exit(1)
         except Exception as exc:
+            # Typer vendors its own click, so usage errors are recognised by their shape.
+            exit_code = getattr(exc, "exit_code", None)
+            if hasattr(exc, "format_message") and isinstance(exit_code, int):
+                _say(f"concentric: error: {exc.format_message()}")
+                sys.exit(exit_code)
             if os.environ.get("CONCENTRIC_DEBUG"):
                 raise
-            err.print(
+            _say(
                 f"concentric: internal error: {exc.__class__.__name__}: {exc} "
-                "(set CONCENTRIC_DEBUG=1 to see the traceback)",
-                markup=False,
+                "(set CONCENTRIC_DEBUG=1 to see the traceback)"
             )
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
@@ -69,6 +69,11 @@ app = typer.Typer(
     rich_markup_mode=None,
     add_completion=False,
 )
+
+
+def _say(message: str) -> None:
+    """One plain line on stderr (no wrapping, no markup), for errors and warnings."""
+    sys.stderr.write(message.replace("\n", " ") + "\n")
 
 
 def main() -> None:
@@ -125,7 +130,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except (QueryError, StoreError) as exc:
-        err.print(f"concentric: error: {exc}", markup=False)
+        _say(f"concentric: error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -186,14 +191,11 @@ def load(
         with _progress(size, "reading") as advance:
             result = read_dataset(paths, existing, progress=advance)
         for warning in result.warnings:
-            err.print(f"{warning} (warning)", markup=False)
+            _say(f"{warning} (warning)")
         if result.problems:
             for problem in result.problems:
-                err.print(str(problem), markup=False, soft_wrap=True)
-            err.print(
-                f"concentric: {len(result.problems)} problem(s) found; nothing was loaded",
-                markup=False,
-            )
+                _say(str(problem))
+            _say(f"concentric: {len(result.problems)} problem(s) found; nothing was loaded")
             raise typer.Exit(EXIT_BAD_INPUT)
         dataset = result.dataset
         if check:
@@ -242,34 +244,35 @@ def coverage(
             return
         graph = ws.store.graph()
         names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d["kind"] == "area"}
-    out.print(f"覆盖情况 Coverage as of {summary['as_of']}, window {summary['window_days']} days")
+    out.print(
+        f"覆盖情况 coverage as of {summary['as_of']}, window {summary['window_days']} days "
+        "(覆盖率 = covered / targets; 可及率 reach = (covered + indirect) / targets)"
+    )
+    if not summary["totals"]["targets"]:
+        _say("concentric: the store holds no targets yet; load data with `concentric load`")
     sections: list[tuple[str, dict[str, dict[str, int]], Any]] = [
-        ("合计 Total", {"": summary["totals"]}, lambda k: "全部 all"),
-        ("对象类型 Kind", summary["by_kind"], lambda k: f"{SCHEMA.node_kinds[k]['label']} {k}"),
-        ("五线谱 Line", summary["by_line"], lambda k: SCHEMA.enum_label("line", k)),
+        ("合计 total", {"": summary["totals"]}, lambda k: "全部"),
+        ("对象类型 by kind", summary["by_kind"], lambda k: SCHEMA.node_kinds[k]["label"]),
+        ("五线谱 by line", summary["by_line"], lambda k: SCHEMA.enum_label("line", k)),
         (
-            "人士类别 Category",
+            "人士类别 by category",
             summary["by_category"],
             lambda k: SCHEMA.enum_label("figure_category", k),
         ),
-        ("区域 Area", summary["by_area"], lambda k: f"{names.get(k, k)} ({k})"),
+        ("区域 by area", summary["by_area"], lambda k: names.get(k, k)),
     ]
     for title, rows, label in sections:
         out.print(_counts_table(title, rows, label))
 
 
+_COUNT_HEADINGS = ("对象", "已覆盖", "久未联系", "间接覆盖", "未覆盖")
+
+
 def _counts_table(title: str, rows: dict[str, dict[str, int]], label: Any) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", pad_edge=False)
     table.add_column("")
-    for key in _COUNT_KEYS:
-        heading = (
-            "对象 targets"
-            if key == "targets"
-            else (f"{SCHEMA.enum_label('coverage_status', key)} {key}")
-        )
-        table.add_column(heading, justify="right")
-    table.add_column("覆盖率 ratio", justify="right")
-    table.add_column("可及率 reach", justify="right")
+    for heading in (*_COUNT_HEADINGS, "覆盖率", "可及率"):
+        table.add_column(heading, justify="right", no_wrap=True)
     for key, counts in rows.items():
         n = counts["targets"]
         ratio = f"{counts['covered'] / n:.0%}" if n else "–"
@@ -325,16 +328,7 @@ def gaps(
         f"{answer['total']}",
         title_justify="left",
     )
-    for heading in (
-        "编号 id",
-        "名称 name",
-        "类型 kind",
-        "类别 category",
-        "区域 area",
-        "状态 status",
-        "联系领导 leaders",
-        "最近联系 last contact",
-    ):
+    for heading in ("编号", "名称", "类型", "类别", "区域", "状态", "联系领导", "最近联系"):
         table.add_column(heading)
     for item in answer["items"]:
         area_name = graph.nodes[item["area_id"]].get("name", "") if item["area_id"] else ""
@@ -342,7 +336,8 @@ def gaps(
             item["id"],
             item["name"] or "",
             SCHEMA.node_kinds[item["kind"]]["label"],
-            SCHEMA.enum_label("figure_category", item["category"]),
+            SCHEMA.enum_label("figure_category", item["category"])
+            or SCHEMA.enum_label(f"{item['kind']}_kind", item["type"]),
             area_name,
             SCHEMA.enum_label("coverage_status", item["status"]),
             "、".join(item["assigned_leaders"]),
