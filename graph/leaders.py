@@ -1,0 +1,247 @@
+"""Leaders' load against their quotas, single points of failure, and departures.
+
+Spec section 3 fixes the definitions; each function takes the graph, the date T and the
+window W and returns JSON-ready records (``{"items": [...]}``).
+
+>>> import datetime as dt
+>>> from graph.build import build_graph
+>>> from graph.model import NodeRecord, LinkRecord
+>>> T = dt.date(2026, 6, 30)
+>>> g = build_graph(
+...     [NodeRecord("L1", "leader", {"name": "张三", "in_office": True, "quota_min": 1}),
+...      NodeRecord("L2", "leader", {"name": "李四", "in_office": True}),
+...      NodeRecord("F1", "figure", {"name": "王五", "category": "religious"}),
+...      NodeRecord("U1", "unit", {"name": "兰州理工大学", "kind": "university"})],
+...     [LinkRecord("contacts", "L1", "F1", "c1", {}),
+...      LinkRecord("contacts", "L2", "F1", "c2", {}),
+...      LinkRecord("contacts", "L1", "U1", "c3", {})],
+... )
+>>> load = leader_load(g, T, 365)["items"]
+>>> [(i["id"], i["assigned"], i["figures"], i["quota_status"]) for i in load]
+[('L2', 1, 1, 'under'), ('L1', 2, 1, 'ok')]
+>>> [(i["id"], i["leader_id"]) for i in single_points(g, T, 365)["items"]]
+[('U1', 'L1')]
+>>> [i["id"] for i in departure(g, ["L2"], T, 365)["items"]]
+[]
+>>> [i["id"] for i in departure(g, ["L1", "L2"], T, 365)["items"]]
+['F1', 'U1']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+
+from graph.coverage import QueryError, TargetCoverage, target_coverage
+from graph.schema import SCHEMA, Policy
+
+__all__ = ["departure", "leader_load", "leaders_in_office", "single_points"]
+
+_QUOTA_RANK = {"under": 0, "over": 1, "ok": 2}
+
+
+def leaders_in_office(graph: nx.MultiDiGraph) -> list[str]:
+    """Ids of the leaders in office, sorted."""
+    return sorted(
+        n for n, d in graph.nodes(data=True) if d["kind"] == "leader" and d.get("in_office", True)
+    )
+
+
+def _date(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def leader_load(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    window_days: int,
+    policy: Policy | None = None,
+    coverage: dict[str, TargetCoverage] | None = None,
+) -> dict[str, Any]:
+    """Per leader in office: load, activity and quota status; worst first.
+
+    ``assigned`` counts the targets the leader has an open contact with; ``figures`` the
+    figures among them; ``active`` those the leader met inside the window;
+    ``quota_status`` is ``under`` when ``figures`` < ``quota_min``, ``over`` when
+    ``assigned`` > ``quota_max``, else ``ok``. ``stale_share`` is the share of the
+    assigned targets whose status is ``stale``.
+    """
+    policy = policy or SCHEMA.default_policy
+    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    window_start = as_of - dt.timedelta(days=window_days)
+    assigned: dict[str, list[str]] = defaultdict(list)
+    for target, item in coverage.items():
+        for leader in item.assigned_leaders:
+            assigned[leader].append(target)
+    met: dict[str, set[str]] = defaultdict(set)  # leader -> targets met inside the window
+    last: dict[str, dt.date] = {}
+    for leader in leaders_in_office(graph):
+        for _, interaction, kind in graph.out_edges(leader, data="kind"):
+            if kind != "took_part":
+                continue
+            date = graph.nodes[interaction]["date"]
+            if date > as_of:
+                continue
+            if date > last.get(leader, dt.date.min):
+                last[leader] = date
+            if date >= window_start:
+                met[leader].update(
+                    t for _, t, k in graph.out_edges(interaction, data="kind") if k == "concerns"
+                )
+    items = []
+    for leader in leaders_in_office(graph):
+        node = graph.nodes[leader]
+        targets = assigned.get(leader, [])
+        figures = sum(1 for t in targets if graph.nodes[t]["kind"] == "figure")
+        stale = sum(1 for t in targets if coverage[t].status == "stale")
+        quota_min = node.get("quota_min")
+        quota_max = node.get("quota_max")
+        quota_min = policy.quota_min if quota_min is None else quota_min
+        quota_max = policy.quota_max if quota_max is None else quota_max
+        if figures < quota_min:
+            quota_status = "under"
+        elif len(targets) > quota_max:
+            quota_status = "over"
+        else:
+            quota_status = "ok"
+        items.append(
+            {
+                "id": leader,
+                "name": node.get("name"),
+                "post": node.get("post"),
+                "assigned": len(targets),
+                "figures": figures,
+                "active": sum(1 for t in targets if t in met[leader]),
+                "stale": stale,
+                "stale_share": round(stale / len(targets), 4) if targets else 0.0,
+                "last_interaction": _date(last.get(leader)),
+                "quota_min": quota_min,
+                "quota_max": quota_max,
+                "quota_status": quota_status,
+            }
+        )
+    items.sort(key=lambda i: (_QUOTA_RANK[i["quota_status"]], -i["stale_share"], i["id"]))
+    return {
+        "as_of": as_of.isoformat(),
+        "window_days": window_days,
+        "total": len(items),
+        "items": items,
+    }
+
+
+def single_points(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    window_days: int,
+    coverage: dict[str, TargetCoverage] | None = None,
+) -> dict[str, Any]:
+    """Targets with exactly one assigned leader, with that leader; grouped by leader."""
+    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    items = []
+    for target, item in coverage.items():
+        if len(item.assigned_leaders) == 1:
+            leader = item.assigned_leaders[0]
+            items.append(
+                {
+                    "id": target,
+                    "name": graph.nodes[target].get("name"),
+                    "kind": item.kind,
+                    "status": item.status,
+                    "leader_id": leader,
+                    "leader_name": graph.nodes[leader].get("name"),
+                }
+            )
+    items.sort(key=lambda i: (i["leader_id"], i["id"]))
+    by_leader: dict[str, list[str]] = defaultdict(list)
+    for record in items:
+        by_leader[record["leader_id"]].append(record["id"])
+    return {
+        "as_of": as_of.isoformat(),
+        "window_days": window_days,
+        "total": len(items),
+        "items": items,
+        "by_leader": dict(by_leader),
+    }
+
+
+def check_leaders(graph: nx.MultiDiGraph, leader_ids: Iterable[str]) -> list[str]:
+    """The ids, checked to be leaders; raise :class:`QueryError` naming any that is not."""
+    ids = list(dict.fromkeys(leader_ids))
+    if not ids:
+        raise QueryError("name at least one leader id")
+    for leader in ids:
+        if leader not in graph:
+            raise QueryError(f"unknown leader id {leader!r}")
+        if graph.nodes[leader]["kind"] != "leader":
+            raise QueryError(f"{leader!r} is a {graph.nodes[leader]['kind']}, not a leader")
+    return ids
+
+
+def departure(
+    graph: nx.MultiDiGraph,
+    leader_ids: Iterable[str],
+    as_of: dt.date,
+    window_days: int,
+    policy: Policy | None = None,
+    coverage: dict[str, TargetCoverage] | None = None,
+    successors: int = 3,
+) -> dict[str, Any]:
+    """The targets left with no assigned leader if these leaders left, with successors.
+
+    Each item has the target's current ``status`` and up to ``successors`` ranked
+    candidate leaders (``{"leader_id", "cost", "reasons"}``), chosen among the leaders in
+    office who stay; a leader with the same post as a departing one ranks first.
+    """
+    from graph.recommend import rank_candidates  # recommend builds on this module
+
+    leaving = set(check_leaders(graph, leader_ids))
+    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    orphaned = [
+        t
+        for t, item in coverage.items()
+        if item.assigned_leaders and set(item.assigned_leaders) <= leaving
+    ]
+    posts = {graph.nodes[leader].get("post") for leader in leaving} - {None, ""}
+    ranked = rank_candidates(
+        graph,
+        orphaned,
+        as_of,
+        window_days,
+        policy,
+        exclude=leaving,
+        same_post=posts,
+        limit=successors,
+    )
+    items = []
+    for target in sorted(orphaned):
+        item = coverage[target]
+        items.append(
+            {
+                "id": target,
+                "name": graph.nodes[target].get("name"),
+                "kind": item.kind,
+                "status": item.status,
+                "leaving_leaders": list(item.assigned_leaders),
+                "last_contact": _date(item.last_contact),
+                "successors": [
+                    {
+                        "leader_id": c.leader_id,
+                        "leader_name": graph.nodes[c.leader_id].get("name"),
+                        "cost": c.cost,
+                        "reasons": c.reasons,
+                    }
+                    for c in ranked.get(target, [])
+                ],
+            }
+        )
+    return {
+        "as_of": as_of.isoformat(),
+        "window_days": window_days,
+        "leaders": sorted(leaving),
+        "total": len(items),
+        "items": items,
+    }

@@ -1,0 +1,210 @@
+"""Networks of real relationships: ego networks, paths, brokers and communities.
+
+These work on the *relationship view*: an undirected ``nx.Graph`` with one edge per pair
+that share a contact, a membership, a relation or an interaction (through the interaction
+node). Areas are left out on purpose: everyone in a subdistrict is "two steps" from
+everyone else through it, which says nothing about who knows whom. The view is built once
+per graph object and cached (``nx.ego_graph(undirected=True)`` on the directed graph would
+copy the whole graph on every call).
+
+>>> from graph.build import build_graph
+>>> from graph.model import NodeRecord, LinkRecord
+>>> g = build_graph(
+...     [NodeRecord("L1", "leader", {"name": "张三"}),
+...      NodeRecord("F1", "figure", {"name": "王五", "category": "religious"}),
+...      NodeRecord("O1", "organization", {"name": "清真寺", "kind": "religious_venue"}),
+...      NodeRecord("U1", "unit", {"name": "甘肃省中医院", "kind": "hospital"}),
+...      NodeRecord("F2", "figure", {"name": "赵六", "category": "intellectual"})],
+...     [LinkRecord("contacts", "L1", "F1", "c1", {}),
+...      LinkRecord("member_of", "F1", "O1", "m1", {}),
+...      LinkRecord("member_of", "F2", "O1", "m2", {}),
+...      LinkRecord("member_of", "F2", "U1", "m3", {})],
+... )
+>>> [step["kind"] for step in relationship_path(g, "L1", "U1")["steps"]]
+['contacts', 'member_of', 'member_of', 'member_of']
+>>> sorted(n["id"] for n in ego_network(g, "F1", depth=1)["nodes"])
+['F1', 'L1', 'O1']
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from typing import Any
+
+import networkx as nx
+
+from graph.coverage import QueryError
+
+__all__ = [
+    "RELATIONSHIP_EDGES",
+    "brokers",
+    "communities",
+    "ego_network",
+    "relationship_path",
+    "relationship_view",
+]
+
+RELATIONSHIP_EDGES = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
+
+_VIEWS: weakref.WeakKeyDictionary[nx.MultiDiGraph, nx.Graph] = weakref.WeakKeyDictionary()
+
+
+def relationship_view(graph: nx.MultiDiGraph) -> nx.Graph:
+    """The undirected relationship view of ``graph`` (cached per graph object).
+
+    Each edge keeps the ``kind`` and direction of one underlying edge (``source`` and
+    ``target``), so a path can be told in words.
+    """
+    view = _VIEWS.get(graph)
+    if view is None:
+        view = nx.Graph()
+        for u, v, data in graph.edges(data=True):
+            if data["kind"] in RELATIONSHIP_EDGES and not view.has_edge(u, v):
+                view.add_edge(u, v, kind=data["kind"], source=u, target=v)
+        _VIEWS[graph] = view
+    return view
+
+
+def _check_node(graph: nx.MultiDiGraph, node_id: str) -> None:
+    if node_id not in graph:
+        raise QueryError(f"unknown id {node_id!r}")
+
+
+def _node_record(graph: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:
+    data = graph.nodes[node_id]
+    record = {"id": node_id, "kind": data["kind"], "name": data.get("name")}
+    for key in ("category", "type", "area_id", "date"):
+        if data.get(key) is not None:
+            value = data[key]
+            record[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return record
+
+
+def ego_network(graph: nx.MultiDiGraph, node_id: str, depth: int = 1) -> dict[str, Any]:
+    """Everything within ``depth`` relationship steps of ``node_id``: nodes and edges."""
+    _check_node(graph, node_id)
+    if depth < 0:
+        raise QueryError(f"depth must be ≥ 0, not {depth}")
+    view = relationship_view(graph)
+    if node_id in view:
+        reach = nx.single_source_shortest_path_length(view, node_id, cutoff=depth)
+    else:
+        reach = {node_id: 0}
+    nodes = [{**_node_record(graph, n), "distance": d} for n, d in sorted(reach.items())]
+    edges = [
+        {"source": data["source"], "target": data["target"], "kind": data["kind"]}
+        for u, v, data in view.subgraph(reach).edges(data=True)
+    ]
+    edges.sort(key=lambda e: (e["source"], e["target"], e["kind"]))
+    return {"center": node_id, "depth": depth, "nodes": nodes, "edges": edges}
+
+
+def relationship_path(graph: nx.MultiDiGraph, source: str, target: str) -> dict[str, Any]:
+    """The shortest chain of real relationships from ``source`` to ``target``.
+
+    Each step names its edge kind and whether it is walked along or against the edge's
+    direction (``forward``), e.g. a figure ``member_of`` an organization.
+    """
+    _check_node(graph, source)
+    _check_node(graph, target)
+    view = relationship_view(graph)
+    try:
+        path = nx.shortest_path(view, source, target) if source in view else None
+    except nx.NetworkXNoPath:
+        path = None
+    if path is None and source != target:
+        return {
+            "source": source,
+            "target": target,
+            "found": False,
+            "length": None,
+            "nodes": [],
+            "steps": [],
+        }
+    path = path or [source]
+    steps = []
+    for a, b in itertools.pairwise(path):
+        data = view.edges[a, b]
+        steps.append({"from": a, "to": b, "kind": data["kind"], "forward": data["source"] == a})
+    return {
+        "source": source,
+        "target": target,
+        "found": True,
+        "length": len(steps),
+        "nodes": [_node_record(graph, n) for n in path],
+        "steps": steps,
+    }
+
+
+BROKER_KINDS = frozenset({"figure", "organization", "unit"})
+
+
+def brokers(graph: nx.MultiDiGraph, top: int = 20, sample: int | None = None) -> dict[str, Any]:
+    """Figures and organizations that sit on many shortest paths between others.
+
+    Betweenness centrality on the relationship view restricted to figures, organizations
+    and units (memberships and relations among them). A broker is a bridge: the people
+    and groups on either side reach each other mostly through it, so it is a natural
+    go-between, and a blind spot if nobody covers it. ``sample`` estimates with that many
+    pivot nodes on large graphs.
+    """
+    view = relationship_view(graph)
+    members = [n for n in view if graph.nodes[n]["kind"] in BROKER_KINDS]
+    sub = view.subgraph(members)
+    k = sample if sample and sample < sub.number_of_nodes() else None
+    scores = nx.betweenness_centrality(sub, k=k, seed=7 if k else None, normalized=True)
+    ranked = sorted(((s, n) for n, s in scores.items() if s > 0), key=lambda p: (-p[0], p[1]))
+    items = [
+        {**_node_record(graph, n), "betweenness": round(s, 6), "degree": sub.degree(n)}
+        for s, n in ranked[:top]
+    ]
+    return {
+        "explanation": "Betweenness: the share of shortest paths between other figures and "
+        "organizations that pass through this one. High = a bridge between groups.",
+        "total": len(items),
+        "items": items,
+    }
+
+
+def communities(graph: nx.MultiDiGraph, seed: int = 7, min_size: int = 3) -> dict[str, Any]:
+    """Groups that are densely tied among themselves (Louvain modularity, seeded).
+
+    Each community lists its size, its members by kind, the most common figure category
+    and area, and the leaders inside it — the circles a leader's contacts actually move in.
+    """
+    view = relationship_view(graph)
+    found = nx.community.louvain_communities(view, seed=seed) if view.number_of_nodes() else []
+    items: list[dict[str, Any]] = []
+    for members in sorted(found, key=lambda c: (-len(c), min(c))):
+        if len(members) < min_size:
+            continue
+        kinds: dict[str, int] = {}
+        categories: dict[str, int] = {}
+        areas: dict[str, int] = {}
+        for n in members:
+            data = graph.nodes[n]
+            kinds[data["kind"]] = kinds.get(data["kind"], 0) + 1
+            if data.get("category"):
+                categories[data["category"]] = categories.get(data["category"], 0) + 1
+            if data.get("area_id"):
+                areas[data["area_id"]] = areas.get(data["area_id"], 0) + 1
+        items.append(
+            {
+                "id": len(items) + 1,
+                "size": len(members),
+                "kinds": dict(sorted(kinds.items())),
+                "top_category": max(categories, key=lambda c: (categories[c], c))
+                if categories
+                else None,
+                "top_area": max(areas, key=lambda a: (areas[a], a)) if areas else None,
+                "leaders": sorted(n for n in members if graph.nodes[n]["kind"] == "leader"),
+                "members": sorted(n for n in members if graph.nodes[n]["kind"] != "interaction"),
+            }
+        )
+    return {
+        "explanation": "Louvain communities: groups with many more ties inside than between "
+        "them. A community without a leader in it is a circle nobody is inside of.",
+        "total": len(items),
+        "items": items,
+    }
