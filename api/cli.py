@@ -84,7 +84,7 @@ def main() -> None:
 # -- shared options -----------------------------------------------------------------------
 
 
-def _parse_as_of(value: str | None) -> dt.date | None:
+def parse_date_option(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -106,7 +106,7 @@ AsOfOpt = Annotated[
     dt.date | None,
     typer.Option(
         "--as-of",
-        parser=_parse_as_of,
+        parser=parse_date_option,
         metavar="DATE",
         help="Measure as of this date (YYYY-MM-DD; default today).",
     ),
@@ -135,7 +135,7 @@ def _user_errors() -> Iterator[None]:
 
 
 @contextmanager
-def _workspace(store: str) -> Iterator[Workspace]:
+def workspace_for(store: str) -> Iterator[Workspace]:
     with _user_errors():
         workspace = open_workspace(store)
         try:
@@ -144,7 +144,7 @@ def _workspace(store: str) -> Iterator[Workspace]:
             workspace.close()
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -185,7 +185,7 @@ def load(
     Every problem is listed as FILE:LINE: COLUMN: MESSAGE and the store is left unchanged
     (exit code 2). Loading the same data twice changes nothing.
     """
-    with _workspace(store) as ws:
+    with workspace_for(store) as ws:
         existing = None if replace else ws.store.existing_nodes()
         size = sum(_file_rows_estimate(p) for p in paths)
         with _progress(size, "reading") as advance:
@@ -237,10 +237,10 @@ def coverage(
     Broken down by kind, figure category, line (统战五线谱) and area (each area includes the
     areas below it).
     """
-    with _workspace(store) as ws:
+    with workspace_for(store) as ws:
         summary = ws.coverage(as_of=as_of, window_days=window_days)
         if as_json:
-            _print_json(summary)
+            print_json(summary)
             return
         graph = ws.store.graph()
         names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d["kind"] == "area"}
@@ -309,7 +309,7 @@ def gaps(
 ) -> None:
     """The gap list: targets that are uncovered or stale (by default), worst first."""
     statuses = [s.strip() for s in status.split(",") if s.strip()]
-    with _workspace(store) as ws:
+    with workspace_for(store) as ws:
         answer = ws.gaps(
             as_of=as_of,
             window_days=window_days,
@@ -320,7 +320,7 @@ def gaps(
             area_id=area,
         )
         if as_json:
-            _print_json(answer)
+            print_json(answer)
             return
         graph = ws.store.graph()
     table = Table(
@@ -345,6 +345,9 @@ def gaps(
         )
     out.print(table)
 
+
+# The analysis commands live in their own module; importing it registers them on `app`.
+import api.cli_analysis  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

@@ -47,6 +47,7 @@ __all__ = [
     "coverage_summary",
     "gap_list",
     "is_open",
+    "parse_statuses",
     "target_coverage",
     "target_lines",
 ]
@@ -216,6 +217,15 @@ def _parse_choices(values: Iterable[str], enum: str, what: str) -> list[str]:
     return codes
 
 
+def parse_statuses(values: Iterable[str]) -> list[str]:
+    """Status codes from codes or Chinese labels; raise :class:`QueryError` for others.
+
+    >>> parse_statuses(["未覆盖", "stale"])
+    ['uncovered', 'stale']
+    """
+    return _parse_choices(values, "coverage_status", "status")
+
+
 def gap_list(
     graph: nx.MultiDiGraph,
     as_of: dt.date,
@@ -237,7 +247,7 @@ def gap_list(
     """
     policy = policy or SCHEMA.default_policy
     window = policy.window_days if window_days is None else window_days
-    wanted = set(_parse_choices(statuses, "coverage_status", "status"))
+    wanted = set(parse_statuses(statuses))
     if kind is not None and kind not in SCHEMA.target_kinds:
         raise QueryError(f"unknown kind {kind!r} (one of: {', '.join(SCHEMA.target_kinds)})")
     category_code = (

@@ -35,11 +35,13 @@ from typing import Any
 import networkx as nx
 
 from graph.coverage import QueryError
+from graph.schema import SCHEMA
 
 __all__ = [
     "RELATIONSHIP_EDGES",
     "brokers",
     "communities",
+    "display_name",
     "ego_network",
     "relationship_path",
     "relationship_view",
@@ -64,6 +66,15 @@ def relationship_view(graph: nx.MultiDiGraph) -> nx.Graph:
                 view.add_edge(u, v, kind=data["kind"], source=u, target=v)
         _VIEWS[graph] = view
     return view
+
+
+def display_name(graph: nx.MultiDiGraph, node_id: str) -> str:
+    """How a node is named to a person: its name, or for an interaction its kind and date."""
+    data = graph.nodes[node_id]
+    if data["kind"] == "interaction":
+        kind = SCHEMA.enum_label("interaction_kind", data.get("type"))
+        return f"{kind} {data['date'].isoformat()}"
+    return str(data.get("name") or node_id)
 
 
 def _check_node(graph: nx.MultiDiGraph, node_id: str) -> None:

@@ -40,7 +40,7 @@ import networkx as nx
 
 from graph.coverage import TargetCoverage, area_lineage, target_coverage, target_lines
 from graph.leaders import leaders_in_office
-from graph.network import relationship_view
+from graph.network import display_name, relationship_view
 from graph.schema import SCHEMA, Policy
 
 __all__ = ["Candidate", "candidate_cost", "rank_candidates", "recommend"]
@@ -126,7 +126,7 @@ def candidate_cost(
         if distance in PROXIMITY_BONUS:
             cost -= PROXIMITY_BONUS[distance]
             path = nx.shortest_path(signals.view, leader, target)
-            via = "、".join(str(graph.nodes[n].get("name", n)) for n in path[1:-1])
+            via = "、".join(display_name(graph, n) for n in path[1:-1])
             reasons.append(f"{distance} steps away in the network (via {via})")
     if not reasons:
         reasons.append("has spare capacity")

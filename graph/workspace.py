@@ -13,7 +13,14 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from graph import coverage as cov
+from graph.blind_spots import blind_spots
+from graph.changes import status_changes
+from graph.leaders import departure, leader_load, single_points
+from graph.network import brokers, communities, ego_network, relationship_path
+from graph.recommend import recommend
 from graph.schema import Policy
 from graph.store import Store, open_store
 
@@ -25,6 +32,25 @@ class Workspace:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # (data version, as_of, window) -> statuses; analyses of one request share them.
+        self._coverage: dict[tuple[int, dt.date, int], dict[str, cov.TargetCoverage]] = {}
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The stored data as a graph (rebuilt only when the data changed)."""
+        return self.store.graph()
+
+    def target_coverage(
+        self, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, cov.TargetCoverage]:
+        """Status, assigned leaders and last contact of every target (cached)."""
+        as_of = as_of or dt.date.today()
+        window = self._window(window_days)
+        key = (self.store.version(), as_of, window)
+        if key not in self._coverage:
+            if len(self._coverage) > 32:
+                self._coverage.clear()
+            self._coverage[key] = cov.target_coverage(self.graph(), as_of, window)
+        return self._coverage[key]
 
     @property
     def policy(self) -> Policy:
@@ -39,8 +65,10 @@ class Workspace:
         self, as_of: dt.date | None = None, window_days: int | None = None
     ) -> dict[str, Any]:
         """The coverage summary (spec section 4)."""
+        as_of = as_of or dt.date.today()
+        window = self._window(window_days)
         return cov.coverage_summary(
-            self.store.graph(), as_of or dt.date.today(), self._window(window_days), self.policy
+            self.graph(), as_of, window, self.policy, self.target_coverage(as_of, window)
         )
 
     def gaps(
@@ -55,17 +83,101 @@ class Workspace:
         area_id: str | None = None,
     ) -> dict[str, Any]:
         """The gap list (spec section 4), filtered."""
+        as_of = as_of or dt.date.today()
+        window = self._window(window_days)
         return cov.gap_list(
-            self.store.graph(),
-            as_of or dt.date.today(),
-            self._window(window_days),
+            self.graph(),
+            as_of,
+            window,
             self.policy,
             statuses=statuses,
             kind=kind,
             category=category,
             line=line,
             area_id=area_id,
+            coverage=self.target_coverage(as_of, window),
         )
+
+    def _args(
+        self, as_of: dt.date | None, window_days: int | None
+    ) -> tuple[nx.MultiDiGraph, dt.date, int]:
+        as_of = as_of or dt.date.today()
+        return self.graph(), as_of, self._window(window_days)
+
+    def leaders(
+        self, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, Any]:
+        """Leader load and quota status, worst first."""
+        graph, as_of, window = self._args(as_of, window_days)
+        return leader_load(graph, as_of, window, self.policy, self.target_coverage(as_of, window))
+
+    def single_points(
+        self, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, Any]:
+        """Targets with exactly one assigned leader."""
+        graph, as_of, window = self._args(as_of, window_days)
+        return single_points(graph, as_of, window, self.target_coverage(as_of, window))
+
+    def departure(
+        self,
+        leader_ids: Collection[str],
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+    ) -> dict[str, Any]:
+        """Targets orphaned if these leaders left, with ranked successors."""
+        graph, as_of, window = self._args(as_of, window_days)
+        return departure(
+            graph, leader_ids, as_of, window, self.policy, self.target_coverage(as_of, window)
+        )
+
+    def blind_spots(
+        self, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, Any]:
+        """Empty area × category cells, towns without a station, the five-line score."""
+        graph, as_of, window = self._args(as_of, window_days)
+        return blind_spots(graph, as_of, window, self.policy, self.target_coverage(as_of, window))
+
+    def recommend(
+        self,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+        statuses: Collection[str] = ("uncovered", "stale"),
+    ) -> dict[str, Any]:
+        """A global min-cost assignment of leaders to targets without an active owner."""
+        graph, as_of, window = self._args(as_of, window_days)
+        wanted = cov.parse_statuses(statuses)
+        return recommend(
+            graph,
+            as_of,
+            window,
+            self.policy,
+            statuses=wanted,
+            coverage=self.target_coverage(as_of, window),
+        )
+
+    def changes(
+        self, start: dt.date, end: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, Any]:
+        """Targets whose status changed between two dates."""
+        return status_changes(
+            self.graph(), start, end or dt.date.today(), self._window(window_days)
+        )
+
+    def network(self, node_id: str, depth: int = 1) -> dict[str, Any]:
+        """The ego network of any entity."""
+        return ego_network(self.graph(), node_id, depth)
+
+    def path(self, source: str, target: str) -> dict[str, Any]:
+        """The shortest chain of real relationships between two entities."""
+        return relationship_path(self.graph(), source, target)
+
+    def brokers(self, top: int = 20) -> dict[str, Any]:
+        """Figures and organizations bridging groups (betweenness)."""
+        return brokers(self.graph(), top=top)
+
+    def communities(self) -> dict[str, Any]:
+        """Densely tied groups (Louvain)."""
+        return communities(self.graph())
 
     def close(self) -> None:
         self.store.close()
