@@ -87,13 +87,14 @@ _DATE_FIELDS = _date_fields()
 class SQLiteStore:
     """The embedded store in one SQLite file (created on first use)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
         self.path = path
         self.location = str(path)
         self._lock = threading.RLock()
         self._graph: tuple[int, nx.MultiDiGraph] | None = None
         try:
-            if path.parent and not path.parent.exists():
+            if not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
             self._con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._con.execute("PRAGMA journal_mode=WAL")
