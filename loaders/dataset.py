@@ -21,7 +21,7 @@ from graph.schema import SCHEMA, Column, Table
 from loaders.cells import CellError, convert_cell, is_empty
 from loaders.tables import TABLE_SUFFIXES, NotATable, RawTable, read_table
 
-__all__ = ["ExistingNode", "ReadResult", "find_table_files", "read_dataset"]
+__all__ = ["ExistingNode", "ReadResult", "find_table_files", "read_dataset", "read_records"]
 
 POLICY_FILE = "policy.yaml"
 
@@ -121,6 +121,32 @@ def read_dataset(
         result.dataset = _records(rows, result.dataset.policy)
         _warn_duplicate_links(result.dataset, rows, result.warnings)
     result.problems.sort(key=lambda p: (p.file, p.line))
+    return result
+
+
+def read_records(
+    table_name: str,
+    records: list[dict[str, Any]],
+    existing: Mapping[str, ExistingNode],
+    source: str = "api",
+) -> ReadResult:
+    """Validate rows given as dicts (e.g. an API request) exactly as a file's rows would be.
+
+    ``source`` names them in problems (``api:1: leader_id: unknown id 'L9'``) and in the
+    stored provenance; the line is the record's position, from 1.
+    """
+    table = SCHEMA.tables.get(table_name)
+    if table is None:
+        raise KeyError(f"unknown table {table_name!r}")
+    headers: dict[str, None] = {}
+    for record in records:
+        headers.update(dict.fromkeys(str(k) for k in record))
+    raw = RawTable(source, list(headers), [(i, dict(r)) for i, r in enumerate(records, 1)])
+    result = ReadResult(Dataset())
+    rows = _typed_rows(raw, table, result.problems)
+    _check_graph(rows, existing, result.problems)
+    if not result.problems:
+        result.dataset = _records(rows, None)
     return result
 
 
