@@ -43,17 +43,17 @@ class _OneLineErrors(TyperGroup):
         try:
             code = super().main(*args, **kwargs)
         except typer.Abort:
-            _say("concentric: aborted")
+            say("concentric: aborted")
             sys.exit(1)
         except Exception as exc:
             # Typer vendors its own click, so usage errors are recognised by their shape.
             exit_code = getattr(exc, "exit_code", None)
             if hasattr(exc, "format_message") and isinstance(exit_code, int):
-                _say(f"concentric: error: {exc.format_message()}")
+                say(f"concentric: error: {exc.format_message()}")
                 sys.exit(exit_code)
             if os.environ.get("CONCENTRIC_DEBUG"):
                 raise
-            _say(
+            say(
                 f"concentric: internal error: {exc.__class__.__name__}: {exc} "
                 "(set CONCENTRIC_DEBUG=1 to see the traceback)"
             )
@@ -71,7 +71,7 @@ app = typer.Typer(
 )
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     """One plain line on stderr (no wrapping, no markup), for errors and warnings."""
     sys.stderr.write(message.replace("\n", " ") + "\n")
 
@@ -130,7 +130,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except (QueryError, StoreError) as exc:
-        _say(f"concentric: error: {exc}")
+        say(f"concentric: error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -191,11 +191,11 @@ def load(
         with _progress(size, "reading") as advance:
             result = read_dataset(paths, existing, progress=advance)
         for warning in result.warnings:
-            _say(f"{warning} (warning)")
+            say(f"{warning} (warning)")
         if result.problems:
             for problem in result.problems:
-                _say(str(problem))
-            _say(f"concentric: {len(result.problems)} problem(s) found; nothing was loaded")
+                say(str(problem))
+            say(f"concentric: {len(result.problems)} problem(s) found; nothing was loaded")
             raise typer.Exit(EXIT_BAD_INPUT)
         dataset = result.dataset
         if check:
@@ -249,7 +249,7 @@ def coverage(
         "(覆盖率 = covered / targets; 可及率 reach = (covered + indirect) / targets)"
     )
     if not summary["totals"]["targets"]:
-        _say("concentric: the store holds no targets yet; load data with `concentric load`")
+        say("concentric: the store holds no targets yet; load data with `concentric load`")
     sections: list[tuple[str, dict[str, dict[str, int]], Any]] = [
         ("合计 total", {"": summary["totals"]}, lambda k: "全部"),
         ("对象类型 by kind", summary["by_kind"], lambda k: SCHEMA.node_kinds[k]["label"]),
@@ -347,7 +347,8 @@ def gaps(
 
 
 # The analysis commands live in their own module; importing it registers them on `app`.
-import api.cli_analysis  # noqa: E402, F401
+import api.cli_analysis  # noqa: E402
+import api.cli_server  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

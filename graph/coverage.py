@@ -43,6 +43,7 @@ __all__ = [
     "STATUSES",
     "QueryError",
     "TargetCoverage",
+    "UnknownId",
     "area_lineage",
     "coverage_summary",
     "gap_list",
@@ -59,6 +60,10 @@ _STATUS_RANK = {"uncovered": 0, "stale": 1, "indirect": 2, "covered": 3}
 
 class QueryError(ValueError):
     """A query's argument is wrong (unknown id, bad filter value); the message says which."""
+
+
+class UnknownId(QueryError):
+    """A query named an id that is not in the data (the API answers 404)."""
 
 
 @dataclass(frozen=True)
@@ -256,7 +261,7 @@ def gap_list(
     line_code = _parse_choices([line], "line", "line")[0] if line else None
     lineage = area_lineage(graph)
     if area_id is not None and area_id not in lineage:
-        raise QueryError(f"unknown area id {area_id!r}")
+        raise UnknownId(f"unknown area id {area_id!r}")
     coverage = coverage if coverage is not None else target_coverage(graph, as_of, window)
     items = []
     for target, item in coverage.items():

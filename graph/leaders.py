@@ -36,7 +36,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import QueryError, TargetCoverage, target_coverage
+from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage
 from graph.schema import SCHEMA, Policy
 
 __all__ = ["departure", "leader_load", "leaders_in_office", "single_points"]
@@ -175,7 +175,7 @@ def check_leaders(graph: nx.MultiDiGraph, leader_ids: Iterable[str]) -> list[str
         raise QueryError("name at least one leader id")
     for leader in ids:
         if leader not in graph:
-            raise QueryError(f"unknown leader id {leader!r}")
+            raise UnknownId(f"unknown leader id {leader!r}")
         if graph.nodes[leader]["kind"] != "leader":
             raise QueryError(f"{leader!r} is a {graph.nodes[leader]['kind']}, not a leader")
     return ids

@@ -34,7 +34,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import QueryError
+from graph.coverage import QueryError, UnknownId
 from graph.schema import SCHEMA
 
 __all__ = [
@@ -79,7 +79,7 @@ def display_name(graph: nx.MultiDiGraph, node_id: str) -> str:
 
 def _check_node(graph: nx.MultiDiGraph, node_id: str) -> None:
     if node_id not in graph:
-        raise QueryError(f"unknown id {node_id!r}")
+        raise UnknownId(f"unknown id {node_id!r}")
 
 
 def _node_record(graph: nx.MultiDiGraph, node_id: str) -> dict[str, Any]:

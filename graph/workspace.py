@@ -18,6 +18,7 @@ import networkx as nx
 from graph import coverage as cov
 from graph.blind_spots import blind_spots
 from graph.changes import status_changes
+from graph.entities import entity_record, leader_todo, search_entities
 from graph.leaders import departure, leader_load, single_points
 from graph.network import brokers, communities, ego_network, relationship_path
 from graph.recommend import recommend
@@ -161,6 +162,26 @@ class Workspace:
         """Targets whose status changed between two dates."""
         return status_changes(
             self.graph(), start, end or dt.date.today(), self._window(window_days)
+        )
+
+    def entity(
+        self, node_id: str, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, Any]:
+        """One entity's record: properties, coverage, ties, recent interactions."""
+        graph, as_of, window = self._args(as_of, window_days)
+        return entity_record(graph, node_id, as_of, window, self.target_coverage(as_of, window))
+
+    def search(self, query: str, limit: int = 50) -> dict[str, Any]:
+        """Entities by name, id or pinyin."""
+        return search_entities(self.graph(), query, limit)
+
+    def todo(
+        self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> dict[str, Any]:
+        """A leader's overdue and soon-due targets."""
+        graph, as_of, window = self._args(as_of, window_days)
+        return leader_todo(
+            graph, leader_id, as_of, window, coverage=self.target_coverage(as_of, window)
         )
 
     def network(self, node_id: str, depth: int = 1) -> dict[str, Any]:

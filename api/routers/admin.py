@@ -1,0 +1,53 @@
+"""Tokens and the audit log (admin only), and the health check (no token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+
+from api.deps import AccessDep, Admin, WorkspaceDep
+from api.routers.params import Limit, Offset
+from api.schemas import AuditLog, Health, TokenCreated, TokenIn, TokenInfo
+
+router = APIRouter(tags=["admin"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz(workspace: WorkspaceDep) -> dict[str, object]:
+    """Liveness and the data version; needs no token and shows no data."""
+    return {
+        "status": "ok",
+        "store": workspace.store.location.split("://")[0]
+        if "://" in workspace.store.location
+        else "embedded",
+        "version": workspace.store.version(),
+    }
+
+
+@router.post("/api/v1/tokens", response_model=TokenCreated, status_code=201)
+def create_token(body: TokenIn, access: AccessDep, _: Admin) -> dict[str, object]:
+    """Create a token; it is shown once."""
+    try:
+        token = access.create_token(body.role, body.leader_id)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return {"token": token, "role": body.role, "leader_id": body.leader_id}
+
+
+@router.get("/api/v1/tokens", response_model=list[TokenInfo])
+def list_tokens(access: AccessDep, _: Admin) -> list[dict[str, object]]:
+    """Every token's id, role and dates (never the token)."""
+    return access.tokens()
+
+
+@router.delete("/api/v1/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: str, access: AccessDep, _: Admin) -> None:
+    """Revoke a token."""
+    if not access.revoke(token_id):
+        raise HTTPException(404, f"no active token {token_id!r}")
+
+
+@router.get("/api/v1/audit", response_model=AuditLog)
+def audit(access: AccessDep, _: Admin, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
+    """The audit log, newest first."""
+    total, items = access.audit_entries(limit or 100, offset)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}

@@ -1,0 +1,108 @@
+"""The analyses planners and analysts act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Reader, WorkspaceDep
+from api.routers.params import AsOf, Limit, Offset, Window
+from api.schemas import (
+    BlindSpots,
+    Brokers,
+    Changes,
+    Communities,
+    Departure,
+    DepartureRequest,
+    LeaderLoad,
+    Recommendations,
+    SinglePoints,
+)
+from api.services import page
+
+router = APIRouter(prefix="/api/v1", tags=["analysis"])
+
+
+@router.get("/leaders", response_model=LeaderLoad)
+def leaders(
+    workspace: WorkspaceDep,
+    _: Reader,
+    as_of: AsOf = None,
+    window_days: Window = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    """Load and quota status of every leader in office, worst first."""
+    return page(workspace.leaders(as_of, window_days), limit, offset)
+
+
+@router.get("/single-points", response_model=SinglePoints)
+def single_points(
+    workspace: WorkspaceDep,
+    _: Reader,
+    as_of: AsOf = None,
+    window_days: Window = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    """Targets with exactly one assigned leader."""
+    return page(workspace.single_points(as_of, window_days), limit, offset)
+
+
+@router.post("/departure", response_model=Departure)
+def departure(workspace: WorkspaceDep, _: Reader, body: DepartureRequest) -> dict[str, object]:
+    """What these leaders' departure would leave uncovered, with ranked successors."""
+    return page(workspace.departure(body.leader_ids, body.as_of, body.window_days), None, 0)
+
+
+@router.get("/blind-spots", response_model=BlindSpots)
+def blind_spots(
+    workspace: WorkspaceDep, _: Reader, as_of: AsOf = None, window_days: Window = None
+) -> dict[str, object]:
+    """Empty area × category cells, towns without a station, and the five-line score."""
+    return workspace.blind_spots(as_of, window_days)
+
+
+@router.get("/recommendations", response_model=Recommendations)
+def recommendations(
+    workspace: WorkspaceDep,
+    _: Reader,
+    status: Annotated[str, Query(description="Statuses to place")] = "uncovered,stale",
+    as_of: AsOf = None,
+    window_days: Window = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    """A global min-cost assignment of leaders to targets without an active owner."""
+    statuses = [s.strip() for s in status.split(",") if s.strip()]
+    return page(workspace.recommend(as_of, window_days, statuses), limit, offset)
+
+
+@router.get("/changes", response_model=Changes, response_model_by_alias=True)
+def changes(
+    workspace: WorkspaceDep,
+    _: Reader,
+    start: Annotated[dt.date, Query(alias="from", description="Start date")],
+    end: Annotated[dt.date | None, Query(alias="to", description="End date (today)")] = None,
+    window_days: Window = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    """Targets whose status changed between two dates, grouped by transition."""
+    return page(workspace.changes(start, end, window_days), limit, offset)
+
+
+@router.get("/brokers", response_model=Brokers)
+def brokers(
+    workspace: WorkspaceDep, _: Reader, top: Annotated[int, Query(ge=1, le=500)] = 20
+) -> dict[str, object]:
+    """Figures and organizations bridging groups (betweenness)."""
+    return workspace.brokers(top)
+
+
+@router.get("/communities", response_model=Communities)
+def communities(workspace: WorkspaceDep, _: Reader) -> dict[str, object]:
+    """Densely tied groups (Louvain)."""
+    return workspace.communities()

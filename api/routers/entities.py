@@ -1,0 +1,101 @@
+"""Entities, search, networks, and a leader's own view (the only part a leader token reaches)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.access import redact
+from api.deps import PrincipalDep, Reader, WorkspaceDep
+from api.routers.params import AsOf, Limit, Offset, Window
+from api.schemas import EgoNetwork, Entity, LeaderLoadItem, RelationshipPath, SearchResult, Todo
+from api.services import Forbidden, check_leader_scope, page
+from graph.coverage import UnknownId
+
+router = APIRouter(prefix="/api/v1", tags=["entities"])
+
+
+@router.get("/entities/{entity_id}", response_model=Entity)
+def entity(
+    entity_id: str,
+    workspace: WorkspaceDep,
+    principal: PrincipalDep,
+    as_of: AsOf = None,
+    window_days: Window = None,
+) -> Any:
+    """One entity: properties, coverage, ties and recent interactions (read is audited)."""
+    check_leader_scope(principal, workspace, entity_id)
+    return redact(workspace.entity(entity_id, as_of, window_days), principal)
+
+
+@router.get("/search", response_model=SearchResult)
+def search(
+    workspace: WorkspaceDep,
+    _: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Name, id or pinyin")],
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    """Entities by name, id or pinyin (``wangwei`` finds 王伟, ``ww`` too)."""
+    return page(workspace.search(q, limit=10_000), limit, offset)
+
+
+@router.get("/network/{entity_id}", response_model=EgoNetwork)
+def network(
+    entity_id: str,
+    workspace: WorkspaceDep,
+    principal: PrincipalDep,
+    depth: Annotated[int, Query(ge=0, le=4)] = 1,
+) -> dict[str, object]:
+    """The ego network of an entity (a leader token: only its own)."""
+    check_leader_scope(principal, workspace, entity_id)
+    return workspace.network(entity_id, depth)
+
+
+@router.get("/path", response_model=RelationshipPath, response_model_by_alias=True)
+def path(
+    workspace: WorkspaceDep,
+    _: Reader,
+    source: Annotated[str, Query(description="Entity id to start from")],
+    target: Annotated[str, Query(description="Entity id to reach")],
+) -> dict[str, object]:
+    """The shortest chain of real relationships between two entities."""
+    return workspace.path(source, target)
+
+
+def _leader_view(workspace: WorkspaceDep, principal: PrincipalDep, leader_id: str) -> str:
+    if principal.role == "leader" and leader_id != principal.leader_id:
+        raise Forbidden("a leader token reaches only its own leader record")
+    return leader_id
+
+
+@router.get("/leaders/{leader_id}", response_model=LeaderLoadItem)
+def leader(
+    leader_id: str,
+    workspace: WorkspaceDep,
+    principal: PrincipalDep,
+    as_of: AsOf = None,
+    window_days: Window = None,
+) -> dict[str, object]:
+    """One leader's load and quota status (a leader token: only its own)."""
+    _leader_view(workspace, principal, leader_id)
+    for item in workspace.leaders(as_of, window_days)["items"]:
+        if item["id"] == leader_id:
+            return dict(item)
+    raise UnknownId(f"unknown leader id {leader_id!r} (or not in office)")
+
+
+@router.get("/leaders/{leader_id}/todo", response_model=Todo)
+def todo(
+    leader_id: str,
+    workspace: WorkspaceDep,
+    principal: PrincipalDep,
+    as_of: AsOf = None,
+    window_days: Window = None,
+    limit: Limit = None,
+    offset: Offset = 0,
+) -> dict[str, object]:
+    """A leader's overdue and soon-due targets (a leader token: only its own)."""
+    _leader_view(workspace, principal, leader_id)
+    return page(workspace.todo(leader_id, as_of, window_days), limit, offset)

@@ -1,0 +1,140 @@
+"""What the routes do beyond one workspace call: writes, leader scoping and paging.
+
+Routes stay thin: they parse the request, call one function here or on the workspace, and
+shape the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from api.access import Principal
+from api.schemas import ContactEnd, ContactIn, InteractionIn
+from graph.coverage import UnknownId, is_open
+from graph.model import Problem
+from graph.workspace import Workspace
+from loaders import read_records
+
+__all__ = [
+    "Forbidden",
+    "InputProblems",
+    "assign_contact",
+    "check_leader_scope",
+    "end_contact",
+    "log_interaction",
+    "page",
+]
+
+
+class InputProblems(Exception):
+    """A write's data failed validation; the API answers 422 with every problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+class Forbidden(Exception):
+    """The caller's role does not reach this record (403)."""
+
+
+class Conflict(Exception):
+    """The write would overwrite something that exists (409)."""
+
+
+def page(
+    answer: dict[str, Any], limit: int | None, offset: int, key: str = "items"
+) -> dict[str, Any]:
+    """``answer`` with ``answer[key]`` cut to one page; ``total`` stays the full count."""
+    items = answer[key]
+    answer = {**answer, "total": answer.get("total", len(items)), "limit": limit, "offset": offset}
+    answer[key] = items[offset : offset + limit if limit is not None else None]
+    return answer
+
+
+# -- leader scoping -----------------------------------------------------------------------
+
+
+def own_targets(workspace: Workspace, leader_id: str) -> set[str]:
+    """The targets a leader is assigned to today."""
+    return {
+        t for t, item in workspace.target_coverage().items() if leader_id in item.assigned_leaders
+    }
+
+
+def check_leader_scope(principal: Principal, workspace: Workspace, entity_id: str) -> None:
+    """A leader sees only themselves and their own targets; other roles see everything."""
+    if principal.role != "leader":
+        return
+    if entity_id == principal.leader_id or entity_id in own_targets(
+        workspace, principal.leader_id or ""
+    ):
+        return
+    raise Forbidden(f"a leader token reaches only its own network, not {entity_id!r}")
+
+
+# -- writes -------------------------------------------------------------------------------
+
+
+def _write(workspace: Workspace, table: str, row: dict[str, Any]) -> int:
+    store = workspace.store
+    result = read_records(table, [row], store.existing_nodes(), source=f"api:{table}")
+    if result.problems:
+        raise InputProblems(result.problems)
+    store.load(result.dataset)
+    return store.version()
+
+
+def log_interaction(
+    workspace: Workspace, body: InteractionIn, principal: Principal
+) -> tuple[str, int]:
+    """Store a new interaction; return its id and the new data version."""
+    if principal.role == "leader" and principal.leader_id not in body.leader_ids:
+        raise Forbidden("a leader may log only interactions they took part in")
+    row = body.model_dump()
+    if not row["id"]:
+        row["id"] = f"I{dt.date.today():%Y%m%d}-{secrets.token_hex(4)}"
+    elif row["id"] in workspace.graph():
+        raise Conflict(f"id {row['id']!r} exists already; ids are never reused")
+    return row["id"], _write(workspace, "interactions", row)
+
+
+def assign_contact(workspace: Workspace, body: ContactIn) -> int:
+    """Open a contact between a leader and a target."""
+    row = {k: v for k, v in body.model_dump().items() if v is not None}
+    return _write(workspace, "contacts", row)
+
+
+def end_contact(workspace: Workspace, body: ContactEnd) -> int:
+    """Close the contacts between a leader and a target that are open on ``until``."""
+    graph = workspace.graph()
+    for node in (body.leader_id, body.target_id):
+        if node not in graph:
+            raise UnknownId(f"unknown id {node!r}")
+    result = read_records(
+        "contacts",
+        [{"leader_id": body.leader_id, "target_id": body.target_id, "until": body.until}],
+        workspace.store.existing_nodes(),
+        source="api:contacts",
+    )
+    if result.problems:
+        raise InputProblems(result.problems)
+    until = result.dataset.links[0].props["until"]
+    rows = []
+    edges = graph.get_edge_data(body.leader_id, body.target_id) or {}
+    for data in edges.values():
+        if data["kind"] == "contacts" and is_open(data, until - dt.timedelta(days=1)):
+            row = {k: v for k, v in data.items() if k not in ("kind", "file", "line", "extra")}
+            row = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
+            rows.append({**row, "until": until.isoformat()})
+    if not rows:
+        raise UnknownId(
+            f"no contact between {body.leader_id!r} and {body.target_id!r} is open "
+            f"on {until - dt.timedelta(days=1)}"
+        )
+    version = 0
+    for row in rows:
+        version = _write(workspace, "contacts", row)
+    return version

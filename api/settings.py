@@ -1,0 +1,42 @@
+"""Service settings, from the environment (``CONCENTRIC_*``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from graph.store import is_server_uri
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="CONCENTRIC_", env_file=".env", extra="ignore")
+
+    store: str = Field("concentric.db", description="File path or bolt:// URI of the store.")
+    access_db: str | None = Field(
+        None,
+        description="SQLite file for API tokens and the audit log (default: the store file "
+        "itself for an embedded store, else concentric-access.db).",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; empty means CORS is off."
+    )
+    max_page_size: int = 5000
+
+    def access_path(self) -> Path:
+        if self.access_db:
+            return Path(self.access_db)
+        if is_server_uri(self.store):
+            return Path("concentric-access.db")
+        return Path(self.store)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,218 @@
+"""Looking entities up: one entity's record, search by name or pinyin, a leader's to-do list.
+
+>>> import datetime as dt
+>>> from graph.build import build_graph
+>>> from graph.model import NodeRecord, LinkRecord
+>>> g = build_graph(
+...     [NodeRecord("L1", "leader", {"name": "张三"}),
+...      NodeRecord("F1", "figure", {"name": "王伟", "category": "religious"}),
+...      NodeRecord("F2", "figure", {"name": "汪维", "category": "ethnic"}),
+...      NodeRecord("I1", "interaction", {"date": dt.date(2025, 12, 1), "kind": "visit",
+...                 "leader_ids": ["L1"], "target_ids": ["F1"]})],
+...     [LinkRecord("contacts", "L1", "F1", "c1", {})])
+>>> [i["id"] for i in search_entities(g, "wangwei")["items"]]
+['F1', 'F2']
+>>> [i["id"] for i in search_entities(g, "王")["items"]]
+['F1']
+>>> todo = leader_todo(g, "L1", dt.date(2026, 11, 1), 365)
+>>> [(i["id"], i["due"], i["overdue"]) for i in todo["items"]]
+[('F1', '2026-12-01', False)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import weakref
+from typing import Any
+
+import networkx as nx
+
+from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage
+from graph.schema import SCHEMA
+
+__all__ = ["PERSON_KINDS", "entity_record", "leader_todo", "pinyin_keys", "search_entities"]
+
+PERSON_KINDS = frozenset({"leader", "figure"})
+SEARCH_KINDS = frozenset({"leader", "figure", "organization", "unit", "area"})
+
+
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """Full pinyin without tones and the initials: ``王伟`` → ``("wangwei", "ww")``."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries take a second to load
+
+    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
+    return "".join(syllables).lower(), "".join(s[0] for s in syllables if s).lower()
+
+
+_INDEX: weakref.WeakKeyDictionary[nx.MultiDiGraph, list[tuple[str, str, str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _search_index(graph: nx.MultiDiGraph) -> list[tuple[str, str, str, str]]:
+    index = _INDEX.get(graph)
+    if index is None:
+        index = []
+        for node, data in graph.nodes(data=True):
+            if data["kind"] in SEARCH_KINDS:
+                name = str(data.get("name") or "")
+                full, initials = pinyin_keys(name)
+                index.append((node, name.lower(), full, initials))
+        index.sort()
+        _INDEX[graph] = index
+    return index
+
+
+def search_entities(graph: nx.MultiDiGraph, query: str, limit: int = 50) -> dict[str, Any]:
+    """Entities whose name, id or pinyin (full or initials) contains ``query``.
+
+    Exact id and name matches come first, then names starting with the query, then the rest.
+    """
+    needle = "".join(query.split()).lower()
+    if not needle:
+        raise QueryError("empty search")
+    hits: list[tuple[int, str]] = []
+    for node, name, full, initials in _search_index(graph):
+        if needle in (node.lower(), name):
+            hits.append((0, node))
+        elif name.startswith(needle) or full.startswith(needle):
+            hits.append((1, node))
+        elif needle in name or needle in full or needle == initials or needle in node.lower():
+            hits.append((2, node))
+    hits.sort()
+    items = [_summary(graph, node) for _, node in hits[:limit]]
+    return {"query": query, "total": len(hits), "items": items}
+
+
+def _summary(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:
+    data = graph.nodes[node]
+    return {
+        "id": node,
+        "kind": data["kind"],
+        "name": data.get("name"),
+        "category": data.get("category"),
+        "type": data.get("type"),
+        "area_id": data.get("area_id"),
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def entity_record(
+    graph: nx.MultiDiGraph,
+    node_id: str,
+    as_of: dt.date,
+    window_days: int,
+    coverage: dict[str, TargetCoverage] | None = None,
+    recent: int = 10,
+) -> dict[str, Any]:
+    """Everything about one entity: its properties, coverage, ties and recent interactions."""
+    if node_id not in graph:
+        raise UnknownId(f"unknown id {node_id!r}")
+    data = graph.nodes[node_id]
+    properties = {k: _plain(v) for k, v in data.items() if k not in ("kind", "file", "line")}
+    record: dict[str, Any] = {
+        "id": node_id,
+        "kind": data["kind"],
+        "name": data.get("name"),
+        "properties": properties,
+        "provenance": {"file": data.get("file"), "line": data.get("line")},
+        "coverage": None,
+        "ties": [],
+        "interactions": [],
+    }
+    if data["kind"] in SCHEMA.target_kinds:
+        coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+        item = coverage[node_id]
+        record["coverage"] = {
+            "status": item.status,
+            "assigned_leaders": list(item.assigned_leaders),
+            "last_contact": item.last_contact.isoformat() if item.last_contact else None,
+        }
+    ties = []
+    interactions = []
+    for u, v, edge in [*graph.out_edges(node_id, data=True), *graph.in_edges(node_id, data=True)]:
+        other = v if u == node_id else u
+        kind = edge["kind"]
+        if kind in ("took_part", "concerns"):
+            idata = graph.nodes[other]
+            if idata["date"] <= as_of:
+                interactions.append(
+                    {
+                        "id": other,
+                        "date": idata["date"].isoformat(),
+                        "kind": idata.get("type"),
+                        "leader_ids": idata.get("leader_ids", []),
+                        "target_ids": idata.get("target_ids", []),
+                        "summary": idata.get("summary"),
+                    }
+                )
+            continue
+        ties.append(
+            {
+                "kind": kind,
+                "direction": "out" if u == node_id else "in",
+                "id": other,
+                "name": graph.nodes[other].get("name"),
+                "other_kind": graph.nodes[other]["kind"],
+                "since": _plain(edge.get("since")),
+                "until": _plain(edge.get("until")),
+                "role": edge.get("role"),
+            }
+        )
+    ties.sort(key=lambda t: (t["kind"], t["id"]))
+    interactions.sort(key=lambda i: (i["date"], i["id"]), reverse=True)
+    record["ties"] = ties
+    record["interactions"] = interactions[:recent]
+    return record
+
+
+def leader_todo(
+    graph: nx.MultiDiGraph,
+    leader_id: str,
+    as_of: dt.date,
+    window_days: int,
+    due_within: int = 30,
+    coverage: dict[str, TargetCoverage] | None = None,
+) -> dict[str, Any]:
+    """A leader's assigned targets that are overdue or due within ``due_within`` days.
+
+    A target is due ``window_days`` after its last contact (the last day a meeting keeps it
+    covered; at once if never contacted). Overdue (already stale) first, then by due date.
+    """
+    if leader_id not in graph or graph.nodes[leader_id]["kind"] != "leader":
+        raise UnknownId(f"unknown leader id {leader_id!r}")
+    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    items = []
+    for target, item in coverage.items():
+        if leader_id not in item.assigned_leaders:
+            continue
+        last = item.last_contact
+        due = last + dt.timedelta(days=window_days) if last else as_of
+        if due - as_of > dt.timedelta(days=due_within):
+            continue
+        items.append(
+            {
+                **_summary(graph, target),
+                "status": item.status,
+                "last_contact": last.isoformat() if last else None,
+                "due": due.isoformat(),
+                "overdue": item.status == "stale",
+            }
+        )
+    items.sort(key=lambda i: (not i["overdue"], i["due"], i["id"]))
+    return {
+        "leader_id": leader_id,
+        "as_of": as_of.isoformat(),
+        "window_days": window_days,
+        "total": len(items),
+        "items": items,
+    }
