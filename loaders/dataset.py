@@ -141,7 +141,8 @@ def read_records(
     headers: dict[str, None] = {}
     for record in records:
         headers.update(dict.fromkeys(str(k) for k in record))
-    raw = RawTable(source, list(headers), [(i, dict(r)) for i, r in enumerate(records, 1)])
+    rows_in = [(i, dict(r)) for i, r in enumerate(records, 1)]
+    raw = RawTable(source, list(headers), rows_in, has_header=False)
     result = ReadResult(Dataset())
     rows = _typed_rows(raw, table, result.problems)
     _check_graph(rows, existing, result.problems)
@@ -168,7 +169,7 @@ def _typed_rows(raw: RawTable, table: Table, problems: list[Problem]) -> list[_R
             continue
         seen[column.name] = header
         columns[header] = column
-    for column in table.required_columns:
+    for column in table.required_columns if raw.has_header else ():
         if column.name not in seen:
             problems.append(
                 Problem(
@@ -199,10 +200,9 @@ def _typed_rows(raw: RawTable, table: Table, problems: list[Problem]) -> list[_R
         for column in table.columns.values():
             if column.name in values:
                 continue
-            if column.required and column.name in headers:
-                problems.append(
-                    Problem(file, line, headers[column.name], "required value is missing")
-                )
+            if column.required and (column.name in headers or not raw.has_header):
+                header = headers.get(column.name, column.name)
+                problems.append(Problem(file, line, header, "required value is missing"))
                 values[column.name] = _INVALID
             elif column.default is not None:
                 values[column.name] = convert_cell(column, column.default)

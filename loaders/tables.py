@@ -38,6 +38,8 @@ class RawTable:
     path: str
     headers: list[str]
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # JSON tables have no header row: their columns are the keys of each object.
+    has_header: bool = True
 
 
 def read_table(path: Path) -> RawTable:
@@ -185,7 +187,7 @@ def _read_json(path: Path) -> RawTable:
     headers: dict[str, None] = {}
     rows: list[tuple[int, dict[str, Any]]] = []
     if pos < len(text) and text[pos] == "]":
-        return RawTable(str(path), [])
+        return RawTable(str(path), [], has_header=False)
     while True:
         line = _line_at(text, pos)
         try:
@@ -206,7 +208,7 @@ def _read_json(path: Path) -> RawTable:
         raise NotATable("not valid JSON: expected ',' or ']'", _line_at(text, pos))
     if _skip_space(text, pos + 1) != len(text):
         raise NotATable("not valid JSON: text after the closing ']'", _line_at(text, pos + 1))
-    return RawTable(str(path), list(headers), rows)
+    return RawTable(str(path), list(headers), rows, has_header=False)
 
 
 def _skip_space(text: str, pos: int) -> int:
