@@ -68,6 +68,9 @@ class Workspace:
         """The coverage summary (spec section 4)."""
         as_of = as_of or dt.date.today()
         window = self._window(window_days)
+        server_side = getattr(self.store, "coverage_summary", None)
+        if server_side is not None:  # a server backend counts where the data lives
+            return dict(server_side(as_of, window, self.policy))
         return cov.coverage_summary(
             self.graph(), as_of, window, self.policy, self.target_coverage(as_of, window)
         )
@@ -86,6 +89,20 @@ class Workspace:
         """The gap list (spec section 4), filtered."""
         as_of = as_of or dt.date.today()
         window = self._window(window_days)
+        server_side = getattr(self.store, "gap_list", None)
+        if server_side is not None:
+            return dict(
+                server_side(
+                    as_of,
+                    window,
+                    self.policy,
+                    statuses=statuses,
+                    kind=kind,
+                    category=category,
+                    line=line,
+                    area_id=area_id,
+                )
+            )
         return cov.gap_list(
             self.graph(),
             as_of,

@@ -1,0 +1,248 @@
+"""Every Cypher statement Concentric sends to Neo4j, and nothing else.
+
+Values always travel as parameters. The only text that varies is a label or relationship
+type, and those come from the fixed tables below (the schema's kinds), never from data.
+
+The model, as a Neo4j user would query it by hand::
+
+    (:Leader)-[:CONTACTS {since, until, role}]->(:Figure|:Organization|:Unit)
+    (:Figure)-[:MEMBER_OF {role, since, until}]->(:Organization|:Unit)
+    (:Leader)-[:TOOK_PART]->(:Interaction {date, kind})-[:CONCERNS]->(target)
+    (x)-[:RELATED_TO {kind}]->(y)      (:Area)-[:PART_OF]->(:Area)
+    (target)-[:LOCATED_IN]->(:Area)    (:Organization)-[:PART_OF]->(:Organization)
+    (:Leader)-[:IN_CHARGE_OF]->(:Area)
+
+Every node also has the label ``Entity`` (ids are unique across kinds) and targets the label
+``Target``; ``props`` holds the row as JSON so the store gives back exactly what was loaded.
+"""
+
+from __future__ import annotations
+
+LABELS = {
+    "area": "Area",
+    "leader": "Leader",
+    "figure": "Figure",
+    "organization": "Organization",
+    "unit": "Unit",
+    "interaction": "Interaction",
+}
+TARGET_KINDS = ("figure", "organization", "unit")
+REL_TYPES = {
+    "contacts": "CONTACTS",
+    "member_of": "MEMBER_OF",
+    "related_to": "RELATED_TO",
+}
+# Edges that follow from a node's own columns, rebuilt whenever the node is written.
+DERIVED_OUT = "LOCATED_IN|PART_OF|IN_CHARGE_OF|CONCERNS"
+
+SCHEMA_STATEMENTS = [
+    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    *(
+        f"CREATE CONSTRAINT {kind}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        for kind, label in LABELS.items()
+    ),
+    "CREATE INDEX figure_category IF NOT EXISTS FOR (n:Figure) ON (n.category)",
+    "CREATE INDEX target_area IF NOT EXISTS FOR (n:Target) ON (n.area_id)",
+    "CREATE INDEX interaction_date IF NOT EXISTS FOR (n:Interaction) ON (n.date)",
+    "CREATE INDEX leader_in_office IF NOT EXISTS FOR (n:Leader) ON (n.in_office)",
+    *(
+        f"CREATE INDEX {name.lower()}_key IF NOT EXISTS FOR ()-[r:{name}]-() ON (r.key)"
+        for name in REL_TYPES.values()
+    ),
+]
+
+META = "MERGE (m:ConcentricMeta {id: 'meta'}) RETURN m.version AS version, m.policy AS policy"
+BUMP_VERSION = (
+    "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.version = coalesce(m.version, 0) + 1 "
+    "RETURN m.version AS version"
+)
+SET_POLICY = "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.policy = $policy"
+COUNT_ROWS = (
+    "MATCH (n:Entity) WITH count(n) AS nodes "
+    "OPTIONAL MATCH ()-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() RETURN nodes + count(r) AS rows"
+)
+DELETE_BATCH = "MATCH (n:Entity) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+
+
+def upsert_nodes(kind: str) -> str:
+    """Upsert rows of one node kind; rows whose JSON is unchanged are not written.
+
+    Returns one row per outcome: 0 inserted, 1 updated, 2 unchanged.
+    """
+    labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
+    return f"""
+    UNWIND $rows AS row
+    OPTIONAL MATCH (old:Entity {{id: row.id}})
+    WITH row, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END AS what
+    CALL (row, what) {{
+        WITH row WHERE what < 2
+        MERGE (n:Entity {{id: row.id}})
+        SET n = row.native, n:{labels}
+        SET n.id = row.id, n.kind = $kind, n.props = row.props, n.file = row.file,
+            n.line = row.line
+        WITH n, row
+        OPTIONAL MATCH (n)-[d:{DERIVED_OUT}]->()
+        DELETE d
+        WITH DISTINCT n, row
+        OPTIONAL MATCH (:Leader)-[t:TOOK_PART]->(n)
+        DELETE t
+    }}
+    RETURN what, count(*) AS n
+    """
+
+
+# Edges from reference columns: (node kind, column) -> (type, label of the other end).
+REFERENCE_EDGES = {
+    ("area", "parent_id"): ("PART_OF", "Area"),
+    ("organization", "parent_id"): ("PART_OF", "Organization"),
+    ("figure", "area_id"): ("LOCATED_IN", "Area"),
+    ("organization", "area_id"): ("LOCATED_IN", "Area"),
+    ("unit", "area_id"): ("LOCATED_IN", "Area"),
+    ("leader", "area_id"): ("IN_CHARGE_OF", "Area"),
+}
+
+
+def reference_edges(kind: str, column: str) -> str:
+    rel, other = REFERENCE_EDGES[kind, column]
+    return f"""
+    UNWIND $rows AS row
+    MATCH (n:{LABELS[kind]} {{id: row.id}}), (m:{other} {{id: row.ref}})
+    MERGE (n)-[:{rel}]->(m)
+    """
+
+
+INTERACTION_EDGES = """
+UNWIND $rows AS row
+MATCH (i:Interaction {id: row.id})
+CALL (i, row) {
+    UNWIND row.leader_ids AS leader_id
+    MATCH (l:Leader {id: leader_id})
+    MERGE (l)-[:TOOK_PART]->(i)
+}
+CALL (i, row) {
+    UNWIND row.target_ids AS target_id
+    MATCH (t:Target {id: target_id})
+    MERGE (i)-[:CONCERNS]->(t)
+}
+"""
+
+
+def upsert_links(kind: str) -> str:
+    """Upsert link rows (contacts, memberships, relations) by their natural key."""
+    rel = REL_TYPES[kind]
+    return f"""
+    UNWIND $rows AS row
+    MATCH (a:Entity {{id: row.source}}), (b:Entity {{id: row.target}})
+    OPTIONAL MATCH (a)-[old:{rel} {{key: row.key}}]->(b)
+    WITH row, a, b, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END
+        AS what
+    CALL (row, a, b, what) {{
+        WITH row, a, b WHERE what < 2
+        MERGE (a)-[r:{rel} {{key: row.key}}]->(b)
+        SET r = row.native
+        SET r.key = row.key, r.kind = $kind, r.props = row.props, r.file = row.file,
+            r.line = row.line
+    }}
+    RETURN what, count(*) AS n
+    """
+
+
+# One row per MERGE and transaction: the baseline the batched loader is measured against.
+SINGLE_NODE_MERGE = """
+MERGE (n:Entity {id: $id})
+SET n = $native, n:Figure:Target
+SET n.id = $id, n.kind = 'figure', n.props = $props
+"""
+
+EXISTING_NODES = "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
+NODES = (
+    "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.props AS props, n.file AS file, "
+    "n.line AS line ORDER BY n.kind, n.id"
+)
+LINKS = """
+MATCH (a)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b)
+RETURN r.key AS key, r.kind AS kind, a.id AS source_id, b.id AS target_id, r.props AS props,
+       r.file AS file, r.line AS line
+ORDER BY r.kind, r.key
+"""
+
+# The status of every target (spec section 3), computed on the server. Parameters: $as_of,
+# $start (as_of minus the window). A contact is open when since <= T < until; last contact
+# is the latest interaction on or before T; "recent" is an interaction in [start, T].
+TARGET_STATUS = """
+MATCH (t:Target)
+CALL (t) {
+    OPTIONAL MATCH (l:Leader)-[c:CONTACTS]->(t)
+    WHERE coalesce(l.in_office, true)
+      AND (c.since IS NULL OR c.since <= $as_of) AND (c.until IS NULL OR c.until > $as_of)
+    WITH l ORDER BY l.id
+    RETURN collect(DISTINCT l.id) AS leaders
+}
+CALL (t) {
+    OPTIONAL MATCH (i:Interaction)-[:CONCERNS]->(t) WHERE i.date <= $as_of
+    RETURN max(i.date) AS last_contact
+}
+WITH t, leaders, last_contact,
+     size(leaders) > 0 AS assigned,
+     last_contact IS NOT NULL AND last_contact >= $start AS recent
+WITH t, leaders, last_contact,
+     CASE
+       WHEN assigned AND recent THEN 'covered'
+       WHEN assigned THEN 'stale'
+       WHEN recent THEN 'indirect'
+       WHEN EXISTS {
+         MATCH (t)-[m:MEMBER_OF]-(o:Target)
+         WHERE (m.since IS NULL OR m.since <= $as_of) AND (m.until IS NULL OR m.until > $as_of)
+           AND EXISTS {
+             MATCH (l2:Leader)-[c2:CONTACTS]->(o)
+             WHERE coalesce(l2.in_office, true)
+               AND (c2.since IS NULL OR c2.since <= $as_of)
+               AND (c2.until IS NULL OR c2.until > $as_of)
+           }
+           AND EXISTS {
+             MATCH (i2:Interaction)-[:CONCERNS]->(o) WHERE $start <= i2.date <= $as_of
+           }
+       } THEN 'indirect'
+       ELSE 'uncovered'
+     END AS status
+"""
+
+# Per-target rows for the gap list (filters applied in the WHERE).
+GAP_ROWS = (
+    TARGET_STATUS
+    + """
+WHERE status IN $statuses
+  AND ($kind IS NULL OR t.kind = $kind)
+  AND ($category IS NULL OR t.category = $category)
+  AND ($subtypes IS NULL OR (t.kind = 'figure' AND t.category IN $subtypes.figure)
+       OR (t.kind = 'organization' AND t.kind_code IN $subtypes.organization)
+       OR (t.kind = 'unit' AND t.kind_code IN $subtypes.unit))
+  AND ($area_id IS NULL OR EXISTS {
+         MATCH (t)-[:LOCATED_IN]->(:Area)-[:PART_OF*0..]->(:Area {id: $area_id}) })
+RETURN t.id AS id, t.name AS name, t.kind AS kind, t.category AS category,
+       t.kind_code AS type, t.area_id AS area_id, status, leaders AS assigned_leaders,
+       last_contact
+"""
+)
+
+# The summary's counts, aggregated on the server: one row per (dimension, key, status).
+SUMMARY_COUNTS = (
+    TARGET_STATUS
+    + """
+WITH t, status,
+     CASE t.kind WHEN 'figure' THEN t.category ELSE t.kind_code END AS subtype
+CALL (t) {
+    OPTIONAL MATCH (t)-[:LOCATED_IN]->(:Area)-[:PART_OF*0..]->(a:Area)
+    RETURN collect(DISTINCT a.id) AS areas
+}
+WITH status, [['total', 'all'], ['kind', t.kind]]
+     + CASE WHEN t.kind = 'figure' AND t.category IS NOT NULL
+            THEN [['category', t.category]] ELSE [] END
+     + [line IN keys($lines) WHERE subtype IN $lines[line][t.kind] | ['line', line]]
+     + [a IN areas | ['area', a]] AS buckets
+UNWIND buckets AS bucket
+RETURN bucket[0] AS dimension, bucket[1] AS key, status, count(*) AS n
+"""
+)
+
+AREA_IDS = "MATCH (a:Area) RETURN a.id AS id ORDER BY id"
