@@ -121,7 +121,7 @@ def relationship_path(graph: nx.MultiDiGraph, source: str, target: str) -> dict[
     _check_node(graph, target)
     view = relationship_view(graph)
     try:
-        path = nx.shortest_path(view, source, target) if source in view else None
+        path = nx.shortest_path(view, source, target) if source in view and target in view else None
     except nx.NetworkXNoPath:
         path = None
     if path is None and source != target:

@@ -51,9 +51,11 @@ LINE_BONUS = 3
 SAME_POST_BONUS = 5
 MEETING_BONUS_MAX = 3
 PROXIMITY_BONUS = {2: 2, 3: 1}
-# Candidates kept per target: enough for a global optimum in practice, and it keeps the
-# flow network linear in the number of targets.
-CANDIDATES_PER_TARGET = 8
+# Every (leader, target) pair goes into the flow network while there are at most this many,
+# so the answer is the true optimum; past it (province-sized data) each target keeps only its
+# cheapest leaders, which keeps the network linear in the number of targets.
+MAX_PAIRS = 2_000_000
+CANDIDATES_PER_TARGET_CAP = 50
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Candidate:
     leader_id: str
     cost: int
     reasons: list[str]
+    same_post: bool = False
 
 
 class _Signals:
@@ -101,7 +104,8 @@ def candidate_cost(
     lnode, tnode = graph.nodes[leader], graph.nodes[target]
     cost = BASE_COST
     reasons: list[str] = []
-    if same_post and lnode.get("post") in same_post:
+    holds_post = bool(same_post) and lnode.get("post") in same_post
+    if holds_post:
         cost -= SAME_POST_BONUS
         reasons.append(f"same post as the departing leader ({lnode['post']})")
     leader_area = lnode.get("area_id")
@@ -130,7 +134,7 @@ def candidate_cost(
             reasons.append(f"{distance} steps away in the network (via {via})")
     if not reasons:
         reasons.append("has spare capacity")
-    return Candidate(leader, max(cost, 0), reasons)
+    return Candidate(leader, max(cost, 0), reasons, holds_post)
 
 
 def _capacities(
@@ -178,7 +182,8 @@ def rank_candidates(
             for leader in leaders
             if leader not in assigned
         ]
-        options.sort(key=lambda c: (c.cost, c.leader_id))
+        # A leader holding a departing leader's post is the natural first candidate.
+        options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
         ranked[target] = options[:limit]
     return ranked
 
@@ -203,6 +208,7 @@ def recommend(
     targets = sorted(t for t, item in coverage.items() if item.status in wanted)
     capacity = _capacities(graph, coverage, policy)
     open_leaders = {lead for lead, cap in capacity.items() if cap > 0}
+    pairs = len(open_leaders) * len(targets)
     ranked = rank_candidates(
         graph,
         targets,
@@ -210,7 +216,7 @@ def recommend(
         window_days,
         policy,
         exclude=set(capacity) - open_leaders,
-        limit=CANDIDATES_PER_TARGET,
+        limit=len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP,
         coverage=coverage,
     )
     flow_net = nx.DiGraph()

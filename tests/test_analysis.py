@@ -230,12 +230,6 @@ def test_departure_same_post_ranks_first(departure_world: World) -> None:
         assert [(s["leader_id"], s["cost"]) for s in item["successors"]] == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="departure() docstring and the issue say a same-post leader ranks first, but "
-    "same post is only a −5 cost bonus: a leader in charge of the area (−4) on the "
-    "target's line (−3) costs 3 and outranks the same-post leader (cost 5)",
-)
 def test_departure_same_post_ranks_first_even_against_other_signals() -> None:
     w = World()
     w.area("A1", "town")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 
-import networkx as nx
 import pytest
 from analysis_helpers import World, day
 
@@ -127,21 +126,15 @@ def test_relationship_path_steps(
 # relationship_path() catches only NetworkXNoPath: when the target exists but has no
 # relationship at all (so it is not in the relationship view) and the source has one,
 # nx.shortest_path raises NodeNotFound, which escapes as an internal error.
-NOT_IN_VIEW = pytest.mark.xfail(
-    strict=True,
-    raises=nx.NodeNotFound,
-    reason="relationship_path raises networkx.NodeNotFound instead of answering found "
-    "False when the target has no relationships (e.g. an isolated figure or an area)",
-)
 
 
 @pytest.mark.parametrize(
     ("source", "target"),
     [
-        pytest.param("F1", "F4", marks=NOT_IN_VIEW),
+        pytest.param("F1", "F4"),
         ("F4", "L1"),
         ("A1", "L1"),
-        pytest.param("L1", "A1", marks=NOT_IN_VIEW),
+        pytest.param("L1", "A1"),
         ("F1", "L9"),  # L9 has relationships, but none reaching F1's side
     ],
 )

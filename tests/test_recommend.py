@@ -164,12 +164,6 @@ def test_recommend_status_filter(capacity_world: World) -> None:
     assert answer["unassigned"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="recommend() keeps only CANDIDATES_PER_TARGET = 8 cheapest leaders per target "
-    "before the flow, so with 9 equal leaders of capacity 1 every target sees L0..L7, "
-    "L8 is never used and one target is left unassigned although all 9 fit",
-)
 def test_recommend_places_as_many_as_possible_with_many_leaders() -> None:
     w = World()
     leaders = [w.leader(f"L{i}", quota_max=1) for i in range(9)]
