@@ -6,13 +6,16 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
+from api import pages
 from api.access import AccessStore
+from api.pages import CSP, TEMPLATES, LoginRequired
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems
 from api.settings import Settings
@@ -25,50 +28,77 @@ log = logging.getLogger("concentric.api")
 __all__ = ["create_app"]
 
 
+_UNAUDITED = ("/healthz", "/login", "/logout", "/openapi.json", "/docs", "/redoc")
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not path.startswith("/api/") and path not in _UNAUDITED
+
+
 def _error(
+    request: Request,
     status: int,
     error: str,
     detail: str,
     problems: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> Response:
+    """JSON for the API; for a web page, a page that says the same."""
+    if _is_page(request):
+        page = TEMPLATES.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "principal": getattr(request.state, "principal", None),
+                "status": status,
+                "message": f"{error}: {detail}",
+            },
+            status_code=status,
+        )
+        page.headers["Content-Security-Policy"] = CSP
+        return page
     body: dict[str, Any] = {"error": error, "detail": detail, "problems": problems or []}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
-    """Every error is JSON saying what was wrong; no stack trace reaches a client."""
+    """Every error says what was wrong (JSON, or a page); no stack trace reaches a client."""
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
 
     @app.exception_handler(UnknownId)
-    async def unknown_id(request: Request, exc: UnknownId) -> JSONResponse:
-        return _error(404, "not found", str(exc))
+    async def unknown_id(request: Request, exc: UnknownId) -> Response:
+        return _error(request, 404, "not found", str(exc))
 
     @app.exception_handler(QueryError)
-    async def bad_query(request: Request, exc: QueryError) -> JSONResponse:
-        return _error(400, "bad request", str(exc))
+    async def bad_query(request: Request, exc: QueryError) -> Response:
+        return _error(request, 400, "bad request", str(exc))
 
     @app.exception_handler(InputProblems)
-    async def bad_input(request: Request, exc: InputProblems) -> JSONResponse:
+    async def bad_input(request: Request, exc: InputProblems) -> Response:
         problems = [
             {"location": f"{p.file}:{p.line}: {p.column}", "message": p.message}
             for p in exc.problems
         ]
-        return _error(422, "invalid data", str(exc), problems)
+        return _error(request, 422, "invalid data", str(exc), problems)
 
     @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> JSONResponse:
-        return _error(403, "forbidden", str(exc))
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, "forbidden", str(exc))
 
     @app.exception_handler(Conflict)
-    async def conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return _error(409, "conflict", str(exc))
+    async def conflict(request: Request, exc: Conflict) -> Response:
+        return _error(request, 409, "conflict", str(exc))
 
     @app.exception_handler(StoreError)
-    async def store_down(request: Request, exc: StoreError) -> JSONResponse:
-        return _error(503, "store unavailable", str(exc))
+    async def store_down(request: Request, exc: StoreError) -> Response:
+        return _error(request, 503, "store unavailable", str(exc))
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         names = {
             401: "unauthorized",
             403: "forbidden",
@@ -77,6 +107,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             422: "invalid data",
         }
         return _error(
+            request,
             exc.status_code,
             names.get(exc.status_code, "error"),
             str(exc.detail),
@@ -84,20 +115,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         problems = [
             {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{p['location']}: {p['message']}" for p in problems)
-        return _error(422, "invalid request", detail, problems)
+        return _error(request, 422, "invalid request", detail, problems)
 
     @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception) -> JSONResponse:
+    async def internal(request: Request, exc: Exception) -> Response:
         # The traceback goes to the server log (it holds code, not data); the client gets
         # a plain message.
         log.exception("internal error on %s %s", request.method, request.url.path)
-        return _error(500, "internal error", "the server failed; the log has the details")
+        return _error(request, 500, "internal error", "the server failed; the log has the details")
 
 
 def create_app(
@@ -138,7 +169,7 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path.startswith("/api/v1/"):
+        if request.url.path.startswith("/api/v1/") or _is_page(request):
             # Path and status only: query strings can hold names, bodies hold personal data.
             app.state.access.audit(
                 getattr(request.state, "principal", None),
@@ -149,6 +180,6 @@ def create_app(
             )
         return response
 
-    for router in (admin.router, coverage.router, analysis.router, entities.router, writes.router):
-        app.include_router(router)
+    for module in (admin, coverage, analysis, entities, writes, pages):
+        app.include_router(module.router)
     return app

@@ -1,0 +1,75 @@
+"""Gap lists as files a planner can forward: CSV (Excel-friendly UTF-8) and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from graph.schema import SCHEMA
+
+__all__ = ["GAP_COLUMNS", "gap_rows", "gaps_csv", "gaps_xlsx"]
+
+# (Chinese header, function of the gap item and the names map)
+GAP_COLUMNS = ("编号", "名称", "类型", "类别", "区域", "状态", "联系领导", "最近联系")
+
+
+def gap_rows(answer: dict[str, Any], names: dict[str, str]) -> list[list[str]]:
+    """One row of Chinese text per gap item."""
+    rows = []
+    for item in answer["items"]:
+        subtype = SCHEMA.enum_label("figure_category", item["category"]) or SCHEMA.enum_label(
+            f"{item['kind']}_kind", item.get("type")
+        )
+        rows.append(
+            [
+                item["id"],
+                item["name"] or "",
+                SCHEMA.node_kinds[item["kind"]]["label"],
+                subtype,
+                names.get(item["area_id"] or "", ""),
+                SCHEMA.enum_label("coverage_status", item["status"]),
+                "、".join(names.get(lead, lead) for lead in item["assigned_leaders"]),
+                str(item["last_contact"] or ""),
+            ]
+        )
+    return rows
+
+
+def _safe(cell: str) -> str:
+    # A cell starting with = + - @ would run as a formula in Excel: keep it text.
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def gaps_csv(answer: dict[str, Any], names: dict[str, str]) -> bytes:
+    """CSV with a BOM, so Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([f"缺口清单 as of {answer['as_of']}, window {answer['window_days']} days"])
+    writer.writerow(GAP_COLUMNS)
+    writer.writerows([[_safe(c) for c in row] for row in gap_rows(answer, names)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def gaps_xlsx(answer: dict[str, Any], names: dict[str, str]) -> bytes:
+    """A workbook with a title row, frozen header and sensible column widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "缺口 gaps"
+    sheet.append([f"缺口清单 as of {answer['as_of']}, window {answer['window_days']} days"])
+    sheet.append(list(GAP_COLUMNS))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+    for row in gap_rows(answer, names):
+        sheet.append(row)
+    sheet.freeze_panes = "A3"
+    for letter, width in zip("ABCDEFGH", (10, 22, 12, 18, 14, 10, 24, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,398 @@
+"""The web pages: server-rendered (Jinja2, autoescaped), Chinese UI, no front-end build.
+
+The token is entered once on /login and kept in an HttpOnly, SameSite=Strict session
+cookie, so it never sits in page scripts or URLs. Pages call the same workspace methods as
+the JSON API and follow the same roles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.access import Principal, redact
+from api.deps import SESSION_COOKIE, AccessDep, WorkspaceDep
+from api.downloads import gaps_csv, gaps_xlsx
+from api.services import Forbidden, check_leader_scope
+from graph.coverage import STATUSES
+from graph.schema import SCHEMA
+from graph.workspace import Workspace
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+router = APIRouter(include_in_schema=False)
+
+# The pages only ever draw from 'self'; pyvis pages need their inline script and styles.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to /login instead of answering 401 JSON."""
+
+
+def page_principal(request: Request, access: AccessDep) -> Principal:
+    token = request.cookies.get(SESSION_COOKIE)
+    principal = access.principal_for(token) if token else None
+    if principal is None:
+        raise LoginRequired()
+    request.state.principal = principal
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def _not_leader(principal: Principal) -> None:
+    if principal.role == "leader":
+        raise Forbidden("a leader account sees only its own page")
+
+
+class _Labels:
+    """Chinese labels for templates."""
+
+    status: ClassVar = {s: SCHEMA.enum_label("coverage_status", s) for s in STATUSES}
+    kind: ClassVar = {k: SCHEMA.node_kinds[k]["label"] for k in SCHEMA.node_kinds}
+    category: ClassVar = dict(SCHEMA.enumerations["figure_category"])
+    line: ClassVar = dict(SCHEMA.enumerations["line"])
+
+    @staticmethod
+    def subtype(item: dict[str, Any]) -> str:
+        if item.get("category"):
+            return SCHEMA.enum_label("figure_category", item["category"])
+        return SCHEMA.enum_label(f"{item['kind']}_kind", item.get("type"))
+
+    @staticmethod
+    def interaction(code: str | None) -> str:
+        return SCHEMA.enum_label("interaction_kind", code) if code else ""
+
+
+QUOTA_LABELS = {"under": "不足 under", "over": "超额 over", "ok": "正常 ok"}
+
+
+def _render(
+    request: Request, template: str, principal: Principal | None, **context: Any
+) -> Response:
+    response = TEMPLATES.TemplateResponse(
+        request, template, {"principal": principal, "labels": _Labels, **context}
+    )
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+def _names(workspace: Workspace, kinds: tuple[str, ...]) -> dict[str, str]:
+    graph = workspace.graph()
+    return {n: str(d.get("name") or n) for n, d in graph.nodes(data=True) if d["kind"] in kinds}
+
+
+def _towns(workspace: Workspace) -> list[dict[str, str]]:
+    graph = workspace.graph()
+    return [
+        {"id": n, "name": str(d.get("name") or n)}
+        for n, d in sorted(graph.nodes(data=True))
+        if d["kind"] == "area" and d.get("type") in ("district", "town", "subdistrict")
+    ]
+
+
+# -- sign in ------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    return _render(
+        request, "login.html", None, next=next if next.startswith("/") else "/", error=None
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    access: AccessDep,
+    token: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    principal = access.principal_for(token.strip())
+    if principal is None:
+        response = _render(request, "login.html", None, next=next, error="令牌无效 invalid token")
+        response.status_code = 401
+        return response
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    if principal.role == "leader" and target == "/":
+        target = f"/leaders/{principal.leader_id}"
+    response = RedirectResponse(target, status_code=303)
+    # No max-age: the cookie lives for this browser session only.
+    response.set_cookie(SESSION_COOKIE, token.strip(), httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# -- pages --------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+    if principal.role == "leader":
+        return RedirectResponse(f"/leaders/{principal.leader_id}", status_code=303)
+    summary = workspace.coverage()
+    blind = workspace.blind_spots()
+    areas = [
+        {"id": a["id"], "name": a["name"], "counts": summary["by_area"][a["id"]]}
+        for a in _towns(workspace)
+    ]
+    return _render(
+        request,
+        "dashboard.html",
+        principal,
+        summary=summary,
+        lines=blind["lines"],
+        areas=areas,
+        statuses=STATUSES,
+    )
+
+
+def _gap_answer(
+    workspace: Workspace,
+    status: str,
+    kind: str | None,
+    category: str | None,
+    line: str | None,
+    area_id: str | None,
+) -> dict[str, Any]:
+    return workspace.gaps(
+        statuses=[s for s in status.split(",") if s],
+        kind=kind or None,
+        category=category or None,
+        line=line or None,
+        area_id=area_id or None,
+    )
+
+
+GapStatus = Annotated[str, Query()]
+Optional = Annotated[str | None, Query()]
+
+
+@router.get("/gaps", response_class=HTMLResponse)
+def gaps_page(
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    status: GapStatus = "uncovered,stale",
+    kind: Optional = None,
+    category: Optional = None,
+    line: Optional = None,
+    area_id: Optional = None,
+) -> Response:
+    _not_leader(principal)
+    answer = _gap_answer(workspace, status, kind, category, line, area_id)
+    query = {
+        "status": status,
+        "kind": kind or "",
+        "category": category or "",
+        "line": line or "",
+        "area_id": area_id or "",
+    }
+    choices = [
+        ("uncovered,stale", "未覆盖+久未联系 uncovered+stale"),
+        *((s, f"{_Labels.status[s]} {s}") for s in STATUSES),
+        ("covered,stale,indirect,uncovered", "全部 all"),
+    ]
+    return _render(
+        request,
+        "gaps.html",
+        principal,
+        answer=answer,
+        query=query,
+        querystring=urlencode({k: v for k, v in query.items() if v}),
+        status_choices=choices,
+        kinds=SCHEMA.target_kinds,
+        areas=_towns(workspace),
+        area_names=_names(workspace, ("area",)),
+        leader_names=_names(workspace, ("leader",)),
+    )
+
+
+def _download(
+    workspace: Workspace,
+    principal: Principal,
+    status: str,
+    kind: str | None,
+    category: str | None,
+    line: str | None,
+    area_id: str | None,
+    fmt: str,
+) -> Response:
+    _not_leader(principal)
+    answer = _gap_answer(workspace, status, kind, category, line, area_id)
+    names = _names(workspace, ("area", "leader"))
+    stamp = f"gaps-{answer['as_of']}"
+    if fmt == "csv":
+        return Response(
+            gaps_csv(answer, names),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{stamp}.csv"'},
+        )
+    return Response(
+        gaps_xlsx(answer, names),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{stamp}.xlsx"'},
+    )
+
+
+@router.get("/gaps.csv")
+def gaps_download_csv(
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    status: GapStatus = "uncovered,stale",
+    kind: Optional = None,
+    category: Optional = None,
+    line: Optional = None,
+    area_id: Optional = None,
+) -> Response:
+    return _download(workspace, principal, status, kind, category, line, area_id, "csv")
+
+
+@router.get("/gaps.xlsx")
+def gaps_download_xlsx(
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    status: GapStatus = "uncovered,stale",
+    kind: Optional = None,
+    category: Optional = None,
+    line: Optional = None,
+    area_id: Optional = None,
+) -> Response:
+    return _download(workspace, principal, status, kind, category, line, area_id, "xlsx")
+
+
+@router.get("/leaders", response_class=HTMLResponse)
+def leaders_page(request: Request, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+    _not_leader(principal)
+    return _render(
+        request, "leaders.html", principal, answer=workspace.leaders(), quota_labels=QUOTA_LABELS
+    )
+
+
+@router.get("/leaders/{leader_id}", response_class=HTMLResponse)
+def leader_page(
+    leader_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+) -> Response:
+    if principal.role == "leader" and leader_id != principal.leader_id:
+        raise Forbidden("a leader account sees only its own page")
+    todo = workspace.todo(leader_id)  # raises UnknownId for a non-leader
+    leader = workspace.entity(leader_id)
+    load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
+    return _render(
+        request,
+        "leader.html",
+        principal,
+        leader={"id": leader_id, "name": leader["name"], "post": leader["properties"].get("post")},
+        load=load,
+        todo=todo,
+        quota_labels=QUOTA_LABELS,
+    )
+
+
+@router.get("/entities/{entity_id}", response_class=HTMLResponse)
+def entity_page(
+    entity_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+) -> Response:
+    check_leader_scope(principal, workspace, entity_id)
+    entity = redact(workspace.entity(entity_id), principal)
+    return _render(request, "entity.html", principal, entity=entity)
+
+
+# -- network views (pyvis, self-contained) ------------------------------------------------
+
+
+def _viz(html: str) -> Response:
+    return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
+
+
+def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
+    return dt.date.today(), workspace.policy.window_days
+
+
+@router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
+def viz_leader(leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+    from graph.render import leader_network_html
+
+    if principal.role == "leader" and leader_id != principal.leader_id:
+        raise Forbidden("a leader account sees only its own network")
+    as_of, window = _as_of(workspace)
+    return _viz(
+        leader_network_html(
+            workspace.graph(),
+            leader_id,
+            as_of,
+            window,
+            coverage=workspace.target_coverage(as_of, window),
+        )
+    )
+
+
+@router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
+def viz_entity(
+    entity_id: str,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    depth: Annotated[int, Query(ge=0, le=3)] = 1,
+) -> Response:
+    from graph.render import ego_network_html
+
+    check_leader_scope(principal, workspace, entity_id)
+    as_of, window = _as_of(workspace)
+    return _viz(
+        ego_network_html(
+            workspace.graph(),
+            entity_id,
+            depth,
+            as_of,
+            window,
+            coverage=workspace.target_coverage(as_of, window),
+        )
+    )
+
+
+@router.get("/viz/area/{area_id}", response_class=HTMLResponse)
+def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+    from graph.render import area_map_html
+
+    _not_leader(principal)
+    as_of, window = _as_of(workspace)
+    return _viz(
+        area_map_html(
+            workspace.graph(),
+            area_id,
+            as_of,
+            window,
+            coverage=workspace.target_coverage(as_of, window),
+        )
+    )
+
+
+@router.get("/viz/district", response_class=HTMLResponse)
+def viz_district(workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+    from graph.render import district_html
+
+    _not_leader(principal)
+    as_of, window = _as_of(workspace)
+    return _viz(
+        district_html(
+            workspace.graph(), as_of, window, coverage=workspace.target_coverage(as_of, window)
+        )
+    )
