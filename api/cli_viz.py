@@ -1,0 +1,135 @@
+"""``concentric viz``: network views written as self-contained HTML pages (no network
+needed to open them). Importing this module registers the ``viz`` group on ``api.cli.app``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import networkx as nx
+import typer
+
+from api.cli import (
+    DEFAULT_STORE,
+    EXIT_BAD_INPUT,
+    AsOfOpt,
+    StoreOpt,
+    WindowOpt,
+    app,
+    out,
+    workspace_for,
+)
+from graph import render
+from graph.coverage import TargetCoverage
+from graph.workspace import Workspace
+
+viz = typer.Typer(
+    help="Network views as self-contained HTML pages (open them in any browser, offline).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(viz, name="viz")
+
+IdArg = Annotated[str, typer.Argument(metavar="ID", help="The id of the entity to draw.")]
+OutputOpt = Annotated[
+    Path,
+    typer.Option("--output", "-o", metavar="FILE.html", help="Write the page to this file."),
+]
+
+Draw = Callable[[nx.MultiDiGraph, dt.date, int, dict[str, TargetCoverage]], str]
+
+
+def _write(
+    store: str, as_of: dt.date | None, window_days: int | None, output: Path, draw: Draw
+) -> None:
+    with workspace_for(store) as ws:
+        day = as_of or dt.date.today()
+        window = _window(ws, window_days)
+        html = draw(ws.graph(), day, window, ws.target_coverage(day, window))
+    try:
+        render.write_html(output, html)
+    except OSError as exc:
+        typer.echo(f"concentric: error: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    out.print(f"Wrote {output} ({len(html.encode('utf-8')) // 1024} KiB); open it in a browser.")
+
+
+def _window(ws: Workspace, window_days: int | None) -> int:
+    return ws.policy.window_days if window_days is None else window_days
+
+
+@viz.command("leader")
+def viz_leader(
+    leader_id: IdArg,
+    output: OutputOpt,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """A leader's contact network: assigned targets, their organizations, recent interactions."""
+    _write(
+        store,
+        as_of,
+        window_days,
+        output,
+        lambda g, day, w, cov: render.leader_network_html(g, leader_id, day, w, coverage=cov),
+    )
+
+
+@viz.command("entity")
+def viz_entity(
+    node_id: IdArg,
+    output: OutputOpt,
+    depth: Annotated[
+        int, typer.Option("--depth", min=0, metavar="N", help="Relationship steps to include.")
+    ] = 1,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Any entity's ego network: everything within N relationship steps."""
+    _write(
+        store,
+        as_of,
+        window_days,
+        output,
+        lambda g, day, w, cov: render.ego_network_html(g, node_id, depth, day, w, coverage=cov),
+    )
+
+
+@viz.command("area")
+def viz_area(
+    area_id: IdArg,
+    output: OutputOpt,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """An area's coverage map: the areas below it and their targets, coloured by status."""
+    _write(
+        store,
+        as_of,
+        window_days,
+        output,
+        lambda g, day, w, cov: render.area_map_html(g, area_id, day, w, coverage=cov),
+    )
+
+
+@viz.command("district")
+def viz_district(
+    output: OutputOpt,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """The whole district: every area and target, and the leaders' contacts."""
+    _write(
+        store,
+        as_of,
+        window_days,
+        output,
+        lambda g, day, w, cov: render.district_html(g, day, w, coverage=cov),
+    )

@@ -1,0 +1,1209 @@
+"""Network views as self-contained HTML pages (vis-network, the build that ships in pyvis).
+
+Four views, each a pure function of the graph that returns one HTML string:
+
+- :func:`leader_network_html`: a leader, the targets they are assigned to (open contacts),
+  those targets' organizations and units, and the recent interactions around them;
+- :func:`ego_network_html`: everything within ``depth`` relationship steps of any entity;
+- :func:`area_map_html`: an area, the areas below it and the targets located in them;
+- :func:`district_html`: every area and target of the district, with the leaders' contacts.
+
+Targets are coloured by coverage status (covered green, stale orange, indirect blue,
+uncovered red); leaders are purple stars, areas grey boxes, interactions grey diamonds.
+Hovering a node shows a card: name, kind, category, area, status, last contact, assigned
+leaders and why the target has its status.
+
+**Offline.** A page makes no request at all, so it opens on an intranet with no network:
+pyvis's own template links Bootstrap from a CDN in every ``cdn_resources`` mode (and keeps a
+``node_modules`` comment), so it is not used; instead the vis-network 9.1.2 script and
+stylesheet that ship inside the pyvis package are inlined into ``templates/network.html.j2``.
+The ``http://`` strings inside the vendor script (licence banners, the SVG namespace) are
+written ``http:\\/\\/`` (the same string in JavaScript) so that the page holds no URL at all.
+A Content-Security-Policy ``<meta>`` allows only the page's own scripts (by hash), inline
+styles and ``data:`` images: even a script injected through some future bug would not run,
+and nothing can be fetched.
+
+**Names are data.** Node and edge hover cards travel as plain text (``card``: a heading and
+rows) in a JSON block and are turned into DOM elements with ``textContent`` by the page's
+script; labels are drawn on the canvas as text; everything placed in the HTML itself (page
+title, heading, legend) is escaped by Jinja's autoescape; the JSON escapes ``<``, ``>`` and
+``&`` so ``</script>`` inside a name cannot end the script block.
+
+**Large views: aggregation, plus a layout computed in Python.** vis-network stalls beyond a
+couple of thousand nodes with physics on, and a picture of several thousand dots is a
+hairball anyway. Above :data:`MAX_NODES` nodes a view is *aggregated*: targets become one
+node per (area, figure category or organization/unit kind), drawn as a pie of its status
+mix, with a hover card saying what is inside; if that is still too many, areas are rolled
+up to their ancestors a level at a time, then leaders and interactions are grouped too.
+Aggregation was chosen over only precomputing a layout because it keeps the question the
+views answer (which area and category has gaps) readable at any size, and it bounds the
+page's size and drawing time, where a precomputed layout of 20 000 nodes would still ship
+and draw 20 000 nodes. Every view also gets a deterministic layout computed in Python
+(areas as clusters of their targets, or rings by distance from the centre of the view);
+views above :data:`PHYSICS_MAX_NODES` are drawn there with physics off, so they open at
+once, and smaller ones start from it and relax with physics for a moment, then stop.
+
+Same input, same bytes: every list is sorted and the layout has no randomness.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import re
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import networkx as nx
+from markupsafe import Markup
+
+from graph.coverage import (
+    STATUSES,
+    QueryError,
+    TargetCoverage,
+    area_lineage,
+    is_open,
+    target_coverage,
+)
+from graph.network import display_name, ego_network
+from graph.schema import SCHEMA
+
+__all__ = [
+    "FONT_STACK",
+    "KIND_COLORS",
+    "MAX_NODES",
+    "PHYSICS_MAX_NODES",
+    "STATUS_COLORS",
+    "area_map_html",
+    "district_html",
+    "ego_network_html",
+    "leader_network_html",
+    "write_html",
+]
+
+#: Views with more nodes than this are aggregated by area and category.
+MAX_NODES = 1500
+#: Views up to this many nodes relax with physics; larger ones keep the Python layout.
+PHYSICS_MAX_NODES = 300
+
+STATUS_COLORS: dict[str, str] = {
+    "covered": "#2f9e44",
+    "stale": "#f08c00",
+    "indirect": "#1c7ed6",
+    "uncovered": "#e03131",
+}
+#: Colours of the nodes that are not targets (targets take their status colour).
+KIND_COLORS: dict[str, str] = {
+    "leader": "#7048e8",
+    "area": "#e9ecef",
+    "interaction": "#adb5bd",
+    "group": "#adb5bd",
+}
+FONT_STACK = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
+    '"Microsoft YaHei", "PingFang SC", sans-serif'
+)
+
+_TARGET_KINDS = frozenset(SCHEMA.target_kinds)
+_SHAPES = {
+    "leader": "star",
+    "area": "box",
+    "interaction": "diamond",
+    "figure": "dot",
+    "organization": "square",
+    "unit": "triangle",
+}
+_SIZES = {"leader": 22.0, "interaction": 8.0, "figure": 11.0, "organization": 11.0, "unit": 12.0}
+_SYMBOLS = {
+    "leader": "★",
+    "figure": "●",
+    "organization": "■",
+    "unit": "▲",
+    "interaction": "◆",
+    "area": "▭",
+}
+# Edge kind -> (colour, width, dashed).
+_EDGE_STYLES: dict[str, tuple[str, float, bool]] = {
+    "contacts": ("#5f3dc4", 2.0, False),
+    "member_of": ("#868e96", 1.0, False),
+    "related_to": ("#ae3ec9", 1.0, True),
+    "took_part": ("#adb5bd", 1.0, True),
+    "concerns": ("#adb5bd", 1.0, True),
+    "located_in": ("#ced4da", 1.0, False),
+    "part_of": ("#868e96", 2.0, False),
+    "in_charge_of": ("#7048e8", 1.0, True),
+}
+_LEGEND_COLORS = {"leader": KIND_COLORS["leader"], "interaction": "#868e96", "area": "#868e96"}
+_GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+_NO_AREA = "\x00no-area"  # layout cluster of targets without an area (never a node id)
+_GROUP_PREFIX = "group:"
+_NONE = "无 none"
+
+
+# -- public views ---------------------------------------------------------------------------
+
+
+def leader_network_html(
+    graph: nx.MultiDiGraph,
+    leader_id: str,
+    as_of: dt.date,
+    window_days: int,
+    *,
+    coverage: Mapping[str, TargetCoverage] | None = None,
+) -> str:
+    """A leader's contact network as a self-contained HTML page.
+
+    The leader, the targets with a contact from them open at ``as_of``, those figures'
+    organizations and units (memberships open at ``as_of``), and the interactions inside the
+    window that the leader took part in or that concern one of those targets (with the
+    targets they concern). Raises :class:`QueryError` if ``leader_id`` is not a leader.
+    """
+    _check_kind(graph, leader_id, "leader")
+    ctx = _Context.make(graph, as_of, window_days, coverage)
+    nodes: set[str] = {leader_id}
+    edges: list[_Edge] = []
+    assigned = sorted(
+        {
+            v
+            for _, v, d in graph.out_edges(leader_id, data=True)
+            if d["kind"] == "contacts" and v in ctx.coverage and is_open(d, as_of)
+        }
+    )
+    for target in assigned:
+        nodes.add(target)
+        edges.append(_Edge(leader_id, target, "contacts"))
+        for _, org, d in graph.out_edges(target, data=True):
+            if d["kind"] == "member_of" and is_open(d, as_of):
+                nodes.add(org)
+                edges.append(_Edge(target, org, "member_of"))
+    interactions = {
+        i
+        for _, i, d in graph.out_edges(leader_id, data=True)
+        if d["kind"] == "took_part" and ctx.recent(graph.nodes[i]["date"])
+    }
+    for target in assigned:
+        interactions.update(
+            i
+            for i, _, d in graph.in_edges(target, data=True)
+            if d["kind"] == "concerns" and ctx.recent(graph.nodes[i]["date"])
+        )
+    for interaction in sorted(interactions):
+        nodes.add(interaction)
+        if graph.has_edge(leader_id, interaction):
+            edges.append(_Edge(leader_id, interaction, "took_part"))
+        for _, target, d in graph.out_edges(interaction, data=True):
+            if d["kind"] == "concerns":
+                nodes.add(target)
+                edges.append(_Edge(interaction, target, "concerns"))
+    name = display_name(graph, leader_id)
+    scene = _Scene(
+        title=f"{name} 的联系网络 · contact network of {name} ({leader_id})",
+        nodes=sorted(nodes),
+        edges=edges,
+        focus=leader_id,
+        layout="radial",
+    )
+    return _render(ctx, scene)
+
+
+def ego_network_html(
+    graph: nx.MultiDiGraph,
+    node_id: str,
+    depth: int,
+    as_of: dt.date,
+    window_days: int,
+    *,
+    coverage: Mapping[str, TargetCoverage] | None = None,
+) -> str:
+    """Everything within ``depth`` relationship steps of any entity, as an HTML page.
+
+    The nodes and edges are those of :func:`graph.network.ego_network`. Raises
+    :class:`QueryError` for an unknown id or a negative depth.
+    """
+    ego = ego_network(graph, node_id, depth)
+    ctx = _Context.make(graph, as_of, window_days, coverage)
+    name = display_name(graph, node_id)
+    scene = _Scene(
+        title=f"{name} 的关系网络 · network of {name} ({node_id}), {depth} 步 steps",
+        nodes=[n["id"] for n in ego["nodes"]],
+        edges=[_Edge(e["source"], e["target"], e["kind"]) for e in ego["edges"]],
+        focus=node_id,
+        layout="radial",
+    )
+    return _render(ctx, scene)
+
+
+def area_map_html(
+    graph: nx.MultiDiGraph,
+    area_id: str,
+    as_of: dt.date,
+    window_days: int,
+    *,
+    coverage: Mapping[str, TargetCoverage] | None = None,
+) -> str:
+    """An area's coverage map: the area, the areas below it and the targets located in them.
+
+    Raises :class:`QueryError` if ``area_id`` is not an area.
+    """
+    _check_kind(graph, area_id, "area")
+    ctx = _Context.make(graph, as_of, window_days, coverage)
+    areas = {a for a, chain in ctx.lineage.items() if area_id in chain}
+    nodes, edges = _area_scene(graph, areas, ctx, with_leaders=False)
+    name = display_name(graph, area_id)
+    scene = _Scene(
+        title=f"{name} 覆盖图 · coverage map of {name} ({area_id})",
+        nodes=nodes,
+        edges=edges,
+        focus=area_id,
+        layout="areas",
+    )
+    return _render(ctx, scene)
+
+
+def district_html(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    window_days: int,
+    *,
+    coverage: Mapping[str, TargetCoverage] | None = None,
+) -> str:
+    """The whole district: every area, every target, and the leaders with their contacts."""
+    ctx = _Context.make(graph, as_of, window_days, coverage)
+    nodes, edges = _area_scene(graph, set(ctx.lineage), ctx, with_leaders=True)
+    roots = sorted(a for a, chain in ctx.lineage.items() if len(chain) == 1)
+    name = "、".join(display_name(graph, r) for r in roots) or "全区"
+    scene = _Scene(
+        title=f"{name} 全区覆盖图 · district coverage map",
+        nodes=nodes,
+        edges=edges,
+        focus=None,
+        layout="areas",
+    )
+    return _render(ctx, scene)
+
+
+def write_html(path: str | Path, html: str) -> None:
+    """Write a page (UTF-8), replacing the file atomically (readers never see half a page)."""
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        partial.write_text(html, encoding="utf-8")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+# -- scenes: which nodes and edges a view shows -----------------------------------------------
+
+
+def _check_kind(graph: nx.MultiDiGraph, node_id: str, kind: str) -> None:
+    if node_id not in graph:
+        raise QueryError(f"unknown {kind} id {node_id!r}")
+    actual = graph.nodes[node_id]["kind"]
+    if actual != kind:
+        raise QueryError(f"{node_id!r} is a {actual}, not a {kind}")
+
+
+@dataclass(frozen=True)
+class _Edge:
+    source: str
+    target: str
+    kind: str
+
+
+@dataclass
+class _Scene:
+    title: str
+    nodes: list[str]
+    edges: list[_Edge]
+    focus: str | None
+    layout: str  # "radial" (rings around the focus) or "areas" (clusters per area)
+
+
+@dataclass
+class _Context:
+    """What every view needs besides its nodes: the graph, the date and the statuses."""
+
+    graph: nx.MultiDiGraph
+    as_of: dt.date
+    window_days: int
+    coverage: Mapping[str, TargetCoverage]
+    lineage: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def make(
+        cls,
+        graph: nx.MultiDiGraph,
+        as_of: dt.date,
+        window_days: int,
+        coverage: Mapping[str, TargetCoverage] | None,
+    ) -> _Context:
+        if window_days < 0:
+            raise QueryError(f"window_days must be ≥ 0, not {window_days}")
+        if coverage is None:
+            coverage = target_coverage(graph, as_of, window_days)
+        return cls(graph, as_of, window_days, coverage, area_lineage(graph))
+
+    @property
+    def window_start(self) -> dt.date:
+        return self.as_of - dt.timedelta(days=self.window_days)
+
+    def recent(self, date: dt.date) -> bool:
+        return self.window_start <= date <= self.as_of
+
+    def depth(self, area: str) -> int:
+        return len(self.lineage[area]) - 1
+
+
+def _area_scene(
+    graph: nx.MultiDiGraph, areas: set[str], ctx: _Context, *, with_leaders: bool
+) -> tuple[list[str], list[_Edge]]:
+    """Areas, the targets located in them (all targets for the district) and, if asked,
+    the leaders with a contact open at ``as_of`` to one of them."""
+    nodes = set(areas)
+    edges: list[_Edge] = []
+    for area in sorted(areas):
+        for _, up, d in graph.out_edges(area, data=True):
+            if d["kind"] == "part_of" and up in areas:
+                edges.append(_Edge(area, up, "part_of"))
+    targets = sorted(
+        t
+        for t in ctx.coverage
+        if t in graph and (with_leaders or graph.nodes[t].get("area_id") in areas)
+    )
+    for target in targets:
+        nodes.add(target)
+        area = graph.nodes[target].get("area_id")
+        if area in areas:
+            edges.append(_Edge(target, area, "located_in"))
+    if with_leaders:
+        wanted = set(targets)
+        for leader in sorted(n for n, k in graph.nodes(data="kind") if k == "leader"):
+            contacts = sorted(
+                {
+                    v
+                    for _, v, d in graph.out_edges(leader, data=True)
+                    if d["kind"] == "contacts" and v in wanted and is_open(d, ctx.as_of)
+                }
+            )
+            if contacts:
+                nodes.add(leader)
+                edges.extend(_Edge(leader, t, "contacts") for t in contacts)
+    return sorted(nodes), edges
+
+
+# -- drawn nodes --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Drawn:
+    """A node as drawn: one graph node, or a group of them (``members``)."""
+
+    id: str
+    kind: str  # node kind, or "group"
+    label: str
+    heading: str
+    rows: list[tuple[str, str]]
+    status: str | None = None
+    member_kind: str | None = None
+    members: list[str] = field(default_factory=list)
+    mix: dict[str, int] | None = None
+    area: str | None = None  # the area cluster it is laid out in
+    size: float = 11.0
+    focus: bool = False
+    x: float = 0.0
+    y: float = 0.0
+
+
+def _kind_label(kind: str) -> str:
+    return f"{SCHEMA.node_kinds[kind]['label']} {kind}"
+
+
+def _status_label(status: str) -> str:
+    return f"{SCHEMA.enum_label('coverage_status', status)} {status}"
+
+
+def _subtype_label(data: Mapping[str, Any]) -> str:
+    """The category of a figure, or the type of an organization, unit, area or interaction."""
+    kind = data["kind"]
+    if kind == "figure":
+        return SCHEMA.enum_label("figure_category", data.get("category"))
+    enum = {
+        "organization": "organization_kind",
+        "unit": "unit_kind",
+        "area": "area_kind",
+        "interaction": "interaction_kind",
+    }.get(kind)
+    if enum:
+        return SCHEMA.enum_label(enum, data.get("type"))
+    return str(data.get("post") or "")
+
+
+def _name_with_id(graph: nx.MultiDiGraph, node_id: str) -> str:
+    name = display_name(graph, node_id) if node_id in graph else node_id
+    return f"{name} ({node_id})" if name != node_id else node_id
+
+
+def _names(graph: nx.MultiDiGraph, ids: Iterable[str], limit: int = 8) -> str:
+    ids = list(ids)
+    shown = "、".join(_name_with_id(graph, i) for i in ids[:limit])
+    if len(ids) > limit:
+        shown += f" …等 {len(ids)} 个 ({len(ids) - limit} more)"
+    return shown or _NONE
+
+
+def _mix_text(mix: Mapping[str, int]) -> str:
+    return " · ".join(f"{_status_label(s)} {mix.get(s, 0)}" for s in STATUSES)
+
+
+def _date_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else _NONE
+
+
+def _why(ctx: _Context, item: TargetCoverage) -> str:
+    """Why a target has its status, in words (spec section 3)."""
+    window = f"{ctx.window_days} 天内 within {ctx.window_days} days"
+    last = item.last_contact
+    if item.status == "covered":
+        return f"有联系领导，且 {_date_text(last)} 有联系活动（{window}）/ assigned and contacted"
+    if item.status == "stale":
+        when = f"最近一次 last {last.isoformat()}" if last else "从未联系 never contacted"
+        return f"有联系领导，但{window}无联系活动（{when}）/ assigned but not contacted lately"
+    if item.status == "indirect":
+        if last is not None and last >= ctx.window_start:
+            return (
+                f"无联系领导，但 {last.isoformat()} 有联系活动（{window}）"
+                " / not assigned, but contacted"
+            )
+        via = _names(ctx.graph, _covered_memberships(ctx, item.id), limit=3)
+        return (
+            f"无联系领导；与已覆盖对象 {via} 有成员关系"
+            " / not assigned; shares a membership with a covered target"
+        )
+    return (
+        f"无联系领导，{window}无联系活动，也不与已覆盖对象有成员关系"
+        " / not assigned, not contacted, no membership with a covered target"
+    )
+
+
+def _covered_memberships(ctx: _Context, target: str) -> list[str]:
+    """Covered targets that share an open membership with ``target`` (either direction)."""
+    graph = ctx.graph
+    found = set()
+    for u, v, d in [*graph.out_edges(target, data=True), *graph.in_edges(target, data=True)]:
+        other = v if u == target else u
+        if d["kind"] == "member_of" and is_open(d, ctx.as_of):
+            item = ctx.coverage.get(other)
+            if item is not None and item.status == "covered":
+                found.add(other)
+    return sorted(found)
+
+
+def _area_counts(ctx: _Context) -> dict[str, Counter[str]]:
+    """Status counts of the targets in each area and the areas below it."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for target, item in ctx.coverage.items():
+        area = ctx.graph.nodes[target].get("area_id") if target in ctx.graph else None
+        for a in ctx.lineage.get(area or "", ()):
+            counts[a][item.status] += 1
+    return counts
+
+
+def _drawn_node(
+    ctx: _Context, node_id: str, area_counts: Mapping[str, Counter[str]], radial: bool
+) -> _Drawn:
+    graph = ctx.graph
+    data = graph.nodes[node_id]
+    kind = data["kind"]
+    name = display_name(graph, node_id)
+    rows: list[tuple[str, str]] = [("编号 ID", node_id), ("类型 kind", _kind_label(kind))]
+    drawn = _Drawn(
+        id=node_id,
+        kind=kind,
+        label=name,
+        heading=name,
+        rows=rows,
+        size=_SIZES.get(kind, 11.0),
+    )
+    area = data.get("area_id")
+    area_text = _name_with_id(graph, area) if area in graph else _NONE
+    if kind in _TARGET_KINDS:
+        item = ctx.coverage[node_id]
+        drawn.status = item.status
+        drawn.area = area if area in ctx.lineage else None
+        rows += [
+            ("类别 category", _subtype_label(data) or _NONE),
+            ("区域 area", area_text),
+            ("状态 status", _status_label(item.status)),
+            ("最近联系 last contact", _date_text(item.last_contact)),
+            ("联系领导 assigned leaders", _names(graph, item.assigned_leaders)),
+            ("原因 why", _why(ctx, item)),
+        ]
+    elif kind == "leader":
+        contacts = sorted(
+            {
+                v
+                for _, v, d in graph.out_edges(node_id, data=True)
+                if d["kind"] == "contacts" and v in ctx.coverage and is_open(d, ctx.as_of)
+            }
+        )
+        mix = Counter(ctx.coverage[t].status for t in contacts)
+        rows += [
+            ("职务 post", str(data.get("post") or _NONE)),
+            ("单位 department", str(data.get("department") or _NONE)),
+            ("分管区域 area", area_text),
+            ("在任 in office", "是 yes" if data.get("in_office", True) else "否 no"),
+            ("联系对象 assigned targets", str(len(contacts))),
+            ("覆盖情况 status mix", _mix_text(mix)),
+        ]
+    elif kind == "area":
+        counts = area_counts.get(node_id, Counter())
+        total = sum(counts.values())
+        chain = ctx.lineage.get(node_id, (node_id,))
+        rows += [
+            ("区域类型 area kind", _subtype_label(data) or _NONE),
+            ("上级 parent", _name_with_id(graph, chain[1]) if len(chain) > 1 else _NONE),
+            ("对象（含下级）targets incl. below", str(total)),
+            ("覆盖情况 status mix", _mix_text(counts)),
+            (
+                "覆盖率 covered / 可及率 reach",
+                f"{counts['covered'] / total:.0%} / "
+                f"{(counts['covered'] + counts['indirect']) / total:.0%}"
+                if total
+                else "–",
+            ),
+        ]
+        drawn.area = node_id
+        if not radial:
+            drawn.label = f"{name}\n覆盖 {counts['covered']}/{total}" if total else name
+    elif kind == "interaction":
+        leaders = sorted(u for u, _, k in graph.in_edges(node_id, data="kind") if k == "took_part")
+        targets = sorted(v for _, v, k in graph.out_edges(node_id, data="kind") if k == "concerns")
+        rows += [
+            ("日期 date", _date_text(data.get("date"))),
+            ("活动类型 activity", _subtype_label(data) or _NONE),
+            ("联系领导 leaders", _names(graph, leaders)),
+            ("联系对象 targets", _names(graph, targets)),
+            ("内容 summary", str(data.get("summary") or _NONE)),
+        ]
+    return drawn
+
+
+# -- aggregation --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Level:
+    cutoff: int  # areas deeper than this are merged into their ancestor at this depth
+    leaders: bool  # leaders stay individual
+    by_area: bool  # target groups are per area
+
+
+def _group_plan(ctx: _Context, scene: _Scene, limit: int) -> dict[str, str]:
+    """Map each node of the scene to itself or to a group key, the finest grouping that
+    gives at most ``limit`` nodes (or the coarsest one if none does)."""
+    graph = ctx.graph
+    visible = {n for n in scene.nodes if graph.nodes[n]["kind"] == "area"}
+    depths = [ctx.depth(a) for a in ctx.lineage]
+    deepest = max(depths, default=0)
+    levels = [_Level(c, True, True) for c in range(deepest, -1, -1)]
+    levels += [_Level(0, False, True), _Level(0, False, False)]
+
+    def roll(area: str, cutoff: int) -> str:
+        chain = ctx.lineage[area]
+        for up in chain:
+            if ctx.depth(up) <= cutoff and (not visible or up in visible):
+                return up
+        inside = [up for up in chain if up in visible]
+        return inside[-1] if inside else area
+
+    def key(node: str, level: _Level) -> str:
+        data = graph.nodes[node]
+        kind = data["kind"]
+        if node == scene.focus:
+            return node
+        if kind == "area":
+            return roll(node, level.cutoff)
+        area = data.get("area_id")
+        where = roll(area, level.cutoff) if level.by_area and area in ctx.lineage else ""
+        if kind == "leader":
+            return node if level.leaders else f"{_GROUP_PREFIX}leader|{where}"
+        if kind == "interaction":
+            return f"{_GROUP_PREFIX}interaction|{data.get('type')}"
+        sub = data.get("category") if kind == "figure" else ""
+        return f"{_GROUP_PREFIX}{kind}|{sub}|{where}"
+
+    def unique(k: str) -> str:
+        while k != scene.focus and k.startswith(_GROUP_PREFIX) and k in graph:
+            k += "*"  # a data id that looks like a group key
+        return k
+
+    plan: dict[str, str] = {}
+    for level in levels:
+        plan = {n: unique(key(n, level)) for n in scene.nodes}
+        if len(set(plan.values())) <= limit:
+            break
+    return plan
+
+
+def _group_node(ctx: _Context, key: str, members: list[str], radial: bool) -> _Drawn:
+    graph = ctx.graph
+    first = graph.nodes[members[0]]
+    kind = first["kind"]
+    parts = key[len(_GROUP_PREFIX) :].split("|")
+    area = parts[-1] if kind != "interaction" and parts[-1] in ctx.lineage else None
+    area_name = display_name(graph, area) if area else ""
+    if kind == "leader":
+        what = SCHEMA.node_kinds["leader"]["label"]
+    elif kind == "interaction":
+        what = _subtype_label(first) or SCHEMA.node_kinds["interaction"]["label"]
+    elif kind == "figure":
+        what = _subtype_label(first) or SCHEMA.node_kinds["figure"]["label"]
+    else:
+        what = SCHEMA.node_kinds[kind]["label"]
+    heading = f"{area_name} · {what}" if area_name else what
+    count = len(members)
+    rows: list[tuple[str, str]] = [
+        ("汇总 group", f"{what} ×{count}"),
+        ("类型 kind", _kind_label(kind)),
+        ("区域 area", _name_with_id(graph, area) if area else "全部 all"),
+        ("数量 count", str(count)),
+    ]
+    drawn = _Drawn(
+        id=key,
+        kind="group",
+        label=f"{area_name}·{what} ×{count}" if radial and area_name else f"{what} ×{count}",
+        heading=heading,
+        rows=rows,
+        member_kind=kind,
+        members=members,
+        area=area,
+        size=min(10.0 + 3.0 * math.sqrt(count), 48.0),
+    )
+    if kind in _TARGET_KINDS:
+        mix = Counter(ctx.coverage[m].status for m in members)
+        drawn.mix = {s: mix.get(s, 0) for s in STATUSES}
+        # The most frequent status, the worse one on a tie (STATUSES is best first).
+        drawn.status = max(reversed(STATUSES), key=lambda s: mix.get(s, 0))
+        rows += [
+            (_status_label(s), f"{mix.get(s, 0)} ({mix.get(s, 0) / count:.0%})") for s in STATUSES
+        ]
+    elif kind == "interaction":
+        dates = sorted(graph.nodes[m]["date"] for m in members)
+        rows.append(("日期 dates", f"{dates[0].isoformat()} – {dates[-1].isoformat()}"))
+    rows.append(("包含 includes", _names(graph, members, limit=12)))
+    return drawn
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+
+def _area_layout(drawn: list[_Drawn], edges: list[tuple[str, str, str]], ctx: _Context) -> None:
+    """Areas as nested clusters: each area's targets in a sunflower disc around it, the areas
+    below it on a ring around that; leaders on an outer ring, each near its targets."""
+    areas = {d.id: d for d in drawn if d.kind == "area"}
+    parent: dict[str, str | None] = {}
+    for area in areas:
+        chain = ctx.lineage.get(area, (area,))
+        parent[area] = next((up for up in chain[1:] if up in areas), None)
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for area in sorted(areas):
+        children[parent[area]].append(area)
+    reached = set()
+    queue = deque(children[None])
+    while queue:
+        area = queue.popleft()
+        reached.add(area)
+        queue.extend(children[area])
+    for area in sorted(set(areas) - reached):  # a cycle (the loader rejects them): cut it
+        children[parent[area]].remove(area)
+        children[None].append(area)
+        parent[area] = None
+    members: dict[str, list[_Drawn]] = defaultdict(list)
+    outer: list[_Drawn] = []
+    for d in drawn:
+        if d.kind == "area":
+            continue
+        if d.kind == "leader" or d.member_kind == "leader":
+            outer.append(d)
+        else:
+            members[d.area if d.area in areas else _NO_AREA].append(d)
+    if members[_NO_AREA]:
+        children[None].append(_NO_AREA)
+    for group in members.values():
+        group.sort(key=lambda d: (_status_rank(d.status), d.member_kind or d.kind, d.id))
+
+    def spacing(cluster: str) -> float:
+        return 2 * max((d.size for d in members[cluster]), default=11.0) + 10
+
+    def disc(cluster: str) -> float:
+        n = len(members[cluster])
+        return spacing(cluster) * math.sqrt(n + 2.5) if n else 50.0
+
+    radius: dict[str | None, float] = {}
+
+    def measure(cluster: str | None) -> float:
+        own = disc(cluster) if cluster is not None else 0.0
+        kids = children[cluster] if cluster != _NO_AREA else []
+        if not kids:
+            radius[cluster] = own
+            return own
+        sizes = [measure(k) for k in kids]
+        gap = 40.0
+        ring = max(own + max(sizes) + gap, sum(2 * s + gap for s in sizes) / (2 * math.pi))
+        if cluster is None and len(kids) == 1:
+            ring = 0.0
+        radius[cluster] = ring + max(sizes)
+        return radius[cluster]
+
+    def place(cluster: str | None, x: float, y: float, start: float) -> None:
+        if cluster in areas:
+            areas[cluster].x, areas[cluster].y = x, y
+        if cluster is not None:
+            sp = spacing(cluster)
+            for i, d in enumerate(members[cluster]):
+                r = sp * math.sqrt(i + 2.5)
+                d.x = x + r * math.cos(start + i * _GOLDEN_ANGLE)
+                d.y = y + r * math.sin(start + i * _GOLDEN_ANGLE)
+        kids = children[cluster] if cluster != _NO_AREA else []
+        if not kids:
+            return
+        sizes = [radius[k] for k in kids]
+        own = disc(cluster) if cluster is not None else 0.0
+        gap = 40.0
+        ring = max(own + max(sizes) + gap, sum(2 * s + gap for s in sizes) / (2 * math.pi))
+        if cluster is None and len(kids) == 1:
+            ring = 0.0
+        total = sum(2 * s + gap for s in sizes)
+        angle = -math.pi / 2
+        for kid, size in zip(kids, sizes, strict=True):
+            share = (2 * size + gap) / total * 2 * math.pi
+            mid = angle + share / 2
+            place(kid, x + ring * math.cos(mid), y + ring * math.sin(mid), mid)
+            angle += share
+
+    total = measure(None)
+    place(None, 0.0, 0.0, 0.0)
+    if outer:
+        outer_ids = {d.id for d in outer}
+        position = {d.id: (d.x, d.y) for d in drawn if d.id not in outer_ids}
+        angles: dict[str, float] = {}
+        for d in outer:
+            sx = sy = 0.0
+            for u, v, _ in edges:
+                other = v if u == d.id else u if v == d.id else None
+                if other in position:
+                    px, py = position[other]
+                    norm = math.hypot(px, py) or 1.0
+                    sx, sy = sx + px / norm, sy + py / norm
+            angles[d.id] = math.atan2(sy, sx) if (sx or sy) else math.pi
+        outer.sort(key=lambda d: (angles[d.id], d.id))
+        ring = max(total + 160.0, len(outer) * 70.0 / (2 * math.pi))
+        step = 2 * math.pi / len(outer)
+        offset = angles[outer[0].id]
+        for i, d in enumerate(outer):
+            d.x = ring * math.cos(offset + i * step)
+            d.y = ring * math.sin(offset + i * step)
+
+
+def _status_rank(status: str | None) -> int:
+    return STATUSES.index(status) if status in STATUSES else len(STATUSES)
+
+
+def _radial_layout(
+    drawn: list[_Drawn], edges: list[tuple[str, str, str]], focus: str | None
+) -> None:
+    """Rings by distance from the focus (breadth-first); each node's descendants get a wedge
+    of the circle as wide as their number, so a node sits near the one that brought it in."""
+    if not drawn:
+        return
+    by_id = {d.id: d for d in drawn}
+    adjacency: dict[str, set[str]] = defaultdict(set)
+    for u, v, _ in edges:
+        adjacency[u].add(v)
+        adjacency[v].add(u)
+
+    def order(n: str) -> tuple[int, str, str]:
+        d = by_id[n]
+        return (_status_rank(d.status), d.member_kind or d.kind, n)
+
+    root = focus if focus in by_id else max(sorted(by_id), key=lambda n: len(adjacency[n]))
+    kids: dict[str, list[str]] = defaultdict(list)
+    level = {root: 0}
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        for other in sorted(adjacency[node], key=order):
+            if other not in level:
+                level[other] = level[node] + 1
+                kids[node].append(other)
+                queue.append(other)
+    stray = sorted((n for n in by_id if n not in level), key=order)
+    for n in stray:  # not connected to the focus: an outer ring of their own
+        level[n] = 1 + max(level.values())
+        kids[root].append(n)
+    weight: dict[str, int] = {}
+    for node in sorted(level, key=lambda n: -level[n]):
+        weight[node] = 1 + sum(weight[k] for k in kids[node])
+    counts = Counter(level.values())
+    radii = {0: 0.0}
+    for ring in range(1, max(level.values()) + 1):
+        radii[ring] = max(radii[ring - 1] + 170.0, counts[ring] * 45.0 / (2 * math.pi))
+    wedge = {root: (0.0, 2 * math.pi)}
+    queue = deque([root])
+    while queue:
+        node = queue.popleft()
+        start, end = wedge[node]
+        total = sum(weight[k] for k in kids[node]) or 1
+        angle = start
+        for kid in kids[node]:
+            share = (end - start) * weight[kid] / total
+            wedge[kid] = (angle, angle + share)
+            angle += share
+            queue.append(kid)
+        mid = (start + end) / 2 if node != root else 0.0
+        by_id[node].x = radii[level[node]] * math.cos(mid)
+        by_id[node].y = radii[level[node]] * math.sin(mid)
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+
+def _render(ctx: _Context, scene: _Scene) -> str:
+    graph = ctx.graph
+    radial = scene.layout == "radial"
+    area_counts = _area_counts(ctx)
+    original = len(scene.nodes)
+    aggregated = original > MAX_NODES
+    plan = _group_plan(ctx, scene, MAX_NODES) if aggregated else {n: n for n in scene.nodes}
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for node in scene.nodes:
+        grouped[plan[node]].append(node)
+    drawn: list[_Drawn] = []
+    for key in sorted(grouped):
+        members = sorted(grouped[key])
+        if key in graph and members == [key]:
+            drawn.append(_drawn_node(ctx, key, area_counts, radial))
+        elif key in graph:  # an area standing for the areas below it that were merged into it
+            area = _drawn_node(ctx, key, area_counts, radial)
+            merged = [m for m in members if m != key]
+            area.rows.append(("含下级区域 includes areas", _names(graph, merged, limit=12)))
+            drawn.append(area)
+        else:
+            drawn.append(_group_node(ctx, key, members, radial))
+    for d in drawn:
+        if d.id == scene.focus:
+            d.focus = True
+            d.size *= 1.6
+    edges = _merge_edges(scene.edges, plan)
+    if radial:
+        _radial_layout(drawn, list(edges), scene.focus)
+    else:
+        _area_layout(drawn, list(edges), ctx)
+    physics = len(drawn) <= PHYSICS_MAX_NODES
+    data = {
+        "nodes": [_vis_node(d) for d in drawn],
+        "edges": [
+            _vis_edge(ctx, i, key, count, faint=not radial)
+            for i, (key, count) in enumerate(edges.items())
+        ],
+        "options": _options(physics, len(drawn)),
+        "statusColors": STATUS_COLORS,
+        "font": FONT_STACK,
+        "aggregated": aggregated,
+    }
+    mix: Counter[str] = Counter()
+    for d in drawn:
+        if d.mix:
+            mix.update(d.mix)
+        elif d.status:
+            mix[d.status] += 1
+    subtitle = (
+        f"截至 as of {ctx.as_of.isoformat()} · 窗口 window {ctx.window_days} 天 days · "
+        f"{len(drawn)} 个节点 nodes · {len(edges)} 条连线 edges · 对象 targets: {_mix_text(mix)}"
+    )
+    notes = []
+    if aggregated:
+        notes.append(
+            f"共 {original} 个节点，超过 {MAX_NODES}，已按区域和类别汇总为 {len(drawn)} 个；"
+            f"饼图为状态构成 / {original} nodes exceed {MAX_NODES}: grouped by area and "
+            f"category into {len(drawn)} (each pie shows the status mix)"
+        )
+    if not physics:
+        notes.append("布局已预先计算，物理模拟关闭 / layout computed in advance, physics off")
+    return _page(scene.title, subtitle, notes, data, _legend(drawn, edges))
+
+
+def _merge_edges(
+    edges: Iterable[_Edge], plan: Mapping[str, str]
+) -> dict[tuple[str, str, str], int]:
+    """Edges between drawn nodes, one per (source, target, kind), with how many they stand
+    for; edges inside a group are dropped."""
+    merged: Counter[tuple[str, str, str]] = Counter()
+    seen: set[_Edge] = set()
+    for edge in edges:
+        if edge in seen or edge.source not in plan or edge.target not in plan:
+            continue
+        seen.add(edge)
+        source, target = plan[edge.source], plan[edge.target]
+        if source != target:
+            merged[(source, target, edge.kind)] += 1
+    return dict(sorted(merged.items()))
+
+
+def _color(background: str, border: str = "#343a40") -> dict[str, Any]:
+    both = {"background": background, "border": "#000000"}
+    return {"background": background, "border": border, "highlight": both, "hover": both}
+
+
+def _vis_node(d: _Drawn) -> dict[str, Any]:
+    kind = d.member_kind or d.kind
+    if d.status:
+        background = STATUS_COLORS[d.status]
+    else:
+        background = KIND_COLORS.get(kind, KIND_COLORS["group"])
+    node: dict[str, Any] = {
+        "id": d.id,
+        "label": d.label,
+        "kind": d.kind,
+        "shape": _SHAPES.get(kind, "dot"),
+        "size": round(d.size, 1),
+        "color": _color(background),
+        "x": round(d.x, 1),
+        "y": round(d.y, 1),
+        "card": {"heading": d.heading, "rows": [list(r) for r in d.rows]},
+    }
+    if d.status:
+        node["status"] = d.status
+    if d.kind == "group":
+        node["memberKind"] = d.member_kind
+        node["count"] = len(d.members)
+    if d.mix:
+        node["mix"] = [[s, n] for s, n in d.mix.items()]
+    if kind == "area":
+        node["font"] = {"size": 16, "multi": False}
+        node["margin"] = 8
+    if d.kind == "leader" or d.member_kind == "leader":
+        node["font"] = {"size": 16, "color": "#3b2a82"}
+    if d.focus:
+        node["borderWidth"] = 4
+        node["font"] = {"size": 20, "bold": True}
+    return node
+
+
+def _edge_card(ctx: _Context, source: str, target: str, kind: str) -> list[list[str]]:
+    rows = [
+        ["从 from", _name_with_id(ctx.graph, source)],
+        ["到 to", _name_with_id(ctx.graph, target)],
+    ]
+    if source in ctx.graph and target in ctx.graph:
+        found = ctx.graph.get_edge_data(source, target) or {}
+        for key in sorted(found, key=str):
+            data = found[key]
+            if data["kind"] != kind:
+                continue
+            if kind == "contacts" and data.get("role"):
+                rows.append(["分工 role", SCHEMA.enum_label("contact_role", data["role"])])
+            if kind == "member_of" and data.get("role"):
+                rows.append(["职务 role", SCHEMA.enum_label("membership_role", data["role"])])
+            if kind == "related_to" and data.get("type"):
+                rows.append(["关系 relation", str(data["type"])])
+            for column, label in (("since", "开始 since"), ("until", "结束 until")):
+                if data.get(column):
+                    rows.append([label, _date_text(data[column])])
+            break
+    return rows
+
+
+def _vis_edge(
+    ctx: _Context, index: int, key: tuple[str, str, str], count: int, *, faint: bool
+) -> dict[str, Any]:
+    """An edge; ``faint`` draws contacts light (the area maps' subject is the areas: a
+    leader's contacts stand out when the leader is selected or hovered)."""
+    source, target, kind = key
+    colour, width, dashed = _EDGE_STYLES.get(kind, ("#adb5bd", 1.0, False))
+    label = SCHEMA.raw["edge_kinds"].get(kind, {}).get("label", kind)
+    if count > 1:
+        rows = [["数量 count", str(count)]]
+        width += math.log2(count)
+    else:
+        rows = _edge_card(ctx, source, target, kind)
+    edge: dict[str, Any] = {
+        "id": f"e{index}",
+        "from": source,
+        "to": target,
+        "kind": kind,
+        "width": round(width, 1),
+        "dashes": dashed,
+        "color": {
+            "color": colour,
+            "highlight": "#000000",
+            "hover": "#000000",
+            "opacity": 0.2 if faint and kind == "contacts" else 0.8,
+        },
+        "card": {"heading": f"{label} {kind}", "rows": rows},
+    }
+    if kind == "contacts":
+        edge["arrows"] = {"to": {"enabled": True, "scaleFactor": 0.5}}
+    return edge
+
+
+def _options(physics: bool, count: int) -> dict[str, Any]:
+    return {
+        "autoResize": True,
+        "layout": {"randomSeed": 7, "improvedLayout": False},
+        "physics": {
+            "enabled": physics,
+            "solver": "barnesHut",
+            "barnesHut": {
+                "gravitationalConstant": -4000,
+                "centralGravity": 0.15,
+                "springLength": 110,
+                "springConstant": 0.03,
+                "damping": 0.5,
+                "avoidOverlap": 0.2,
+            },
+            "stabilization": {"enabled": True, "iterations": 300, "fit": True},
+            "minVelocity": 1.0,
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": count > PHYSICS_MAX_NODES,
+            "hideEdgesOnZoom": count > PHYSICS_MAX_NODES,
+        },
+        "nodes": {"font": {"face": FONT_STACK, "size": 14, "color": "#212529"}, "borderWidth": 1},
+        "edges": {"smooth": False, "selectionWidth": 2},
+    }
+
+
+def _legend(drawn: list[_Drawn], edges: Mapping[tuple[str, str, str], int]) -> dict[str, Any]:
+    kinds = {d.member_kind or d.kind for d in drawn}
+    edge_kinds = {kind for _, _, kind in edges}
+    return {
+        "statuses": [{"color": STATUS_COLORS[s], "text": _status_label(s)} for s in STATUSES],
+        "kinds": [
+            {
+                "symbol": _SYMBOLS[k],
+                "color": _LEGEND_COLORS.get(k, "#495057"),
+                "text": _kind_label(k),
+            }
+            for k in _SYMBOLS
+            if k in kinds
+        ],
+        "groups": any(d.kind == "group" for d in drawn),
+        "edges": [
+            {
+                "color": _EDGE_STYLES[k][0],
+                "dashed": _EDGE_STYLES[k][2],
+                "text": f"{SCHEMA.raw['edge_kinds'][k]['label']} {k}",
+            }
+            for k in _EDGE_STYLES
+            if k in edge_kinds
+        ],
+    }
+
+
+def _script_json(value: Any) -> str:
+    """JSON that can sit inside a ``<script>`` element: ``</script>`` and ``<!--`` in a
+    string cannot end or confuse it.
+
+    >>> _script_json({"name": "</script><b>&"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return text
+
+
+def _pyvis_lib() -> Path:
+    spec = importlib.util.find_spec("pyvis")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("pyvis is not installed (pip install pyvis): its vis-network is needed")
+    return Path(next(iter(spec.submodule_search_locations))) / "templates" / "lib" / "vis-9.1.2"
+
+
+@functools.cache
+def _vendor() -> tuple[str, str]:
+    """The vis-network script and stylesheet bundled in pyvis, made safe to inline."""
+    lib = _pyvis_lib()
+    script = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    style = (lib / "vis-network.css").read_text(encoding="utf-8")
+    # URLs in the script are only licence banners and the SVG namespace string; "\/" is
+    # "/" in JavaScript strings and comments, so the page carries no URL at all.
+    script = script.replace("http://", "http:\\/\\/").replace("https://", "https:\\/\\/")
+    # "<script" only occurs inside strings ("\x3c" is "<" there): no HTML scanner or parser
+    # can take it for a tag. The source map is not shipped, so its reference goes.
+    script = re.sub("<(?=/?script)", r"\\x3c", script, flags=re.IGNORECASE)
+    script = script.replace("<!--", "\\x3c!--")
+    script = re.sub(r"\n//# sourceMappingURL=\S*\s*$", "\n", script)
+    style = style.replace("</style", "<\\/style")
+    return script, style
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("graph", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@functools.cache
+def _app_script() -> str:
+    env = _environment()
+    assert env.loader is not None
+    return env.loader.get_source(env, "network.js")[0]
+
+
+def _sha256(text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def _page(
+    title: str, subtitle: str, notes: list[str], data: dict[str, Any], legend: dict[str, Any]
+) -> str:
+    vis_js, vis_css = _vendor()
+    app_js = _app_script()
+    csp = (
+        "default-src 'none'; "
+        f"script-src {_sha256(vis_js)} {_sha256(app_js)}; "
+        "style-src 'unsafe-inline'; img-src data:; font-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+    return (
+        _environment()
+        .get_template("network.html.j2")
+        .render(
+            title=title,
+            subtitle=subtitle,
+            notes=notes,
+            legend=legend,
+            csp=csp,
+            font_stack=Markup(FONT_STACK),
+            vis_css=Markup(vis_css),
+            vis_js=Markup(vis_js),
+            app_js=Markup(app_js),
+            data_json=Markup(_script_json(data)),
+        )
+    )
