@@ -31,7 +31,8 @@ EXIT_BAD_INPUT = 2
 # Loads below this many rows finish before a progress bar would be worth drawing.
 PROGRESS_MIN_ROWS = 2000
 
-out = Console(highlight=False)
+# Piped output gets wide lines instead of a squeezed 80-column table.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
 
