@@ -93,7 +93,10 @@ class Neo4jStore:
         self._graph: tuple[int, nx.MultiDiGraph] | None = None
         try:
             self._driver = neo4j.GraphDatabase.driver(
-                clean, auth=auth, connection_timeout=10, max_connection_lifetime=3600,
+                clean,
+                auth=auth,
+                connection_timeout=10,
+                max_connection_lifetime=3600,
                 # Schema-less reads ("property does not exist yet") are expected, not news.
                 notifications_min_severity="OFF",
             )
