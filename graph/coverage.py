@@ -48,6 +48,7 @@ __all__ = [
     "coverage_summary",
     "gap_list",
     "is_open",
+    "parse_gap_filters",
     "parse_statuses",
     "target_coverage",
     "target_lines",
@@ -231,6 +232,23 @@ def parse_statuses(values: Iterable[str]) -> list[str]:
     return _parse_choices(values, "coverage_status", "status")
 
 
+def parse_gap_filters(
+    statuses: Collection[str], kind: str | None, category: str | None, line: str | None
+) -> tuple[set[str], str | None, str | None, str | None]:
+    """The gap list's filters as codes (labels accepted); :class:`QueryError` if unknown.
+
+    >>> parse_gap_filters(["未覆盖"], "figure", "宗教界人士", "引导线")
+    ({'uncovered'}, 'figure', 'religious', 'guidance')
+    """
+    if kind is not None and kind not in SCHEMA.target_kinds:
+        raise QueryError(f"unknown kind {kind!r} (one of: {', '.join(SCHEMA.target_kinds)})")
+    category_code = (
+        _parse_choices([category], "figure_category", "category")[0] if category else None
+    )
+    line_code = _parse_choices([line], "line", "line")[0] if line else None
+    return set(parse_statuses(statuses)), kind, category_code, line_code
+
+
 def gap_list(
     graph: nx.MultiDiGraph,
     as_of: dt.date,
@@ -252,13 +270,7 @@ def gap_list(
     """
     policy = policy or SCHEMA.default_policy
     window = policy.window_days if window_days is None else window_days
-    wanted = set(parse_statuses(statuses))
-    if kind is not None and kind not in SCHEMA.target_kinds:
-        raise QueryError(f"unknown kind {kind!r} (one of: {', '.join(SCHEMA.target_kinds)})")
-    category_code = (
-        _parse_choices([category], "figure_category", "category")[0] if category else None
-    )
-    line_code = _parse_choices([line], "line", "line")[0] if line else None
+    wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
     lineage = area_lineage(graph)
     if area_id is not None and area_id not in lineage:
         raise UnknownId(f"unknown area id {area_id!r}")

@@ -21,13 +21,7 @@ import networkx as nx
 
 from graph import cypher
 from graph.build import build_graph
-from graph.coverage import (
-    STATUSES,
-    QueryError,
-    UnknownId,
-    _parse_choices,
-    parse_statuses,
-)
+from graph.coverage import STATUSES, UnknownId, parse_gap_filters
 from graph.model import (
     Dataset,
     ExistingNode,
@@ -37,7 +31,6 @@ from graph.model import (
     encode_props,
 )
 from graph.schema import SCHEMA, Policy
-from graph.sqlite_store import _DATE_FIELDS
 from graph.store import LoadReport, ProgressCallback, StoreError, merge_policy
 
 __all__ = ["BATCH_ROWS", "Neo4jStore"]
@@ -261,7 +254,7 @@ class Neo4jStore:
             yield NodeRecord(
                 r["id"],
                 r["kind"],
-                decode_props(r["props"], _DATE_FIELDS[r["kind"]]),
+                decode_props(r["props"], SCHEMA.date_fields[r["kind"]]),
                 r["file"] or "",
                 r["line"] or 0,
             )
@@ -273,7 +266,7 @@ class Neo4jStore:
                 r["source_id"],
                 r["target_id"],
                 r["key"],
-                decode_props(r["props"], _DATE_FIELDS[r["kind"]]),
+                decode_props(r["props"], SCHEMA.date_fields[r["kind"]]),
                 r["file"] or "",
                 r["line"] or 0,
             )
@@ -350,23 +343,15 @@ class Neo4jStore:
         area_id: str | None = None,
     ) -> dict[str, Any]:
         """The gap list (spec section 4), filtered by Cypher on the server."""
-        wanted = parse_statuses(statuses)
-        if kind is not None and kind not in SCHEMA.target_kinds:
-            raise QueryError(f"unknown kind {kind!r} (one of: {', '.join(SCHEMA.target_kinds)})")
-        category_code = (
-            _parse_choices([category], "figure_category", "category")[0] if category else None
-        )
-        subtypes = None
-        if line:
-            line_code = _parse_choices([line], "line", "line")[0]
-            subtypes = {k: list(v) for k, v in policy.lines[line_code].items()}
+        wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
+        subtypes = {k: list(v) for k, v in policy.lines[line_code].items()} if line_code else None
         if area_id is not None and not self._read(
             "MATCH (a:Area {id: $id}) RETURN a.id AS id", id=area_id
         ):
             raise UnknownId(f"unknown area id {area_id!r}")
         rows = self._read(
             cypher.GAP_ROWS,
-            statuses=wanted,
+            statuses=sorted(wanted),
             kind=kind,
             category=category_code,
             subtypes=subtypes,

@@ -198,6 +198,13 @@ class Schema:
                     index[normalize_label(spelling)] = code
             self._enum_index[enum] = index
         self.default_policy = self.policy_from(raw["policy"], raw["lines"])
+        # Node or link kind -> its date columns, to turn stored ISO text back into dates.
+        self.date_fields: dict[str, frozenset[str]] = {
+            str(table.node_kind or table.link_kind): frozenset(
+                c.name for c in table.columns.values() if c.type == "date"
+            )
+            for table in self.tables.values()
+        }
 
     # -- tables -----------------------------------------------------------------------
     def table_for_name(self, stem: str) -> Table | None:

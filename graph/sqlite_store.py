@@ -72,18 +72,6 @@ WHERE links.props IS NOT excluded.props
 """
 
 
-def _date_fields() -> dict[str, frozenset[str]]:
-    fields: dict[str, frozenset[str]] = {}
-    for table in SCHEMA.tables.values():
-        kind = table.node_kind or table.link_kind
-        assert kind is not None
-        fields[kind] = frozenset(c.name for c in table.columns.values() if c.type == "date")
-    return fields
-
-
-_DATE_FIELDS = _date_fields()
-
-
 class SQLiteStore:
     """The embedded store in one SQLite file (created on first use)."""
 
@@ -211,7 +199,9 @@ class SQLiteStore:
                 "SELECT id, kind, props, source, line FROM nodes ORDER BY kind, id"
             ).fetchall()
         for node_id, kind, props, source, line in rows:
-            yield NodeRecord(node_id, kind, decode_props(props, _DATE_FIELDS[kind]), source, line)
+            yield NodeRecord(
+                node_id, kind, decode_props(props, SCHEMA.date_fields[kind]), source, line
+            )
 
     def links(self) -> Iterator[LinkRecord]:
         with self._lock:
@@ -225,7 +215,7 @@ class SQLiteStore:
                 source_id,
                 target_id,
                 key,
-                decode_props(props, _DATE_FIELDS[kind]),
+                decode_props(props, SCHEMA.date_fields[kind]),
                 source,
                 line,
             )
