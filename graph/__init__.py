@@ -1,23 +1,40 @@
 """Concentric's graph layer: schema, domain model, storage and the coverage analyses.
 
 This package imports nothing from ``loaders`` or ``api``; they build on it.
+
+In Python (a notebook, a script), start from :func:`open_workspace` (also ``connect``)::
+
+    from graph import open_workspace
+    ws = open_workspace("concentric.db")      # or a bolt:// URI
+    ws.coverage().to_frame("by_area")         # every analysis answers an Answer (a dict)
+    ws.gaps()                                 # shown as a table in Jupyter
+    ws.show("L01")                            # a leader's network, drawn inline
 """
 
+from graph.answers import Answer, CJKFontError, NetworkView, use_cjk_font
 from graph.coverage import QueryError, coverage_summary, gap_list, target_coverage
 from graph.schema import SCHEMA, Policy
 from graph.store import Store, StoreError, open_store
 from graph.workspace import Workspace, open_workspace
 
+#: The same as :func:`open_workspace`.
+connect = open_workspace
+
 __all__ = [
     "SCHEMA",
+    "Answer",
+    "CJKFontError",
+    "NetworkView",
     "Policy",
     "QueryError",
     "Store",
     "StoreError",
     "Workspace",
+    "connect",
     "coverage_summary",
     "gap_list",
     "open_store",
     "open_workspace",
     "target_coverage",
+    "use_cjk_font",
 ]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import networkx as nx
 
 from graph import coverage as cov
+from graph.answers import Answer, NetworkView
 from graph.blind_spots import blind_spots
 from graph.changes import status_changes
 from graph.entities import entity_record, leader_todo, search_entities
@@ -62,17 +63,18 @@ class Workspace:
             raise cov.QueryError(f"window_days must be ≥ 0, not {window_days}")
         return self.policy.window_days if window_days is None else window_days
 
-    def coverage(
-        self, as_of: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    def coverage(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """The coverage summary (spec section 4)."""
         as_of = as_of or dt.date.today()
         window = self._window(window_days)
         server_side = getattr(self.store, "coverage_summary", None)
         if server_side is not None:  # a server backend counts where the data lives
-            return dict(server_side(as_of, window, self.policy))
-        return cov.coverage_summary(
-            self.graph(), as_of, window, self.policy, self.target_coverage(as_of, window)
+            return Answer(server_side(as_of, window, self.policy), "coverage")
+        return Answer(
+            cov.coverage_summary(
+                self.graph(), as_of, window, self.policy, self.target_coverage(as_of, window)
+            ),
+            "coverage",
         )
 
     def gaps(
@@ -85,13 +87,13 @@ class Workspace:
         category: str | None = None,
         line: str | None = None,
         area_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """The gap list (spec section 4), filtered."""
         as_of = as_of or dt.date.today()
         window = self._window(window_days)
         server_side = getattr(self.store, "gap_list", None)
         if server_side is not None:
-            return dict(
+            return Answer(
                 server_side(
                     as_of,
                     window,
@@ -101,19 +103,23 @@ class Workspace:
                     category=category,
                     line=line,
                     area_id=area_id,
-                )
+                ),
+                "gaps",
             )
-        return cov.gap_list(
-            self.graph(),
-            as_of,
-            window,
-            self.policy,
-            statuses=statuses,
-            kind=kind,
-            category=category,
-            line=line,
-            area_id=area_id,
-            coverage=self.target_coverage(as_of, window),
+        return Answer(
+            cov.gap_list(
+                self.graph(),
+                as_of,
+                window,
+                self.policy,
+                statuses=statuses,
+                kind=kind,
+                category=category,
+                line=line,
+                area_id=area_id,
+                coverage=self.target_coverage(as_of, window),
+            ),
+            "gaps",
         )
 
     def _args(
@@ -122,100 +128,148 @@ class Workspace:
         as_of = as_of or dt.date.today()
         return self.graph(), as_of, self._window(window_days)
 
-    def leaders(
-        self, as_of: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    def leaders(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Leader load and quota status, worst first."""
         graph, as_of, window = self._args(as_of, window_days)
-        return leader_load(graph, as_of, window, self.policy, self.target_coverage(as_of, window))
+        return Answer(
+            leader_load(graph, as_of, window, self.policy, self.target_coverage(as_of, window)),
+            "leaders",
+        )
 
-    def single_points(
-        self, as_of: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    def single_points(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Targets with exactly one assigned leader."""
         graph, as_of, window = self._args(as_of, window_days)
-        return single_points(graph, as_of, window, self.target_coverage(as_of, window))
+        return Answer(
+            single_points(graph, as_of, window, self.target_coverage(as_of, window)),
+            "single_points",
+        )
 
     def departure(
         self,
         leader_ids: Collection[str],
         as_of: dt.date | None = None,
         window_days: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """Targets orphaned if these leaders left, with ranked successors."""
         graph, as_of, window = self._args(as_of, window_days)
-        return departure(
-            graph, leader_ids, as_of, window, self.policy, self.target_coverage(as_of, window)
+        return Answer(
+            departure(
+                graph, leader_ids, as_of, window, self.policy, self.target_coverage(as_of, window)
+            ),
+            "departure",
         )
 
-    def blind_spots(
-        self, as_of: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    def blind_spots(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Empty area × category cells, towns without a station, the five-line score."""
         graph, as_of, window = self._args(as_of, window_days)
-        return blind_spots(graph, as_of, window, self.policy, self.target_coverage(as_of, window))
+        return Answer(
+            blind_spots(graph, as_of, window, self.policy, self.target_coverage(as_of, window)),
+            "blind_spots",
+        )
 
     def recommend(
         self,
         as_of: dt.date | None = None,
         window_days: int | None = None,
         statuses: Collection[str] = ("uncovered", "stale"),
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """A global min-cost assignment of leaders to targets without an active owner."""
         graph, as_of, window = self._args(as_of, window_days)
         wanted = cov.parse_statuses(statuses)
-        return recommend(
-            graph,
-            as_of,
-            window,
-            self.policy,
-            statuses=wanted,
-            coverage=self.target_coverage(as_of, window),
+        return Answer(
+            recommend(
+                graph,
+                as_of,
+                window,
+                self.policy,
+                statuses=wanted,
+                coverage=self.target_coverage(as_of, window),
+            ),
+            "recommend",
         )
 
     def changes(
         self, start: dt.date, end: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """Targets whose status changed between two dates."""
-        return status_changes(
-            self.graph(), start, end or dt.date.today(), self._window(window_days)
+        return Answer(
+            status_changes(self.graph(), start, end or dt.date.today(), self._window(window_days)),
+            "changes",
         )
 
     def entity(
         self, node_id: str, as_of: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """One entity's record: properties, coverage, ties, recent interactions."""
         graph, as_of, window = self._args(as_of, window_days)
-        return entity_record(graph, node_id, as_of, window, self.target_coverage(as_of, window))
+        return Answer(
+            entity_record(graph, node_id, as_of, window, self.target_coverage(as_of, window)),
+            "entity",
+        )
 
-    def search(self, query: str, limit: int = 50) -> dict[str, Any]:
+    def search(self, query: str, limit: int = 50) -> Answer:
         """Entities by name, id or pinyin."""
-        return search_entities(self.graph(), query, limit)
+        return Answer(search_entities(self.graph(), query, limit), "search")
 
     def todo(
         self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """A leader's overdue and soon-due targets."""
         graph, as_of, window = self._args(as_of, window_days)
-        return leader_todo(
-            graph, leader_id, as_of, window, coverage=self.target_coverage(as_of, window)
+        return Answer(
+            leader_todo(
+                graph, leader_id, as_of, window, coverage=self.target_coverage(as_of, window)
+            ),
+            "todo",
         )
 
-    def network(self, node_id: str, depth: int = 1) -> dict[str, Any]:
+    def network(self, node_id: str, depth: int = 1) -> Answer:
         """The ego network of any entity."""
-        return ego_network(self.graph(), node_id, depth)
+        return Answer(ego_network(self.graph(), node_id, depth), "network")
 
-    def path(self, source: str, target: str) -> dict[str, Any]:
+    def path(self, source: str, target: str) -> Answer:
         """The shortest chain of real relationships between two entities."""
-        return relationship_path(self.graph(), source, target)
+        return Answer(relationship_path(self.graph(), source, target), "path")
 
-    def brokers(self, top: int = 20) -> dict[str, Any]:
+    def brokers(self, top: int = 20) -> Answer:
         """Figures and organizations bridging groups (betweenness)."""
-        return brokers(self.graph(), top=top)
+        return Answer(brokers(self.graph(), top=top), "brokers")
 
-    def communities(self) -> dict[str, Any]:
+    def communities(self) -> Answer:
         """Densely tied groups (Louvain)."""
-        return communities(self.graph())
+        return Answer(communities(self.graph()), "communities")
+
+    def show(
+        self,
+        node_id: str,
+        depth: int = 1,
+        *,
+        view: Literal["auto", "ego", "leader", "area"] = "auto",
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+        height: int = 640,
+    ) -> NetworkView:
+        """Draw an entity's network for a notebook (shown inline; ``.save(path)`` writes it).
+
+        ``view="auto"`` draws a leader's contact network for a leader, the coverage map
+        for an area and the ego network ``depth`` steps deep for anything else; ``"ego"``,
+        ``"leader"`` and ``"area"`` choose a view. Targets are coloured by status.
+        """
+        from graph import render
+
+        graph, as_of, window = self._args(as_of, window_days)
+        kind = graph.nodes[node_id]["kind"] if node_id in graph else None
+        if view == "auto":
+            view = "leader" if kind == "leader" else "area" if kind == "area" else "ego"
+        coverage = self.target_coverage(as_of, window)
+        if view == "leader":
+            page = render.leader_network_html(graph, node_id, as_of, window, coverage=coverage)
+        elif view == "area":
+            page = render.area_map_html(graph, node_id, as_of, window, coverage=coverage)
+        else:
+            page = render.ego_network_html(graph, node_id, depth, as_of, window, coverage=coverage)
+        name = graph.nodes[node_id].get("name") if kind else None
+        return NetworkView(f"{name or node_id} ({node_id}): {view}", page, height)
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,164 @@
+"""``concentric report`` and ``concentric export``: files to forward and to analyse elsewhere.
+
+Importing this module registers both commands on ``api.cli.app``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from pathlib import Path
+from typing import Annotated
+
+import networkx as nx
+import typer
+
+from api.cli import (
+    DEFAULT_STORE,
+    EXIT_BAD_INPUT,
+    AsOfOpt,
+    StoreOpt,
+    WindowOpt,
+    app,
+    out,
+    say,
+    workspace_for,
+)
+from api.report import collect, report_html, report_xlsx
+from graph.export import FORMATS, csv_tables, export_graph
+
+__all__ = ["export", "report"]
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` atomically; a failure is one line and exit code 2."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, path)
+    except OSError as exc:
+        say(f"concentric: error: cannot write {path}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@app.command()
+def report(
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", metavar="FILE.xlsx", help="Write the report as a workbook."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE.html", help="Write the report as one HTML page."),
+    ] = None,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """A report a planner can forward: summary with the five-line score, gaps, leader load,
+    single points, blind spots and suggested assignments (XLSX and/or self-contained HTML).
+    """
+    if xlsx is None and html is None:
+        say("concentric: error: give --xlsx FILE, --html FILE or both")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    with workspace_for(store) as ws:
+        data = collect(ws, as_of, window_days)
+    if xlsx is not None:
+        content = report_xlsx(data)
+        _write_bytes(xlsx, content)
+        out.print(f"Wrote {xlsx} ({len(content) // 1024} KiB): report as of {data.as_of}.")
+    if html is not None:
+        page = report_html(data).encode("utf-8")
+        _write_bytes(html, page)
+        out.print(f"Wrote {html} ({len(page) // 1024} KiB): report as of {data.as_of}.")
+
+
+_SUFFIXES = {".graphml": "graphml", ".xml": "graphml", ".gexf": "gexf"}
+
+
+@app.command()
+def export(
+    output: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT",
+            help="The file to write (.graphml, .gexf), or for csv a folder that gets "
+            "nodes.csv and edges.csv.",
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="graphml|gexf|csv",
+            help="Output format (default: from OUT's suffix; a path without one is csv).",
+        ),
+    ] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option("--entity", metavar="ID", help="Only this entity's ego network."),
+    ] = None,
+    depth: Annotated[
+        int,
+        typer.Option("--depth", min=0, metavar="N", help="Relationship steps (with --entity)."),
+    ] = 1,
+    as_of: AsOfOpt = None,
+    window_days: WindowOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """The graph for Gephi and other tools: GraphML, GEXF or node/edge CSV.
+
+    Nodes keep their kind and properties, targets get their coverage status as of the date;
+    dates are ISO text and lists are joined with ';'.
+    """
+    chosen = _format(fmt, output)
+    with workspace_for(store) as ws:
+        day = as_of or dt.date.today()
+        window = ws.policy.window_days if window_days is None else window_days
+        graph = export_graph(
+            ws.graph(), ws.target_coverage(day, window), center=entity, depth=depth
+        )
+    if chosen == "csv":
+        nodes, edges = csv_tables(graph)
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            say(f"concentric: error: cannot create {output}: {exc.strerror or exc}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        _write_bytes(output / "nodes.csv", nodes.encode("utf-8"))
+        _write_bytes(output / "edges.csv", edges.encode("utf-8"))
+        written = f"{output}/nodes.csv and {output}/edges.csv"
+    else:
+        buffer = io.BytesIO()
+        if chosen == "graphml":
+            nx.write_graphml(graph, buffer)
+        else:
+            nx.write_gexf(graph, buffer)
+        _write_bytes(output, buffer.getvalue())
+        written = str(output)
+    out.print(
+        f"Wrote {written}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges "
+        f"({chosen})."
+    )
+
+
+def _format(fmt: str | None, output: Path) -> str:
+    if fmt is not None:
+        chosen = fmt.strip().lower()
+        if chosen not in FORMATS:
+            raise typer.BadParameter(
+                f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format"
+            )
+        return chosen
+    suffix = output.suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    if not suffix or output.is_dir():
+        return "csv"
+    raise typer.BadParameter(
+        f"cannot tell the format from {output.name!r}: give --format graphml, gexf or csv",
+        param_hint="--format",
+    )

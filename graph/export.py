@@ -1,0 +1,193 @@
+"""The graph for other tools: GraphML, GEXF (Gephi) and node/edge CSV.
+
+:func:`export_graph` converts the stored graph (or one entity's ego network) into a new
+``MultiDiGraph`` whose attributes are all scalars, which is what GraphML and GEXF can hold:
+dates become ISO strings, lists are joined with ``;``, mappings become JSON text, ``None``
+is dropped. Every node keeps its ``kind`` (leader, figure, organization, unit, area,
+interaction) and gets a ``label`` (its name); every target gets its coverage ``status``,
+``assigned_leaders`` and ``last_contact`` as of the given date. An attribute that holds
+values of different types on different nodes becomes text everywhere, so each attribute has
+one declared type in the file. Names that the formats reserve (GEXF takes an edge's
+``type`` for its direction) are renamed: an edge's ``type`` is written ``relation_type``.
+The loader's provenance (``file``, ``line``) is written ``source_file`` / ``source_line``.
+
+:func:`csv_tables` turns such a graph into two CSV texts (nodes, edges) with ``id`` /
+``label`` and ``source`` / ``target`` columns, as Gephi's spreadsheet import expects.
+Writing files is the caller's business (``concentric export``).
+
+>>> import networkx as nx
+>>> g = nx.MultiDiGraph()
+>>> g.add_node("L1", kind="leader", name="王", lines=["center", "union"], area_id=None)
+>>> g.add_node("F1", kind="figure", name="李", since=dt.date(2026, 1, 2))
+>>> _ = g.add_edge("L1", "F1", key="c", kind="contacts", type="x")
+>>> out = export_graph(g)
+>>> out.nodes["L1"]
+{'kind': 'leader', 'name': '王', 'lines': 'center;union', 'label': '王'}
+>>> out.nodes["F1"]["since"], out.edges["L1", "F1", "c"]
+('2026-01-02', {'kind': 'contacts', 'relation_type': 'x'})
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from graph.coverage import TargetCoverage
+from graph.network import RELATIONSHIP_EDGES, display_name, ego_network
+
+__all__ = ["FORMATS", "csv_tables", "export_graph", "scalar"]
+
+FORMATS = ("graphml", "gexf", "csv")
+
+_NODE_RENAMES = {
+    "id": "node_id",
+    "label": "label_attr",
+    "pid": "pid_attr",
+    "start": "start_attr",
+    "end": "end_attr",
+    "viz": "viz_attr",
+    "file": "source_file",
+    "line": "source_line",
+}
+_EDGE_RENAMES = {
+    "id": "edge_id",
+    "key": "key_attr",
+    "label": "label_attr",
+    "weight": "weight_attr",
+    "type": "relation_type",
+    "start": "start_attr",
+    "end": "end_attr",
+    "file": "source_file",
+    "line": "source_line",
+}
+
+
+def scalar(value: Any) -> str | int | float | bool | None:
+    """One attribute value as a scalar GraphML and GEXF can hold (``None`` to drop it).
+
+    >>> scalar(dt.date(2026, 11, 27)), scalar(["a", "b"]), scalar({"b": 1}), scalar([])
+    ('2026-11-27', 'a;b', '{"b": 1}', None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        text = ";".join(str(scalar(v)) for v in items if v is not None)
+        return text or None
+    if isinstance(value, Mapping):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return str(value)
+
+
+def export_graph(
+    graph: nx.MultiDiGraph,
+    coverage: Mapping[str, TargetCoverage] | None = None,
+    *,
+    center: str | None = None,
+    depth: int = 1,
+) -> nx.MultiDiGraph:
+    """A copy of ``graph`` (or of ``center``'s ego network) with scalar attributes only.
+
+    With ``center``, the nodes are those of :func:`graph.network.ego_network` (``depth``
+    relationship steps) and the edges every relationship edge among them (parallel edges
+    kept). ``coverage`` (from :func:`graph.coverage.target_coverage`) adds each target's
+    ``status``, ``assigned_leaders`` and ``last_contact``. Raises
+    :class:`graph.coverage.QueryError` for an unknown ``center`` or a negative depth.
+    """
+    if center is None:
+        nodes: Iterable[str] = graph.nodes
+        edges = list(graph.edges(keys=True, data=True))
+    else:
+        reach = {n["id"] for n in ego_network(graph, center, depth)["nodes"]}
+        nodes = sorted(reach)
+        edges = [
+            (u, v, k, d)
+            for u, v, k, d in graph.subgraph(reach).edges(keys=True, data=True)
+            if d.get("kind") in RELATIONSHIP_EDGES
+        ]
+    out = nx.MultiDiGraph()
+    for node in nodes:
+        data = dict(graph.nodes[node])
+        status = coverage.get(node) if coverage is not None else None
+        if status is not None:
+            data["status"] = status.status
+            data["assigned_leaders"] = list(status.assigned_leaders)
+            data["last_contact"] = status.last_contact
+        attrs = _scalars(data, _NODE_RENAMES)
+        attrs["label"] = display_name(graph, node)
+        out.add_node(node, **attrs)
+    for u, v, key, data in edges:
+        out.add_edge(u, v, key=str(key), **_scalars(data, _EDGE_RENAMES))
+    _one_type_per_attribute(out)
+    return out
+
+
+def _scalars(data: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    attrs = {}
+    for name, value in data.items():
+        converted = scalar(value)
+        if converted is not None:
+            attrs[renames.get(name, name)] = converted
+    return attrs
+
+
+def _one_type_per_attribute(graph: nx.MultiDiGraph) -> None:
+    """Attributes with mixed types on different nodes (or edges) become text everywhere."""
+    for records in (
+        [d for _, d in graph.nodes(data=True)],
+        [d for _, _, d in graph.edges(data=True)],
+    ):
+        types: dict[str, set[type]] = defaultdict(set)
+        for data in records:
+            for name, value in data.items():
+                types[name].add(type(value))
+        mixed = {name for name, seen in types.items() if len(seen) > 1}
+        if not mixed:
+            continue
+        for data in records:
+            for name in mixed & data.keys():
+                value = data[name]
+                data[name] = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def csv_tables(graph: nx.MultiDiGraph) -> tuple[str, str]:
+    """``(nodes_csv, edges_csv)``: the text of two CSV files (UTF-8, header row first)."""
+    node_fields = _fields((d for _, d in graph.nodes(data=True)), ("label", "kind", "name"))
+    nodes = io.StringIO()
+    writer = csv.writer(nodes, lineterminator="\n")
+    writer.writerow(["id", *node_fields])
+    for node, data in graph.nodes(data=True):
+        writer.writerow([node, *(_csv_cell(data.get(f)) for f in node_fields)])
+    edge_fields = _fields((d for _, _, d in graph.edges(data=True)), ("kind",))
+    edges = io.StringIO()
+    writer = csv.writer(edges, lineterminator="\n")
+    writer.writerow(["source", "target", "key", *edge_fields])
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        writer.writerow([u, v, key, *(_csv_cell(data.get(f)) for f in edge_fields)])
+    return nodes.getvalue(), edges.getvalue()
+
+
+def _fields(records: Iterable[Mapping[str, Any]], first: tuple[str, ...]) -> list[str]:
+    seen: set[str] = set()
+    for data in records:
+        seen.update(data)
+    return [f for f in first if f in seen] + sorted(seen - set(first))
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
