@@ -17,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from graph.build import build_graph
+from graph.coverage_index import CoverageColumns
 from graph.model import (
     Dataset,
     ExistingNode,
@@ -26,7 +27,13 @@ from graph.model import (
     encode_props,
 )
 from graph.schema import SCHEMA, Policy
-from graph.store import LoadReport, ProgressCallback, StoreError, merge_policy
+from graph.store import (
+    LoadReport,
+    ProgressCallback,
+    StoreError,
+    merge_policy,
+    merged_overrides,
+)
 
 __all__ = ["SQLiteStore"]
 
@@ -137,8 +144,11 @@ class SQLiteStore:
                 ]
                 written += self._write(_UPSERT_LINK, link_rows, progress)
                 inserted = self._count() - before
-                self._write_policy(dataset.policy, replace)
-                if written or replace or dataset.policy:
+                stored = self.policy_overrides()
+                policy = merged_overrides(stored, dataset.policy, replace)
+                if policy != stored:
+                    self._write_policy(policy)
+                if written or replace or policy != stored:
                     self._bump_version()
                 con.execute("COMMIT")
             except BaseException:
@@ -170,13 +180,11 @@ class SQLiteStore:
         ).fetchone()
         return int(row[0])
 
-    def _write_policy(self, overrides: dict[str, Any] | None, replace: bool) -> None:
-        current = {} if replace else self.policy_overrides()
-        current.update(overrides or {})
+    def _write_policy(self, policy: dict[str, Any]) -> None:
         self._con.execute(
             "INSERT INTO meta VALUES ('policy', ?) ON CONFLICT (key) DO UPDATE SET value = "
             "excluded.value",
-            (json.dumps(current, ensure_ascii=False, sort_keys=True),),
+            (json.dumps(policy, ensure_ascii=False, sort_keys=True),),
         )
 
     def _bump_version(self) -> None:
@@ -219,6 +227,38 @@ class SQLiteStore:
                 source,
                 line,
             )
+
+    def coverage_columns(self) -> CoverageColumns:
+        """The columns the coverage index needs, read in SQL (no JSON decoding in Python)."""
+        with self._lock:
+            run = self._con.execute
+            targets = run(
+                "SELECT id, kind, CASE kind WHEN 'figure' THEN json_extract(props, '$.category') "
+                "ELSE json_extract(props, '$.kind') END, json_extract(props, '$.area_id'), "
+                "json_extract(props, '$.name') FROM nodes "
+                "WHERE kind IN ('figure', 'organization', 'unit') ORDER BY kind, id"
+            ).fetchall()
+            out_of_office = {
+                row[0]
+                for row in run(
+                    "SELECT id FROM nodes WHERE kind = 'leader' "
+                    "AND json_extract(props, '$.in_office') = 0"
+                )
+            }
+            areas = run(
+                "SELECT id, json_extract(props, '$.parent_id') FROM nodes WHERE kind = 'area'"
+            ).fetchall()
+            dated = (
+                "SELECT source_id, target_id, json_extract(props, '$.since'), "
+                "json_extract(props, '$.until') FROM links WHERE kind = ?"
+            )
+            contacts = run(dated, ("contacts",)).fetchall()
+            memberships = run(dated, ("member_of",)).fetchall()
+            concerns = run(
+                "SELECT target.value, json_extract(n.props, '$.date') FROM nodes AS n, "
+                "json_each(n.props, '$.target_ids') AS target WHERE n.kind = 'interaction'"
+            ).fetchall()
+        return CoverageColumns(targets, out_of_office, areas, contacts, memberships, concerns)
 
     def policy_overrides(self) -> dict[str, Any]:
         with self._lock:

@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+import threading
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -19,6 +20,7 @@ from graph import coverage as cov
 from graph.answers import Answer, NetworkView
 from graph.blind_spots import blind_spots
 from graph.changes import status_changes
+from graph.coverage_index import CoverageIndex
 from graph.entities import entity_record, leader_todo, search_entities
 from graph.leaders import departure, leader_load, single_points
 from graph.network import brokers, communities, ego_network, relationship_path
@@ -36,6 +38,36 @@ class Workspace:
         self.store = store
         # (data version, as_of, window) -> statuses; analyses of one request share them.
         self._coverage: dict[tuple[int, dt.date, int], dict[str, cov.TargetCoverage]] = {}
+        # Built once per data version: the array index and the policy.
+        self._index: tuple[int, CoverageIndex] | None = None
+        self._policy: tuple[int, Policy] | None = None
+        # Answers of the aggregate queries, per (data version, query, arguments).
+        self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    def index(self) -> CoverageIndex:
+        """The array index for coverage and gaps (built once per data version)."""
+        with self._lock:
+            version = self.store.version()
+            if self._index is None or self._index[0] != version:
+                read_columns = getattr(self.store, "coverage_columns", None)
+                index = (
+                    CoverageIndex(read_columns())
+                    if read_columns is not None
+                    else CoverageIndex.from_records(self.store.nodes(), self.store.links())
+                )
+                self._index = (version, index)
+            return self._index[1]
+
+    def _memo(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``compute()``, remembered for this data version (answers are not to be mutated)."""
+        with self._lock:
+            full_key = (self.store.version(), *key)
+            if full_key not in self._answers:
+                if len(self._answers) > 256:
+                    self._answers.clear()
+                self._answers[full_key] = compute()
+            return self._answers[full_key]
 
     def graph(self) -> nx.MultiDiGraph:
         """The stored data as a graph (rebuilt only when the data changed)."""
@@ -47,16 +79,21 @@ class Workspace:
         """Status, assigned leaders and last contact of every target (cached)."""
         as_of = as_of or dt.date.today()
         window = self._window(window_days)
-        key = (self.store.version(), as_of, window)
-        if key not in self._coverage:
-            if len(self._coverage) > 32:
-                self._coverage.clear()
-            self._coverage[key] = cov.target_coverage(self.graph(), as_of, window)
-        return self._coverage[key]
+        with self._lock:
+            key = (self.store.version(), as_of, window)
+            if key not in self._coverage:
+                if len(self._coverage) > 32:
+                    self._coverage.clear()
+                self._coverage[key] = self.index().target_coverage(as_of, window)
+            return self._coverage[key]
 
     @property
     def policy(self) -> Policy:
-        return self.store.policy()
+        with self._lock:
+            version = self.store.version()
+            if self._policy is None or self._policy[0] != version:
+                self._policy = (version, self.store.policy())
+            return self._policy[1]
 
     def _window(self, window_days: int | None) -> int:
         if window_days is not None and window_days < 0:
@@ -70,12 +107,11 @@ class Workspace:
         server_side = getattr(self.store, "coverage_summary", None)
         if server_side is not None:  # a server backend counts where the data lives
             return Answer(server_side(as_of, window, self.policy), "coverage")
-        return Answer(
-            cov.coverage_summary(
-                self.graph(), as_of, window, self.policy, self.target_coverage(as_of, window)
-            ),
-            "coverage",
+        policy = self.policy
+        summary = self._memo(
+            ("coverage", as_of, window), lambda: self.index().summary(as_of, window, policy)
         )
+        return Answer(summary, "coverage")
 
     def gaps(
         self,
@@ -106,21 +142,21 @@ class Workspace:
                 ),
                 "gaps",
             )
-        return Answer(
-            cov.gap_list(
-                self.graph(),
+        policy = self.policy
+        answer = self._memo(
+            ("gaps", as_of, window, tuple(statuses), kind, category, line, area_id),
+            lambda: self.index().gap_list(
                 as_of,
                 window,
-                self.policy,
+                policy,
                 statuses=statuses,
                 kind=kind,
                 category=category,
                 line=line,
                 area_id=area_id,
-                coverage=self.target_coverage(as_of, window),
             ),
-            "gaps",
         )
+        return Answer(answer, "gaps")
 
     def _args(
         self, as_of: dt.date | None, window_days: int | None
