@@ -58,8 +58,13 @@ BUMP_VERSION = (
 )
 SET_POLICY = "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.policy = $policy"
 COUNT_ROWS = (
-    "MATCH (n:Entity) WITH count(n) AS nodes "
-    "OPTIONAL MATCH ()-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() RETURN nodes + count(r) AS rows"
+    "RETURN COUNT { MATCH (n:Entity) } "
+    "+ COUNT { MATCH ()-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() } AS rows"
+)
+POLICY = "MATCH (m:ConcentricMeta {id: 'meta'}) RETURN m.policy AS policy"
+FORGET = (
+    "MERGE (m:ConcentricMeta {id: 'meta'}) "
+    "SET m.policy = null, m.version = coalesce(m.version, 0) + 1"
 )
 DELETE_BATCH = "MATCH (n:Entity) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import threading
 from collections.abc import Collection, Iterator
@@ -21,7 +22,7 @@ import networkx as nx
 
 from graph import cypher
 from graph.build import build_graph
-from graph.coverage import STATUSES, UnknownId, parse_gap_filters
+from graph.coverage import STATUSES, UnknownId, parse_gap_filters, window_start
 from graph.model import (
     Dataset,
     ExistingNode,
@@ -31,9 +32,19 @@ from graph.model import (
     encode_props,
 )
 from graph.schema import SCHEMA, Policy
-from graph.store import LoadReport, ProgressCallback, StoreError, merge_policy
+from graph.store import (
+    LoadReport,
+    ProgressCallback,
+    StoreError,
+    merge_policy,
+    merged_overrides,
+)
 
 __all__ = ["BATCH_ROWS", "Neo4jStore"]
+
+# The driver logs routing retries as warnings; the store reports failures itself, in one line.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+logging.getLogger("neo4j").propagate = False
 
 # Rows per UNWIND statement. Measured on the 100k-target benchmark (benchmarks/README.md):
 # throughput rises steeply up to ~1-2k rows and flattens after; 2000 keeps each statement's
@@ -68,6 +79,8 @@ def _native(props: dict[str, Any]) -> dict[str, Any]:
             continue
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             continue
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            continue  # beyond Neo4j's integers; the JSON copy of the row keeps it
         native["kind_code" if key == "kind" else key] = value
     return native
 
@@ -138,14 +151,14 @@ class Neo4jStore:
                             pass
                     self._write_nodes(tx, dataset.nodes, counts, progress)
                     self._write_links(tx, dataset.links, counts, progress)
-                    if dataset.policy or replace:
-                        current = {} if replace else self.policy_overrides()
-                        current.update(dataset.policy or {})
+                    stored = self.policy_overrides()
+                    policy = merged_overrides(stored, dataset.policy, replace)
+                    if policy != stored:
                         tx.run(
                             cypher.SET_POLICY,
-                            policy=json.dumps(current, sort_keys=True, ensure_ascii=False),
+                            policy=json.dumps(policy, sort_keys=True, ensure_ascii=False),
                         )
-                    if counts[0] or counts[1] or replace or dataset.policy:
+                    if counts[0] or counts[1] or removed or policy != stored:
                         tx.run(cypher.BUMP_VERSION).consume()
                     tx.commit()
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
@@ -295,7 +308,7 @@ class Neo4jStore:
 
     # -- coverage on the server ---------------------------------------------------------
     def _status_params(self, as_of: dt.date, window_days: int) -> dict[str, Any]:
-        return {"as_of": as_of, "start": as_of - dt.timedelta(days=window_days)}
+        return {"as_of": as_of, "start": window_start(as_of, window_days)}
 
     def coverage_summary(self, as_of: dt.date, window_days: int, policy: Policy) -> dict[str, Any]:
         """The coverage summary (spec section 4), counted by Cypher on the server."""
@@ -387,7 +400,8 @@ class Neo4jStore:
         with self._lock:
             while self._read(cypher.DELETE_BATCH, limit=10_000)[0]["deleted"]:
                 pass
-            self._read("MATCH (m:ConcentricMeta) DETACH DELETE m")
+            # The version moves on (never back to 0), so no cache mistakes new data for old.
+            self._read(cypher.FORGET)
 
     def close(self) -> None:
         self._driver.close()

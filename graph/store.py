@@ -23,6 +23,7 @@ __all__ = [
     "StoreError",
     "is_server_uri",
     "merge_policy",
+    "merged_overrides",
     "open_store",
 ]
 
@@ -95,6 +96,21 @@ def merge_policy(overrides: dict[str, Any]) -> Policy:
     lines = dict(SCHEMA.raw["lines"])
     lines.update(overrides.get("lines") or {})
     return SCHEMA.policy_from(overrides, lines)
+
+
+def merged_overrides(
+    stored: dict[str, Any], loaded: dict[str, Any] | None, replace: bool
+) -> dict[str, Any]:
+    """The policy overrides after a load: a replace keeps only the loaded ones.
+
+    >>> merged_overrides({"window_days": 180}, {"quota_min": 2}, replace=False)
+    {'window_days': 180, 'quota_min': 2}
+    >>> merged_overrides({"window_days": 180}, None, replace=True)
+    {}
+    """
+    merged = {} if replace else dict(stored)
+    merged.update(loaded or {})
+    return merged
 
 
 def is_server_uri(location: str) -> bool:

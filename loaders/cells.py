@@ -97,6 +97,13 @@ def parse_bool(value: Any) -> bool:
 
 
 def parse_int(value: Any) -> int:
+    number = _parse_int(value)
+    if not -(2**63) <= number < 2**63:
+        raise CellError(f"number out of range: {value!r}")
+    return number
+
+
+def _parse_int(value: Any) -> int:
     if isinstance(value, bool):
         raise CellError(f"not a whole number: {value!r}")
     if isinstance(value, int):
