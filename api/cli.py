@@ -349,8 +349,9 @@ def gaps(
 
 # The analysis commands live in their own module; importing it registers them on `app`.
 import api.cli_analysis  # noqa: E402
-import api.cli_server  # noqa: E402, F401
-import api.cli_synth  # noqa: E402, F401
+import api.cli_report  # noqa: E402
+import api.cli_server  # noqa: E402
+import api.cli_synth  # noqa: E402
 import api.cli_viz  # noqa: E402, F401
 
 if __name__ == "__main__":

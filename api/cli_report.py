@@ -14,6 +14,7 @@ from typing import Annotated
 import networkx as nx
 import typer
 
+from api.access import PERSONAL_FIELDS
 from api.cli import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
@@ -105,6 +106,12 @@ def export(
         int,
         typer.Option("--depth", min=0, metavar="N", help="Relationship steps (with --entity)."),
     ] = 1,
+    include_personal: Annotated[
+        bool,
+        typer.Option(
+            "--include-personal", help="Keep personal fields such as phone numbers (off: dropped)."
+        ),
+    ] = False,
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     store: StoreOpt = DEFAULT_STORE,
@@ -119,7 +126,11 @@ def export(
         day = as_of or dt.date.today()
         window = ws.policy.window_days if window_days is None else window_days
         graph = export_graph(
-            ws.graph(), ws.target_coverage(day, window), center=entity, depth=depth
+            ws.graph(),
+            ws.target_coverage(day, window),
+            center=entity,
+            depth=depth,
+            drop=frozenset() if include_personal else PERSONAL_FIELDS,
         )
     if chosen == "csv":
         nodes, edges = csv_tables(graph)

@@ -67,6 +67,8 @@ def gaps_xlsx(answer: dict[str, Any], names: dict[str, str]) -> bytes:
         cell.fill = PatternFill("solid", fgColor="EEEEEE")
     for row in gap_rows(answer, names):
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # names are text, never formulas (=, +, -, @)
     sheet.freeze_panes = "A3"
     for letter, width in zip("ABCDEFGH", (10, 22, 12, 18, 14, 10, 24, 12), strict=True):
         sheet.column_dimensions[letter].width = width

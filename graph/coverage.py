@@ -52,6 +52,7 @@ __all__ = [
     "parse_statuses",
     "target_coverage",
     "target_lines",
+    "window_start",
 ]
 
 STATUSES: tuple[str, ...] = ("covered", "stale", "indirect", "uncovered")
@@ -76,6 +77,22 @@ class TargetCoverage:
     status: str
     assigned_leaders: tuple[str, ...]
     last_contact: dt.date | None
+
+
+def window_start(as_of: dt.date, window_days: int) -> dt.date:
+    """The first day of the window: T − W (an interaction on it still counts).
+
+    Windows reaching before the calendar's first day start there.
+
+    >>> window_start(dt.date(2026, 6, 30), 365)
+    datetime.date(2025, 6, 30)
+    >>> window_start(dt.date(1, 1, 5), 365)
+    datetime.date(1, 1, 1)
+    """
+    try:
+        return as_of - dt.timedelta(days=window_days)
+    except OverflowError:
+        return dt.date.min
 
 
 def is_open(data: dict[str, Any], as_of: dt.date) -> bool:
@@ -117,10 +134,10 @@ def target_coverage(
         elif kind == "member_of" and is_open(data, as_of):
             neighbours[u].add(v)
             neighbours[v].add(u)
-    window_start = as_of - dt.timedelta(days=window_days)
+    start = window_start(as_of, window_days)
 
     def recent(target: str) -> bool:
-        return last_contact.get(target, dt.date.min) >= window_start
+        return last_contact.get(target, dt.date.min) >= start
 
     covered = {t for t in targets if assigned.get(t) and recent(t)}
     result: dict[str, TargetCoverage] = {}

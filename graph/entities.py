@@ -196,7 +196,10 @@ def leader_todo(
         if leader_id not in item.assigned_leaders:
             continue
         last = item.last_contact
-        due = last + dt.timedelta(days=window_days) if last else as_of
+        try:
+            due = last + dt.timedelta(days=window_days) if last else as_of
+        except OverflowError:
+            due = dt.date.max
         if due - as_of > dt.timedelta(days=due_within):
             continue
         items.append(

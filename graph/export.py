@@ -96,13 +96,15 @@ def export_graph(
     *,
     center: str | None = None,
     depth: int = 1,
+    drop: frozenset[str] = frozenset(),
 ) -> nx.MultiDiGraph:
     """A copy of ``graph`` (or of ``center``'s ego network) with scalar attributes only.
 
     With ``center``, the nodes are those of :func:`graph.network.ego_network` (``depth``
     relationship steps) and the edges every relationship edge among them (parallel edges
     kept). ``coverage`` (from :func:`graph.coverage.target_coverage`) adds each target's
-    ``status``, ``assigned_leaders`` and ``last_contact``. Raises
+    ``status``, ``assigned_leaders`` and ``last_contact``; properties named in ``drop``
+    (e.g. personal fields) are left out. Raises
     :class:`graph.coverage.QueryError` for an unknown ``center`` or a negative depth.
     """
     if center is None:
@@ -118,7 +120,7 @@ def export_graph(
         ]
     out = nx.MultiDiGraph()
     for node in nodes:
-        data = dict(graph.nodes[node])
+        data = {k: v for k, v in graph.nodes[node].items() if k not in drop}
         status = coverage.get(node) if coverage is not None else None
         if status is not None:
             data["status"] = status.status

@@ -36,7 +36,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage
+from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage, window_start
 from graph.schema import SCHEMA, Policy
 
 __all__ = ["departure", "leader_load", "leaders_in_office", "single_points"]
@@ -72,7 +72,7 @@ def leader_load(
     """
     policy = policy or SCHEMA.default_policy
     coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
-    window_start = as_of - dt.timedelta(days=window_days)
+    start = window_start(as_of, window_days)
     assigned: dict[str, list[str]] = defaultdict(list)
     for target, item in coverage.items():
         for leader in item.assigned_leaders:
@@ -88,7 +88,7 @@ def leader_load(
                 continue
             if date > last.get(leader, dt.date.min):
                 last[leader] = date
-            if date >= window_start:
+            if date >= start:
                 met[leader].update(
                     t for _, t, k in graph.out_edges(interaction, data="kind") if k == "concerns"
                 )

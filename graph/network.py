@@ -162,7 +162,8 @@ def brokers(graph: nx.MultiDiGraph, top: int = 20, sample: int | None = None) ->
     """
     view = relationship_view(graph)
     members = [n for n in view if graph.nodes[n]["kind"] in BROKER_KINDS]
-    sub = view.subgraph(members)
+    # A copy, not a view: betweenness walks it many times and views filter on every step.
+    sub = nx.Graph(view.subgraph(members))
     k = sample if sample and sample < sub.number_of_nodes() else None
     scores = nx.betweenness_centrality(sub, k=k, seed=7 if k else None, normalized=True)
     ranked = sorted(((s, n) for n, s in scores.items() if s > 0), key=lambda p: (-p[0], p[1]))

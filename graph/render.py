@@ -74,6 +74,7 @@ from graph.coverage import (
     area_lineage,
     is_open,
     target_coverage,
+    window_start,
 )
 from graph.network import display_name, ego_network
 from graph.schema import SCHEMA
@@ -356,7 +357,7 @@ class _Context:
 
     @property
     def window_start(self) -> dt.date:
-        return self.as_of - dt.timedelta(days=self.window_days)
+        return window_start(self.as_of, self.window_days)
 
     def recent(self, date: dt.date) -> bool:
         return self.window_start <= date <= self.as_of
