@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import pages
 from api.access import AccessStore
@@ -97,8 +98,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def store_down(request: Request, exc: StoreError) -> Response:
         return _error(request, 503, "store unavailable", str(exc))
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    # Starlette's class: FastAPI's HTTPException is a subclass, and the router's own 404
+    # (unknown path) and 405 (wrong method) are the base class.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         names = {
             401: "unauthorized",
             403: "forbidden",

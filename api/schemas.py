@@ -33,6 +33,18 @@ class ErrorBody(Model):
     problems: list[Problem] = []
 
 
+# Every error an endpoint can answer, documented with the one body all errors share.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "A filter value is wrong"},
+    401: {"model": ErrorBody, "description": "No valid token"},
+    403: {"model": ErrorBody, "description": "The token's role may not do this"},
+    404: {"model": ErrorBody, "description": "Unknown id"},
+    409: {"model": ErrorBody, "description": "The write conflicts with existing data"},
+    422: {"model": ErrorBody, "description": "Invalid request or data"},
+    503: {"model": ErrorBody, "description": "The store is unavailable"},
+}
+
+
 class Health(Model):
     status: Literal["ok"]
     store: str
@@ -61,9 +73,7 @@ class CoverageSummary(Model):
 
 
 class Page(Model):
-    total: int = Field(description="Items matching, before paging.")
-    limit: int | None = None
-    offset: int = 0
+    total: int = Field(description="Items matching, before paging (limit/offset).")
 
 
 class GapItem(Model):
@@ -126,8 +136,9 @@ class SinglePoints(Page):
 
 class DepartureRequest(Model):
     leader_ids: list[str] = Field(min_length=1, description="The leaders who leave.")
-    as_of: dt.date | None = None
-    window_days: int | None = Field(None, ge=0)
+    # Strict: a number is not a date (lax parsing would read 0 as 1970-01-01).
+    as_of: dt.date | None = Field(None, strict=True)
+    window_days: int | None = Field(None, ge=0, le=36500)
 
 
 class Successor(Model):

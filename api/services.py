@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import threading
 from typing import Any
 
 from api.access import Principal
@@ -47,9 +48,13 @@ class Conflict(Exception):
 def page(
     answer: dict[str, Any], limit: int | None, offset: int, key: str = "items"
 ) -> dict[str, Any]:
-    """``answer`` with ``answer[key]`` cut to one page; ``total`` stays the full count."""
+    """``answer`` with ``answer[key]`` cut to one page; ``total`` stays the full count.
+
+    The page's bounds are the caller's own ``limit``/``offset``, so the body keeps exactly
+    the shape of spec section 4 (the same JSON as the CLI's ``--json``).
+    """
     items = answer[key]
-    answer = {**answer, "total": answer.get("total", len(items)), "limit": limit, "offset": offset}
+    answer = {**answer, "total": answer.get("total", len(items))}
     answer[key] = items[offset : offset + limit if limit is not None else None]
     return answer
 
@@ -87,6 +92,11 @@ def _write(workspace: Workspace, table: str, row: dict[str, Any]) -> int:
     return store.version()
 
 
+# Check-then-write must not interleave: two requests with the same new id would both pass
+# the check. One lock per process (the API runs as one process).
+_WRITE_LOCK = threading.Lock()
+
+
 def log_interaction(
     workspace: Workspace, body: InteractionIn, principal: Principal
 ) -> tuple[str, int]:
@@ -96,9 +106,10 @@ def log_interaction(
     row = body.model_dump()
     if not row["id"]:
         row["id"] = f"I{dt.date.today():%Y%m%d}-{secrets.token_hex(4)}"
-    elif row["id"] in workspace.graph():
-        raise Conflict(f"id {row['id']!r} exists already; ids are never reused")
-    return row["id"], _write(workspace, "interactions", row)
+    with _WRITE_LOCK:
+        if row["id"] in workspace.store.existing_nodes():
+            raise Conflict(f"id {row['id']!r} exists already; ids are never reused")
+        return row["id"], _write(workspace, "interactions", row)
 
 
 def assign_contact(workspace: Workspace, body: ContactIn) -> int:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from api.deps import AccessDep, Admin, WorkspaceDep
 from api.routers.params import Limit, Offset
-from api.schemas import AuditLog, Health, TokenCreated, TokenIn, TokenInfo
+from api.schemas import ERROR_RESPONSES, AuditLog, Health, TokenCreated, TokenIn, TokenInfo
 
 router = APIRouter(tags=["admin"])
 
@@ -23,7 +23,9 @@ def healthz(workspace: WorkspaceDep) -> dict[str, object]:
     }
 
 
-@router.post("/api/v1/tokens", response_model=TokenCreated, status_code=201)
+@router.post(
+    "/api/v1/tokens", response_model=TokenCreated, status_code=201, responses=ERROR_RESPONSES
+)
 def create_token(body: TokenIn, access: AccessDep, _: Admin) -> dict[str, object]:
     """Create a token; it is shown once."""
     try:
@@ -33,20 +35,20 @@ def create_token(body: TokenIn, access: AccessDep, _: Admin) -> dict[str, object
     return {"token": token, "role": body.role, "leader_id": body.leader_id}
 
 
-@router.get("/api/v1/tokens", response_model=list[TokenInfo])
+@router.get("/api/v1/tokens", response_model=list[TokenInfo], responses=ERROR_RESPONSES)
 def list_tokens(access: AccessDep, _: Admin) -> list[dict[str, object]]:
     """Every token's id, role and dates (never the token)."""
     return access.tokens()
 
 
-@router.delete("/api/v1/tokens/{token_id}", status_code=204)
+@router.delete("/api/v1/tokens/{token_id}", status_code=204, responses=ERROR_RESPONSES)
 def revoke_token(token_id: str, access: AccessDep, _: Admin) -> None:
     """Revoke a token."""
     if not access.revoke(token_id):
         raise HTTPException(404, f"no active token {token_id!r}")
 
 
-@router.get("/api/v1/audit", response_model=AuditLog)
+@router.get("/api/v1/audit", response_model=AuditLog, responses=ERROR_RESPONSES)
 def audit(access: AccessDep, _: Admin, limit: Limit = 100, offset: Offset = 0) -> dict[str, object]:
     """The audit log, newest first."""
     total, items = access.audit_entries(limit or 100, offset)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, WorkspaceDep
-from api.routers.params import AsOf, Limit, Offset, Window
+from api.routers.params import AsOf, Limit, Offset, QueryDate, Window
 from api.schemas import (
+    ERROR_RESPONSES,
     BlindSpots,
     Brokers,
     Changes,
@@ -22,7 +22,7 @@ from api.schemas import (
 )
 from api.services import page
 
-router = APIRouter(prefix="/api/v1", tags=["analysis"])
+router = APIRouter(prefix="/api/v1", tags=["analysis"], responses=ERROR_RESPONSES)
 
 
 @router.get("/leaders", response_model=LeaderLoad)
@@ -84,8 +84,8 @@ def recommendations(
 def changes(
     workspace: WorkspaceDep,
     _: Reader,
-    start: Annotated[dt.date, Query(alias="from", description="Start date")],
-    end: Annotated[dt.date | None, Query(alias="to", description="End date (today)")] = None,
+    start: Annotated[QueryDate, Query(alias="from", description="Start date")],
+    end: Annotated[QueryDate | None, Query(alias="to", description="End date (today)")] = None,
     window_days: Window = None,
     limit: Limit = None,
     offset: Offset = 0,

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from api.deps import Reader, WorkspaceDep
 from api.routers.params import AsOf, Limit, Offset, Window
-from api.schemas import CoverageSummary, GapList
+from api.schemas import ERROR_RESPONSES, CoverageSummary, GapList
 from api.services import page
 
-router = APIRouter(prefix="/api/v1", tags=["coverage"])
+router = APIRouter(prefix="/api/v1", tags=["coverage"], responses=ERROR_RESPONSES)
 
 
 @router.get("/coverage", response_model=CoverageSummary)

@@ -9,11 +9,19 @@ from fastapi import APIRouter, Query
 from api.access import redact
 from api.deps import PrincipalDep, Reader, WorkspaceDep
 from api.routers.params import AsOf, Limit, Offset, Window
-from api.schemas import EgoNetwork, Entity, LeaderLoadItem, RelationshipPath, SearchResult, Todo
+from api.schemas import (
+    ERROR_RESPONSES,
+    EgoNetwork,
+    Entity,
+    LeaderLoadItem,
+    RelationshipPath,
+    SearchResult,
+    Todo,
+)
 from api.services import Forbidden, check_leader_scope, page
 from graph.coverage import UnknownId
 
-router = APIRouter(prefix="/api/v1", tags=["entities"])
+router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES)
 
 
 @router.get("/entities/{entity_id}", response_model=Entity)

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BeforeValidator
 
-AsOf = Annotated[dt.date | None, Query(description="Measure as of this date (default today).")]
+from loaders.cells import CellError, parse_date
+
+
+def _date_text(value: Any) -> Any:
+    """Dates in the tables' forms only; a bare number is not a date (no Unix times)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return parse_date(str(value))
+    except CellError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+QueryDate = Annotated[dt.date, BeforeValidator(_date_text)]
+AsOf = Annotated[
+    QueryDate | None, Query(description="Measure as of this date (YYYY-MM-DD; default today).")
+]
 Window = Annotated[
     int | None, Query(ge=0, le=36500, description="Window in days (default: the policy's).")
 ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from api.deps import Planner, PrincipalDep, WorkspaceDep, require
-from api.schemas import ContactEnd, ContactIn, InteractionIn, WriteResult
+from api.schemas import ERROR_RESPONSES, ContactEnd, ContactIn, InteractionIn, WriteResult
 from api.services import Forbidden, assign_contact, end_contact, log_interaction
 
-router = APIRouter(prefix="/api/v1", tags=["writes"])
+router = APIRouter(prefix="/api/v1", tags=["writes"], responses=ERROR_RESPONSES)
 
 _ = require  # roles are checked per route below
 
