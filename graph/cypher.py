@@ -251,3 +251,4 @@ RETURN bucket[0] AS dimension, bucket[1] AS key, status, count(*) AS n
 )
 
 AREA_IDS = "MATCH (a:Area) RETURN a.id AS id ORDER BY id"
+AREA_EXISTS = "MATCH (a:Area {id: $id}) RETURN a.id AS id"

@@ -358,9 +358,7 @@ class Neo4jStore:
         """The gap list (spec section 4), filtered by Cypher on the server."""
         wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
         subtypes = {k: list(v) for k, v in policy.lines[line_code].items()} if line_code else None
-        if area_id is not None and not self._read(
-            "MATCH (a:Area {id: $id}) RETURN a.id AS id", id=area_id
-        ):
+        if area_id is not None and not self._read(cypher.AREA_EXISTS, id=area_id):
             raise UnknownId(f"unknown area id {area_id!r}")
         rows = self._read(
             cypher.GAP_ROWS,
