@@ -7,9 +7,9 @@ their internals; FastAPI validates every answer against them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Status = Literal["covered", "stale", "indirect", "uncovered"]
 TargetKind = Literal["figure", "organization", "unit"]
@@ -134,10 +134,24 @@ class SinglePoints(Page):
     by_leader: dict[str, list[str]]
 
 
+def _date_text(value: object) -> object:
+    """Dates in the tables' forms only; a bare number is not a date (no Unix times)."""
+    from loaders.cells import CellError, parse_date
+
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return parse_date(str(value))
+    except CellError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+DateText = Annotated[dt.date, BeforeValidator(_date_text)]
+
+
 class DepartureRequest(Model):
     leader_ids: list[str] = Field(min_length=1, description="The leaders who leave.")
-    # Strict: a number is not a date (lax parsing would read 0 as 1970-01-01).
-    as_of: dt.date | None = Field(None, strict=True)
+    as_of: DateText | None = None
     window_days: int | None = Field(None, ge=0, le=36500)
 
 

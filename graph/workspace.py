@@ -60,14 +60,19 @@ class Workspace:
             return self._index[1]
 
     def _memo(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """``compute()``, remembered for this data version (answers are not to be mutated)."""
+        """``compute()``, remembered for this data version (answers are not to be mutated).
+
+        Computed outside the lock, so a slow analysis does not hold up cached answers.
+        """
+        full_key = (self.store.version(), *key)
         with self._lock:
-            full_key = (self.store.version(), *key)
-            if full_key not in self._answers:
-                if len(self._answers) > 256:
-                    self._answers.clear()
-                self._answers[full_key] = compute()
-            return self._answers[full_key]
+            if full_key in self._answers:
+                return self._answers[full_key]
+        answer = compute()
+        with self._lock:
+            if len(self._answers) > 256:
+                self._answers.clear()
+            return self._answers.setdefault(full_key, answer)
 
     def graph(self) -> nx.MultiDiGraph:
         """The stored data as a graph (rebuilt only when the data changed)."""
@@ -168,7 +173,12 @@ class Workspace:
         """Leader load and quota status, worst first."""
         graph, as_of, window = self._args(as_of, window_days)
         return Answer(
-            leader_load(graph, as_of, window, self.policy, self.target_coverage(as_of, window)),
+            self._memo(
+                ("leaders", as_of, window),
+                lambda: leader_load(
+                    graph, as_of, window, self.policy, self.target_coverage(as_of, window)
+                ),
+            ),
             "leaders",
         )
 
@@ -199,7 +209,12 @@ class Workspace:
         """Empty area × category cells, towns without a station, the five-line score."""
         graph, as_of, window = self._args(as_of, window_days)
         return Answer(
-            blind_spots(graph, as_of, window, self.policy, self.target_coverage(as_of, window)),
+            self._memo(
+                ("blind_spots", as_of, window),
+                lambda: blind_spots(
+                    graph, as_of, window, self.policy, self.target_coverage(as_of, window)
+                ),
+            ),
             "blind_spots",
         )
 
@@ -213,13 +228,16 @@ class Workspace:
         graph, as_of, window = self._args(as_of, window_days)
         wanted = cov.parse_statuses(statuses)
         return Answer(
-            recommend(
-                graph,
-                as_of,
-                window,
-                self.policy,
-                statuses=wanted,
-                coverage=self.target_coverage(as_of, window),
+            self._memo(
+                ("recommend", as_of, window, tuple(wanted)),
+                lambda: recommend(
+                    graph,
+                    as_of,
+                    window,
+                    self.policy,
+                    statuses=wanted,
+                    coverage=self.target_coverage(as_of, window),
+                ),
             ),
             "recommend",
         )
@@ -269,11 +287,13 @@ class Workspace:
 
     def brokers(self, top: int = 20) -> Answer:
         """Figures and organizations bridging groups (betweenness)."""
-        return Answer(brokers(self.graph(), top=top), "brokers")
+        graph = self.graph()
+        return Answer(self._memo(("brokers", top), lambda: brokers(graph, top=top)), "brokers")
 
     def communities(self) -> Answer:
         """Densely tied groups (Louvain)."""
-        return Answer(communities(self.graph()), "communities")
+        graph = self.graph()
+        return Answer(self._memo(("communities",), lambda: communities(graph)), "communities")
 
     def show(
         self,

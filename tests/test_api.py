@@ -1143,12 +1143,6 @@ def test_dates_near_year_one_do_not_fail(
         assert_error_body(response, response.status_code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product (852bb19): DepartureRequest.as_of is Field(strict=True), and FastAPI "
-    "validates the parsed JSON in Python mode, where a strict date refuses every string: "
-    "an ISO date in the body now answers 422 (found by schemathesis)",
-)
 def test_departure_takes_an_iso_date(api: Api) -> None:
     body = {"leader_ids": [OTHER_LEADER], "as_of": AS_OF.isoformat(), "window_days": 365}
     response = api.call("POST", "/api/v1/departure", body=body)

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query
-from pydantic import BeforeValidator
 
-from loaders.cells import CellError, parse_date
+from api.schemas import DateText
 
-
-def _date_text(value: Any) -> Any:
-    """Dates in the tables' forms only; a bare number is not a date (no Unix times)."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return parse_date(str(value))
-    except CellError as exc:
-        raise ValueError(str(exc)) from exc
-
-
-QueryDate = Annotated[dt.date, BeforeValidator(_date_text)]
+QueryDate = DateText
 AsOf = Annotated[
     QueryDate | None, Query(description="Measure as of this date (YYYY-MM-DD; default today).")
 ]
