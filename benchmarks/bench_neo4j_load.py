@@ -1,0 +1,530 @@
+"""Neo4j backend benchmark (issue 4; issue 7 B5): batched load vs one row per transaction.
+
+Against a Neo4j 5 server given by ``--uri`` (its database is EMPTIED: use a private one,
+e.g. ``NEO4J_LOCAL_STATE=/tmp/neo4j-bench NEO4J_LOCAL_PORT=7695 NEO4J_LOCAL_JAVA_OPTS=-Xmx3g
+scripts/neo4j-local start``), in one run:
+
+1. generate a synthetic dataset (``loaders.synth``, default 100k targets) and validate it
+   with ``loaders.read_dataset`` (no problems allowed);
+2. batch sizes: load a smaller synthetic dataset (default 20k targets) into the emptied
+   database once per ``graph.neo4j_store.BATCH_ROWS`` value (monkeypatched) -> rows/s;
+3. baseline: MERGE a sample of figure rows with ``graph.cypher.SINGLE_NODE_MERGE``, each in
+   its own transaction, into the emptied database -> rows/s;
+4. the batched loader ``Neo4jStore.load(replace=True)`` of the whole dataset in one
+   transaction -> wall time, rows/s (all rows, and the figure-node phase alone), and the
+   ratio batched / baseline (issue 4 target: >= 20x);
+5. ``Workspace.coverage`` and ``Workspace.gaps`` computed in Cypher: cold, then the median
+   of ``--repeat`` warm runs; the totals are checked against the embedded algorithm.
+
+Prints every figure; ``--json FILE`` also writes them. Loopback only; bounded by the sizes.
+
+    python benchmarks/bench_neo4j_load.py --uri bolt://127.0.0.1:7695
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import graph.neo4j_store as neo4j_store
+from graph import cypher
+from graph.build import build_graph
+from graph.coverage import coverage_summary
+from graph.model import Dataset, encode_props
+from graph.neo4j_store import Neo4jStore
+from graph.store import StoreError
+from graph.workspace import Workspace
+from loaders import read_dataset
+from loaders.synth import DEFAULT_END, CsvWriter, generate
+
+AS_OF = DEFAULT_END + dt.timedelta(days=7)
+WINDOW = 365
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+SERVER_PID: int | None = None  # --server-pid: also report the server's CPU seconds
+CPU: dict[str, float] = {"client": 0.0, "server": 0.0}  # of the last timed() call
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """(wall seconds, value); CPU seconds of client and server kept in ``CPU``."""
+    start, client, server = time.perf_counter(), time.process_time(), server_cpu(SERVER_PID)
+    value = fn()
+    CPU["client"] = time.process_time() - client
+    CPU["server"] = server_cpu(SERVER_PID) - server
+    return time.perf_counter() - start, value
+
+
+def synth_dataset(targets: int, seed: int, folder: Path) -> tuple[Dataset, dict[str, float]]:
+    """Generate, then read and validate, a synthetic dataset; time both."""
+    gen_s, counts = timed(lambda: generate(random.Random(seed), CsvWriter(folder), targets))
+    read_s, result = timed(lambda: read_dataset([folder]))
+    if result.problems:
+        for problem in result.problems[:20]:
+            say(f"  {problem}")
+        raise SystemExit(f"the synthetic dataset has {len(result.problems)} problem(s)")
+    rows = result.dataset.row_count
+    say(
+        f"  {targets} targets: {sum(counts.values())} rows generated in {gen_s:.1f} s, "
+        f"validated in {read_s:.1f} s ({rows / read_s:,.0f} rows/s), "
+        f"{len(result.warnings)} warning(s)"
+    )
+    return result.dataset, {"generate_s": gen_s, "validate_s": read_s, "rows": rows}
+
+
+class PhaseClock:
+    """A progress callback that timestamps every batch, to time the node kinds apart."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[float, int]] = [(time.perf_counter(), 0)]
+
+    def __call__(self, n: int) -> None:
+        self.marks.append((time.perf_counter(), self.marks[-1][1] + n))
+
+    def span(self, start_row: int, end_row: int) -> float:
+        """Seconds from the batch that ended at ``start_row`` to the one ending at ``end_row``."""
+        t0 = next(t for t, rows in self.marks if rows >= start_row)
+        t1 = next(t for t, rows in self.marks if rows >= end_row)
+        return t1 - t0
+
+
+def load(store: Neo4jStore, dataset: Dataset) -> dict[str, Any]:
+    """``store.load(replace=True)`` into the emptied database, timed; figure phase apart."""
+    store.clear()
+    clock = PhaseClock()
+    seconds, report = timed(lambda: store.load(dataset, replace=True, progress=clock))
+    rows = dataset.row_count
+    # Nodes are written kind by kind in the order of first appearance: find the figures.
+    order: list[str] = []
+    sizes: dict[str, int] = {}
+    for node in dataset.nodes:
+        if node.kind not in sizes:
+            order.append(node.kind)
+            sizes[node.kind] = 0
+        sizes[node.kind] += 1
+    before = sum(sizes[k] for k in order[: order.index("figure")])
+    figure_s = clock.span(before, before + sizes["figure"])
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "client_cpu_s": CPU["client"],
+        "server_cpu_s": CPU["server"],
+        "rows_per_s": rows / seconds,
+        "inserted": report.inserted,
+        "figure_rows": sizes["figure"],
+        "figure_seconds": figure_s,
+        "figure_rows_per_s": sizes["figure"] / figure_s if figure_s else float("nan"),
+    }
+
+
+def baseline(
+    store: Neo4jStore, dataset: Dataset, sample: int, seed: int, warmup: int
+) -> dict[str, Any]:
+    """One MERGE per transaction (``cypher.SINGLE_NODE_MERGE``) for ``sample`` figure rows,
+    after ``warmup`` untimed ones (a fresh JVM runs its first thousands of transactions
+    interpreted; the batched load is long enough not to need this)."""
+    store.clear()
+    figures = [n for n in dataset.nodes if n.kind == "figure"]
+    rows = random.Random(seed).sample(figures, min(sample + warmup, len(figures)))
+    params = [
+        {"id": n.id, "native": neo4j_store._native(n.props), "props": encode_props(n.props)}
+        for n in rows
+    ]
+    driver = store._driver
+
+    def one_per_transaction(batch: list[dict[str, Any]]) -> None:
+        with driver.session(database=store._database) as session:
+            for p in batch:
+                with session.begin_transaction() as tx:
+                    tx.run(cypher.SINGLE_NODE_MERGE, p).consume()
+                    tx.commit()
+
+    one_per_transaction(params[sample:])
+    params = params[:sample]
+    seconds, _ = timed(lambda: one_per_transaction(params))
+    cpu = dict(CPU)
+    store.clear()
+    return {
+        "rows": len(params),
+        "warmup_rows": len(rows) - len(params),
+        "seconds": seconds,
+        "client_cpu_s": cpu["client"],
+        "server_cpu_s": cpu["server"],
+        "rows_per_s": len(params) / seconds,
+    }
+
+
+def batch_sizes(store: Neo4jStore, dataset: Dataset, sizes: list[int]) -> list[dict[str, Any]]:
+    original = neo4j_store.BATCH_ROWS
+    results = []
+    try:
+        for size in sizes:
+            neo4j_store.BATCH_ROWS = size
+            result = load(store, dataset)
+            result["batch_rows"] = size
+            results.append(result)
+            say(
+                f"  BATCH_ROWS={size:>6}: {result['rows']} rows in {result['seconds']:.1f} s = "
+                f"{result['rows_per_s']:,.0f} rows/s (figure nodes "
+                f"{result['figure_rows_per_s']:,.0f} rows/s); server CPU "
+                f"{result['server_cpu_s']:.1f} s, client CPU {result['client_cpu_s']:.1f} s"
+            )
+    finally:
+        neo4j_store.BATCH_ROWS = original
+    return results
+
+
+class TimedOut(Exception):
+    """An analysis ran past --analysis-timeout; its transactions were terminated."""
+
+
+def bounded(store: Neo4jStore, call: Callable[[], Any], limit: float) -> tuple[float, Any]:
+    """``timed(call)``, but past ``limit`` seconds terminate the server's running queries
+    (this benchmark's own; the database is private) and raise :class:`TimedOut`."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = timed(call)
+        except Exception as exc:  # reported below
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        with store._driver.session(database=store._database) as session:
+            ids = [
+                r["transactionId"]
+                for r in session.run("SHOW TRANSACTIONS YIELD transactionId, currentQuery")
+                if "SHOW TRANSACTIONS" not in (r["currentQuery"] or "")
+            ]
+            if ids:
+                session.run("TERMINATE TRANSACTIONS $ids", ids=ids).consume()
+        thread.join(60)
+        raise TimedOut(f"still running after {limit:.0f} s (terminated)")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def analyses(store: Neo4jStore, dataset: Dataset, repeat: int, limit: float) -> dict[str, Any]:
+    ws = Workspace(store)
+    area = _a_town(dataset)
+    out: dict[str, Any] = {"gap_area": area}
+    for name, call in (
+        ("coverage", lambda: ws.coverage(AS_OF, WINDOW)),
+        ("gaps", lambda: ws.gaps(AS_OF, WINDOW)),
+        ("gaps_area", lambda: ws.gaps(AS_OF, WINDOW, area_id=area)),
+    ):
+        try:
+            cold, answer = bounded(store, call, limit)
+        except TimedOut as exc:
+            out[name] = {"cold_s": None, "error": str(exc)}
+            say(f"  {name:<9}: cold run {exc}; no warm runs")
+            continue
+        cold_server = CPU["server"]
+        # A slow statement is not repeated five times: the cold figure says enough.
+        runs = repeat if cold < 60 else 1
+        warm, warm_server = [], []
+        for _ in range(runs):
+            warm.append(bounded(store, call, limit)[0])
+            warm_server.append(CPU["server"])
+        out[name] = {
+            "cold_s": cold,
+            "cold_server_cpu_s": cold_server,
+            "warm_runs": runs,
+            "warm_median_s": statistics.median(warm),
+            "warm_median_server_cpu_s": statistics.median(warm_server),
+            "warm_s": warm,
+        }
+        size = answer["totals"]["targets"] if name == "coverage" else answer["total"]
+        say(
+            f"  {name:<9}: cold {cold:.2f} s (server CPU {cold_server:.1f} s), warm median of "
+            f"{runs} {statistics.median(warm):.2f} s (server CPU "
+            f"{statistics.median(warm_server):.1f} s) "
+            f"({'targets' if name == 'coverage' else 'items'}: {size})"
+        )
+        out[name]["answer_size"] = size
+        if name == "coverage":
+            out["totals"] = answer["totals"]
+            out["by_area"] = dict(answer["by_area"])
+    if "totals" in out:
+        graph = build_graph(dataset.nodes, dataset.links)
+        embedded = coverage_summary(graph, AS_OF, WINDOW, store.policy())
+        out["totals_embedded"] = embedded["totals"]
+        out["parity"] = embedded["totals"] == out["totals"] and embedded["by_area"] == out.pop(
+            "by_area"
+        )
+        say(f"  totals (Cypher)  : {out['totals']}")
+        say(f"  totals (embedded): {out['totals_embedded']}  -> same: {out['parity']}")
+    return out
+
+
+def _a_town(dataset: Dataset) -> str:
+    for node in dataset.nodes:
+        if node.kind == "area" and node.props.get("kind") in ("town", "subdistrict"):
+            return node.id
+    raise SystemExit("no town in the dataset")
+
+
+# graph.cypher.COUNT_ROWS as committed is rejected by Neo4j 5.26 ("Aggregation column contains
+# implicit grouping expressions"), which fails every load with replace=True. The benchmark
+# measures the loader, so it substitutes this equivalent statement (and says so) when needed.
+COUNT_ROWS_FIXED = (
+    "MATCH (n:Entity) WITH count(n) AS nodes "
+    "OPTIONAL MATCH ()-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() "
+    "WITH nodes, count(r) AS links RETURN nodes + links AS rows"
+)
+
+
+def check_count_rows(store: Neo4jStore) -> str | None:
+    """Use a working row-count statement; answer the server's complaint if one was replaced."""
+    from neo4j.exceptions import Neo4jError
+
+    try:
+        store._read(cypher.COUNT_ROWS)
+    except Neo4jError as exc:
+        cypher.COUNT_ROWS = COUNT_ROWS_FIXED
+        store._read(cypher.COUNT_ROWS)
+        return str(exc.message)
+    return None
+
+
+# graph.cypher.INTERACTION_EDGES as committed finds each concerned target with
+# ``MATCH (t:Target {id: …})``; no index covers Target(id), so the planner scans every Target
+# for every id (NodeByLabelScan + Filter): interactions x targets, hours at 100k targets.
+# The same lookup through the Entity(id) uniqueness constraint is an index seek.
+COMMITTED_INTERACTION_EDGES = cypher.INTERACTION_EDGES
+TARGET_LOOKUP = "MATCH (t:Target {id: target_id})"
+TARGET_LOOKUP_FIXED = "MATCH (t:Entity {id: target_id}) WHERE t:Target"
+
+
+def check_target_lookup(store: Neo4jStore) -> str | None:
+    """Replace the label-scan lookup of INTERACTION_EDGES; answer the plan that showed it."""
+    plan = (
+        store._driver.session(database=store._database)
+        .run("EXPLAIN " + cypher.INTERACTION_EDGES, rows=[])
+        .consume()
+        .plan
+    )
+    operators: list[str] = []
+
+    def walk(node: Any) -> None:
+        operators.append(f"{node['operatorType'].split('@')[0]} {node['args'].get('Details', '')}")
+        for child in node.get("children", []):
+            walk(child)
+
+    walk(plan)
+    scans = [op for op in operators if op.startswith("NodeByLabelScan") and "Target" in op]
+    if not scans or TARGET_LOOKUP not in cypher.INTERACTION_EDGES:
+        return None
+    cypher.INTERACTION_EDGES = cypher.INTERACTION_EDGES.replace(TARGET_LOOKUP, TARGET_LOOKUP_FIXED)
+    return scans[0]
+
+
+def lookup_cost(store: Neo4jStore, dataset: Dataset, rows: int) -> dict[str, Any]:
+    """INTERACTION_EDGES as committed vs with the indexed lookup, on ``rows`` interaction
+    rows against the loaded database, each in a transaction that is rolled back."""
+    sample = [n for n in dataset.nodes if n.kind == "interaction"][:rows]
+    params = [
+        {"id": n.id, "leader_ids": n.props["leader_ids"], "target_ids": n.props["target_ids"]}
+        for n in sample
+    ]
+    fixed = COMMITTED_INTERACTION_EDGES.replace(TARGET_LOOKUP, TARGET_LOOKUP_FIXED)
+    out: dict[str, Any] = {"rows": len(params)}
+    with store._driver.session(database=store._database) as session:
+        for name, statement in (("committed", COMMITTED_INTERACTION_EDGES), ("fixed", fixed)):
+            for _ in range(2):  # the first run also plans the statement: keep the second
+                tx = session.begin_transaction()
+                try:
+                    seconds, _ = timed(lambda s=statement, t=tx: t.run(s, rows=params).consume())
+                finally:
+                    tx.rollback()
+            out[f"{name}_s"] = seconds
+            out[f"{name}_server_cpu_s"] = CPU["server"]
+    out["slowdown"] = out["committed_s"] / out["fixed_s"]
+    return out
+
+
+def server_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) the server process has used so far; 0 if unknown."""
+    if not pid:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_info(store: Neo4jStore) -> dict[str, Any]:
+    rows = store._read("CALL dbms.components() YIELD name, versions, edition RETURN *")
+    info: dict[str, Any] = {
+        "neo4j": [f"{r['name']} {r['versions'][0]} {r['edition']}" for r in rows]
+    }
+    try:
+        mem = store._read(
+            "CALL dbms.listConfig() YIELD name, value "
+            "WHERE name IN ['server.memory.heap.max_size', 'server.memory.pagecache.size', "
+            "'db.memory.transaction.total.max', 'db.memory.transaction.max'] "
+            "RETURN name, value"
+        )
+        info["config"] = {r["name"]: r["value"] for r in mem}
+    except Exception as exc:  # listConfig may be restricted; the figures do not need it
+        info["config"] = f"unavailable ({exc.__class__.__name__})"
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--uri", required=True, help="bolt:// URI of a Neo4j 5 server (EMPTIED)")
+    parser.add_argument("--targets", type=int, default=100_000, help="targets of the main load")
+    parser.add_argument(
+        "--subset-targets", type=int, default=20_000, help="targets of the batch-size sweep dataset"
+    )
+    parser.add_argument(
+        "--batch-sizes",
+        default="500,2000,10000",
+        help="BATCH_ROWS values to try (comma-separated; empty: skip)",
+    )
+    parser.add_argument(
+        "--baseline-rows", type=int, default=2000, help="figure rows MERGEd one per transaction"
+    )
+    parser.add_argument(
+        "--baseline-warmup",
+        type=int,
+        default=1000,
+        help="untimed one-row transactions before the baseline (JIT warm-up)",
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="warm runs per analysis")
+    parser.add_argument(
+        "--analysis-timeout",
+        type=float,
+        default=600,
+        help="seconds before one analysis call is given up (its queries terminated)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", type=Path, help="folder for the generated CSV (default: temp)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--server-pid", type=int, help="pid of the Neo4j JVM (local): also report its CPU seconds"
+    )
+    parser.add_argument(
+        "--as-committed",
+        action="store_true",
+        help="keep graph.cypher.INTERACTION_EDGES as committed (label scan per target id: "
+        "quadratic; only for small --targets)",
+    )
+    args = parser.parse_args(argv)
+    global SERVER_PID
+    SERVER_PID = args.server_pid
+
+    results: dict[str, Any] = {"uri": args.uri, "targets": args.targets, "as_of": AS_OF.isoformat()}
+    work = args.work or Path(tempfile.mkdtemp(prefix="concentric-bench-"))
+    try:
+        store = Neo4jStore(args.uri)
+    except StoreError as exc:
+        raise SystemExit(f"cannot open {args.uri}: {exc}") from None
+    results["server"] = server_info(store)
+    say(f"server: {results['server']}")
+    say(f"BATCH_ROWS in the code: {neo4j_store.BATCH_ROWS}")
+    complaint = check_count_rows(store)
+    results["count_rows_patched"] = complaint
+    if complaint:
+        say(f"PRODUCT BUG: graph.cypher.COUNT_ROWS is rejected by the server ({complaint[:90]}…);")
+        say("  using an equivalent statement for this run so that load(replace=True) works")
+    scan = None if args.as_committed else check_target_lookup(store)
+    results["target_lookup_patched"] = scan
+    if scan:
+        say(f"PRODUCT BUG: graph.cypher.INTERACTION_EDGES scans every Target per id ({scan});")
+        say(f"  using {TARGET_LOOKUP_FIXED!r} for this run (an index seek on Entity(id))")
+
+    say(f"dataset ({args.targets} targets) ->  {work}")
+    dataset, results["dataset"] = synth_dataset(args.targets, args.seed, work / "main")
+
+    sizes = [int(s) for s in args.batch_sizes.split(",") if s.strip()]
+    if sizes:
+        say(f"batch sizes on {args.subset_targets} targets:")
+        subset, results["subset_dataset"] = synth_dataset(
+            args.subset_targets, args.seed, work / "subset"
+        )
+        results["batch_sizes"] = batch_sizes(store, subset, sizes)
+        del subset
+
+    say(
+        f"baseline: {args.baseline_rows} figure rows, one MERGE per transaction "
+        f"(after {args.baseline_warmup} untimed)"
+    )
+    base = baseline(store, dataset, args.baseline_rows, args.seed, args.baseline_warmup)
+    results["baseline"] = base
+    say(
+        f"  {base['rows']} rows in {base['seconds']:.1f} s = {base['rows_per_s']:,.0f} rows/s; "
+        f"server CPU {base['server_cpu_s']:.1f} s, client CPU {base['client_cpu_s']:.1f} s"
+    )
+
+    say(
+        f"batched load of {dataset.row_count} rows in one transaction "
+        f"(BATCH_ROWS={neo4j_store.BATCH_ROWS}, replace=True, empty database)"
+    )
+    try:
+        batched = load(store, dataset)
+    except StoreError as exc:
+        results["batched"] = {"error": str(exc)}
+        say(f"  FAILED: {exc}")
+        _write(args.json, results)
+        return 1
+    results["batched"] = batched
+    ratio = batched["rows_per_s"] / base["rows_per_s"]
+    figure_ratio = batched["figure_rows_per_s"] / base["rows_per_s"]
+    results["ratio"] = {"all_rows": ratio, "figure_rows": figure_ratio}
+    say(
+        f"  {batched['rows']} rows in {batched['seconds']:.1f} s = "
+        f"{batched['rows_per_s']:,.0f} rows/s; figure nodes {batched['figure_rows']} in "
+        f"{batched['figure_seconds']:.1f} s = {batched['figure_rows_per_s']:,.0f} rows/s; "
+        f"server CPU {batched['server_cpu_s']:.1f} s, client CPU {batched['client_cpu_s']:.1f} s"
+    )
+    say(
+        f"  ratio batched / one-row-per-transaction: {ratio:.1f}x (all rows), "
+        f"{figure_ratio:.1f}x (figure rows alike) -- target >= 20x: "
+        f"{'met' if min(ratio, figure_ratio) >= 20 else 'MISSED'}"
+    )
+
+    say("interaction edges: target lookup as committed vs indexed, 100 rows, rolled back (2nd run)")
+    cost = lookup_cost(store, dataset, 100)
+    results["target_lookup_cost"] = cost
+    say(
+        f"  committed {cost['committed_s']:.2f} s, indexed {cost['fixed_s']:.3f} s for "
+        f"{cost['rows']} interaction rows ({cost['slowdown']:.0f}x slower as committed)"
+    )
+
+    say(f"analyses in Cypher as of {AS_OF}, window {WINDOW} days:")
+    results["analyses"] = analyses(store, dataset, args.repeat, args.analysis_timeout)
+    store.close()
+    _write(args.json, results)
+    return 0
+
+
+def _write(path: Path | None, results: dict[str, Any]) -> None:
+    if path is not None:
+        path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
