@@ -126,7 +126,7 @@ CALL (i, row) {
 }
 CALL (i, row) {
     UNWIND row.target_ids AS target_id
-    MATCH (t:Target {id: target_id})
+    MATCH (t:Entity {id: target_id}) WHERE t:Target  // Entity.id is the indexed key
     MERGE (i)-[:CONCERNS]->(t)
 }
 """
@@ -172,19 +172,25 @@ ORDER BY r.kind, r.key
 """
 
 # The status of every target (spec section 3), computed on the server. Parameters: $as_of,
-# $start (as_of minus the window). A contact is open when since <= T < until; last contact
-# is the latest interaction on or before T; "recent" is an interaction in [start, T].
+# $start (as_of minus the window), $area_id (null, or only targets in that area or below).
+# A contact is open when since <= T < until; last contact is the latest interaction on or
+# before T; "recent" is an interaction in [start, T].
+# Patterns start from the target and leave the other end unlabelled (only leaders have
+# CONTACTS, only interactions CONCERNS), so the planner expands from each target instead
+# of scanning the interaction-date index once per target.
 TARGET_STATUS = """
 MATCH (t:Target)
+WHERE $area_id IS NULL OR EXISTS {
+    MATCH (t)-[:LOCATED_IN]->(:Area)-[:PART_OF*0..]->(:Area {id: $area_id}) }
 CALL (t) {
-    OPTIONAL MATCH (l:Leader)-[c:CONTACTS]->(t)
+    OPTIONAL MATCH (t)<-[c:CONTACTS]-(l)
     WHERE coalesce(l.in_office, true)
       AND (c.since IS NULL OR c.since <= $as_of) AND (c.until IS NULL OR c.until > $as_of)
     WITH l ORDER BY l.id
     RETURN collect(DISTINCT l.id) AS leaders
 }
 CALL (t) {
-    OPTIONAL MATCH (i:Interaction)-[:CONCERNS]->(t) WHERE i.date <= $as_of
+    OPTIONAL MATCH (t)<-[:CONCERNS]-(i) WHERE i.date <= $as_of
     RETURN max(i.date) AS last_contact
 }
 WITH t, leaders, last_contact,
@@ -199,13 +205,13 @@ WITH t, leaders, last_contact,
          MATCH (t)-[m:MEMBER_OF]-(o:Target)
          WHERE (m.since IS NULL OR m.since <= $as_of) AND (m.until IS NULL OR m.until > $as_of)
            AND EXISTS {
-             MATCH (l2:Leader)-[c2:CONTACTS]->(o)
+             MATCH (o)<-[c2:CONTACTS]-(l2)
              WHERE coalesce(l2.in_office, true)
                AND (c2.since IS NULL OR c2.since <= $as_of)
                AND (c2.until IS NULL OR c2.until > $as_of)
            }
            AND EXISTS {
-             MATCH (i2:Interaction)-[:CONCERNS]->(o) WHERE $start <= i2.date <= $as_of
+             MATCH (o)<-[:CONCERNS]-(i2) WHERE $start <= i2.date <= $as_of
            }
        } THEN 'indirect'
        ELSE 'uncovered'
@@ -222,8 +228,6 @@ WHERE status IN $statuses
   AND ($subtypes IS NULL OR (t.kind = 'figure' AND t.category IN $subtypes.figure)
        OR (t.kind = 'organization' AND t.kind_code IN $subtypes.organization)
        OR (t.kind = 'unit' AND t.kind_code IN $subtypes.unit))
-  AND ($area_id IS NULL OR EXISTS {
-         MATCH (t)-[:LOCATED_IN]->(:Area)-[:PART_OF*0..]->(:Area {id: $area_id}) })
 RETURN t.id AS id, t.name AS name, t.kind AS kind, t.category AS category,
        t.kind_code AS type, t.area_id AS area_id, status, leaders AS assigned_leaders,
        last_contact

@@ -327,7 +327,10 @@ class Neo4jStore:
             "area": {r["id"]: zero() for r in self._read(cypher.AREA_IDS)},
         }
         rows = self._read(
-            cypher.SUMMARY_COUNTS, lines=lines, **self._status_params(as_of, window_days)
+            cypher.SUMMARY_COUNTS,
+            lines=lines,
+            area_id=None,
+            **self._status_params(as_of, window_days),
         )
         for r in rows:
             bucket = buckets[r["dimension"]].setdefault(r["key"], zero())
