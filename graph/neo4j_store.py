@@ -149,8 +149,8 @@ class Neo4jStore:
                         removed = tx.run(cypher.COUNT_ROWS).single()["rows"]
                         while tx.run(cypher.DELETE_BATCH, limit=10_000).single()["deleted"]:
                             pass
-                    self._write_nodes(tx, dataset.nodes, counts, progress)
-                    self._write_links(tx, dataset.links, counts, progress)
+                    self._write_nodes(tx, dataset.nodes, counts, progress, fresh=replace)
+                    self._write_links(tx, dataset.links, counts, progress, fresh=replace)
                     stored = self.policy_overrides()
                     policy = merged_overrides(stored, dataset.policy, replace)
                     if policy != stored:
@@ -188,6 +188,7 @@ class Neo4jStore:
         nodes: list[NodeRecord],
         counts: list[int],
         progress: ProgressCallback | None,
+        fresh: bool,
     ) -> None:
         by_kind: dict[str, list[NodeRecord]] = {}
         for node in nodes:
@@ -204,7 +205,8 @@ class Neo4jStore:
                 for n in records
             ]
             for batch in self._batches(rows):
-                self._tally(tx.run(cypher.upsert_nodes(kind), rows=batch, kind=kind), counts)
+                statement = cypher.create_nodes(kind) if fresh else cypher.upsert_nodes(kind)
+                self._tally(tx.run(statement, rows=batch, kind=kind), counts)
                 if progress:
                     progress(len(batch))
         # References second: they may point at nodes written above.
@@ -233,6 +235,7 @@ class Neo4jStore:
         links: list[LinkRecord],
         counts: list[int],
         progress: ProgressCallback | None,
+        fresh: bool,
     ) -> None:
         by_kind: dict[str, list[LinkRecord]] = {}
         for link in links:
@@ -251,7 +254,8 @@ class Neo4jStore:
                 for lk in records
             ]
             for batch in self._batches(rows):
-                self._tally(tx.run(cypher.upsert_links(kind), rows=batch, kind=kind), counts)
+                statement = cypher.create_links(kind) if fresh else cypher.upsert_links(kind)
+                self._tally(tx.run(statement, rows=batch, kind=kind), counts)
                 if progress:
                     progress(len(batch))
 
