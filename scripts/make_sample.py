@@ -24,10 +24,9 @@ import csv
 import io
 import random
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from faker import Faker
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from stable_xlsx import save_workbook  # scripts/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "graph" / "schema.yaml"
@@ -48,7 +48,7 @@ FIRST_DAY = date(2024, 11, 21)
 LAST_DAY = date(2026, 11, 20)
 OLD_END = date(2025, 11, 10)  # last day of "before the window" interactions
 NEW_START = date(2025, 12, 10)  # first day of "inside the window" interactions
-FIXED_TIMESTAMP = datetime(2026, 11, 20, 0, 0, 0)
+CREATOR = "Concentric sample generator"
 
 # --------------------------------------------------------------------------------------
 # Reference material
@@ -1566,30 +1566,7 @@ class Writer:
             width = max([len(str(name)) * 2] + [len(str(r[i - 1] or "")) * 2 for r in rows])
             ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
         ws.freeze_panes = "A2"
-        save_workbook(wb, self.out / f"{table}.xlsx")
-
-
-def save_workbook(wb: Workbook, path: Path) -> None:
-    """Save an openpyxl workbook with fixed timestamps, so reruns give identical bytes."""
-    wb.properties.creator = "Concentric sample generator"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
-    raw = io.BytesIO()
-    wb.save(raw)  # openpyxl stamps docProps/core.xml and every zip entry with "now"
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", data
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            zout.writestr(fixed, data)
-    path.write_bytes(out.getvalue())
+        save_workbook(wb, self.out / f"{table}.xlsx", CREATOR)
 
 
 POLICY_YAML = """\

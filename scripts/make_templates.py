@@ -19,10 +19,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import io
-import re
-import zipfile
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +28,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from stable_xlsx import save_workbook  # scripts/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "graph" / "schema.yaml"
 DEFAULT_OUT = ROOT / "data" / "templates"
-FIXED_TIMESTAMP = datetime(2026, 11, 20, 0, 0, 0)
+CREATOR = "Concentric template generator"
 LAST_ROW = 2000  # rows that carry the drop-down lists and formats
 
 REQUIRED_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -256,30 +253,7 @@ def write_template(schema: dict[str, Any], table: str, path: Path) -> None:
     for letter, width in zip("ABCDEFG", [14, 14, 6, 30, 70, 10, 16], strict=True):
         notes.column_dimensions[letter].width = width
     notes.freeze_panes = "A5"
-    save_workbook(wb, path)
-
-
-def save_workbook(wb: Workbook, path: Path) -> None:
-    """Save with fixed timestamps, so reruns give identical bytes."""
-    wb.properties.creator = "Concentric template generator"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
-    raw = io.BytesIO()
-    wb.save(raw)  # openpyxl stamps docProps/core.xml and every zip entry with "now"
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", data
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            zout.writestr(fixed, data)
-    path.write_bytes(out.getvalue())
+    save_workbook(wb, path, CREATOR)
 
 
 def main() -> None:
