@@ -112,6 +112,13 @@ class CoverageIndex:
         )
         self.i_target = np.array([position[concerns[i][0]] for i in order], dtype=np.int32)
         self.i_date = np.array([_day(concerns[i][1], 0) for i in order], dtype=np.int32)
+        # The same interactions keyed by (target, day), and contacts grouped by target, so
+        # a short gap list looks up only its own targets.
+        self.i_key = np.sort((self.i_target.astype(np.int64) << 32) | self.i_date.astype(np.int64))
+        self.c_by_target = np.argsort(self.c_target, kind="stable")
+        self.c_start = np.searchsorted(
+            self.c_target[self.c_by_target], np.arange(len(position) + 1, dtype=np.int32)
+        )
         # Areas: a parent index per area, and each target's area index (-1 for none).
         self.area_list = sorted(a for a, _ in columns.areas)
         area_pos = {a: i for i, a in enumerate(self.area_list)}
@@ -224,6 +231,16 @@ class CoverageIndex:
         last[found] = dates[first]
         return last
 
+    def _last_contact_of(self, targets: npt.NDArray[np.integer[Any]], day: int) -> IntArray:
+        """Latest interaction day on or before ``day`` for each of ``targets``; -1 if none."""
+        if not self.i_key.size:
+            return np.full(len(targets), -1, dtype=np.int32)
+        wanted = (targets.astype(np.int64) << 32) | day
+        pos = np.searchsorted(self.i_key, wanted, side="right") - 1
+        found = self.i_key[np.maximum(pos, 0)]
+        ok = (pos >= 0) & ((found >> 32) == targets)
+        return np.where(ok, found & 0xFFFFFFFF, -1).astype(np.int32)
+
     def target_coverage(self, as_of: dt.date, window_days: int) -> dict[str, TargetCoverage]:
         """The same answer as :func:`graph.coverage.target_coverage`, from the arrays."""
         status, open_contact = self.statuses(as_of, window_days)
@@ -310,17 +327,14 @@ class CoverageIndex:
         if area_id:
             mask &= self.within_area(area_id)
         chosen = np.nonzero(mask)[0]
-        hi = int(np.searchsorted(self.i_date, as_of.toordinal(), side="right"))
-        last = self._last_contact(hi)
-        pick = open_contact & np.isin(self.c_target, chosen)
+        last = self._last_contact_of(chosen, as_of.toordinal())
         leaders: dict[int, set[str]] = {}
-        for leader, target in zip(
-            self.c_leader[pick].tolist(), self.c_target[pick].tolist(), strict=True
-        ):
-            leaders.setdefault(target, set()).add(self.leader_ids[leader])
-        items = []
         for i in chosen.tolist():
-            day = int(last[i])
+            for c in self.c_by_target[self.c_start[i] : self.c_start[i + 1]].tolist():
+                if open_contact[c]:
+                    leaders.setdefault(i, set()).add(self.leader_ids[self.c_leader[c]])
+        items = []
+        for i, day in zip(chosen.tolist(), last.tolist(), strict=True):
             is_figure = self.kinds[i] == "figure"
             items.append(
                 {
