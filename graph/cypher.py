@@ -51,7 +51,10 @@ SCHEMA_STATEMENTS = [
     ),
 ]
 
-META = "MERGE (m:ConcentricMeta {id: 'meta'}) RETURN m.version AS version, m.policy AS policy"
+# Read-only: version() and the policy are read on every query, so no write lock here.
+META = (
+    "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) RETURN m.version AS version, m.policy AS policy"
+)
 BUMP_VERSION = (
     "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.version = coalesce(m.version, 0) + 1 "
     "RETURN m.version AS version"
@@ -61,7 +64,6 @@ COUNT_ROWS = (
     "RETURN COUNT { MATCH (n:Entity) } "
     "+ COUNT { MATCH ()-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() } AS rows"
 )
-POLICY = "MATCH (m:ConcentricMeta {id: 'meta'}) RETURN m.policy AS policy"
 FORGET = (
     "MERGE (m:ConcentricMeta {id: 'meta'}) "
     "SET m.policy = null, m.version = coalesce(m.version, 0) + 1"
