@@ -50,6 +50,7 @@ __all__ = [
     "is_open",
     "parse_gap_filters",
     "parse_statuses",
+    "sort_gap_items",
     "target_coverage",
     "target_lines",
     "window_start",
@@ -249,6 +250,12 @@ def parse_statuses(values: Iterable[str]) -> list[str]:
     return _parse_choices(values, "coverage_status", "status")
 
 
+def sort_gap_items(items: list[dict[str, Any]]) -> None:
+    """Sort gap items in place, worst status first (uncovered, stale, indirect, covered),
+    then by id: the one order every backend answers in."""
+    items.sort(key=lambda i: (_STATUS_RANK[i["status"]], i["id"]))
+
+
 def parse_gap_filters(
     statuses: Collection[str], kind: str | None, category: str | None, line: str | None
 ) -> tuple[set[str], str | None, str | None, str | None]:
@@ -304,7 +311,7 @@ def gap_list(
         if area_id and area_id not in lineage.get(node.get("area_id") or "", ()):
             continue
         items.append(_gap_item(item, node))
-    items.sort(key=lambda i: (_STATUS_RANK[i["status"]], i["id"]))
+    sort_gap_items(items)
     return {"as_of": as_of.isoformat(), "window_days": window, "total": len(items), "items": items}
 
 

@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from graph.coverage import STATUSES, TargetCoverage, UnknownId, parse_gap_filters
+from graph.coverage import (
+    STATUSES,
+    TargetCoverage,
+    UnknownId,
+    parse_gap_filters,
+    sort_gap_items,
+)
 from graph.model import LinkRecord, NodeRecord
 from graph.schema import SCHEMA, Policy
 
@@ -349,14 +355,10 @@ class CoverageIndex:
                     "last_contact": dt.date.fromordinal(day).isoformat() if day > 0 else None,
                 }
             )
-        items.sort(key=lambda item: (_GAP_RANK[item["status"]], item["id"]))
+        sort_gap_items(items)
         return {
             "as_of": as_of.isoformat(),
             "window_days": window_days,
             "total": len(items),
             "items": items,
         }
-
-
-# Gap lists show the worst first.
-_GAP_RANK = {"uncovered": 0, "stale": 1, "indirect": 2, "covered": 3}

@@ -22,7 +22,13 @@ import networkx as nx
 
 from graph import cypher
 from graph.build import build_graph
-from graph.coverage import STATUSES, UnknownId, parse_gap_filters, window_start
+from graph.coverage import (
+    STATUSES,
+    UnknownId,
+    parse_gap_filters,
+    sort_gap_items,
+    window_start,
+)
 from graph.model import (
     Dataset,
     ExistingNode,
@@ -50,7 +56,6 @@ logging.getLogger("neo4j").propagate = False
 # throughput rises steeply up to ~1-2k rows and flattens after; 2000 keeps each statement's
 # parameter message small.
 BATCH_ROWS = 2000
-_STATUS_RANK = {"uncovered": 0, "stale": 1, "indirect": 2, "covered": 3}
 
 
 def _split_credentials(uri: str) -> tuple[str, tuple[str, str] | None, str]:
@@ -392,7 +397,7 @@ class Neo4jStore:
                     "last_contact": last.iso_format() if last is not None else None,
                 }
             )
-        items.sort(key=lambda i: (_STATUS_RANK[i["status"]], i["id"]))
+        sort_gap_items(items)
         return {
             "as_of": as_of.isoformat(),
             "window_days": window_days,
