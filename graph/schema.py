@@ -60,17 +60,17 @@ class Column:
     sensitive: bool = False
     personal: bool = False
 
-    @property
+    @cached_property
     def base_type(self) -> str:
         """The type without its argument: ``ref:leader`` -> ``ref``."""
         return self.type.split(":", 1)[0]
 
-    @property
+    @cached_property
     def argument(self) -> str:
         """The type's argument: ``ref:figure|unit`` -> ``figure|unit``."""
         return self.type.split(":", 1)[1] if ":" in self.type else ""
 
-    @property
+    @cached_property
     def ref_kinds(self) -> tuple[str, ...]:
         """Node kinds a ``ref``/``refs`` column may point at."""
         return tuple(self.argument.split("|")) if self.base_type in ("ref", "refs") else ()

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from graph.model import (
     LinkRecord,
     NodeRecord,
     decode_props,
-    encode_props,
 )
 from graph.schema import SCHEMA, Policy
 from graph.store import (
@@ -33,12 +33,14 @@ from graph.store import (
     StoreError,
     merge_policy,
     merged_overrides,
+    paused_gc,
 )
 
 __all__ = ["SQLiteStore"]
 
 SCHEMA_VERSION = 1
 BATCH_ROWS = 5000
+LOAD_CACHE_KIB = 256 * 1024  # page cache while loading; SQLite's default is 2 MiB
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,7 +51,6 @@ CREATE TABLE IF NOT EXISTS nodes (
     source TEXT NOT NULL DEFAULT '',
     line INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind);
 CREATE TABLE IF NOT EXISTS links (
     key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -59,9 +60,13 @@ CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL DEFAULT '',
     line INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS links_source ON links (source_id);
-CREATE INDEX IF NOT EXISTS links_target ON links (target_id);
 """
+# Secondary indexes by name (the primary keys are kept up by SQLite itself).
+_INDEXES = {
+    "nodes_kind": "CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind)",
+    "links_source": "CREATE INDEX IF NOT EXISTS links_source ON links (source_id)",
+    "links_target": "CREATE INDEX IF NOT EXISTS links_target ON links (target_id)",
+}
 
 # Unchanged rows are not rewritten, so a reload of the same data changes nothing at all.
 _UPSERT_NODE = """
@@ -77,6 +82,13 @@ ON CONFLICT (key) DO UPDATE SET
     props = excluded.props, source = excluded.source, line = excluded.line
 WHERE links.props IS NOT excluded.props
 """
+
+
+def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Consecutive lists of at most ``size`` rows (itertools.batched arrives in 3.12)."""
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 class SQLiteStore:
@@ -95,7 +107,7 @@ class SQLiteStore:
             self._con.execute("PRAGMA journal_mode=WAL")
             self._con.execute("PRAGMA synchronous=FULL")
             self._con.execute("PRAGMA busy_timeout=30000")
-            self._con.executescript(_DDL)
+            self._con.executescript(_DDL + ";\n".join(_INDEXES.values()))
             self._check_schema_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a Concentric store ({exc})") from exc
@@ -115,8 +127,10 @@ class SQLiteStore:
     def load(
         self, dataset: Dataset, *, replace: bool = False, progress: ProgressCallback | None = None
     ) -> LoadReport:
-        with self._lock:
+        with self._lock, paused_gc():
             con = self._con
+            # A big load's pages stay in memory until the commit instead of spilling early.
+            con.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
             con.execute("BEGIN IMMEDIATE")
             try:
                 removed = 0
@@ -125,24 +139,19 @@ class SQLiteStore:
                     con.execute("DELETE FROM nodes")
                     con.execute("DELETE FROM links")
                 before = self._count()
+                # Secondary indexes cost more kept up row by row than rebuilt once, when the
+                # load is as big as what is stored (DDL is transactional: a failure rolls
+                # the drop back too).
+                rebuild = dataset.row_count >= max(before, 50_000)
+                if rebuild:
+                    for name in _INDEXES:
+                        con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
                 written = 0
-                node_rows = [
-                    (n.id, n.kind, encode_props(n.props), n.source, n.line) for n in dataset.nodes
-                ]
-                written += self._write(_UPSERT_NODE, node_rows, progress)
-                link_rows = [
-                    (
-                        lk.key,
-                        lk.kind,
-                        lk.source_id,
-                        lk.target_id,
-                        encode_props(lk.props),
-                        lk.source,
-                        lk.line,
-                    )
-                    for lk in dataset.links
-                ]
-                written += self._write(_UPSERT_LINK, link_rows, progress)
+                written += self._write(_UPSERT_NODE, dataset.encoded_nodes(), progress)
+                written += self._write(_UPSERT_LINK, dataset.encoded_links(), progress)
+                if rebuild:
+                    for statement in _INDEXES.values():
+                        con.execute(statement)
                 inserted = self._count() - before
                 stored = self.policy_overrides()
                 policy = merged_overrides(stored, dataset.policy, replace)
@@ -154,6 +163,8 @@ class SQLiteStore:
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+            finally:
+                con.execute("PRAGMA cache_size = -2000")  # SQLite's default, for reading
         # A replace empties the store first, so every row counts as inserted.
         return LoadReport(
             inserted=inserted,
@@ -163,11 +174,11 @@ class SQLiteStore:
         )
 
     def _write(
-        self, sql: str, rows: Sequence[tuple[Any, ...]], progress: ProgressCallback | None
+        self, sql: str, rows: Iterable[tuple[Any, ...]], progress: ProgressCallback | None
     ) -> int:
         written = 0
-        for start in range(0, len(rows), BATCH_ROWS):
-            batch = rows[start : start + BATCH_ROWS]
+        # Batches of encoded rows, so the JSON text of a big load is never all in memory.
+        for batch in batched(rows, BATCH_ROWS):
             cursor = self._con.executemany(sql, batch)
             written += cursor.rowcount
             if progress:

@@ -9,17 +9,18 @@ dataset only when :attr:`ReadResult.problems` is empty.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
-from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord, Problem, link_key
+from graph.model import Dataset, ExistingNode, Problem, RecordBlock
 from graph.schema import SCHEMA, Column, Table
+from graph.store import paused_gc
 from loaders.cells import CellError, convert_cell, is_empty
-from loaders.tables import TABLE_SUFFIXES, NotATable, RawTable, read_table
+from loaders.tables import TABLE_SUFFIXES, NotATable, RawTable, read_table, table_from_records
 
 __all__ = ["ExistingNode", "ReadResult", "find_table_files", "read_dataset", "read_records"]
 
@@ -78,12 +79,22 @@ def find_table_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Table]], l
 
 
 @dataclass
-class _Row:
+class _Block:
+    """One table's rows after conversion, column by column.
+
+    ``values[name][j]`` is the typed value of column ``name`` in row ``j`` (None when
+    empty, :data:`_INVALID` when it failed); ``extra[j]`` holds the row's unknown columns.
+    """
+
     table: Table
     file: str
-    line: int
-    values: dict[str, Any]
+    lines: list[int]
+    values: dict[str, list[Any]]
     headers: dict[str, str]  # column name -> header as written, for messages
+    extra: list[dict[str, Any] | None] | None = None
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, name)
 
 
 def read_dataset(
@@ -97,7 +108,15 @@ def read_dataset(
     may point at them, and an id may be reloaded only as the same kind. Pass ``None`` when
     the dataset replaces the store's contents.
     """
-    path_list = [Path(p) for p in paths]
+    with paused_gc():
+        return _read_dataset([Path(p) for p in paths], existing, progress)
+
+
+def _read_dataset(
+    path_list: list[Path],
+    existing: Mapping[str, ExistingNode] | None,
+    progress: ProgressCallback | None,
+) -> ReadResult:
     files, problems = find_table_files(path_list)
     result = ReadResult(Dataset(), problems, files=[f for f, _ in files])
     existing = existing or {}
@@ -105,21 +124,22 @@ def read_dataset(
         result.problems.append(
             Problem(", ".join(map(str, path_list)), 0, "-", "no table files found")
         )
-    rows: list[_Row] = []
+    blocks: list[_Block] = []
     for path, table in files:
         try:
             raw = read_table(path)
         except NotATable as exc:
             result.problems.append(Problem(str(path), exc.line, "-", str(exc)))
             continue
-        rows.extend(_typed_rows(raw, table, result.problems))
+        blocks.append(_typed_block(raw, table, result.problems))
         if progress:
-            progress(len(raw.rows))
+            progress(len(raw))
+        del raw  # the raw cells of a big table are not needed once converted
     result.dataset.policy = _read_policy(path_list, result.problems)
-    _check_graph(rows, existing, result.problems)
+    _check_graph(blocks, existing, result.problems)
     if not result.problems:
-        result.dataset = _records(rows, result.dataset.policy)
-        _warn_duplicate_links(result.dataset, rows, result.warnings)
+        result.dataset = _records(blocks, result.dataset.policy)
+        _warn_duplicate_links(result.dataset, result.warnings)
     result.problems.sort(key=lambda p: (p.file, p.line))
     return result
 
@@ -138,27 +158,23 @@ def read_records(
     table = SCHEMA.tables.get(table_name)
     if table is None:
         raise KeyError(f"unknown table {table_name!r}")
-    headers: dict[str, None] = {}
-    for record in records:
-        headers.update(dict.fromkeys(str(k) for k in record))
-    rows_in = [(i, dict(r)) for i, r in enumerate(records, 1)]
-    raw = RawTable(source, list(headers), rows_in, has_header=False)
+    plain = [{str(k): v for k, v in record.items()} for record in records]
+    raw = table_from_records(source, list(range(1, len(records) + 1)), plain)
     result = ReadResult(Dataset())
-    rows = _typed_rows(raw, table, result.problems)
-    _check_graph(rows, existing, result.problems)
+    blocks = [_typed_block(raw, table, result.problems)]
+    _check_graph(blocks, existing, result.problems)
     if not result.problems:
-        result.dataset = _records(rows, None)
+        result.dataset = _records(blocks, None)
     return result
 
 
-def _typed_rows(raw: RawTable, table: Table, problems: list[Problem]) -> list[_Row]:
-    """Convert each cell to its column's type; report bad cells and bad headers."""
+def _typed_block(raw: RawTable, table: Table, problems: list[Problem]) -> _Block:
+    """Convert each column to its schema type; report bad cells and bad headers."""
     file = raw.path
-    columns: dict[str, Column] = {}  # header as written -> column
+    lines = raw.lines
+    columns: dict[int, Column] = {}  # position in raw -> column
     seen: dict[str, str] = {}
-    for header in raw.headers:
-        if not header:
-            continue
+    for position, header in enumerate(raw.headers):
         column = table.column_for_header(header)
         if column is None:
             continue  # unknown columns are kept as extra properties
@@ -168,7 +184,7 @@ def _typed_rows(raw: RawTable, table: Table, problems: list[Problem]) -> list[_R
             )
             continue
         seen[column.name] = header
-        columns[header] = column
+        columns[position] = column
     for column in table.required_columns if raw.has_header else ():
         if column.name not in seen:
             problems.append(
@@ -180,38 +196,159 @@ def _typed_rows(raw: RawTable, table: Table, problems: list[Problem]) -> list[_R
                     f"(header {' or '.join((column.name, *column.aliases))})",
                 )
             )
-    headers = {c.name: h for h, c in columns.items()}
-    typed: list[_Row] = []
-    for line, cells in raw.rows:
-        values: dict[str, Any] = {}
-        for header, value in cells.items():
-            column = columns.get(header)
-            if column is None:
-                if header not in seen.values() and not is_empty(value):
-                    values.setdefault("extra", {})[header] = _plain_extra(value)
+    block = _Block(table, file, lines, {}, dict(seen))
+    extra_positions: list[int] = []
+    for position, header in enumerate(raw.headers):
+        column = columns.get(position)
+        if column is None:
+            if header not in seen.values():
+                extra_positions.append(position)
+            continue
+        block.values[column.name] = _convert_column(
+            column, raw.columns[position], lines, file, header, problems
+        )
+    count = len(lines)
+    for column in table.columns.values():
+        # A required cell left empty is a problem only where the column exists at all: a
+        # missing required header was reported once above, not once per row.
+        required = column.required and (column.name in seen or not raw.has_header)
+        default = convert_cell(column, column.default) if column.default is not None else None
+        if not required and default is None:
+            continue
+        values = block.values.setdefault(column.name, [None] * count)
+        header = block.header(column.name)
+        for j, value in enumerate(values):
+            if value is not None:
                 continue
-            if is_empty(value):
-                continue
-            try:
-                values[column.name] = convert_cell(column, value)
-            except CellError as exc:
-                problems.append(Problem(file, line, header, str(exc)))
-                values[column.name] = _INVALID
-        for column in table.columns.values():
-            if column.name in values:
-                continue
-            if column.required and (column.name in headers or not raw.has_header):
-                header = headers.get(column.name, column.name)
-                problems.append(Problem(file, line, header, "required value is missing"))
-                values[column.name] = _INVALID
-            elif column.default is not None:
-                values[column.name] = convert_cell(column, column.default)
-        typed.append(_Row(table, file, line, values, headers))
-    return typed
+            if required:
+                problems.append(Problem(file, lines[j], header, "required value is missing"))
+                values[j] = _INVALID
+            else:
+                values[j] = default
+    if extra_positions:
+        block.extra = _extra_cells(raw, extra_positions)
+    return block
+
+
+def _convert_column(
+    column: Column,
+    cells: Sequence[Any],
+    lines: list[int],
+    file: str,
+    header: str,
+    problems: list[Problem],
+) -> list[Any]:
+    """Typed values of one column; each distinct cell is converted once.
+
+    Most columns repeat a few values (categories, dates, yes/no), so converting the
+    distinct ones and looking the rest up is what makes a 10^6-row load fast. Keys carry
+    the cell's type: ``1``, ``1.0`` and ``True`` are equal in Python but not as cells.
+    """
+    if all(cell.__class__ is str for cell in cells):  # a CSV column
+        if column.base_type in ("str", "ref"):
+            return _text_column(column.base_type == "ref", cells)
+        if column.base_type not in ("list", "refs", "enums"):
+            return _convert_text_column(column, cells, lines, file, header, problems)
+    done: dict[tuple[type, Any], Any] = {}
+    failed: dict[tuple[type, Any], str] = {}
+    out: list[Any] = []
+    append = out.append
+    for j, cell in enumerate(cells):
+        try:
+            key = (cell.__class__, cell)
+            typed = done.get(key, _MISSING)
+        except TypeError:  # a list or object cell from JSON: not hashable, convert it as is
+            key, typed = None, _MISSING
+        if typed is _MISSING:
+            message = failed.get(key) if key is not None else None
+            if message is None:
+                try:
+                    typed = None if is_empty(cell) else convert_cell(column, cell)
+                except CellError as exc:
+                    message = str(exc)
+                    if key is not None:
+                        failed[key] = message
+                else:
+                    if key is not None:
+                        done[key] = typed
+            if message is not None:
+                problems.append(Problem(file, lines[j], header, message))
+                typed = _INVALID
+        elif typed.__class__ is list:
+            typed = list(typed)  # rows must not share one mutable list
+        append(typed)
+    return out
+
+
+def _convert_text_column(
+    column: Column,
+    cells: Sequence[str],
+    lines: list[int],
+    file: str,
+    header: str,
+    problems: list[Problem],
+) -> list[Any]:
+    """:func:`_convert_column` for cells that are all text: the distinct ones, then a lookup."""
+    typed: dict[str, Any] = {}
+    for cell in set(cells):
+        try:
+            typed[cell] = None if is_empty(cell) else convert_cell(column, cell)
+        except CellError as exc:
+            typed[cell] = _Failed(str(exc))
+    out = list(map(typed.__getitem__, cells))
+    if any(v.__class__ is _Failed for v in typed.values()):
+        for j, value in enumerate(out):
+            if value.__class__ is _Failed:
+                problems.append(Problem(file, lines[j], header, value.message))
+                out[j] = _INVALID
+    return out
+
+
+class _Failed(NamedTuple):
+    message: str
+
+
+def _text_column(shared: bool, cells: Sequence[str]) -> list[str | None]:
+    """Stripped text cells (from a CSV). With ``shared``, equal cells become one object.
+
+    A reference column repeats a few thousand ids a million times; one object per id makes
+    the later checks and lookups touch far less memory. Names and ids of their own rows are
+    mostly distinct, so a cache would only cost: it is dropped once half the cells are new.
+    """
+    if not shared:
+        return [cell.strip() or None for cell in cells]
+    cache: dict[str, str | None] = {}
+    out: list[str | None] = []
+    append = out.append
+    for j, cell in enumerate(cells):
+        text = cache.get(cell, _MISSING)
+        if text is _MISSING:
+            text = cache[cell] = cell.strip() or None
+            if len(cache) > 4096 and len(cache) * 2 > j:
+                append(text)
+                out.extend(c.strip() or None for c in cells[j + 1 :])
+                break
+        append(text)
+    return out
+
+
+def _extra_cells(raw: RawTable, positions: list[int]) -> list[dict[str, Any] | None]:
+    """Per row, the non-empty cells of columns the schema does not know."""
+    extra: list[dict[str, Any] | None] = [None] * len(raw)
+    for position in positions:
+        header = raw.headers[position]
+        for j, cell in enumerate(raw.columns[position]):
+            if not is_empty(cell):
+                row_extra = extra[j]
+                if row_extra is None:
+                    row_extra = extra[j] = {}
+                row_extra.setdefault(header, _plain_extra(cell))
+    return extra
 
 
 # Marks a cell that failed conversion, so later checks skip it instead of piling on.
 _INVALID: Any = object()
+_MISSING: Any = object()
 
 
 def _plain_extra(value: Any) -> Any:
@@ -223,165 +360,228 @@ def _plain_extra(value: Any) -> Any:
 
 
 def _check_graph(
-    rows: list[_Row], existing: Mapping[str, ExistingNode], problems: list[Problem]
+    blocks: list[_Block], existing: Mapping[str, ExistingNode], problems: list[Problem]
 ) -> None:
     """Ids unique, references resolve to the right kind, no area is its own ancestor."""
-    where: dict[str, tuple[str, _Row]] = {}  # id -> (kind, row) for ids in these files
-    for row in rows:
-        kind = row.table.node_kind
-        node_id = row.values.get("id")
-        if kind is None or not isinstance(node_id, str):
+    kind_of = {node_id: node.kind for node_id, node in existing.items()}
+    defined: list[tuple[_Block, dict[str, int]]] = []  # the row of each id, per file
+    for block in blocks:
+        kind = block.table.node_kind
+        ids = block.values.get("id")
+        if kind is None or ids is None:
             continue
-        header = row.headers.get("id", "id")
-        if node_id in where:
-            other_kind, other = where[node_id]
+        index = {node_id: j for j, node_id in enumerate(ids) if node_id.__class__ is str}
+        once = len(index) == sum(1 for i in ids if i.__class__ is str)
+        # The common cases, checked a set at a time: each id once and new, or a reload of
+        # stored ids as the same kind. Anything else is looked at row by row for messages.
+        if once and (
+            index.keys().isdisjoint(kind_of)
+            or (
+                all(kind_of.get(i, kind) == kind for i in index)
+                and all(index.keys().isdisjoint(rows) for _, rows in defined)
+            )
+        ):
+            kind_of.update(dict.fromkeys(index, kind))
+        else:
+            index = _check_ids(block, kind, defined, kind_of, problems)
+        defined.append((block, index))
+    for block in blocks:
+        for column in block.table.columns.values():
+            if column.base_type in ("ref", "refs") and column.name in block.values:
+                _check_refs(block, column, kind_of, problems)
+    _check_ancestry(blocks, existing, problems)
+    _check_intervals(blocks, problems)
+
+
+def _check_ids(
+    block: _Block,
+    kind: str,
+    defined: list[tuple[_Block, dict[str, int]]],
+    kind_of: dict[str, str],
+    problems: list[Problem],
+) -> dict[str, int]:
+    """Row by row: duplicate ids, and ids stored before as another kind."""
+    header = block.header("id")
+    index: dict[str, int] = {}
+    for j, node_id in enumerate(block.values["id"]):
+        if node_id.__class__ is not str:
+            continue
+        first = next(
+            ((b, rows[node_id]) for b, rows in [*defined, (block, index)] if node_id in rows),
+            None,
+        )
+        if first is not None:
+            other, k = first
             problems.append(
                 Problem(
-                    row.file,
-                    row.line,
+                    block.file,
+                    block.lines[j],
                     header,
-                    f"duplicate id {node_id!r} (also the {other_kind} at "
-                    f"{other.file}:{other.line})",
+                    f"duplicate id {node_id!r} (also the {other.table.node_kind} at "
+                    f"{other.file}:{other.lines[k]})",
                 )
             )
             continue
-        where[node_id] = (kind, row)
-        stored = existing.get(node_id)
-        if stored is not None and stored.kind != kind:
+        index[node_id] = j
+        stored = kind_of.get(node_id)
+        if stored is not None and stored != kind:
             problems.append(
                 Problem(
-                    row.file,
-                    row.line,
+                    block.file,
+                    block.lines[j],
                     header,
-                    f"id {node_id!r} is already a {stored.kind} in the store; "
+                    f"id {node_id!r} is already a {stored} in the store; "
                     f"ids are unique across the dataset",
                 )
             )
+        kind_of[node_id] = kind
+    return index
 
-    def kind_of(ref: str) -> str | None:
-        if ref in where:
-            return where[ref][0]
-        stored = existing.get(ref)
-        return stored.kind if stored else None
 
-    for row in rows:
-        for column in row.table.columns.values():
-            if column.base_type not in ("ref", "refs"):
+def _check_refs(
+    block: _Block, column: Column, kind_of: dict[str, str], problems: list[Problem]
+) -> None:
+    allowed = frozenset(column.ref_kinds)
+    values = block.values[column.name]
+    if column.base_type == "ref":
+        distinct = set(values)
+    else:
+        distinct = {r for v in values if v.__class__ is list for r in v}
+    distinct.discard(None)
+    distinct.discard(_INVALID)
+    # Looking up each distinct id once: a big load repeats a few thousand area and leader
+    # ids a million times, and lookups in a dict of every id are what cost.
+    get = kind_of.get
+    if all(get(r) in allowed for r in distinct):
+        return
+    expected = " or ".join(column.ref_kinds)
+    header = block.header(column.name)
+    for j, value in enumerate(values):
+        if value is None or value is _INVALID:
+            continue
+        for ref in value if isinstance(value, list) else (value,):
+            kind = kind_of.get(ref)
+            if kind in allowed:
                 continue
-            value = row.values.get(column.name)
-            if value is None or value is _INVALID:
-                continue
-            header = row.headers.get(column.name, column.name)
-            for ref in value if isinstance(value, list) else [value]:
-                kind = kind_of(ref)
-                expected = " or ".join(column.ref_kinds)
-                if kind is None:
-                    problems.append(
-                        Problem(
-                            row.file,
-                            row.line,
-                            header,
-                            f"unknown id {ref!r} (expected a {expected})",
-                        )
-                    )
-                elif kind not in column.ref_kinds:
-                    problems.append(
-                        Problem(
-                            row.file,
-                            row.line,
-                            header,
-                            f"{ref!r} is a {kind}, but this column needs a {expected}",
-                        )
-                    )
-    _check_ancestry(rows, existing, problems)
-    _check_intervals(rows, problems)
+            if kind is None:
+                message = f"unknown id {ref!r} (expected a {expected})"
+            else:
+                message = f"{ref!r} is a {kind}, but this column needs a {expected}"
+            problems.append(Problem(block.file, block.lines[j], header, message))
 
 
 def _check_ancestry(
-    rows: list[_Row], existing: Mapping[str, ExistingNode], problems: list[Problem]
+    blocks: list[_Block], existing: Mapping[str, ExistingNode], problems: list[Problem]
 ) -> None:
     """Report every area (and organization) that is its own ancestor."""
     for kind in ("area", "organization"):
         parents = {i: n.parent_id for i, n in existing.items() if n.kind == kind}
-        rows_of: dict[str, _Row] = {}
-        for row in rows:
-            if row.table.node_kind == kind and isinstance(row.values.get("id"), str):
-                parent = row.values.get("parent_id")
-                parents[row.values["id"]] = parent if isinstance(parent, str) else None
-                rows_of[row.values["id"]] = row
-        for node_id, row in rows_of.items():
+        rows_of: dict[str, tuple[_Block, int]] = {}
+        for block in blocks:
+            ids = block.values.get("id")
+            if block.table.node_kind != kind or ids is None:
+                continue
+            parent_ids = block.values.get("parent_id") or [None] * len(ids)
+            for j, (node_id, parent) in enumerate(zip(ids, parent_ids, strict=True)):
+                if isinstance(node_id, str):
+                    parents[node_id] = parent if isinstance(parent, str) else None
+                    rows_of[node_id] = (block, j)
+        for node_id, (block, j) in rows_of.items():
             chain = [node_id]
+            seen = {node_id}
             current = parents.get(node_id)
-            while current is not None and current not in chain:
+            while current is not None and current not in seen:
                 chain.append(current)
+                seen.add(current)
                 current = parents.get(current)
             if current == node_id:
                 path = " → ".join([*chain, node_id])
-                header = row.headers.get("parent_id", "parent_id")
                 problems.append(
                     Problem(
-                        row.file,
-                        row.line,
-                        header,
+                        block.file,
+                        block.lines[j],
+                        block.header("parent_id"),
                         f"{kind} {node_id!r} is its own ancestor ({path})",
                     )
                 )
 
 
-def _check_intervals(rows: list[_Row], problems: list[Problem]) -> None:
-    for row in rows:
-        since, until = row.values.get("since"), row.values.get("until")
-        if isinstance(since, dt.date) and isinstance(until, dt.date) and until < since:
-            header = row.headers.get("until", "until")
+def _check_intervals(blocks: list[_Block], problems: list[Problem]) -> None:
+    for block in blocks:
+        starts, ends = block.values.get("since"), block.values.get("until")
+        if starts is None or ends is None:
+            continue
+        header = block.header("until")
+        date = dt.date
+        for j in [
+            j
+            for j, until in enumerate(ends)
+            if until.__class__ is date and starts[j].__class__ is date and until < starts[j]
+        ]:
             problems.append(
-                Problem(row.file, row.line, header, f"ends ({until}) before it starts ({since})")
-            )
-
-
-def _records(rows: list[_Row], policy: dict[str, Any] | None) -> Dataset:
-    dataset = Dataset(policy=policy)
-    for row in rows:
-        table = row.table
-        props = dict(row.values)
-        if table.node_kind is not None:
-            node_id = props.pop("id")
-            dataset.nodes.append(NodeRecord(node_id, table.node_kind, props, row.file, row.line))
-        else:
-            assert table.link_kind and table.source and table.target
-            key = link_key(table.link_kind, [props.get(k) for k in table.key])
-            dataset.links.append(
-                LinkRecord(
-                    table.link_kind,
-                    props[table.source],
-                    props[table.target],
-                    key,
-                    props,
-                    row.file,
-                    row.line,
+                Problem(
+                    block.file,
+                    block.lines[j],
+                    header,
+                    f"ends ({ends[j]}) before it starts ({starts[j]})",
                 )
             )
-    return dataset
 
 
-def _warn_duplicate_links(dataset: Dataset, rows: list[_Row], warnings: list[Problem]) -> None:
+def _records(blocks: list[_Block], policy: dict[str, Any] | None) -> Dataset:
+    records: list[RecordBlock] = []
+    for block in blocks:
+        table = block.table
+        link = None
+        if table.link_kind is not None:
+            assert table.source and table.target
+            link = (table.source, table.target, table.key)
+        records.append(
+            RecordBlock(
+                table.node_kind or table.link_kind or table.name,
+                block.file,
+                block.lines,
+                block.values,
+                extra=block.extra,
+                link=link,
+            )
+        )
+    return Dataset(policy=policy, blocks=records)
+
+
+def _warn_duplicate_links(dataset: Dataset, warnings: list[Problem]) -> None:
     """Two rows with the same natural key are one link; the later row wins. Say so."""
-    seen: dict[str, LinkRecord] = {}
-    kept: dict[str, LinkRecord] = {}
-    for link in dataset.links:
-        if link.key in seen:
-            first = seen[link.key]
+    blocks = [b for b in dataset.blocks if b.is_link]
+    # Keys include the kind, so only blocks of one kind can share one: check a set at a time.
+    seen: dict[str, set[str]] = {}
+    clean = True
+    for block in blocks:
+        keys = set(block.keys())
+        earlier = seen.setdefault(block.kind, set())
+        clean = clean and len(keys) == len(block.keys()) and earlier.isdisjoint(keys)
+        earlier |= keys
+    if clean:
+        return
+    first: dict[str, tuple[RecordBlock, int]] = {}
+    latest: dict[str, tuple[RecordBlock, int]] = {}  # only keys seen more than once
+    for block in blocks:
+        for j, key in enumerate(block.keys()):
+            where = first.setdefault(key, (block, j))
+            if where == (block, j):
+                continue
+            earlier_block, k = latest.get(key, where)
+            earlier_block.dropped.add(k)
+            latest[key] = (block, j)
+            first_block, i = where
             warnings.append(
                 Problem(
-                    link.source,
-                    link.line,
+                    block.source,
+                    block.lines[j],
                     "-",
-                    f"same {link.kind} as {first.source}:{first.line}; the later row is kept",
+                    f"same {block.kind} as {first_block.source}:{first_block.lines[i]}; "
+                    "the later row is kept",
                 )
             )
-        else:
-            seen[link.key] = link
-        kept[link.key] = link
-    dataset.links = list(kept.values())
 
 
 def _read_policy(paths: list[Path], problems: list[Problem]) -> dict[str, Any] | None:

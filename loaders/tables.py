@@ -11,14 +11,21 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from charset_normalizer import from_bytes
 
-__all__ = ["TABLE_SUFFIXES", "NotATable", "RawTable", "decode_text", "read_table"]
+__all__ = [
+    "TABLE_SUFFIXES",
+    "NotATable",
+    "RawTable",
+    "decode_text",
+    "read_table",
+    "table_from_records",
+]
 
 TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
 
@@ -33,13 +40,26 @@ class NotATable(Exception):
 
 @dataclass
 class RawTable:
-    """Cells as read: ``headers`` and ``rows`` of (line number, {header: cell})."""
+    """Cells as read, column by column: ``columns[i][j]`` is header ``i`` in row ``j``.
+
+    ``lines[j]`` is the line row ``j`` started on. Columns, not row dicts, because the
+    loader converts and checks a whole column at a time (a 10^6-row table would otherwise
+    build 10^6 dicts only to take them apart again). A cell missing from a row is ``None``.
+    """
 
     path: str
     headers: list[str]
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    columns: list[Sequence[Any]] = field(default_factory=list)
     # JSON tables have no header row: their columns are the keys of each object.
     has_header: bool = True
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def row(self, index: int) -> dict[str, Any]:
+        """Row ``index`` as {header: cell}, for messages and tests."""
+        return {h: col[index] for h, col in zip(self.headers, self.columns, strict=True)}
 
 
 def read_table(path: Path) -> RawTable:
@@ -98,30 +118,65 @@ def _read_csv(path: Path) -> RawTable:
     # Some exports use tabs; a header line with tabs and no commas says so.
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    table: RawTable | None = None
-    start = 1
     try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if table is None:
-                if not any(c.strip() for c in cells):
-                    continue
-                table = RawTable(str(path), [c.strip() for c in cells])
-                continue
-            if not any(c.strip() for c in cells):
-                continue
-            table.rows.append((line, _row_dict(table.headers, cells, line)))
+        every = list(reader)
     except csv.Error as exc:
         raise NotATable(f"not a valid CSV table ({exc})", reader.line_num) from exc
-    if table is None:
+    if reader.line_num != len(every):
+        # A quoted cell spans lines, so rows and lines differ: number them one by one.
+        return _read_csv_rows(path, text, delimiter)
+    # Each row is one line: row i is on line i + 1.
+    filled = [i for i, cells in enumerate(every, 1) if "".join(cells).strip()]
+    if not filled:
         raise NotATable("empty file: no header row")
-    return table
+    headers = [c.strip() for c in every[filled[0] - 1]]
+    lines = filled[1:]
+    rows = every[1:] if len(filled) == len(every) else [every[i - 1] for i in lines]
+    width = len(headers)
+    if any(len(cells) != width for cells in rows):
+        rows = [
+            cells if len(cells) == width else _fit(cells, width, line)
+            for cells, line in zip(rows, lines, strict=True)
+        ]
+    return _columnar(str(path), headers, lines, rows)
 
 
-def _row_dict(headers: list[str], cells: list[Any], line: int) -> dict[str, Any]:
-    if len(cells) > len(headers) and any(_filled(c) for c in cells[len(headers) :]):
-        raise NotATable(f"row has {len(cells)} cells but the header has {len(headers)}", line)
-    return {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(headers) if h}
+def _read_csv_rows(path: Path, text: str, delimiter: str) -> RawTable:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    headers: list[str] | None = None
+    lines: list[int] = []
+    rows: list[list[Any]] = []
+    start = 1
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if not "".join(cells).strip():
+            continue  # blank rows are common in hand-edited exports
+        if headers is None:
+            headers = [c.strip() for c in cells]
+            continue
+        if len(cells) != len(headers):
+            cells = _fit(cells, len(headers), line)
+        lines.append(line)
+        rows.append(cells)
+    if headers is None:
+        raise NotATable("empty file: no header row")
+    return _columnar(str(path), headers, lines, rows)
+
+
+def _fit(cells: list[Any], width: int, line: int) -> list[Any]:
+    """A row cut or padded to the header's width; filled cells beyond it are an error."""
+    if len(cells) > width:
+        if any(_filled(c) for c in cells[width:]):
+            raise NotATable(f"row has {len(cells)} cells but the header has {width}", line)
+        return cells[:width]
+    return [*cells, *([None] * (width - len(cells)))]
+
+
+def _columnar(path: str, headers: list[str], lines: list[int], rows: list[list[Any]]) -> RawTable:
+    """Rows of equal width → a :class:`RawTable`; columns with an empty header are dropped."""
+    keep = [i for i, h in enumerate(headers) if h]
+    by_position = list(zip(*rows, strict=True)) if rows else [() for _ in headers]
+    return RawTable(path, [headers[i] for i in keep], lines, [by_position[i] for i in keep])
 
 
 def _filled(cell: Any) -> bool:
@@ -140,26 +195,28 @@ def _read_xlsx(path: Path) -> RawTable:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
         raise NotATable(f"not a readable Excel workbook ({exc.__class__.__name__})") from exc
+    headers: list[str] | None = None
+    lines: list[int] = []
+    rows: list[list[Any]] = []
     try:
         sheet = workbook.worksheets[0]
-        rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        table: RawTable | None = None
-        for line, values in enumerate(rows, start=1):
+        values_of: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        for line, values in enumerate(values_of, start=1):
             cells = [_xlsx_cell(v) for v in values]
             if not any(_filled(c) for c in cells):
                 continue
-            if table is None:
+            if headers is None:
                 headers = [str(c).strip() if c is not None else "" for c in cells]
                 while headers and not headers[-1]:
                     headers.pop()
-                table = RawTable(str(path), headers)
                 continue
-            table.rows.append((line, _row_dict(table.headers, cells, line)))
+            lines.append(line)
+            rows.append(_fit(cells, len(headers), line))
     finally:
         workbook.close()
-    if table is None:
+    if headers is None:
         raise NotATable("empty workbook: no header row on the first sheet")
-    return table
+    return _columnar(str(path), headers, lines, rows)
 
 
 def _xlsx_cell(value: Any) -> Any:
@@ -184,8 +241,8 @@ def _read_json(path: Path) -> RawTable:
     if pos >= len(text) or text[pos] != "[":
         raise NotATable("not a JSON table: expected a list of objects", _line_at(text, pos))
     pos = _skip_space(text, pos + 1)
-    headers: dict[str, None] = {}
-    rows: list[tuple[int, dict[str, Any]]] = []
+    lines: list[int] = []
+    rows: list[dict[str, Any]] = []
     if pos < len(text) and text[pos] == "]":
         return RawTable(str(path), [], has_header=False)
     while True:
@@ -196,9 +253,8 @@ def _read_json(path: Path) -> RawTable:
             raise NotATable(f"not valid JSON ({exc.msg})", exc.lineno) from exc
         if not isinstance(item, dict):
             raise NotATable("not a JSON table: every item must be an object", line)
-        for key in item:
-            headers.setdefault(str(key).strip(), None)
-        rows.append((line, {str(k).strip(): v for k, v in item.items()}))
+        lines.append(line)
+        rows.append({str(k).strip(): v for k, v in item.items()})
         pos = _skip_space(text, pos)
         if pos < len(text) and text[pos] == ",":
             pos = _skip_space(text, pos + 1)
@@ -208,7 +264,21 @@ def _read_json(path: Path) -> RawTable:
         raise NotATable("not valid JSON: expected ',' or ']'", _line_at(text, pos))
     if _skip_space(text, pos + 1) != len(text):
         raise NotATable("not valid JSON: text after the closing ']'", _line_at(text, pos + 1))
-    return RawTable(str(path), list(headers), rows, has_header=False)
+    return table_from_records(str(path), lines, rows)
+
+
+def table_from_records(path: str, lines: list[int], records: list[dict[str, Any]]) -> RawTable:
+    """Objects with their own keys (JSON, an API request) → a header-less :class:`RawTable`.
+
+    >>> table = table_from_records("api", [1, 2], [{"id": "F1"}, {"id": "F2", "name": "王伟"}])
+    >>> table.headers, table.columns
+    (['id', 'name'], [['F1', 'F2'], [None, '王伟']])
+    """
+    headers: dict[str, None] = {}
+    for record in records:
+        headers.update(dict.fromkeys(record))
+    columns: list[Sequence[Any]] = [[record.get(h) for record in records] for h in headers]
+    return RawTable(path, list(headers), lines, columns, has_header=False)
 
 
 def _skip_space(text: str, pos: int) -> int:
