@@ -144,6 +144,7 @@ class CoverageIndex:
             dtype=np.int32,
         )
         self.n = n
+        self._group_codes: dict[str, tuple[npt.NDArray[np.int64], int]] | None = None
 
     @classmethod
     def from_records(
@@ -186,6 +187,11 @@ class CoverageIndex:
                 d += 1
                 p = int(self.area_parent[p])
             depth[i] = d
+        # Roll-ups add a whole depth level into its parents at once, deepest level first.
+        self._area_levels = [
+            np.nonzero(depth == d)[0].astype(np.int32)
+            for d in range(int(depth.max(initial=0)), 0, -1)
+        ]
         return np.argsort(-depth, kind="stable").astype(np.int32)
 
     def on_line(self, line: str, policy: Policy) -> BoolArray:
@@ -272,28 +278,36 @@ class CoverageIndex:
     def summary(self, as_of: dt.date, window_days: int, policy: Policy) -> dict[str, Any]:
         """The coverage summary of spec section 4, from the arrays."""
         status, _ = self.statuses(as_of, window_days)
-        statuses = status.astype(np.int64)
+        groups = self._groups()
 
-        def counts(groups: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.int64]:
-            keep = groups >= 0
-            flat = np.bincount(groups[keep] * 4 + statuses[keep], minlength=size * 4)
-            return flat.reshape(size, 4)
+        def counts(name: str) -> list[list[int]]:
+            # One bincount of (group × 4 + status); the last group collects "none".
+            codes, size = groups[name]
+            flat = np.bincount(codes + status, minlength=(size + 1) * 4)
+            return flat.reshape(size + 1, 4)[:size].tolist()  # type: ignore[no-any-return]
 
-        def record(row: npt.NDArray[np.int64]) -> dict[str, int]:
-            return {"targets": int(row.sum()), **{s: int(row[i]) for i, s in enumerate(STATUSES)}}
+        def record(row: list[int]) -> dict[str, int]:
+            return {"targets": sum(row), **dict(zip(STATUSES, row, strict=True))}
 
-        totals = counts(np.zeros(self.n, dtype=np.int64), 1)[0]
-        by_kind = counts(self.kind_code.astype(np.int64), len(SCHEMA.target_kinds))
-        by_category = counts(self.category.astype(np.int64), len(SCHEMA.figure_categories))
-        by_line = {
-            line: record(np.bincount(statuses[self.on_line(line, policy)], minlength=4))
-            for line in SCHEMA.line_codes
-        }
-        by_area = counts(self.target_area.astype(np.int64), len(self.area_list))
-        for area in self._area_order:  # children before parents: add each into its parent
-            parent = self.area_parent[area]
-            if parent >= 0:
-                by_area[parent] += by_area[area]
+        by_kind = counts("kind")
+        by_category = counts("category")
+        # Lines are sets of (kind, subtype) pairs: count per pair once, then add up per line.
+        by_pair = counts("pair")
+        by_line = {}
+        for line in SCHEMA.line_codes:
+            members = policy.lines.get(line, {})
+            row = [0, 0, 0, 0]
+            for (kind, sub), code in self._pair_code.items():
+                if sub in members.get(kind, ()):
+                    row = [a + b for a, b in zip(row, by_pair[code], strict=True)]
+            by_line[line] = record(row)
+        codes, size = groups["area"]
+        by_area = np.bincount(codes + status, minlength=(size + 1) * 4).reshape(size + 1, 4)
+        by_area = by_area[:size]
+        for level in self._area_levels:  # deepest first: add each level into its parents
+            np.add.at(by_area, self.area_parent[level], by_area[level])
+        area_rows = by_area.tolist()
+        totals = [sum(column) for column in zip(*by_kind, strict=True)]
         return {
             "as_of": as_of.isoformat(),
             "window_days": window_days,
@@ -303,8 +317,26 @@ class CoverageIndex:
                 c: record(by_category[i]) for i, c in enumerate(SCHEMA.figure_categories)
             },
             "by_line": by_line,
-            "by_area": {a: record(by_area[i]) for i, a in enumerate(self.area_list)},
+            "by_area": {a: record(area_rows[i]) for i, a in enumerate(self.area_list)},
         }
+
+    def _groups(self) -> dict[str, tuple[npt.NDArray[np.int64], int]]:
+        """Per grouping, each target's group × 4 (the group past the end for none)."""
+        if self._group_codes is None:
+
+            def times4(codes: npt.NDArray[Any], size: int) -> npt.NDArray[np.int64]:
+                codes = codes.astype(np.int64)
+                return np.where(codes >= 0, codes, size) * 4
+
+            kinds, categories = len(SCHEMA.target_kinds), len(SCHEMA.figure_categories)
+            pairs, areas = len(self._pair_code), len(self.area_list)
+            self._group_codes = {
+                "kind": (times4(self.kind_code, kinds), kinds),
+                "category": (times4(self.category, categories), categories),
+                "pair": (times4(self.pair, pairs), pairs),
+                "area": (times4(self.target_area, areas), areas),
+            }
+        return self._group_codes
 
     def gap_list(
         self,

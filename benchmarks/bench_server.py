@@ -1,0 +1,165 @@
+"""Server start-up and memory with a big store (issue B3), against a bare app's.
+
+Not a test: a measurement. Give it a store made by ``concentric load`` (for 10^6 targets,
+``python benchmarks/bench_embedded.py --sizes 1000000 --work W`` leaves one at
+``W/store-1000000.db``). It creates a planner token in that store, then starts, one after
+the other, as subprocesses on 127.0.0.1:
+
+* a bare FastAPI app (``GET /ok``), the baseline of what Python + uvicorn + FastAPI cost;
+* ``concentric serve --store …``.
+
+For each: seconds from spawn to the first 200 (``/ok``, ``/healthz``) and resident memory
+then. For the real server it then times the first (cold: builds the array index from SQL)
+and a second (warm) ``GET /api/v1/coverage`` and ``GET /api/v1/gaps?area_id=…``, and reports
+the process's peak resident memory (``VmHWM``) against the 4 GiB limit of the issue.
+``--dashboard`` also requests the dashboard page, which still builds the networkx graph
+(about 10 GiB at 10^6 targets): the figure says what that page costs, it is off by default.
+
+    python benchmarks/bench_server.py --store /tmp/be1m/store-1000000.db --json b3.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_api import CLI, HOST, Server, cpu_seconds, free_port, say
+
+HERE = Path(__file__).resolve()
+AS_OF = "2026-11-27"
+LIMIT_MIB = 4096
+
+
+def memory_mib(pid: int) -> tuple[float, float]:
+    """(resident now, peak resident) of a process in MiB, from /proc/PID/status."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def started(
+    name: str, argv: Callable[[int], list[str]], ready: str, log: Path
+) -> tuple[Server, float]:
+    """A server on a free port, and the seconds from spawning it to its first 200."""
+    port = free_port()
+    began = time.perf_counter()
+    server = Server(name, argv(port), port, ready, log)
+    return server, time.perf_counter() - began
+
+
+def first_town(store: Path) -> str:
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as con:
+        row = con.execute(
+            "SELECT id FROM nodes WHERE kind = 'area' AND json_extract(props, '$.kind') = 'town'"
+            " ORDER BY id LIMIT 1"
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"{store}: no town to filter the gap list by")
+    return str(row[0])
+
+
+def timed_get(client: httpx.Client, path: str) -> tuple[float, int, int]:
+    began = time.perf_counter()
+    response = client.get(path)
+    return time.perf_counter() - began, response.status_code, len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--store", type=Path, required=True, help="a store made by load")
+    parser.add_argument("--area", help="area id for the gap list (default: the first town)")
+    parser.add_argument("--dashboard", action="store_true", help="also GET / (builds the graph)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    args = parser.parse_args()
+    if not args.store.is_file():
+        raise SystemExit(f"{args.store}: no such store")
+    area = args.area or first_town(args.store)
+    token = (
+        subprocess.run(
+            [*CLI, "token", "create", "--role", "planner", "--store", str(args.store.resolve())],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    logs = Path(tempfile.mkdtemp(prefix="concentric-b3-"))
+    result: dict[str, Any] = {"store": str(args.store), "area": area}
+
+    bare_app = [sys.executable, str(HERE.parent / "bench_api.py"), "--bare-server"]
+    bare, seconds = started("bare", lambda p: [*bare_app, str(p)], "/ok", logs / "bare.log")
+    result["bare"] = {"startup_s": seconds, "rss_mib": memory_mib(bare.proc.pid)[0]}
+    bare.stop()
+    say(f"bare FastAPI: up in {seconds:.2f} s, RSS {result['bare']['rss_mib']:.0f} MiB")
+
+    serve = [*CLI, "serve", "--store", str(args.store.resolve()), "--host", HOST]
+    api, seconds = started(
+        "concentric serve", lambda p: [*serve, "--port", str(p)], "/healthz", logs / "serve.log"
+    )
+    try:
+        pid = api.proc.pid
+        rss, _ = memory_mib(pid)
+        result["serve"] = {"startup_s": seconds, "rss_mib": rss}
+        say(f"concentric serve: up in {seconds:.2f} s, RSS {rss:.0f} MiB")
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=api.url, headers=headers, timeout=900) as client:
+            paths = {
+                "coverage": f"/api/v1/coverage?as_of={AS_OF}",
+                "gaps_area": f"/api/v1/gaps?as_of={AS_OF}&area_id={area}",
+            }
+            if args.dashboard:
+                paths["dashboard"] = "/"
+                client.cookies.set("concentric_session", token)
+            for name, path in paths.items():
+                cpu0 = cpu_seconds(pid) or 0.0
+                cold, status, size = timed_get(client, path)
+                cpu1 = cpu_seconds(pid) or 0.0
+                warm, status2, _ = timed_get(client, path)
+                rss, peak = memory_mib(pid)
+                result["serve"][name] = {
+                    "cold_s": cold,
+                    "cold_server_cpu_s": cpu1 - cpu0,
+                    "warm_s": warm,
+                    "status": [status, status2],
+                    "bytes": size,
+                    "rss_mib": rss,
+                    "peak_rss_mib": peak,
+                }
+                say(
+                    f"  GET {path}: {status}/{status2}, cold {cold:.2f} s ({cpu1 - cpu0:.1f} "
+                    f"server CPU-s), warm {warm * 1000:.1f} ms, {size:,} bytes; RSS {rss:.0f} "
+                    f"MiB, peak {peak:.0f} MiB"
+                )
+        _, peak = memory_mib(pid)
+        result["serve"]["peak_rss_mib"] = peak
+    finally:
+        api.stop()
+    bare_s = result["bare"]["startup_s"]
+    result["startup_ratio"] = result["serve"]["startup_s"] / bare_s
+    verdict = "within" if peak <= LIMIT_MIB else "OVER"
+    say(
+        f"start-up {result['serve']['startup_s']:.2f} s = {result['startup_ratio']:.1f}x the "
+        f"bare app's {bare_s:.2f} s; peak RSS {peak:,.0f} MiB, {verdict} the {LIMIT_MIB} MiB limit"
+    )
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
