@@ -72,6 +72,29 @@ class CoverageColumns:
     concerns: list[tuple[str, Any]]  # target, interaction date
 
 
+def _grouped(keys: IntArray, size: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Row numbers ordered by key, and where each key's rows start (``size + 1`` offsets)."""
+    order = np.argsort(keys, kind="stable")
+    return order, np.searchsorted(keys[order], np.arange(size + 1, dtype=np.int64))
+
+
+def _members_of(
+    targets: npt.NDArray[np.integer[Any]],
+    order: npt.NDArray[np.intp],
+    start: npt.NDArray[np.intp],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """For grouped rows: (position in ``targets``, row number) of every row of the targets."""
+    first, counts = start[targets], start[targets + 1] - start[targets]
+    total = int(counts.sum())
+    if not total:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    # Position i of the flat list belongs to group g at row first[g] + (i - offset of g).
+    shift = np.repeat(first - (np.cumsum(counts) - counts), counts)
+    rows = order[shift + np.arange(total)]
+    return np.repeat(np.arange(len(targets)), counts), rows
+
+
 class CoverageIndex:
     """Arrays for coverage at any date; build once per data version."""
 
@@ -111,6 +134,9 @@ class CoverageIndex:
         self.m_b = np.array([position[m[1]] for m in members], dtype=np.int32)
         self.m_since = np.array([_day(m[2], _NEVER_BEFORE) for m in members], dtype=np.int32)
         self.m_until = np.array([_day(m[3], _NEVER_AFTER) for m in members], dtype=np.int32)
+        # Memberships grouped by each end, for the one-hop rule on a few targets.
+        self.m_by_a, self.m_a_start = _grouped(self.m_a, n)
+        self.m_by_b, self.m_b_start = _grouped(self.m_b, n)
         concerns = [c for c in columns.concerns if c[0] in position]
         # Sorted by date, so "latest on or before T" is one searchsorted per query.
         order = np.argsort(
@@ -121,13 +147,11 @@ class CoverageIndex:
         # The same interactions keyed by (target, day), and contacts grouped by target, so
         # a short gap list looks up only its own targets.
         self.i_key = np.sort((self.i_target.astype(np.int64) << 32) | self.i_date.astype(np.int64))
-        self.c_by_target = np.argsort(self.c_target, kind="stable")
-        self.c_start = np.searchsorted(
-            self.c_target[self.c_by_target], np.arange(len(position) + 1, dtype=np.int32)
-        )
+        self.c_by_target, self.c_start = _grouped(self.c_target, n)
         # Areas: a parent index per area, and each target's area index (-1 for none).
         self.area_list = sorted(a for a, _ in columns.areas)
         area_pos = {a: i for i, a in enumerate(self.area_list)}
+        self._area_position = area_pos
         parents = dict(columns.areas)
         self.area_parent = np.array(
             [area_pos.get(parents.get(a) or "", -1) for a in self.area_list], dtype=np.int32
@@ -144,6 +168,9 @@ class CoverageIndex:
             dtype=np.int32,
         )
         self.n = n
+        # A filtered gap list computes statuses for its own targets only while they are at
+        # most this share of all targets; beyond it one pass over everything is cheaper.
+        self.local_share = 0.25
         self._group_codes: dict[str, tuple[npt.NDArray[np.int64], int]] | None = None
 
     @classmethod
@@ -205,11 +232,9 @@ class CoverageIndex:
     def within_area(self, area_id: str) -> BoolArray:
         """Mask of the targets located in an area or any area below it."""
         inside = np.zeros(len(self.area_list), dtype=bool)
-        inside[self.area_list.index(area_id)] = True
-        for area in self._area_order[::-1]:  # parents first: inherit from the parent
-            parent = self.area_parent[area]
-            if parent >= 0 and inside[parent]:
-                inside[area] = True
+        inside[self._area_position[area_id]] = True
+        for level in self._area_levels[::-1]:  # shallowest first: inherit from the parent
+            inside[level] |= inside[self.area_parent[level]]
         return np.where(self.target_area >= 0, inside[self.target_area], False)
 
     # -- queries --------------------------------------------------------------------------
@@ -233,6 +258,50 @@ class CoverageIndex:
         status[assigned] = 1  # stale
         status[covered] = 0  # covered
         return status, open_contact
+
+    def statuses_of(
+        self, targets: npt.NDArray[np.integer[Any]], as_of: dt.date, window_days: int
+    ) -> npt.NDArray[np.int8]:
+        """:meth:`statuses` of some targets only, touching only their own edges.
+
+        The same rules on the targets' contacts, their interactions and their members'
+        (one hop): a gap list for one town of a province looks at a few hundred targets,
+        not a million.
+        """
+        t = as_of.toordinal()
+        start = t - window_days
+        targets = np.asarray(targets, dtype=np.int64)
+        assigned, recent = self._assigned_recent(targets, t, start)
+        covered_here = assigned & recent
+        # One hop: an open membership to a covered target, from either end.
+        near = np.zeros(len(targets), dtype=bool)
+        for by, start_of, other in (
+            (self.m_by_a, self.m_a_start, self.m_b),
+            (self.m_by_b, self.m_b_start, self.m_a),
+        ):
+            owner, links = _members_of(targets, by, start_of)
+            open_member = (self.m_since[links] <= t) & (self.m_until[links] > t)
+            owner, links = owner[open_member], links[open_member]
+            ends = other[links]
+            if ends.size:
+                unique, inverse = np.unique(ends, return_inverse=True)
+                end_assigned, end_recent = self._assigned_recent(unique, t, start)
+                near[owner[(end_assigned & end_recent)[inverse]]] = True
+        status = np.full(len(targets), 3, dtype=np.int8)
+        status[~assigned & (recent | near)] = 2
+        status[assigned] = 1
+        status[covered_here] = 0
+        return status
+
+    def _assigned_recent(
+        self, targets: npt.NDArray[np.integer[Any]], t: int, start: int
+    ) -> tuple[BoolArray, BoolArray]:
+        owner, contacts = _members_of(targets, self.c_by_target, self.c_start)
+        open_contact = (self.c_since[contacts] <= t) & (self.c_until[contacts] > t)
+        assigned = np.zeros(len(targets), dtype=bool)
+        assigned[owner[open_contact]] = True
+        recent = self._last_contact_of(targets, t) >= start
+        return assigned, recent
 
     def _last_contact(self, hi: int) -> IntArray:
         """Latest interaction day per target among the first ``hi`` (by date); -1 if none."""
@@ -352,27 +421,33 @@ class CoverageIndex:
     ) -> dict[str, Any]:
         """The same answer as :func:`graph.coverage.gap_list`, from the arrays."""
         wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
-        if area_id is not None and area_id not in self.area_list:
+        if area_id is not None and area_id not in self._area_position:
             raise UnknownId(f"unknown area id {area_id!r}")
-        status, open_contact = self.statuses(as_of, window_days)
+        t = as_of.toordinal()
+        inside = np.nonzero(self.within_area(area_id))[0] if area_id else None
+        if inside is not None and len(inside) <= self.local_share * self.n:
+            candidates, status = inside, self.statuses_of(inside, as_of, window_days)
+        else:
+            status, _ = self.statuses(as_of, window_days)
+            candidates = inside if inside is not None else np.arange(self.n)
+            status = status[candidates]
         mask = np.isin(status, np.array([STATUSES.index(s) for s in wanted], dtype=np.int8))
         if kind:
-            mask &= self.kind_code == SCHEMA.target_kinds.index(kind)
+            mask &= self.kind_code[candidates] == SCHEMA.target_kinds.index(kind)
         if category_code:
-            mask &= self.category == self.category_codes[category_code]
+            mask &= self.category[candidates] == self.category_codes[category_code]
         if line_code:
-            mask &= self.on_line(line_code, policy)
-        if area_id:
-            mask &= self.within_area(area_id)
-        chosen = np.nonzero(mask)[0]
-        last = self._last_contact_of(chosen, as_of.toordinal())
+            mask &= self.on_line(line_code, policy)[candidates]
+        chosen, chosen_status = candidates[mask], status[mask]
+        last = self._last_contact_of(chosen, t)
         leaders: dict[int, set[str]] = {}
-        for i in chosen.tolist():
-            for c in self.c_by_target[self.c_start[i] : self.c_start[i + 1]].tolist():
-                if open_contact[c]:
-                    leaders.setdefault(i, set()).add(self.leader_ids[self.c_leader[c]])
+        owner, contacts = _members_of(chosen, self.c_by_target, self.c_start)
+        open_contact = (self.c_since[contacts] <= t) & (self.c_until[contacts] > t)
+        chosen_list = chosen.tolist()
+        for k, c in zip(owner[open_contact].tolist(), contacts[open_contact].tolist(), strict=True):
+            leaders.setdefault(chosen_list[k], set()).add(self.leader_ids[self.c_leader[c]])
         items = []
-        for i, day in zip(chosen.tolist(), last.tolist(), strict=True):
+        for i, day, code in zip(chosen_list, last.tolist(), chosen_status.tolist(), strict=True):
             is_figure = self.kinds[i] == "figure"
             items.append(
                 {
@@ -382,7 +457,7 @@ class CoverageIndex:
                     "category": self.subtypes[i] if is_figure else None,
                     "type": None if is_figure else self.subtypes[i],
                     "area_id": self.area_ids[i],
-                    "status": STATUSES[status[i]],
+                    "status": STATUSES[code],
                     "assigned_leaders": sorted(leaders.get(i, ())),
                     "last_contact": dt.date.fromordinal(day).isoformat() if day > 0 else None,
                 }

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 from analysis_helpers import World, expected_coverage, worlds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,6 +46,31 @@ def test_index_matches_graph_and_spec(world: World, window: int) -> None:
             index.gap_list(T, window, policy, statuses=ALL, **filters),
             cov.gap_list(graph, T, window, policy, statuses=ALL, **filters),
         )
+    # An area's gap list from its own targets' edges only (forced, the worlds are small).
+    index.local_share = 1.0
+    for area in ("A0", "A1"):
+        for filters in ({}, {"kind": "figure"}, {"line": "union"}):
+            assert _same(
+                index.gap_list(T, window, policy, statuses=ALL, area_id=area, **filters),
+                cov.gap_list(graph, T, window, policy, statuses=ALL, area_id=area, **filters),
+            )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    world=worlds(max_leaders=4, max_targets=8),
+    window=st.sampled_from([0, 30, 365]),
+    picks=st.lists(st.integers(0, 10**6), max_size=6),
+)
+def test_statuses_of_some_targets_equal_the_full_pass(
+    world: World, window: int, picks: list[int]
+) -> None:
+    index = CoverageIndex.from_records(world.nodes.values(), world.links)
+    full, _ = index.statuses(T, window)
+    if not index.n:
+        return
+    chosen = np.array(sorted({p % index.n for p in picks}), dtype=np.int64)
+    assert index.statuses_of(chosen, T, window).tolist() == full[chosen].tolist()
 
 
 @settings(
