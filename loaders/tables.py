@@ -53,6 +53,8 @@ class RawTable:
     columns: list[Sequence[Any]] = field(default_factory=list)
     # JSON tables have no header row: their columns are the keys of each object.
     has_header: bool = True
+    # Every cell is a str (a CSV file): the loader can skip checking cell types.
+    text_only: bool = False
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -135,10 +137,10 @@ def _read_csv(path: Path) -> RawTable:
     width = len(headers)
     if any(len(cells) != width for cells in rows):
         rows = [
-            cells if len(cells) == width else _fit(cells, width, line)
+            cells if len(cells) == width else _fit(cells, width, line, pad="")
             for cells, line in zip(rows, lines, strict=True)
         ]
-    return _columnar(str(path), headers, lines, rows)
+    return _columnar(str(path), headers, lines, rows, text_only=True)
 
 
 def _read_csv_rows(path: Path, text: str, delimiter: str) -> RawTable:
@@ -155,28 +157,36 @@ def _read_csv_rows(path: Path, text: str, delimiter: str) -> RawTable:
             headers = [c.strip() for c in cells]
             continue
         if len(cells) != len(headers):
-            cells = _fit(cells, len(headers), line)
+            cells = _fit(cells, len(headers), line, pad="")
         lines.append(line)
         rows.append(cells)
     if headers is None:
         raise NotATable("empty file: no header row")
-    return _columnar(str(path), headers, lines, rows)
+    return _columnar(str(path), headers, lines, rows, text_only=True)
 
 
-def _fit(cells: list[Any], width: int, line: int) -> list[Any]:
+def _fit(cells: list[Any], width: int, line: int, pad: Any = None) -> list[Any]:
     """A row cut or padded to the header's width; filled cells beyond it are an error."""
     if len(cells) > width:
         if any(_filled(c) for c in cells[width:]):
             raise NotATable(f"row has {len(cells)} cells but the header has {width}", line)
         return cells[:width]
-    return [*cells, *([None] * (width - len(cells)))]
+    return [*cells, *([pad] * (width - len(cells)))]
 
 
-def _columnar(path: str, headers: list[str], lines: list[int], rows: list[list[Any]]) -> RawTable:
+def _columnar(
+    path: str,
+    headers: list[str],
+    lines: list[int],
+    rows: list[list[Any]],
+    *,
+    text_only: bool = False,
+) -> RawTable:
     """Rows of equal width → a :class:`RawTable`; columns with an empty header are dropped."""
     keep = [i for i, h in enumerate(headers) if h]
     by_position = list(zip(*rows, strict=True)) if rows else [() for _ in headers]
-    return RawTable(path, [headers[i] for i in keep], lines, [by_position[i] for i in keep])
+    columns: list[Sequence[Any]] = [by_position[i] for i in keep]
+    return RawTable(path, [headers[i] for i in keep], lines, columns, text_only=text_only)
 
 
 def _filled(cell: Any) -> bool:
