@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -134,6 +135,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, 500, "internal error", "the server failed; the log has the details")
 
 
+def _warm_index(workspace: Workspace) -> None:
+    try:
+        workspace.index()
+    except Exception:  # the first request will meet the same problem and report it
+        log.exception("building the coverage index at start-up failed")
+
+
 def create_app(
     settings: Settings | None = None,
     workspace: Workspace | None = None,
@@ -144,7 +152,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warming = None
+        if settings.warm_index:
+            # The index is built under the workspace's lock: a request that comes first waits
+            # for this build instead of starting its own.
+            warming = threading.Thread(
+                target=_warm_index, args=(app.state.workspace,), name="warm-index", daemon=True
+            )
+            warming.start()
         yield
+        if warming is not None:
+            warming.join()
         app.state.workspace.close()
         app.state.access.close()
 

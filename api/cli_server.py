@@ -43,7 +43,7 @@ def serve(
     """Serve the HTTP API and the web pages (127.0.0.1:8000 unless told otherwise)."""
     with workspace_for(store):
         pass  # fail fast, with a one-line error, if the store cannot be opened
-    _serve(Settings(store=store, host=host, port=port))
+    _serve(Settings(store=store, host=host, port=port, warm_index=True))
 
 
 @app.command()

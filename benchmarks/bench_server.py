@@ -9,8 +9,8 @@ the other, as subprocesses on 127.0.0.1:
 * ``concentric serve --store …``.
 
 For each: seconds from spawn to the first 200 (``/ok``, ``/healthz``) and resident memory
-then. For the real server it then times the first (cold: builds the array index from SQL)
-and a second (warm) ``GET /api/v1/coverage`` and ``GET /api/v1/gaps?area_id=…``, and reports
+then. For the real server it then times the first (cold: waits for the array index, which
+``serve`` starts building from SQL at start-up) and a second (warm) ``GET /api/v1/coverage`` and ``GET /api/v1/gaps?area_id=…``, and reports
 the process's peak resident memory (``VmHWM``) against the 4 GiB limit of the issue.
 ``--dashboard`` also requests the dashboard page, which still builds the networkx graph
 (about 10 GiB at 10^6 targets): the figure says what that page costs, it is off by default.
@@ -132,6 +132,9 @@ def main() -> None:
                 cpu1 = cpu_seconds(pid) or 0.0
                 warm, status2, _ = timed_get(client, path)
                 rss, peak = memory_mib(pid)
+                if name == "coverage":
+                    # The server builds the index in the background from start-up on.
+                    result["serve"]["spawn_to_coverage_s"] = result["serve"]["startup_s"] + cold
                 result["serve"][name] = {
                     "cold_s": cold,
                     "cold_server_cpu_s": cpu1 - cpu0,
@@ -155,7 +158,9 @@ def main() -> None:
     verdict = "within" if peak <= LIMIT_MIB else "OVER"
     say(
         f"start-up {result['serve']['startup_s']:.2f} s = {result['startup_ratio']:.1f}x the "
-        f"bare app's {bare_s:.2f} s; peak RSS {peak:,.0f} MiB, {verdict} the {LIMIT_MIB} MiB limit"
+        f"bare app's {bare_s:.2f} s; first coverage answer "
+        f"{result['serve']['spawn_to_coverage_s']:.1f} s after spawning; peak RSS "
+        f"{peak:,.0f} MiB, {verdict} the {LIMIT_MIB} MiB limit"
     )
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -1336,3 +1336,21 @@ def test_concurrent_duplicate_ids_get_one_201(
         server.kill9()
     for statuses in rounds:
         assert statuses == [201] + [409] * 9, statuses
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_index_is_built_at_start_up_only_when_asked(
+    sample_store: Path, tmp_path: Path, warm: bool
+) -> None:
+    path = copy_store(sample_store, tmp_path)
+    settings = settings_for(path).model_copy(update={"warm_index": warm})
+    app = create_app(settings)
+    with TestClient(app):  # runs the lifespan: start-up, then shut-down (joins the warm-up)
+        pass
+    # The warm-up builds the index of the stored data version; without it, nothing is built.
+    built = app.state.workspace._index
+    assert (built is not None) is warm
+    if warm:
+        with sqlite3.connect(path) as con:
+            (version,) = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        assert built[0] == int(version)
