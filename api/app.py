@@ -154,14 +154,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warming = None
         if settings.warm_index:
-            # The index is built under the workspace's lock: a request that comes first waits
-            # for this build instead of starting its own.
-            warming = threading.Thread(
-                target=_warm_index, args=(app.state.workspace,), name="warm-index", daemon=True
-            )
+            # Started a moment after start-up, so the server is listening (and /healthz
+            # answers) before the build competes for the interpreter. The build holds the
+            # workspace's lock: a request that comes first waits for it, not a second build.
+            warming = threading.Timer(1.0, _warm_index, args=(app.state.workspace,))
+            warming.daemon = True
             warming.start()
         yield
         if warming is not None:
+            warming.cancel()
             warming.join()
         app.state.workspace.close()
         app.state.access.close()

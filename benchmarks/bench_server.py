@@ -10,7 +10,8 @@ the other, as subprocesses on 127.0.0.1:
 
 For each: seconds from spawn to the first 200 (``/ok``, ``/healthz``) and resident memory
 then. For the real server it then times the first (cold: waits for the array index, which
-``serve`` starts building from SQL at start-up) and a second (warm) ``GET /api/v1/coverage`` and ``GET /api/v1/gaps?area_id=…``, and reports
+``serve`` starts building from SQL at start-up) and a second (warm) ``GET /api/v1/coverage``
+and ``GET /api/v1/gaps?area_id=…``, and reports
 the process's peak resident memory (``VmHWM``) against the 4 GiB limit of the issue.
 ``--dashboard`` also requests the dashboard page, which still builds the networkx graph
 (about 10 GiB at 10^6 targets): the figure says what that page costs, it is off by default.

@@ -1346,7 +1346,12 @@ def test_the_index_is_built_at_start_up_only_when_asked(
     settings = settings_for(path).model_copy(update={"warm_index": warm})
     app = create_app(settings)
     with TestClient(app):  # runs the lifespan: start-up, then shut-down (joins the warm-up)
-        pass
+        # The warm-up starts a second after start-up; give it (or its absence) time to show.
+        deadline = time.monotonic() + 15
+        while app.state.workspace._index is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if not warm and time.monotonic() > deadline - 12:
+                break
     # The warm-up builds the index of the stored data version; without it, nothing is built.
     built = app.state.workspace._index
     assert (built is not None) is warm
