@@ -51,12 +51,22 @@ IntArray = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
 
-def _day(value: dt.date | str | None, default: int) -> int:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return value.toordinal()
+# datetime64[D] counts days from 1970-01-01; date.toordinal() from 0001-01-01.
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _days(values: list[Any], default: int) -> IntArray:
+    """Day numbers (``date.toordinal()``) of ISO texts or dates; ``default`` for None.
+
+    >>> _days(["2026-01-05", None, dt.date(2026, 1, 6)], -1).tolist()
+    [739621, -1, 739622]
+    >>> dt.date(2026, 1, 5).toordinal()
+    739621
+    """
+    parsed = np.array(values, dtype="datetime64[D]")
+    days = parsed.astype(np.int64) + _EPOCH_ORDINAL
+    days[np.isnat(parsed)] = default
+    return days.astype(np.int32)
 
 
 @dataclass
@@ -127,23 +137,22 @@ class CoverageIndex:
         ]
         self.c_leader = np.array([leader_pos[c[0]] for c in kept], dtype=np.int32)
         self.c_target = np.array([position[c[1]] for c in kept], dtype=np.int32)
-        self.c_since = np.array([_day(c[2], _NEVER_BEFORE) for c in kept], dtype=np.int32)
-        self.c_until = np.array([_day(c[3], _NEVER_AFTER) for c in kept], dtype=np.int32)
+        self.c_since = _days([c[2] for c in kept], _NEVER_BEFORE)
+        self.c_until = _days([c[3] for c in kept], _NEVER_AFTER)
         members = [m for m in columns.memberships if m[0] in position and m[1] in position]
         self.m_a = np.array([position[m[0]] for m in members], dtype=np.int32)
         self.m_b = np.array([position[m[1]] for m in members], dtype=np.int32)
-        self.m_since = np.array([_day(m[2], _NEVER_BEFORE) for m in members], dtype=np.int32)
-        self.m_until = np.array([_day(m[3], _NEVER_AFTER) for m in members], dtype=np.int32)
+        self.m_since = _days([m[2] for m in members], _NEVER_BEFORE)
+        self.m_until = _days([m[3] for m in members], _NEVER_AFTER)
         # Memberships grouped by each end, for the one-hop rule on a few targets.
         self.m_by_a, self.m_a_start = _grouped(self.m_a, n)
         self.m_by_b, self.m_b_start = _grouped(self.m_b, n)
         concerns = [c for c in columns.concerns if c[0] in position]
         # Sorted by date, so "latest on or before T" is one searchsorted per query.
-        order = np.argsort(
-            np.array([_day(c[1], 0) for c in concerns], dtype=np.int32), kind="stable"
-        )
-        self.i_target = np.array([position[concerns[i][0]] for i in order], dtype=np.int32)
-        self.i_date = np.array([_day(concerns[i][1], 0) for i in order], dtype=np.int32)
+        concern_days = _days([c[1] for c in concerns], 0)
+        order = np.argsort(concern_days, kind="stable")
+        self.i_target = np.array([position[c[0]] for c in concerns], dtype=np.int32)[order]
+        self.i_date = concern_days[order]
         # The same interactions keyed by (target, day), and contacts grouped by target, so
         # a short gap list looks up only its own targets.
         self.i_key = np.sort((self.i_target.astype(np.int64) << 32) | self.i_date.astype(np.int64))
