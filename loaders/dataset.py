@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -128,12 +129,10 @@ def _read_dataset(
             Problem(", ".join(map(str, path_list)), 0, "-", "no table files found")
         )
     blocks: list[_Block] = []
-    for block, found, rows in _converted_files(files):
+    for block, found in _converted_files(files, progress):
         result.problems.extend(found)
         if block is not None:
             blocks.append(block)
-        if progress:
-            progress(rows)
     result.dataset.policy = _read_policy(path_list, result.problems)
     _check_graph(blocks, existing, result.problems)
     if not result.problems:
@@ -160,24 +159,38 @@ def _converted(path: Path, table: Table) -> tuple[_Block | None, list[Problem], 
 
 
 def _converted_files(
-    files: list[tuple[Path, Table]],
-) -> Iterator[tuple[_Block | None, list[Problem], int]]:
-    """:func:`_converted` of each file, in order; big files shared with a worker process.
+    files: list[tuple[Path, Table]], progress: ProgressCallback | None
+) -> list[tuple[_Block | None, list[Problem]]]:
+    """:func:`_converted` of each file, in file order; big files shared with a worker.
 
-    The worker is forked, so only when this process runs no other thread (a fork copies
-    one thread, and a lock another thread held would stay held). Otherwise, in order here.
+    ``progress`` hears of each file as it is done. The worker is forked, so only when this
+    process runs no other thread (a fork copies one thread, and a lock another thread held
+    would stay held); otherwise every file is converted here.
     """
     big = [i for i, (path, _) in enumerate(files) if path.stat().st_size >= PARALLEL_BYTES]
     offload = set(big[1::2])
     if not offload or threading.active_count() > 1 or "fork" not in get_all_start_methods():
-        for path, table in files:
-            yield _converted(path, table)
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as worker:
-        futures = {i: worker.submit(_converted, *files[i]) for i in sorted(offload)}
-        done = {i: _converted(*files[i]) for i in range(len(files)) if i not in offload}
-        for i in range(len(files)):
-            yield futures[i].result() if i in offload else done.pop(i)
+        offload = set()
+    done: dict[int, tuple[_Block | None, list[Problem]]] = {}
+
+    def finished(i: int, converted: tuple[_Block | None, list[Problem], int]) -> None:
+        done[i] = converted[:2]
+        if progress:
+            progress(converted[2])
+
+    with ExitStack() as stack:
+        futures = {}
+        if offload:
+            worker = stack.enter_context(
+                ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+            )
+            futures = {i: worker.submit(_converted, *files[i]) for i in sorted(offload)}
+        for i, (path, table) in enumerate(files):
+            if i not in offload:
+                finished(i, _converted(path, table))
+        for i, future in futures.items():
+            finished(i, future.result())
+    return [done[i] for i in range(len(files))]
 
 
 def read_records(
