@@ -82,6 +82,11 @@ class CoverageColumns:
     concerns: list[tuple[str, Any]]  # target, interaction date
 
 
+def _open(since: IntArray, until: IntArray, day: int) -> BoolArray:
+    """Which intervals are open on ``day``: started on or before it, not yet ended."""
+    return (since <= day) & (until > day)
+
+
 def _grouped(keys: IntArray, size: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Row numbers ordered by key, and where each key's rows start (``size + 1`` offsets)."""
     order = np.argsort(keys, kind="stable")
@@ -168,7 +173,8 @@ class CoverageIndex:
         self.target_area = np.array(
             [area_pos.get(a or "", -1) for a in self.area_ids], dtype=np.int32
         )
-        self._area_order = self._leaves_first()
+        # Roll-ups add a whole depth level into its parents at once, deepest level first.
+        self._area_levels = self._levels_deepest_first()
         # One code per (kind, subtype), so a line is an isin() over a small code set.
         pairs = sorted({(k, s or "") for k, s in zip(self.kinds, self.subtypes, strict=True)})
         self._pair_code = {pair: i for i, pair in enumerate(pairs)}
@@ -213,8 +219,8 @@ class CoverageIndex:
                 memberships.append(row)
         return cls(CoverageColumns(targets, out_of_office, areas, contacts, memberships, concerns))
 
-    def _leaves_first(self) -> IntArray:
-        """Area indices ordered so every area comes before its parent (for roll-ups)."""
+    def _levels_deepest_first(self) -> list[IntArray]:
+        """Area indices by depth below their root, deepest level first (roots left out)."""
         depth = np.zeros(len(self.area_list), dtype=np.int32)
         for i in range(len(self.area_list)):
             d, p, seen = 0, int(self.area_parent[i]), {i}
@@ -223,12 +229,10 @@ class CoverageIndex:
                 d += 1
                 p = int(self.area_parent[p])
             depth[i] = d
-        # Roll-ups add a whole depth level into its parents at once, deepest level first.
-        self._area_levels = [
+        return [
             np.nonzero(depth == d)[0].astype(np.int32)
             for d in range(int(depth.max(initial=0)), 0, -1)
         ]
-        return np.argsort(-depth, kind="stable").astype(np.int32)
 
     def on_line(self, line: str, policy: Policy) -> BoolArray:
         """Mask of the targets on a line, per the policy's mapping."""
@@ -251,14 +255,14 @@ class CoverageIndex:
         """Status code per target (index into STATUSES) and the assigned-contact mask."""
         t = as_of.toordinal()
         start = t - window_days
-        open_contact = (self.c_since <= t) & (self.c_until > t)
+        open_contact = _open(self.c_since, self.c_until, t)
         assigned = np.bincount(self.c_target[open_contact], minlength=self.n) > 0
         lo = np.searchsorted(self.i_date, start, side="left")
         hi = np.searchsorted(self.i_date, t, side="right")
         recent = np.zeros(self.n, dtype=bool)
         recent[self.i_target[lo:hi]] = True
         covered = assigned & recent
-        open_member = (self.m_since <= t) & (self.m_until > t)
+        open_member = _open(self.m_since, self.m_until, t)
         near_covered = np.zeros(self.n, dtype=bool)
         near_covered[self.m_a[open_member & covered[self.m_b]]] = True
         near_covered[self.m_b[open_member & covered[self.m_a]]] = True
@@ -289,7 +293,7 @@ class CoverageIndex:
             (self.m_by_b, self.m_b_start, self.m_a),
         ):
             owner, links = _members_of(targets, by, start_of)
-            open_member = (self.m_since[links] <= t) & (self.m_until[links] > t)
+            open_member = _open(self.m_since[links], self.m_until[links], t)
             owner, links = owner[open_member], links[open_member]
             ends = other[links]
             if ends.size:
@@ -306,7 +310,7 @@ class CoverageIndex:
         self, targets: npt.NDArray[np.integer[Any]], t: int, start: int
     ) -> tuple[BoolArray, BoolArray]:
         owner, contacts = _members_of(targets, self.c_by_target, self.c_start)
-        open_contact = (self.c_since[contacts] <= t) & (self.c_until[contacts] > t)
+        open_contact = _open(self.c_since[contacts], self.c_until[contacts], t)
         assigned = np.zeros(len(targets), dtype=bool)
         assigned[owner[open_contact]] = True
         recent = self._last_contact_of(targets, t) >= start
@@ -451,7 +455,7 @@ class CoverageIndex:
         last = self._last_contact_of(chosen, t)
         leaders: dict[int, set[str]] = {}
         owner, contacts = _members_of(chosen, self.c_by_target, self.c_start)
-        open_contact = (self.c_since[contacts] <= t) & (self.c_until[contacts] > t)
+        open_contact = _open(self.c_since[contacts], self.c_until[contacts], t)
         chosen_list = chosen.tolist()
         for k, c in zip(owner[open_contact].tolist(), contacts[open_contact].tolist(), strict=True):
             leaders.setdefault(chosen_list[k], set()).add(self.leader_ids[self.c_leader[c]])
