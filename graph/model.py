@@ -265,13 +265,6 @@ def _json(value: Any) -> str:
 _encode_str: Callable[[str], str] = json.encoder.encode_basestring
 
 
-def _value_json(values: list[Any] | None, count: int) -> list[str | None]:
-    """JSON text of each value, None where absent (or all None without a column)."""
-    if values is None:
-        return [None] * count
-    return _ColumnEncoder().encode(values)
-
-
 class Dataset:
     """A validated set of records, ready to store. ``policy`` holds overrides only.
 
