@@ -299,35 +299,25 @@ def _convert_column(
             return _text_column(column.base_type == "ref", cells)
         if column.base_type not in ("list", "refs", "enums"):
             return _convert_text_column(column, cells, lines, file, header, problems)
-    done: dict[tuple[type, Any], Any] = {}
-    failed: dict[tuple[type, Any], str] = {}
+    cache: dict[tuple[type, Any], Any] = {}
     out: list[Any] = []
     append = out.append
-    for j, cell in enumerate(cells):
+    failed = False
+    for cell in cells:
+        key = (cell.__class__, cell)
         try:
-            key = (cell.__class__, cell)
-            typed = done.get(key, _MISSING)
+            typed, hashable = cache.get(key, _MISSING), True
         except TypeError:  # a list or object cell from JSON: not hashable, convert it as is
-            key, typed = None, _MISSING
+            typed, hashable = _MISSING, False
         if typed is _MISSING:
-            message = failed.get(key) if key is not None else None
-            if message is None:
-                try:
-                    typed = None if is_empty(cell) else convert_cell(column, cell)
-                except CellError as exc:
-                    message = str(exc)
-                    if key is not None:
-                        failed[key] = message
-                else:
-                    if key is not None:
-                        done[key] = typed
-            if message is not None:
-                problems.append(Problem(file, lines[j], header, message))
-                typed = _INVALID
+            typed = _converted_cell(column, cell)
+            failed = failed or typed.__class__ is _Failed
+            if hashable:
+                cache[key] = typed
         elif typed.__class__ is list:
             typed = list(typed)  # rows must not share one mutable list
         append(typed)
-    return out
+    return _reported(out, lines, file, header, problems) if failed else out
 
 
 def _convert_text_column(
@@ -339,23 +329,34 @@ def _convert_text_column(
     problems: list[Problem],
 ) -> list[Any]:
     """:func:`_convert_column` for cells that are all text: the distinct ones, then a lookup."""
-    typed: dict[str, Any] = {}
-    for cell in set(cells):
-        try:
-            typed[cell] = None if is_empty(cell) else convert_cell(column, cell)
-        except CellError as exc:
-            typed[cell] = _Failed(str(exc))
+    typed = {cell: _converted_cell(column, cell) for cell in set(cells)}
     out = list(map(typed.__getitem__, cells))
     if any(v.__class__ is _Failed for v in typed.values()):
-        for j, value in enumerate(out):
-            if value.__class__ is _Failed:
-                problems.append(Problem(file, lines[j], header, value.message))
-                out[j] = _INVALID
+        return _reported(out, lines, file, header, problems)
     return out
 
 
 class _Failed(NamedTuple):
     message: str
+
+
+def _converted_cell(column: Column, cell: Any) -> Any:
+    """The cell's typed value (None when empty), or :class:`_Failed` with the complaint."""
+    try:
+        return None if is_empty(cell) else convert_cell(column, cell)
+    except CellError as exc:
+        return _Failed(str(exc))
+
+
+def _reported(
+    values: list[Any], lines: list[int], file: str, header: str, problems: list[Problem]
+) -> list[Any]:
+    """``values`` with each failed cell reported at its line and marked :data:`_INVALID`."""
+    for j, value in enumerate(values):
+        if value.__class__ is _Failed:
+            problems.append(Problem(file, lines[j], header, value.message))
+            values[j] = _INVALID
+    return values
 
 
 def _text_column(shared: bool, cells: Sequence[str]) -> list[str | None]:
@@ -424,9 +425,8 @@ def _check_graph(
 ) -> None:
     """Ids unique, references resolve to the right kind, no area is its own ancestor."""
     stored = {node_id: node.kind for node_id, node in existing.items()}
-    # Per kind, each file's ids (id -> row). Checks below are set operations on these dicts,
-    # done in C: a 10^6-target load has 1.8 million ids and 3.5 million references.
-    ids_of: dict[str, list[dict[str, int]]] = {}
+    # Each file's ids (id -> row). Checks below are set operations on these dicts, done in
+    # C: a 10^6-target load has 1.8 million ids and 3.5 million references.
     defined: list[tuple[_Block, dict[str, int]]] = []
     for block in blocks:
         kind = block.table.node_kind
@@ -444,11 +444,10 @@ def _check_graph(
         ):
             index = _check_ids(block, kind, defined, stored, problems)
         defined.append((block, index))
-        ids_of.setdefault(kind, []).append(index)
     for block in blocks:
         for column in block.table.columns.values():
             if column.base_type in ("ref", "refs") and column.name in block.values:
-                _check_refs(block, column, ids_of, stored, problems)
+                _check_refs(block, column, defined, stored, problems)
     _check_ancestry(blocks, existing, problems)
     _check_intervals(blocks, problems)
 
@@ -500,7 +499,7 @@ def _check_ids(
 def _check_refs(
     block: _Block,
     column: Column,
-    ids_of: dict[str, list[dict[str, int]]],
+    defined: list[tuple[_Block, dict[str, int]]],
     stored: dict[str, str],
     problems: list[Problem],
 ) -> None:
@@ -514,8 +513,8 @@ def _check_refs(
     distinct.discard(_INVALID)
     # Each distinct id once: a big load repeats a few thousand area and leader ids a
     # million times. set.difference(dict) runs in C, testing each id against the dict.
-    for kind in allowed:
-        for index in ids_of.get(kind, ()):
+    for holder, index in defined:
+        if holder.table.node_kind in allowed:
             distinct = distinct.difference(index)
     if stored:
         distinct = {r for r in distinct if stored.get(r) not in allowed}
@@ -523,10 +522,8 @@ def _check_refs(
         return
 
     def kind_of(ref: str) -> str | None:
-        for kind, indexes in ids_of.items():
-            if any(ref in index for index in indexes):
-                return kind
-        return stored.get(ref)
+        holder = next((b for b, index in defined if ref in index), None)
+        return holder.table.node_kind if holder is not None else stored.get(ref)
 
     expected = " or ".join(column.ref_kinds)
     header = block.header(column.name)
