@@ -59,10 +59,6 @@ class RawTable:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def row(self, index: int) -> dict[str, Any]:
-        """Row ``index`` as {header: cell}, for messages and tests."""
-        return {h: col[index] for h, col in zip(self.headers, self.columns, strict=True)}
-
 
 def read_table(path: Path) -> RawTable:
     """Read a ``.csv``, ``.xlsx`` or ``.json`` table; raise :class:`NotATable` if it is not one."""
@@ -124,16 +120,19 @@ def _read_csv(path: Path) -> RawTable:
         every = list(reader)
     except csv.Error as exc:
         raise NotATable(f"not a valid CSV table ({exc})", reader.line_num) from exc
-    if reader.line_num != len(every):
-        # A quoted cell spans lines, so rows and lines differ: number them one by one.
-        return _read_csv_rows(path, text, delimiter)
-    # Each row is one line: row i is on line i + 1.
-    filled = [i for i, cells in enumerate(every, 1) if "".join(cells).strip()]
+    # Row k starts on line k + 1, unless a quoted cell spans lines: then count them again.
+    starts = (
+        range(1, len(every) + 1)
+        if reader.line_num == len(every)
+        else _row_start_lines(text, delimiter)
+    )
+    filled = [k for k, cells in enumerate(every) if "".join(cells).strip()]
     if not filled:
         raise NotATable("empty file: no header row")
-    headers = [c.strip() for c in every[filled[0] - 1]]
-    lines = filled[1:]
-    rows = every[1:] if len(filled) == len(every) else [every[i - 1] for i in lines]
+    headers = [c.strip() for c in every[filled[0]]]
+    body = filled[1:]
+    lines = [starts[k] for k in body]
+    rows = every[1:] if len(filled) == len(every) else [every[k] for k in body]
     width = len(headers)
     if any(len(cells) != width for cells in rows):
         rows = [
@@ -143,26 +142,15 @@ def _read_csv(path: Path) -> RawTable:
     return _columnar(str(path), headers, lines, rows, text_only=True)
 
 
-def _read_csv_rows(path: Path, text: str, delimiter: str) -> RawTable:
+def _row_start_lines(text: str, delimiter: str) -> list[int]:
+    """The line each CSV row starts on (a second, slower pass, for multi-line cells)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    headers: list[str] | None = None
-    lines: list[int] = []
-    rows: list[list[Any]] = []
+    starts: list[int] = []
     start = 1
-    for cells in reader:
-        line, start = start, reader.line_num + 1
-        if not "".join(cells).strip():
-            continue  # blank rows are common in hand-edited exports
-        if headers is None:
-            headers = [c.strip() for c in cells]
-            continue
-        if len(cells) != len(headers):
-            cells = _fit(cells, len(headers), line, pad="")
-        lines.append(line)
-        rows.append(cells)
-    if headers is None:
-        raise NotATable("empty file: no header row")
-    return _columnar(str(path), headers, lines, rows, text_only=True)
+    for _ in reader:
+        starts.append(start)
+        start = reader.line_num + 1
+    return starts
 
 
 def _fit(cells: list[Any], width: int, line: int, pad: Any = None) -> list[Any]:
