@@ -40,7 +40,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
-    """Serve the HTTP API and the web pages (127.0.0.1:8000 unless told otherwise)."""
+    """Serve the HTTP API and the web pages (127.0.0.1:8000 unless told otherwise).
+
+    A second after start-up the coverage index is built in the background, so the first
+    coverage request of a big store does not wait for all of it.
+    """
     with workspace_for(store):
         pass  # fail fast, with a one-line error, if the store cannot be opened
     _serve(Settings(store=store, host=host, port=port, warm_index=True))
