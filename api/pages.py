@@ -89,18 +89,7 @@ def _render(
     return response
 
 
-def _names(workspace: Workspace, kinds: tuple[str, ...]) -> dict[str, str]:
-    graph = workspace.graph()
-    return {n: str(d.get("name") or n) for n, d in graph.nodes(data=True) if d["kind"] in kinds}
-
-
-def _towns(workspace: Workspace) -> list[dict[str, str]]:
-    graph = workspace.graph()
-    return [
-        {"id": n, "name": str(d.get("name") or n)}
-        for n, d in sorted(graph.nodes(data=True))
-        if d["kind"] == "area" and d.get("type") in ("district", "town", "subdistrict")
-    ]
+TOWN_KINDS = ("district", "town", "subdistrict")
 
 
 # -- sign in ------------------------------------------------------------------------------
@@ -152,7 +141,7 @@ def dashboard(request: Request, workspace: WorkspaceDep, principal: PagePrincipa
     blind = workspace.blind_spots()
     areas = [
         {"id": a["id"], "name": a["name"], "counts": summary["by_area"][a["id"]]}
-        for a in _towns(workspace)
+        for a in workspace.areas(TOWN_KINDS)
     ]
     return _render(
         request,
@@ -220,9 +209,9 @@ def gaps_page(
         querystring=urlencode({k: v for k, v in query.items() if v}),
         status_choices=choices,
         kinds=SCHEMA.target_kinds,
-        areas=_towns(workspace),
-        area_names=_names(workspace, ("area",)),
-        leader_names=_names(workspace, ("leader",)),
+        areas=workspace.areas(TOWN_KINDS),
+        area_names=workspace.names("area"),
+        leader_names=workspace.names("leader"),
     )
 
 
@@ -238,7 +227,7 @@ def _download(
 ) -> Response:
     _not_leader(principal)
     answer = _gap_answer(workspace, status, kind, category, line, area_id)
-    names = _names(workspace, ("area", "leader"))
+    names = {**workspace.names("area"), **workspace.names("leader")}
     stamp = f"gaps-{answer['as_of']}"
     if fmt == "csv":
         return Response(
@@ -294,13 +283,12 @@ def leader_page(
     if principal.role == "leader" and leader_id != principal.leader_id:
         raise Forbidden("a leader account sees only its own page")
     todo = workspace.todo(leader_id)  # raises UnknownId for a non-leader
-    leader = workspace.entity(leader_id)
     load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
     return _render(
         request,
         "leader.html",
         principal,
-        leader={"id": leader_id, "name": leader["name"], "post": leader["properties"].get("post")},
+        leader=workspace.leader(leader_id),
         load=load,
         todo=todo,
         quota_labels=QUOTA_LABELS,

@@ -64,9 +64,7 @@ def page(
 
 def own_targets(workspace: Workspace, leader_id: str) -> set[str]:
     """The targets a leader is assigned to today."""
-    return {
-        t for t, item in workspace.target_coverage().items() if leader_id in item.assigned_leaders
-    }
+    return workspace.assigned_targets(leader_id)
 
 
 def check_leader_scope(principal: Principal, workspace: Workspace, entity_id: str) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -36,7 +37,15 @@ from graph.coverage import (
 from graph.leaders import leader_load
 from graph.schema import SCHEMA, Policy
 
-__all__ = ["STATION_AREA_KINDS", "areas_without_station", "blind_spots", "line_scores"]
+__all__ = [
+    "STATION_AREA_KINDS",
+    "STATION_KIND",
+    "areas_without_station",
+    "blind_spots",
+    "blind_spots_answer",
+    "line_scores",
+    "line_scores_answer",
+]
 
 # Each town and subdistrict should have an ethnic work station (民族工作站).
 STATION_AREA_KINDS = ("town", "subdistrict")
@@ -102,15 +111,35 @@ def blind_spots(
         and not graph.nodes[t].get("joint_meeting")
         and item.status != "covered"
     ]
+    return blind_spots_answer(
+        as_of,
+        window_days,
+        matrix,
+        areas_without_station(graph),
+        units,
+        line_scores(graph, as_of, window_days, policy, coverage)["items"],
+    )
+
+
+def blind_spots_answer(
+    as_of: dt.date,
+    window_days: int,
+    matrix: list[dict[str, Any]],
+    without_station: list[str],
+    units: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The :func:`blind_spots` answer from its parts (the empty cells are picked here)."""
+    empty = [cell for cell in matrix if cell["covered"] == 0]
     return {
         "as_of": as_of.isoformat(),
         "window_days": window_days,
-        "total": sum(1 for cell in matrix if cell["covered"] == 0),
-        "items": [cell for cell in matrix if cell["covered"] == 0],
-        "areas_without_station": areas_without_station(graph),
+        "total": len(empty),
+        "items": empty,
+        "areas_without_station": without_station,
         "units_outside_joint_meeting": units,
         "matrix": matrix,
-        "lines": line_scores(graph, as_of, window_days, policy, coverage)["items"],
+        "lines": lines,
     }
 
 
@@ -147,9 +176,39 @@ def line_scores(
                     cell = per_area_line[area, line]
                     cell[0] += 1
                     cell[1] += item.status == "covered"
+    load = leader_load(graph, as_of, window_days, policy, coverage)["items"]
+    return line_scores_answer(
+        as_of,
+        window_days,
+        summary["by_line"],
+        per_area_line,
+        towns,
+        areas_without_station(graph),
+        load,
+        {a: graph.nodes[a].get("name") for a in lineage},
+        worst,
+    )
+
+
+def line_scores_answer(
+    as_of: dt.date,
+    window_days: int,
+    by_line: dict[str, dict[str, int]],
+    per_area_line: Mapping[tuple[str, str], Sequence[int]],
+    towns: Collection[str],
+    without_station: Collection[str],
+    load: list[dict[str, Any]],
+    area_names: Mapping[str, str | None],
+    worst: int = 3,
+) -> dict[str, Any]:
+    """The :func:`line_scores` answer from its counts.
+
+    ``by_line`` is the summary's; ``per_area_line`` holds ``[targets, covered]`` per
+    (town, line) with at least one target; ``load`` is :func:`leader_load`'s items.
+    """
     items = []
     for line in SCHEMA.line_codes:
-        counts = summary["by_line"][line]
+        counts = by_line[line]
         record: dict[str, Any] = {
             "line": line,
             "label": SCHEMA.enum_label("line", line),
@@ -161,9 +220,8 @@ def line_scores(
             else None,
         }
         if line == "center":
-            load = leader_load(graph, as_of, window_days, policy, coverage)["items"]
             quota_ok = sum(1 for i in load if i["quota_status"] == "ok")
-            missing = set(areas_without_station(graph))
+            missing = set(without_station)
             parts = []
             if load:
                 parts.append(quota_ok / len(load))
@@ -178,7 +236,7 @@ def line_scores(
                 worst_areas=[
                     {
                         "area_id": a,
-                        "area_name": graph.nodes[a].get("name"),
+                        "area_name": area_names.get(a),
                         "reason": "no ethnic work station",
                     }
                     for a in sorted(missing)
@@ -192,7 +250,7 @@ def line_scores(
             record["worst_areas"] = [
                 {
                     "area_id": a,
-                    "area_name": graph.nodes[a].get("name"),
+                    "area_name": area_names.get(a),
                     "targets": c[0],
                     "covered": c[1],
                     "ratio": round(r, 4),

@@ -42,7 +42,7 @@ from graph.coverage import (
 from graph.model import LinkRecord, NodeRecord
 from graph.schema import SCHEMA, Policy
 
-__all__ = ["CoverageColumns", "CoverageIndex"]
+__all__ = ["CoverageColumns", "CoverageIndex", "contains", "distinct"]
 
 # Open-ended intervals as day numbers: "no since" is before every day, "no until" after.
 _NEVER_BEFORE = np.iinfo(np.int32).min
@@ -75,16 +75,43 @@ class CoverageColumns:
 
     targets: list[tuple[str, str, str | None, str | None, str | None]]
     # (id, kind, subtype: category or org/unit kind, area_id, name), ordered by kind, id
-    leaders_out_of_office: set[str]
-    areas: list[tuple[str, str | None]]  # id, parent_id
+    leaders: list[tuple[str, str | None, str | None, Any, Any, Any]]
+    # (id, name, post, in_office, quota_min, quota_max), ordered by id
+    areas: list[tuple[str, str | None, str | None, str | None]]  # id, parent_id, name, kind
     contacts: list[tuple[str, str, Any, Any]]  # leader, target, since, until
     memberships: list[tuple[str, str, Any, Any]]  # figure, org/unit, since, until
     concerns: list[tuple[str, Any]]  # target, interaction date
+    joint_meeting: set[str]  # units in the joint-meeting system (联席会议)
 
 
 def _open(since: IntArray, until: IntArray, day: int) -> BoolArray:
     """Which intervals are open on ``day``: started on or before it, not yet ended."""
     return (since <= day) & (until > day)
+
+
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The sorted distinct values: ``np.unique`` by sorting (NumPy 2's hashing unique was
+    ten times slower on a million int64 keys).
+
+    >>> distinct(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
+def contains(ordered: npt.NDArray[Any], values: npt.NDArray[Any]) -> BoolArray:
+    """Which ``values`` occur in the sorted array ``ordered``.
+
+    >>> contains(np.array([1, 4, 9]), np.array([4, 5, 9, 10])).tolist()
+    [True, False, True, False]
+    """
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[pos] == values  # type: ignore[no-any-return]
 
 
 def _grouped(keys: IntArray, size: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -121,7 +148,7 @@ class CoverageIndex:
         self.subtypes = [t[2] for t in columns.targets]
         self.area_ids = [t[3] for t in columns.targets]
         self.names = [t[4] for t in columns.targets]
-        self._position = position
+        self.position = position
         kind_codes = {k: i for i, k in enumerate(SCHEMA.target_kinds)}
         self.kind_code = np.array([kind_codes[k] for k in self.kinds], dtype=np.int8)
         self.category_codes = {c: i for i, c in enumerate(SCHEMA.figure_categories)}
@@ -132,14 +159,15 @@ class CoverageIndex:
             ],
             dtype=np.int16,
         )
+        # Every leader, in office or not (a stored boolean reads back as 0 or 1 from SQL).
+        self.leaders = {row[0]: row for row in columns.leaders}
+        out_of_office = {row[0] for row in columns.leaders if row[3] is not None and not row[3]}
+        self.joint_meeting = columns.joint_meeting
         # Contacts that can count at all: to a target, from a leader in office.
         self.leader_ids = sorted({c[0] for c in columns.contacts})
         leader_pos = {lead: i for i, lead in enumerate(self.leader_ids)}
-        kept = [
-            c
-            for c in columns.contacts
-            if c[1] in position and c[0] not in columns.leaders_out_of_office
-        ]
+        self.leader_code = leader_pos
+        kept = [c for c in columns.contacts if c[1] in position and c[0] not in out_of_office]
         self.c_leader = np.array([leader_pos[c[0]] for c in kept], dtype=np.int32)
         self.c_target = np.array([position[c[1]] for c in kept], dtype=np.int32)
         self.c_since = _days([c[2] for c in kept], _NEVER_BEFORE)
@@ -163,10 +191,12 @@ class CoverageIndex:
         self.i_key = np.sort((self.i_target.astype(np.int64) << 32) | self.i_date.astype(np.int64))
         self.c_by_target, self.c_start = _grouped(self.c_target, n)
         # Areas: a parent index per area, and each target's area index (-1 for none).
-        self.area_list = sorted(a for a, _ in columns.areas)
+        self.area_list = sorted(row[0] for row in columns.areas)
         area_pos = {a: i for i, a in enumerate(self.area_list)}
-        self._area_position = area_pos
-        parents = dict(columns.areas)
+        self.area_position = area_pos
+        parents = {row[0]: row[1] for row in columns.areas}
+        self.area_names = {row[0]: row[2] for row in columns.areas}
+        self.area_kinds = {row[0]: row[3] for row in columns.areas}
         self.area_parent = np.array(
             [area_pos.get(parents.get(a) or "", -1) for a in self.area_list], dtype=np.int32
         )
@@ -194,9 +224,10 @@ class CoverageIndex:
     ) -> CoverageIndex:
         """Build from records (any store); :meth:`__init__` takes columns a store reads."""
         targets: list[tuple[str, str, str | None, str | None, str | None]] = []
-        out_of_office: set[str] = set()
-        areas: list[tuple[str, str | None]] = []
+        leaders: list[tuple[str, str | None, str | None, Any, Any, Any]] = []
+        areas: list[tuple[str, str | None, str | None, str | None]] = []
         concerns: list[tuple[str, Any]] = []
+        joint_meeting: set[str] = set()
         for node in sorted(nodes, key=lambda n: (n.kind, n.id)):
             props = node.props
             if node.kind in SCHEMA.target_kinds:
@@ -204,10 +235,23 @@ class CoverageIndex:
                 targets.append(
                     (node.id, node.kind, subtype, props.get("area_id"), props.get("name"))
                 )
-            elif node.kind == "leader" and props.get("in_office") is False:
-                out_of_office.add(node.id)
+                if node.kind == "unit" and props.get("joint_meeting"):
+                    joint_meeting.add(node.id)
+            elif node.kind == "leader":
+                leaders.append(
+                    (
+                        node.id,
+                        props.get("name"),
+                        props.get("post"),
+                        props.get("in_office"),
+                        props.get("quota_min"),
+                        props.get("quota_max"),
+                    )
+                )
             elif node.kind == "area":
-                areas.append((node.id, props.get("parent_id")))
+                areas.append(
+                    (node.id, props.get("parent_id"), props.get("name"), props.get("kind"))
+                )
             elif node.kind == "interaction":
                 concerns.extend((t, props["date"]) for t in props.get("target_ids", ()))
         contacts, memberships = [], []
@@ -217,7 +261,9 @@ class CoverageIndex:
                 contacts.append(row)
             elif link.kind == "member_of":
                 memberships.append(row)
-        return cls(CoverageColumns(targets, out_of_office, areas, contacts, memberships, concerns))
+        return cls(
+            CoverageColumns(targets, leaders, areas, contacts, memberships, concerns, joint_meeting)
+        )
 
     def _levels_deepest_first(self) -> list[IntArray]:
         """Area indices by depth below their root, deepest level first (roots left out)."""
@@ -234,6 +280,13 @@ class CoverageIndex:
             for d in range(int(depth.max(initial=0)), 0, -1)
         ]
 
+    def rolled_up(self, per_area: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Rows per area (in ``area_list`` order) with each area's row added into every
+        ancestor's, in place: a count for an area then includes all the areas below it."""
+        for level in self._area_levels:  # deepest first: add each level into its parents
+            np.add.at(per_area, self.area_parent[level], per_area[level])
+        return per_area
+
     def on_line(self, line: str, policy: Policy) -> BoolArray:
         """Mask of the targets on a line, per the policy's mapping."""
         members = policy.lines.get(line, {})
@@ -245,7 +298,7 @@ class CoverageIndex:
     def within_area(self, area_id: str) -> BoolArray:
         """Mask of the targets located in an area or any area below it."""
         inside = np.zeros(len(self.area_list), dtype=bool)
-        inside[self._area_position[area_id]] = True
+        inside[self.area_position[area_id]] = True
         for level in self._area_levels[::-1]:  # shallowest first: inherit from the parent
             inside[level] |= inside[self.area_parent[level]]
         return np.where(self.target_area >= 0, inside[self.target_area], False)
@@ -313,7 +366,7 @@ class CoverageIndex:
         open_contact = _open(self.c_since[contacts], self.c_until[contacts], t)
         assigned = np.zeros(len(targets), dtype=bool)
         assigned[owner[open_contact]] = True
-        recent = self._last_contact_of(targets, t) >= start
+        recent = self.last_contact_of(targets, t) >= start
         return assigned, recent
 
     def _last_contact(self, hi: int) -> IntArray:
@@ -325,7 +378,7 @@ class CoverageIndex:
         last[found] = dates[first]
         return last
 
-    def _last_contact_of(self, targets: npt.NDArray[np.integer[Any]], day: int) -> IntArray:
+    def last_contact_of(self, targets: npt.NDArray[np.integer[Any]], day: int) -> IntArray:
         """Latest interaction day on or before ``day`` for each of ``targets``; -1 if none."""
         if not self.i_key.size:
             return np.full(len(targets), -1, dtype=np.int32)
@@ -385,10 +438,7 @@ class CoverageIndex:
             by_line[line] = record(row)
         codes, size = groups["area"]
         by_area = np.bincount(codes + status, minlength=(size + 1) * 4).reshape(size + 1, 4)
-        by_area = by_area[:size]
-        for level in self._area_levels:  # deepest first: add each level into its parents
-            np.add.at(by_area, self.area_parent[level], by_area[level])
-        area_rows = by_area.tolist()
+        area_rows = self.rolled_up(by_area[:size]).tolist()
         totals = [sum(column) for column in zip(*by_kind, strict=True)]
         return {
             "as_of": as_of.isoformat(),
@@ -434,7 +484,7 @@ class CoverageIndex:
     ) -> dict[str, Any]:
         """The same answer as :func:`graph.coverage.gap_list`, from the arrays."""
         wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
-        if area_id is not None and area_id not in self._area_position:
+        if area_id is not None and area_id not in self.area_position:
             raise UnknownId(f"unknown area id {area_id!r}")
         t = as_of.toordinal()
         inside = np.nonzero(self.within_area(area_id))[0] if area_id else None
@@ -452,7 +502,7 @@ class CoverageIndex:
         if line_code:
             mask &= self.on_line(line_code, policy)[candidates]
         chosen, chosen_status = candidates[mask], status[mask]
-        last = self._last_contact_of(chosen, t)
+        last = self.last_contact_of(chosen, t)
         leaders: dict[int, set[str]] = {}
         owner, contacts = _members_of(chosen, self.c_by_target, self.c_start)
         open_contact = _open(self.c_since[contacts], self.c_until[contacts], t)

@@ -30,7 +30,15 @@ import networkx as nx
 from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage
 from graph.schema import SCHEMA
 
-__all__ = ["PERSON_KINDS", "entity_record", "leader_todo", "pinyin_keys", "search_entities"]
+__all__ = [
+    "PERSON_KINDS",
+    "entity_record",
+    "leader_todo",
+    "pinyin_keys",
+    "search_entities",
+    "todo_answer",
+    "todo_item",
+]
 
 PERSON_KINDS = frozenset({"leader", "figure"})
 SEARCH_KINDS = frozenset({"leader", "figure", "organization", "unit", "area"})
@@ -195,22 +203,47 @@ def leader_todo(
     for target, item in coverage.items():
         if leader_id not in item.assigned_leaders:
             continue
-        last = item.last_contact
-        try:
-            due = last + dt.timedelta(days=window_days) if last else as_of
-        except OverflowError:
-            due = dt.date.max
-        if due - as_of > dt.timedelta(days=due_within):
-            continue
-        items.append(
-            {
-                **_summary(graph, target),
-                "status": item.status,
-                "last_contact": last.isoformat() if last else None,
-                "due": due.isoformat(),
-                "overdue": item.status == "stale",
-            }
+        record = todo_item(
+            _summary(graph, target), item.status, item.last_contact, as_of, window_days, due_within
         )
+        if record is not None:
+            items.append(record)
+    return todo_answer(leader_id, as_of, window_days, items)
+
+
+def todo_item(
+    summary: dict[str, Any],
+    status: str,
+    last: dt.date | None,
+    as_of: dt.date,
+    window_days: int,
+    due_within: int,
+) -> dict[str, Any] | None:
+    """One target's row of :func:`leader_todo`, or None when it is not due soon.
+
+    >>> todo_item({"id": "F1"}, "stale", None, dt.date(2026, 1, 1), 365, 30)["due"]
+    '2026-01-01'
+    >>> todo_item({"id": "F1"}, "covered", dt.date(2025, 12, 1), dt.date(2026, 1, 1), 365, 30)
+    """
+    try:
+        due = last + dt.timedelta(days=window_days) if last else as_of
+    except OverflowError:
+        due = dt.date.max
+    if due - as_of > dt.timedelta(days=due_within):
+        return None
+    return {
+        **summary,
+        "status": status,
+        "last_contact": last.isoformat() if last else None,
+        "due": due.isoformat(),
+        "overdue": status == "stale",
+    }
+
+
+def todo_answer(
+    leader_id: str, as_of: dt.date, window_days: int, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The :func:`leader_todo` answer around its rows: overdue first, then by due date."""
     items.sort(key=lambda i: (not i["overdue"], i["due"], i["id"]))
     return {
         "leader_id": leader_id,

@@ -39,7 +39,15 @@ import networkx as nx
 from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage, window_start
 from graph.schema import SCHEMA, Policy
 
-__all__ = ["departure", "leader_load", "leaders_in_office", "single_points"]
+__all__ = [
+    "departure",
+    "leader_load",
+    "leader_load_answer",
+    "leader_load_item",
+    "leaders_in_office",
+    "single_points",
+    "single_points_answer",
+]
 
 _QUOTA_RANK = {"under": 0, "over": 1, "ok": 2}
 
@@ -96,34 +104,69 @@ def leader_load(
     for leader in leaders_in_office(graph):
         node = graph.nodes[leader]
         targets = assigned.get(leader, [])
-        figures = sum(1 for t in targets if graph.nodes[t]["kind"] == "figure")
-        stale = sum(1 for t in targets if coverage[t].status == "stale")
-        quota_min = node.get("quota_min")
-        quota_max = node.get("quota_max")
-        quota_min = policy.quota_min if quota_min is None else quota_min
-        quota_max = policy.quota_max if quota_max is None else quota_max
-        if figures < quota_min:
-            quota_status = "under"
-        elif len(targets) > quota_max:
-            quota_status = "over"
-        else:
-            quota_status = "ok"
         items.append(
-            {
-                "id": leader,
-                "name": node.get("name"),
-                "post": node.get("post"),
-                "assigned": len(targets),
-                "figures": figures,
-                "active": sum(1 for t in targets if t in met[leader]),
-                "stale": stale,
-                "stale_share": round(stale / len(targets), 4) if targets else 0.0,
-                "last_interaction": _date(last.get(leader)),
-                "quota_min": quota_min,
-                "quota_max": quota_max,
-                "quota_status": quota_status,
-            }
+            leader_load_item(
+                leader,
+                node,
+                policy,
+                assigned=len(targets),
+                figures=sum(1 for t in targets if graph.nodes[t]["kind"] == "figure"),
+                active=sum(1 for t in targets if t in met[leader]),
+                stale=sum(1 for t in targets if coverage[t].status == "stale"),
+                last_interaction=last.get(leader),
+            )
         )
+    return leader_load_answer(as_of, window_days, items)
+
+
+def leader_load_item(
+    leader: str,
+    node: dict[str, Any],
+    policy: Policy,
+    *,
+    assigned: int,
+    figures: int,
+    active: int,
+    stale: int,
+    last_interaction: dt.date | None,
+) -> dict[str, Any]:
+    """One leader's row of :func:`leader_load` from its counts (``node``: name, post, quotas).
+
+    >>> item = leader_load_item("L1", {"name": "张三", "quota_max": 1}, SCHEMA.default_policy,
+    ...     assigned=3, figures=3, active=1, stale=2, last_interaction=None)
+    >>> item["quota_status"], item["stale_share"]
+    ('over', 0.6667)
+    """
+    quota_min = node.get("quota_min")
+    quota_max = node.get("quota_max")
+    quota_min = policy.quota_min if quota_min is None else quota_min
+    quota_max = policy.quota_max if quota_max is None else quota_max
+    if figures < quota_min:
+        quota_status = "under"
+    elif assigned > quota_max:
+        quota_status = "over"
+    else:
+        quota_status = "ok"
+    return {
+        "id": leader,
+        "name": node.get("name"),
+        "post": node.get("post"),
+        "assigned": assigned,
+        "figures": figures,
+        "active": active,
+        "stale": stale,
+        "stale_share": round(stale / assigned, 4) if assigned else 0.0,
+        "last_interaction": _date(last_interaction),
+        "quota_min": quota_min,
+        "quota_max": quota_max,
+        "quota_status": quota_status,
+    }
+
+
+def leader_load_answer(
+    as_of: dt.date, window_days: int, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The :func:`leader_load` answer around its rows, worst first."""
     items.sort(key=lambda i: (_QUOTA_RANK[i["quota_status"]], -i["stale_share"], i["id"]))
     return {
         "as_of": as_of.isoformat(),
@@ -155,6 +198,13 @@ def single_points(
                     "leader_name": graph.nodes[leader].get("name"),
                 }
             )
+    return single_points_answer(as_of, window_days, items)
+
+
+def single_points_answer(
+    as_of: dt.date, window_days: int, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The :func:`single_points` answer around its rows, grouped by leader."""
     items.sort(key=lambda i: (i["leader_id"], i["id"]))
     by_leader: dict[str, list[str]] = defaultdict(list)
     for record in items:

@@ -249,16 +249,22 @@ class SQLiteStore:
                 "json_extract(props, '$.name') FROM nodes "
                 "WHERE kind IN ('figure', 'organization', 'unit') ORDER BY kind, id"
             ).fetchall()
-            out_of_office = {
+            leaders = run(
+                "SELECT id, json_extract(props, '$.name'), json_extract(props, '$.post'), "
+                "json_extract(props, '$.in_office'), json_extract(props, '$.quota_min'), "
+                "json_extract(props, '$.quota_max') FROM nodes WHERE kind = 'leader' ORDER BY id"
+            ).fetchall()
+            areas = run(
+                "SELECT id, json_extract(props, '$.parent_id'), json_extract(props, '$.name'), "
+                "json_extract(props, '$.kind') FROM nodes WHERE kind = 'area'"
+            ).fetchall()
+            joint_meeting = {
                 row[0]
                 for row in run(
-                    "SELECT id FROM nodes WHERE kind = 'leader' "
-                    "AND json_extract(props, '$.in_office') = 0"
+                    "SELECT id FROM nodes WHERE kind = 'unit' "
+                    "AND json_extract(props, '$.joint_meeting') = 1"
                 )
             }
-            areas = run(
-                "SELECT id, json_extract(props, '$.parent_id') FROM nodes WHERE kind = 'area'"
-            ).fetchall()
             dated = (
                 "SELECT source_id, target_id, json_extract(props, '$.since'), "
                 "json_extract(props, '$.until') FROM links WHERE kind = ?"
@@ -269,7 +275,19 @@ class SQLiteStore:
                 "SELECT target.value, json_extract(n.props, '$.date') FROM nodes AS n, "
                 "json_each(n.props, '$.target_ids') AS target WHERE n.kind = 'interaction'"
             ).fetchall()
-        return CoverageColumns(targets, out_of_office, areas, contacts, memberships, concerns)
+        return CoverageColumns(
+            targets, leaders, areas, contacts, memberships, concerns, joint_meeting
+        )
+
+    def participations(self) -> list[tuple[str, str | None, Any]]:
+        """(leader, target, date): one row per leader and target of each interaction."""
+        with self._lock:
+            return self._con.execute(
+                "SELECT leader.value, target.value, json_extract(n.props, '$.date') "
+                "FROM nodes AS n JOIN json_each(n.props, '$.leader_ids') AS leader "
+                "LEFT JOIN json_each(n.props, '$.target_ids') AS target "
+                "WHERE n.kind = 'interaction'"
+            ).fetchall()
 
     def policy_overrides(self) -> dict[str, Any]:
         with self._lock:

@@ -17,12 +17,13 @@ from typing import Any, Literal
 import networkx as nx
 
 from graph import coverage as cov
+from graph import index_analyses as arrays
 from graph.answers import Answer, NetworkView
-from graph.blind_spots import blind_spots
 from graph.changes import status_changes
 from graph.coverage_index import CoverageIndex
-from graph.entities import entity_record, leader_todo, search_entities
-from graph.leaders import departure, leader_load, single_points
+from graph.entities import entity_record, search_entities
+from graph.index_analyses import LeaderActivity
+from graph.leaders import departure
 from graph.network import brokers, communities, ego_network, relationship_path
 from graph.recommend import recommend
 from graph.schema import Policy
@@ -40,6 +41,7 @@ class Workspace:
         self._coverage: dict[tuple[int, dt.date, int], dict[str, cov.TargetCoverage]] = {}
         # Built once per data version: the array index and the policy.
         self._index: tuple[int, CoverageIndex] | None = None
+        self._activity: tuple[int, LeaderActivity] | None = None
         self._policy: tuple[int, Policy] | None = None
         # Answers of the aggregate queries, per (data version, query, arguments).
         self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -58,6 +60,21 @@ class Workspace:
                 )
                 self._index = (version, index)
             return self._index[1]
+
+    def activity(self) -> LeaderActivity:
+        """Who met whom when, as arrays (built once per data version, after the index)."""
+        index = self.index()
+        with self._lock:
+            version = self.store.version()
+            if self._activity is None or self._activity[0] != version:
+                read_rows = getattr(self.store, "participations", None)
+                activity = (
+                    LeaderActivity(index, read_rows())
+                    if read_rows is not None
+                    else LeaderActivity.from_records(index, self.store.nodes())
+                )
+                self._activity = (version, activity)
+            return self._activity[1]
 
     def _memo(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """``compute()``, remembered for this data version (answers are not to be mutated).
@@ -171,22 +188,24 @@ class Workspace:
 
     def leaders(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Leader load and quota status, worst first."""
-        graph, as_of, window = self._args(as_of, window_days)
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        policy = self.policy
         return Answer(
             self._memo(
                 ("leaders", as_of, window),
-                lambda: leader_load(
-                    graph, as_of, window, self.policy, self.target_coverage(as_of, window)
-                ),
+                lambda: arrays.leader_load(self.index(), self.activity(), as_of, window, policy),
             ),
             "leaders",
         )
 
     def single_points(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Targets with exactly one assigned leader."""
-        graph, as_of, window = self._args(as_of, window_days)
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
         return Answer(
-            single_points(graph, as_of, window, self.target_coverage(as_of, window)),
+            self._memo(
+                ("single_points", as_of, window),
+                lambda: arrays.single_points(self.index(), as_of, window),
+            ),
             "single_points",
         )
 
@@ -207,13 +226,12 @@ class Workspace:
 
     def blind_spots(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Empty area × category cells, towns without a station, the five-line score."""
-        graph, as_of, window = self._args(as_of, window_days)
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        policy = self.policy
         return Answer(
             self._memo(
                 ("blind_spots", as_of, window),
-                lambda: blind_spots(
-                    graph, as_of, window, self.policy, self.target_coverage(as_of, window)
-                ),
+                lambda: arrays.blind_spots(self.index(), self.activity(), as_of, window, policy),
             ),
             "blind_spots",
         )
@@ -269,13 +287,39 @@ class Workspace:
         self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """A leader's overdue and soon-due targets."""
-        graph, as_of, window = self._args(as_of, window_days)
-        return Answer(
-            leader_todo(
-                graph, leader_id, as_of, window, coverage=self.target_coverage(as_of, window)
-            ),
-            "todo",
-        )
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        return Answer(arrays.leader_todo(self.index(), leader_id, as_of, window), "todo")
+
+    def assigned_targets(self, leader_id: str, as_of: dt.date | None = None) -> set[str]:
+        """The targets a leader has an open contact with (today unless ``as_of``)."""
+        index = self.index()
+        found = arrays.assigned_targets(index, leader_id, as_of or dt.date.today())
+        return {index.ids[i] for i in found.tolist()}
+
+    def leader(self, leader_id: str) -> dict[str, Any]:
+        """A leader's id, name and post (in office or not)."""
+        row = self.index().leaders.get(leader_id)
+        if row is None:
+            raise cov.UnknownId(f"unknown leader id {leader_id!r}")
+        return {"id": leader_id, "name": row[1], "post": row[2]}
+
+    def names(self, kind: str) -> dict[str, str]:
+        """Display names (the id when unnamed) of every leader or area, by id."""
+        index = self.index()
+        if kind == "leader":
+            return {lead: str(row[1] or lead) for lead, row in index.leaders.items()}
+        if kind == "area":
+            return {a: str(name or a) for a, name in index.area_names.items()}
+        raise ValueError(f"names of leaders or areas, not {kind!r}")
+
+    def areas(self, kinds: Collection[str]) -> list[dict[str, str]]:
+        """The areas of these kinds (district, town, ...) as ``{"id", "name"}``, by id."""
+        index = self.index()
+        return [
+            {"id": a, "name": str(index.area_names.get(a) or a)}
+            for a in index.area_list
+            if index.area_kinds.get(a) in kinds
+        ]
 
     def network(self, node_id: str, depth: int = 1) -> Answer:
         """The ego network of any entity."""

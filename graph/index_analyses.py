@@ -1,0 +1,333 @@
+"""Leader load, blind spots, the five-line score and a leader's to-do list, on arrays.
+
+The same answers as :mod:`graph.leaders`, :mod:`graph.blind_spots` and
+:func:`graph.entities.leader_todo`, computed from the :class:`~graph.coverage_index.CoverageIndex`
+and the leaders' interactions (:class:`LeaderActivity`) instead of the networkx graph. These
+are the pages a planner opens first; at province size (10^6 targets) the whole graph does not
+fit the server's memory, the arrays do.
+
+>>> import datetime as dt
+>>> from graph.model import NodeRecord, LinkRecord
+>>> T = dt.date(2026, 6, 30)
+>>> nodes = [
+...     NodeRecord("A0", "area", {"name": "七里河区", "kind": "district"}),
+...     NodeRecord("A1", "area", {"name": "阿干镇", "kind": "town", "parent_id": "A0"}),
+...     NodeRecord("L1", "leader", {"name": "张三", "quota_min": 1}),
+...     NodeRecord("F1", "figure", {"name": "李四", "category": "religious", "area_id": "A1"}),
+...     NodeRecord("I1", "interaction", {"date": dt.date(2026, 6, 20), "kind": "visit",
+...                "leader_ids": ["L1"], "target_ids": ["F1"]})]
+>>> links = [LinkRecord("contacts", "L1", "F1", "c1", {})]
+>>> index = CoverageIndex.from_records(nodes, links)
+>>> activity = LeaderActivity.from_records(index, nodes)
+>>> [(i["id"], i["assigned"], i["active"], i["quota_status"])
+...  for i in leader_load(index, activity, T, 365)["items"]]
+[('L1', 1, 1, 'ok')]
+>>> areas_without_station(index)
+['A1']
+>>> [(c["area_id"], c["covered"]) for c in blind_spots(index, activity, T, 365)["matrix"]]
+[('A0', 1), ('A1', 1)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from graph.blind_spots import (
+    STATION_AREA_KINDS,
+    STATION_KIND,
+    blind_spots_answer,
+    line_scores_answer,
+)
+from graph.coverage import STATUSES, UnknownId
+from graph.coverage_index import CoverageIndex, _days, _open, contains, distinct
+from graph.entities import todo_answer, todo_item
+from graph.leaders import leader_load_answer, leader_load_item, single_points_answer
+from graph.model import NodeRecord
+from graph.schema import SCHEMA, Policy
+
+__all__ = [
+    "LeaderActivity",
+    "areas_without_station",
+    "blind_spots",
+    "leader_load",
+    "leader_todo",
+    "line_scores",
+    "single_points",
+]
+
+_COVERED, _STALE = STATUSES.index("covered"), STATUSES.index("stale")
+
+
+class LeaderActivity:
+    """Who took part in which interaction about whom: (leader, target, day) rows by day.
+
+    Built once per data version from ``(leader_id, target_id, date)`` rows, one per leader
+    and target of each interaction (target ``None`` for an interaction without targets).
+    """
+
+    def __init__(self, index: CoverageIndex, rows: Iterable[tuple[str, str | None, Any]]) -> None:
+        self.leader_ids = sorted(index.leaders)
+        position = {leader: i for i, leader in enumerate(self.leader_ids)}
+        targets = index.position
+        kept = [r for r in rows if r[0] in position]
+        days = _days([r[2] for r in kept], 0)
+        order = np.argsort(days, kind="stable")
+        self.day = days[order]
+        self.leader = np.array([position[r[0]] for r in kept], dtype=np.int32)[order]
+        self.target = np.array([targets.get(r[1] or "", -1) for r in kept], dtype=np.int32)[order]
+
+    @classmethod
+    def from_records(cls, index: CoverageIndex, nodes: Iterable[NodeRecord]) -> LeaderActivity:
+        """Build from node records (any store)."""
+        rows: list[tuple[str, str | None, Any]] = []
+        for node in nodes:
+            if node.kind != "interaction":
+                continue
+            date, targets = node.props["date"], node.props.get("target_ids") or [None]
+            rows.extend((leader, t, date) for leader in node.props["leader_ids"] for t in targets)
+        return cls(index, rows)
+
+
+def _in_office(index: CoverageIndex) -> list[str]:
+    # A stored boolean reads back as 0/1 from SQL; a missing one means in office.
+    return sorted(lead for lead, row in index.leaders.items() if row[3] is None or row[3])
+
+
+def _open_pairs(index: CoverageIndex, t: int) -> tuple[npt.NDArray[np.int64], ...]:
+    """(contact leader code, target) of every distinct open contact on day ``t``."""
+    is_open = _open(index.c_since, index.c_until, t)
+    keys = distinct(
+        (index.c_leader[is_open].astype(np.int64) << 32) | index.c_target[is_open].astype(np.int64)
+    )
+    return keys >> 32, keys & 0xFFFFFFFF
+
+
+def _leader_node(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {"name": row[1], "post": row[2], "quota_min": row[4], "quota_max": row[5]}
+
+
+def leader_load(
+    index: CoverageIndex,
+    activity: LeaderActivity,
+    as_of: dt.date,
+    window_days: int,
+    policy: Policy | None = None,
+) -> dict[str, Any]:
+    """:func:`graph.leaders.leader_load` from the arrays: per leader in office, worst first."""
+    policy = policy or SCHEMA.default_policy
+    t = as_of.toordinal()
+    status, _ = index.statuses(as_of, window_days)
+    contact_leader, target = _open_pairs(index, t)
+    # Contact leader codes → activity leader codes, so every count is per activity leader.
+    code = {lead: i for i, lead in enumerate(activity.leader_ids)}
+    to_all = np.array([code[lead] for lead in index.leader_ids], dtype=np.int64)
+    leader = to_all[contact_leader]
+    size = len(activity.leader_ids)
+
+    def per_leader(mask: npt.NDArray[np.bool_] | None = None) -> list[int]:
+        chosen = leader if mask is None else leader[mask]
+        return np.bincount(chosen, minlength=size).tolist()  # type: ignore[no-any-return]
+
+    figure = SCHEMA.target_kinds.index("figure")
+    # Met inside the window: the (leader, target) pairs of the window's interactions.
+    lo = np.searchsorted(activity.day, t - window_days, side="left")
+    hi = np.searchsorted(activity.day, t, side="right")
+    met = distinct(
+        (activity.leader[lo:hi].astype(np.int64) << 32) | activity.target[lo:hi].astype(np.int64)
+    )
+    last = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(last, activity.leader[:hi], activity.day[:hi])
+    assigned = per_leader()
+    figures = per_leader(index.kind_code[target] == figure)
+    active = per_leader(contains(met, (leader << 32) | target))
+    stale = per_leader(status[target] == _STALE)
+    last_days = last.tolist()
+    items = []
+    for lead in _in_office(index):
+        i = code[lead]
+        items.append(
+            leader_load_item(
+                lead,
+                _leader_node(index.leaders[lead]),
+                policy,
+                assigned=assigned[i],
+                figures=figures[i],
+                active=active[i],
+                stale=stale[i],
+                last_interaction=dt.date.fromordinal(last_days[i]) if last_days[i] > 0 else None,
+            )
+        )
+    return leader_load_answer(as_of, window_days, items)
+
+
+def single_points(index: CoverageIndex, as_of: dt.date, window_days: int) -> dict[str, Any]:
+    """:func:`graph.leaders.single_points` from the arrays."""
+    status, _ = index.statuses(as_of, window_days)
+    contact_leader, target = _open_pairs(index, as_of.toordinal())
+    alone = np.bincount(target, minlength=index.n)[target] == 1
+    items = []
+    for lead, t in zip(contact_leader[alone].tolist(), target[alone].tolist(), strict=True):
+        leader = index.leader_ids[lead]
+        items.append(
+            {
+                "id": index.ids[t],
+                "name": index.names[t],
+                "kind": index.kinds[t],
+                "status": STATUSES[status[t]],
+                "leader_id": leader,
+                "leader_name": index.leaders[leader][1] if leader in index.leaders else None,
+            }
+        )
+    return single_points_answer(as_of, window_days, items)
+
+
+def leader_todo(
+    index: CoverageIndex,
+    leader_id: str,
+    as_of: dt.date,
+    window_days: int,
+    due_within: int = 30,
+) -> dict[str, Any]:
+    """:func:`graph.entities.leader_todo` from the arrays: one leader's own targets only."""
+    if leader_id not in index.leaders:
+        raise UnknownId(f"unknown leader id {leader_id!r}")
+    targets = assigned_targets(index, leader_id, as_of)
+    status = index.statuses_of(targets, as_of, window_days)
+    last = index.last_contact_of(targets, as_of.toordinal())
+    items = []
+    for t, code, day in zip(targets.tolist(), status.tolist(), last.tolist(), strict=True):
+        is_figure = index.kinds[t] == "figure"
+        summary = {
+            "id": index.ids[t],
+            "kind": index.kinds[t],
+            "name": index.names[t],
+            "category": index.subtypes[t] if is_figure else None,
+            "type": None if is_figure else index.subtypes[t],
+            "area_id": index.area_ids[t],
+        }
+        last_contact = dt.date.fromordinal(day) if day > 0 else None
+        item = todo_item(summary, STATUSES[code], last_contact, as_of, window_days, due_within)
+        if item is not None:
+            items.append(item)
+    return todo_answer(leader_id, as_of, window_days, items)
+
+
+def assigned_targets(index: CoverageIndex, leader_id: str, as_of: dt.date) -> npt.NDArray[Any]:
+    """Positions of the targets ``leader_id`` has an open contact with on ``as_of``, sorted."""
+    code = index.leader_code.get(leader_id)
+    if code is None:  # no contact at all
+        return np.zeros(0, dtype=np.int64)
+    mine = index.c_leader == code
+    mine &= _open(index.c_since, index.c_until, as_of.toordinal())
+    return distinct(index.c_target[mine]).astype(np.int64)
+
+
+def _area_counts(
+    index: CoverageIndex, mask: npt.NDArray[np.bool_], column: npt.NDArray[np.int64], width: int
+) -> npt.NDArray[np.int64]:
+    """Targets in ``mask`` per (area, ``column`` value), each area counting those below it."""
+    chosen = mask & (index.target_area >= 0)
+    flat = np.bincount(
+        index.target_area[chosen].astype(np.int64) * width + column[chosen],
+        minlength=len(index.area_list) * width,
+    )
+    return index.rolled_up(flat.reshape(len(index.area_list), width))
+
+
+def areas_without_station(index: CoverageIndex) -> list[str]:
+    """:func:`graph.blind_spots.areas_without_station` from the arrays."""
+    station = np.array(
+        [
+            k == "organization" and s == STATION_KIND
+            for k, s in zip(index.kinds, index.subtypes, strict=True)
+        ],
+        dtype=bool,
+    )
+    with_station = _area_counts(index, station, np.zeros(index.n, dtype=np.int64), 1)[:, 0] > 0
+    return [
+        area
+        for area, has in zip(index.area_list, with_station.tolist(), strict=True)
+        if index.area_kinds.get(area) in STATION_AREA_KINDS and not has
+    ]
+
+
+def blind_spots(
+    index: CoverageIndex,
+    activity: LeaderActivity,
+    as_of: dt.date,
+    window_days: int,
+    policy: Policy | None = None,
+) -> dict[str, Any]:
+    """:func:`graph.blind_spots.blind_spots` from the arrays."""
+    policy = policy or SCHEMA.default_policy
+    status, _ = index.statuses(as_of, window_days)
+    covered = status == _COVERED
+    categories = SCHEMA.figure_categories
+    category, width = index.category.astype(np.int64), len(categories)
+    figures = _area_counts(index, category >= 0, category, width)
+    figures_covered = _area_counts(index, (category >= 0) & covered, category, width)
+    matrix = [
+        {
+            "area_id": index.area_list[a],
+            "area_name": index.area_names.get(index.area_list[a]),
+            "category": categories[c],
+            "figures": int(figures[a, c]),
+            "covered": int(figures_covered[a, c]),
+        }
+        for a, c in zip(*np.nonzero(figures), strict=True)  # row-major: by area id, category
+    ]
+    unit = SCHEMA.target_kinds.index("unit")
+    units = [
+        {"id": index.ids[t], "name": index.names[t], "status": STATUSES[status[t]]}
+        for t in np.nonzero((index.kind_code == unit) & ~covered)[0].tolist()
+        if index.ids[t] not in index.joint_meeting
+    ]
+    units.sort(key=lambda u: u["id"])
+    lines = line_scores(index, activity, as_of, window_days, policy)["items"]
+    return blind_spots_answer(
+        as_of, window_days, matrix, areas_without_station(index), units, lines
+    )
+
+
+def line_scores(
+    index: CoverageIndex,
+    activity: LeaderActivity,
+    as_of: dt.date,
+    window_days: int,
+    policy: Policy | None = None,
+    worst: int = 3,
+) -> dict[str, Any]:
+    """:func:`graph.blind_spots.line_scores` from the arrays."""
+    policy = policy or SCHEMA.default_policy
+    status, _ = index.statuses(as_of, window_days)
+    covered = status == _COVERED
+    towns = [a for a in index.area_list if index.area_kinds.get(a) in STATION_AREA_KINDS]
+    town_rows = [index.area_position[a] for a in towns]
+    zero = np.zeros(index.n, dtype=np.int64)
+    per_area_line: dict[tuple[str, str], list[int]] = {}
+    for line in SCHEMA.line_codes:
+        if line == "center":
+            continue
+        on_line = index.on_line(line, policy)
+        targets = _area_counts(index, on_line, zero, 1)
+        done = _area_counts(index, on_line & covered, zero, 1)
+        for town, row in zip(towns, town_rows, strict=True):
+            if targets[row, 0]:
+                per_area_line[town, line] = [int(targets[row, 0]), int(done[row, 0])]
+    summary = index.summary(as_of, window_days, policy)
+    return line_scores_answer(
+        as_of,
+        window_days,
+        summary["by_line"],
+        per_area_line,
+        towns,
+        areas_without_station(index),
+        leader_load(index, activity, as_of, window_days, policy)["items"],
+        index.area_names,
+        worst,
+    )

@@ -1,0 +1,159 @@
+"""Leader load, single points, blind spots and to-do lists on arrays answer what the graph does.
+
+The networkx functions (graph.leaders, graph.blind_spots, graph.entities) are checked
+against the spec by tests/test_analysis.py; here the array versions the workspace serves
+(graph.index_analyses) must give the same JSON, built from records and from a real store's
+SQL columns, on random districts and on the sample at several dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from analysis_helpers import World, worlds
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph import index_analyses as arrays
+from graph.blind_spots import blind_spots
+from graph.coverage import UnknownId, target_coverage
+from graph.coverage_index import CoverageIndex
+from graph.entities import leader_todo
+from graph.leaders import leader_load, single_points
+from graph.model import Dataset
+from graph.schema import SCHEMA
+from graph.sqlite_store import SQLiteStore
+from graph.workspace import Workspace, open_workspace
+from loaders.dataset import read_dataset
+
+T = dt.date(2026, 6, 30)
+SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+
+
+def _same(a: object, b: object) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _with_joint_meeting(world: World, picks: list[bool]) -> World:
+    """Mark some units as in the joint-meeting system (worlds() leaves them all out)."""
+    units = sorted(n for n, node in world.nodes.items() if node.kind == "unit")
+    for unit, pick in zip(units, picks, strict=False):
+        world.nodes[unit].props["joint_meeting"] = pick
+    return world
+
+
+def _assert_same_answers(
+    world: World, index: CoverageIndex, activity: arrays.LeaderActivity, window: int
+) -> None:
+    graph = world.graph()
+    policy = SCHEMA.default_policy
+    coverage = target_coverage(graph, T, window)
+    assert _same(
+        arrays.leader_load(index, activity, T, window, policy),
+        leader_load(graph, T, window, policy, coverage),
+    )
+    assert _same(arrays.single_points(index, T, window), single_points(graph, T, window, coverage))
+    assert _same(
+        arrays.blind_spots(index, activity, T, window, policy),
+        blind_spots(graph, T, window, policy, coverage),
+    )
+    for leader in (n for n, node in world.nodes.items() if node.kind == "leader"):
+        assert _same(
+            arrays.leader_todo(index, leader, T, window),
+            leader_todo(graph, leader, T, window, coverage=coverage),
+        )
+        expected = {t for t, item in coverage.items() if leader in item.assigned_leaders}
+        found = arrays.assigned_targets(index, leader, T)
+        assert {index.ids[i] for i in found.tolist()} == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    world=worlds(max_leaders=4, max_targets=8),
+    window=st.sampled_from([0, 30, 365]),
+    picks=st.lists(st.booleans(), max_size=8),
+)
+def test_array_analyses_match_the_graph(world: World, window: int, picks: list[bool]) -> None:
+    world = _with_joint_meeting(world, picks)
+    index = CoverageIndex.from_records(world.nodes.values(), world.links)
+    activity = arrays.LeaderActivity.from_records(index, world.nodes.values())
+    _assert_same_answers(world, index, activity, window)
+
+
+@settings(max_examples=25, deadline=None)
+@given(world=worlds(max_leaders=3, max_targets=6), picks=st.lists(st.booleans(), max_size=6))
+def test_array_analyses_from_sql_columns_match_the_graph(world: World, picks: list[bool]) -> None:
+    # SQL hands booleans back as 0/1 and dates as text: the same answers must come out.
+    world = _with_joint_meeting(world, picks)
+    with tempfile.TemporaryDirectory() as folder, SQLiteStore(Path(folder) / "c.db") as store:
+        store.load(Dataset(list(world.nodes.values()), world.links), replace=True)
+        index = CoverageIndex(store.coverage_columns())
+        activity = arrays.LeaderActivity(index, store.participations())
+    _assert_same_answers(world, index, activity, 365)
+
+
+def test_todo_of_an_id_that_is_not_a_leader_is_unknown() -> None:
+    index = CoverageIndex.from_records([], [])
+    with pytest.raises(UnknownId, match="unknown leader id 'F1'"):
+        arrays.leader_todo(index, "F1", T, 365)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    result = read_dataset([SAMPLE])
+    assert not result.problems
+    path = tmp_path_factory.mktemp("sample") / "c.db"
+    with SQLiteStore(path) as store:
+        store.load(result.dataset)
+    workspace = open_workspace(path)
+    yield workspace
+    workspace.close()
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2025, 6, 30), dt.date(2026, 11, 27)])
+@pytest.mark.parametrize("window", [90, 365])
+def test_workspace_serves_the_graph_answers_on_the_sample(
+    sample: Workspace, as_of: dt.date, window: int
+) -> None:
+    graph = sample.graph()
+    policy = sample.policy
+    coverage = target_coverage(graph, as_of, window)
+    assert sample.leaders(as_of, window)["total"] > 0  # the sample has leaders in office
+    assert _same(sample.leaders(as_of, window), leader_load(graph, as_of, window, policy, coverage))
+    assert _same(sample.single_points(as_of, window), single_points(graph, as_of, window, coverage))
+    assert _same(
+        sample.blind_spots(as_of, window), blind_spots(graph, as_of, window, policy, coverage)
+    )
+    for leader in (n for n, kind in graph.nodes(data="kind") if kind == "leader"):
+        assert _same(
+            sample.todo(leader, as_of, window),
+            leader_todo(graph, leader, as_of, window, coverage=coverage),
+        )
+
+
+def test_workspace_names_and_areas_come_from_the_stored_rows(sample: Workspace) -> None:
+    graph = sample.graph()
+    for kind in ("area", "leader"):
+        expected = {
+            n: str(d.get("name") or n) for n, d in graph.nodes(data=True) if d["kind"] == kind
+        }
+        assert sample.names(kind) == expected
+    towns = [
+        {"id": n, "name": d["name"]}
+        for n, d in sorted(graph.nodes(data=True))
+        if d["kind"] == "area" and d.get("type") in ("town", "subdistrict")
+    ]
+    assert towns and sample.areas(("town", "subdistrict")) == towns
+    leader = next(n for n, d in graph.nodes(data=True) if d["kind"] == "leader")
+    assert sample.leader(leader) == {
+        "id": leader,
+        "name": graph.nodes[leader]["name"],
+        "post": graph.nodes[leader].get("post"),
+    }
+    with pytest.raises(UnknownId):
+        sample.leader("no-such-leader")
