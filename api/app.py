@@ -21,7 +21,7 @@ from api.pages import CSP, TEMPLATES, LoginRequired
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems
 from api.settings import Settings
-from graph.coverage import QueryError, UnknownId
+from graph.coverage import GraphTooLarge, QueryError, UnknownId
 from graph.store import StoreError
 from graph.workspace import Workspace, open_workspace
 
@@ -74,6 +74,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownId)
     async def unknown_id(request: Request, exc: UnknownId) -> Response:
         return _error(request, 404, "not found", str(exc))
+
+    @app.exception_handler(GraphTooLarge)
+    async def too_large(request: Request, exc: GraphTooLarge) -> Response:
+        return _error(request, 422, "too large", str(exc))
 
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, exc: QueryError) -> Response:
@@ -175,7 +179,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.workspace = workspace or open_workspace(settings.store)
+    app.state.workspace = workspace or open_workspace(settings.store, settings.graph_max_rows)
     app.state.access = access or AccessStore(settings.access_path())
     _install_error_handlers(app)
     if settings.cors_origins:

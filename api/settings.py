@@ -35,6 +35,14 @@ class Settings(BaseSettings):
         "`concentric serve` turns it on.",
     )
 
+    graph_max_rows: int | None = Field(
+        1_000_000,
+        description="Analyses that need the whole graph in memory (network views, paths, "
+        "brokers, communities, recommendations, search, entity records) refuse with HTTP 422 "
+        "above this many stored rows; the graph takes about 2.5 KB per row. Coverage, gaps, "
+        "blind spots, leaders and to-do lists work at any size. Empty for no limit.",
+    )
+
     def access_path(self) -> Path:
         if self.access_db:
             return Path(self.access_db)

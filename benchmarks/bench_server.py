@@ -11,10 +11,12 @@ the other, as subprocesses on 127.0.0.1:
 For each: seconds from spawn to the first 200 (``/ok``, ``/healthz``) and resident memory
 then. For the real server it then times the first (cold: waits for the array index, which
 ``serve`` starts building from SQL at start-up) and a second (warm) ``GET /api/v1/coverage``
-and ``GET /api/v1/gaps?area_id=…``, and reports
-the process's peak resident memory (``VmHWM``) against the 4 GiB limit of the issue.
-``--dashboard`` also requests the dashboard page, which still builds the networkx graph
-(about 10 GiB at 10^6 targets): the figure says what that page costs, it is off by default.
+and ``GET /api/v1/gaps?area_id=…``, then the pages a planner and a leader open first (the
+dashboard with its blind spots and five-line score, the leaders' list, a leader's page) and
+their JSON twins, and reports the process's peak resident memory (``VmHWM``) against the
+4 GiB limit of the issue. Last it asks for one analysis that needs the whole networkx graph
+(an ego network): above ``CONCENTRIC_GRAPH_MAX_ROWS`` the server must refuse it (422), not
+build a 10 GiB graph.
 
     python benchmarks/bench_server.py --store /tmp/be1m/store-1000000.db --json b3.json
 """
@@ -72,6 +74,16 @@ def first_town(store: Path) -> str:
     return str(row[0])
 
 
+def first_leader(store: Path) -> str:
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as con:
+        row = con.execute(
+            "SELECT id FROM nodes WHERE kind = 'leader' ORDER BY id LIMIT 1"
+        ).fetchone()
+    if row is None:
+        raise SystemExit(f"{store}: no leader")
+    return str(row[0])
+
+
 def timed_get(client: httpx.Client, path: str) -> tuple[float, int, int]:
     began = time.perf_counter()
     response = client.get(path)
@@ -84,12 +96,12 @@ def main() -> None:
     )
     parser.add_argument("--store", type=Path, required=True, help="a store made by load")
     parser.add_argument("--area", help="area id for the gap list (default: the first town)")
-    parser.add_argument("--dashboard", action="store_true", help="also GET / (builds the graph)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     if not args.store.is_file():
         raise SystemExit(f"{args.store}: no such store")
     area = args.area or first_town(args.store)
+    leader = first_leader(args.store)
     token = (
         subprocess.run(
             [*CLI, "token", "create", "--role", "planner", "--store", str(args.store.resolve())],
@@ -123,10 +135,16 @@ def main() -> None:
             paths = {
                 "coverage": f"/api/v1/coverage?as_of={AS_OF}",
                 "gaps_area": f"/api/v1/gaps?as_of={AS_OF}&area_id={area}",
+                "blind_spots": f"/api/v1/blind-spots?as_of={AS_OF}",
+                "leaders": f"/api/v1/leaders?as_of={AS_OF}",
+                "todo": f"/api/v1/leaders/{leader}/todo?as_of={AS_OF}",
+                "page_dashboard": "/",
+                "page_leaders": "/leaders",
+                "page_leader": f"/leaders/{leader}",
+                "page_gaps_area": f"/gaps?area_id={area}",
+                "whole_graph_network": f"/api/v1/network/{leader}",
             }
-            if args.dashboard:
-                paths["dashboard"] = "/"
-                client.cookies.set("concentric_session", token)
+            client.cookies.set("concentric_session", token)  # pages read the cookie
             for name, path in paths.items():
                 cpu0 = cpu_seconds(pid) or 0.0
                 cold, status, size = timed_get(client, path)

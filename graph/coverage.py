@@ -65,6 +65,10 @@ class QueryError(ValueError):
     """A query's argument is wrong (unknown id, bad filter value); the message says which."""
 
 
+class GraphTooLarge(QueryError):
+    """An analysis needs the whole graph in memory and the data is over the set limit."""
+
+
 class UnknownId(QueryError):
     """A query named an id that is not in the data (the API answers 404)."""
 

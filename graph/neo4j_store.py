@@ -308,6 +308,10 @@ class Neo4jStore:
     def version(self) -> int:
         return self._meta()[0]
 
+    def row_count(self) -> int:
+        with self._lock:
+            return int(self._read(cypher.COUNT_ROWS)[0]["rows"])
+
     def graph(self) -> nx.MultiDiGraph:
         with self._lock:
             version = self.version()

@@ -185,6 +185,10 @@ class SQLiteStore:
                 progress(len(batch))
         return written
 
+    def row_count(self) -> int:
+        with self._lock:
+            return self._count()
+
     def _count(self) -> int:
         row = self._con.execute(
             "SELECT (SELECT count(*) FROM nodes) + (SELECT count(*) FROM links)"

@@ -96,6 +96,10 @@ class Store(Protocol):
         """A number that changes whenever the stored data changes."""
         ...
 
+    def row_count(self) -> int:
+        """How many nodes and links are stored."""
+        ...
+
     def graph(self) -> nx.MultiDiGraph:
         """The graph of the stored data, built once per version."""
         ...

@@ -35,8 +35,12 @@ __all__ = ["Workspace", "open_workspace"]
 class Workspace:
     """A store plus the analyses over its graph, with the policy's defaults filled in."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, graph_max_rows: int | None = None) -> None:
         self.store = store
+        # Above this many stored rows, analyses that need the whole networkx graph refuse
+        # (about 2.5 KB of memory per row); None: no limit (the CLI and notebooks).
+        self.graph_max_rows = graph_max_rows
+        self._rows: tuple[int, int] | None = None
         # (data version, as_of, window) -> statuses; analyses of one request share them.
         self._coverage: dict[tuple[int, dt.date, int], dict[str, cov.TargetCoverage]] = {}
         # Built once per data version: the array index and the policy.
@@ -92,7 +96,26 @@ class Workspace:
             return self._answers.setdefault(full_key, answer)
 
     def graph(self) -> nx.MultiDiGraph:
-        """The stored data as a graph (rebuilt only when the data changed)."""
+        """The stored data as a graph (rebuilt only when the data changed).
+
+        Raises :class:`~graph.coverage.GraphTooLarge` when the store holds more rows than
+        ``graph_max_rows``.
+        """
+        limit = self.graph_max_rows
+        if limit is not None:
+            with self._lock:
+                version = self.store.version()
+                if self._rows is None or self._rows[0] != version:
+                    self._rows = (version, self.store.row_count())
+                rows = self._rows[1]
+            if rows > limit:
+                raise cov.GraphTooLarge(
+                    f"this analysis needs the whole graph in memory, and the store holds "
+                    f"{rows:,} rows, more than this server's limit of {limit:,} "
+                    "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, "
+                    "gaps, blind spots, leaders and to-do lists answer at any size; run this "
+                    "analysis from the command line, or raise the limit on a bigger machine"
+                )
         return self.store.graph()
 
     def target_coverage(
@@ -375,6 +398,6 @@ class Workspace:
         self.store.close()
 
 
-def open_workspace(location: str | Path) -> Workspace:
+def open_workspace(location: str | Path, graph_max_rows: int | None = None) -> Workspace:
     """Open the store at ``location`` (a file path or a ``bolt://`` URI) for analysis."""
-    return Workspace(open_store(location))
+    return Workspace(open_store(location), graph_max_rows)

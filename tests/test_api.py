@@ -1359,3 +1359,76 @@ def test_the_index_is_built_at_start_up_only_when_asked(
         with sqlite3.connect(path) as con:
             (version,) = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         assert built[0] == int(version)
+
+
+# -- the whole-graph limit ----------------------------------------------------------------
+
+#: Need the whole networkx graph: refused above the limit.
+WHOLE_GRAPH = [
+    "/api/v1/entities/F0001",
+    "/api/v1/network/F0001",
+    "/api/v1/search?q=wang",
+    "/api/v1/brokers",
+    "/viz/district",
+    f"/viz/leader/{LEADER}",
+]
+#: Answered from the coverage index at any size (the planner's and leader's first pages).
+ANY_SIZE = [
+    "/api/v1/coverage",
+    "/api/v1/gaps",
+    "/api/v1/blind-spots",
+    "/api/v1/leaders",
+    "/api/v1/single-points",
+    f"/api/v1/leaders/{LEADER}/todo",
+    "/",
+    "/gaps",
+    "/leaders",
+    f"/leaders/{LEADER}",
+]
+
+
+@pytest.fixture(scope="module")
+def limited(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """The sample behind a server whose whole-graph limit is one row below its size."""
+    path = copy_store(sample_store, tmp_path_factory.mktemp("limited"))
+    with sqlite3.connect(path) as con:
+        query = "SELECT (SELECT count(*) FROM nodes) + (SELECT count(*) FROM links)"
+        rows = int(con.execute(query).fetchone()[0])
+    settings = settings_for(path).model_copy(update={"graph_max_rows": rows - 1})
+    app = create_app(settings)
+    api = Api(app, TestClient(app, raise_server_exceptions=False), path)
+    api.tokens["planner"] = app.state.access.create_token("planner")
+    # Pages read the session cookie, the JSON API the bearer token.
+    api.client.cookies.set("concentric_session", api.tokens["planner"])
+    yield api
+    api.close()
+
+
+def _fetch(api: Api, path: str) -> httpx.Response:
+    return api.client.get(path, headers=api.auth("planner"))
+
+
+@pytest.mark.parametrize("path", WHOLE_GRAPH)
+def test_whole_graph_analyses_refuse_above_the_limit(limited: Api, path: str) -> None:
+    response = _fetch(limited, path)
+    assert response.status_code == 422, response.text
+    text = response.json()["detail"] if path.startswith("/api") else response.text
+    assert "CONCENTRIC_GRAPH_MAX_ROWS" in text
+    assert f"{limited.app.state.workspace.graph_max_rows:,}" in text
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("path", ANY_SIZE)
+def test_index_answers_are_served_above_the_limit(limited: Api, path: str) -> None:
+    response = _fetch(limited, path)
+    assert response.status_code == 200, response.text[:500]
+
+
+def test_whole_graph_analyses_run_at_the_limit(limited: Api) -> None:
+    workspace = limited.app.state.workspace
+    limit = workspace.graph_max_rows
+    workspace.graph_max_rows = limit + 1  # exactly the stored rows
+    try:
+        assert _fetch(limited, "/api/v1/network/F0001").status_code == 200
+    finally:
+        workspace.graph_max_rows = limit

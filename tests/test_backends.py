@@ -536,6 +536,17 @@ def test_reload_of_same_dataset_changes_nothing(backend: Backend, district: Path
     assert graph_view(backend.open()) == graph_before
 
 
+def test_row_count_is_the_stored_rows(backend: Backend, district: Path, tmp_path: Path) -> None:
+    store = backend.open()
+    assert store.row_count() == 0
+    dataset = read_folder(district)
+    store.load(dataset)
+    assert store.row_count() == dataset.row_count
+    small = write_tables(tmp_path / "s", {"figures": LONE_FIGURES[:2]})
+    load_folder(store, small, replace=True)
+    assert backend.open().row_count() == 2
+
+
 def test_reload_with_the_same_policy_keeps_the_version(backend: Backend, tmp_path: Path) -> None:
     """The version changes only when the data does: an identical policy.yaml is no change.
 
