@@ -39,15 +39,29 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     store: StoreOpt = DEFAULT_STORE,
+    graph_max_rows: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
+            help="Above this many stored rows, analyses that need the whole graph in memory "
+            "(network pictures, paths, brokers, communities, recommendations, search) answer "
+            "422 instead of building it (about 2.5 KB per row); 0 for no limit.",
+        ),
+    ] = 1_000_000,
 ) -> None:
     """Serve the HTTP API and the web pages (127.0.0.1:8000 unless told otherwise).
 
     A second after start-up the coverage index is built in the background, so the first
-    coverage request of a big store does not wait for all of it.
+    coverage request of a big store does not wait for all of it. Coverage, gaps, blind
+    spots, leaders, to-do lists, entity records and ego networks answer at any size.
     """
     with workspace_for(store):
         pass  # fail fast, with a one-line error, if the store cannot be opened
-    _serve(Settings(store=store, host=host, port=port, warm_index=True))
+    settings = Settings(
+        store=store, host=host, port=port, warm_index=True, graph_max_rows=graph_max_rows or None
+    )
+    _serve(settings)
 
 
 @app.command()

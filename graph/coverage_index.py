@@ -410,6 +410,37 @@ class CoverageIndex:
             )
         return result
 
+    def coverage_of(
+        self, ids: Iterable[str], as_of: dt.date, window_days: int
+    ) -> dict[str, TargetCoverage]:
+        """:meth:`target_coverage` of some targets only (ids that are no target are left out)."""
+        found = sorted({self.position[i] for i in ids if i in self.position})
+        targets = np.array(found, dtype=np.int64)
+        t = as_of.toordinal()
+        status = self.statuses_of(targets, as_of, window_days)
+        last = self.last_contact_of(targets, t)
+        return {
+            self.ids[i]: TargetCoverage(
+                id=self.ids[i],
+                kind=self.kinds[i],
+                status=STATUSES[code],
+                assigned_leaders=tuple(leaders),
+                last_contact=dt.date.fromordinal(day) if day > 0 else None,
+            )
+            for i, code, day, leaders in zip(
+                found, status.tolist(), last.tolist(), self._leaders_of(targets, t), strict=True
+            )
+        }
+
+    def _leaders_of(self, targets: npt.NDArray[np.integer[Any]], t: int) -> list[list[str]]:
+        """Per target, the sorted ids of the leaders with a contact to it open on day ``t``."""
+        owner, contacts = _members_of(targets, self.c_by_target, self.c_start)
+        is_open = _open(self.c_since[contacts], self.c_until[contacts], t)
+        found: list[set[str]] = [set() for _ in range(len(targets))]
+        for k, c in zip(owner[is_open].tolist(), contacts[is_open].tolist(), strict=True):
+            found[k].add(self.leader_ids[self.c_leader[c]])
+        return [sorted(leaders) for leaders in found]
+
     def summary(self, as_of: dt.date, window_days: int, policy: Policy) -> dict[str, Any]:
         """The coverage summary of spec section 4, from the arrays."""
         status, _ = self.statuses(as_of, window_days)
@@ -503,14 +534,11 @@ class CoverageIndex:
             mask &= self.on_line(line_code, policy)[candidates]
         chosen, chosen_status = candidates[mask], status[mask]
         last = self.last_contact_of(chosen, t)
-        leaders: dict[int, set[str]] = {}
-        owner, contacts = _members_of(chosen, self.c_by_target, self.c_start)
-        open_contact = _open(self.c_since[contacts], self.c_until[contacts], t)
-        chosen_list = chosen.tolist()
-        for k, c in zip(owner[open_contact].tolist(), contacts[open_contact].tolist(), strict=True):
-            leaders.setdefault(chosen_list[k], set()).add(self.leader_ids[self.c_leader[c]])
+        leaders = self._leaders_of(chosen, t)
         items = []
-        for i, day, code in zip(chosen_list, last.tolist(), chosen_status.tolist(), strict=True):
+        for i, day, code, assigned in zip(
+            chosen.tolist(), last.tolist(), chosen_status.tolist(), leaders, strict=True
+        ):
             is_figure = self.kinds[i] == "figure"
             items.append(
                 {
@@ -521,7 +549,7 @@ class CoverageIndex:
                     "type": None if is_figure else self.subtypes[i],
                     "area_id": self.area_ids[i],
                     "status": STATUSES[code],
-                    "assigned_leaders": sorted(leaders.get(i, ())),
+                    "assigned_leaders": assigned,
                     "last_contact": dt.date.fromordinal(day).isoformat() if day > 0 else None,
                 }
             )

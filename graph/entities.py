@@ -150,7 +150,9 @@ def entity_record(
     for u, v, edge in [*graph.out_edges(node_id, data=True), *graph.in_edges(node_id, data=True)]:
         other = v if u == node_id else u
         kind = edge["kind"]
-        if kind in ("took_part", "concerns"):
+        # A leader's or target's interactions are listed as such; an interaction's own
+        # took_part/concerns edges are its ties (its leaders and targets).
+        if kind in ("took_part", "concerns") and data["kind"] != "interaction":
             idata = graph.nodes[other]
             if idata["date"] <= as_of:
                 interactions.append(

@@ -205,6 +205,12 @@ class Schema:
             )
             for table in self.tables.values()
         }
+        # Node kind -> its columns that name other nodes (``ref``: one id, ``refs``: a list).
+        self.references: dict[str, tuple[Column, ...]] = {
+            table.node_kind: tuple(c for c in table.columns.values() if c.ref_kinds)
+            for table in self.tables.values()
+            if table.node_kind
+        }
 
     # -- tables -----------------------------------------------------------------------
     def table_for_name(self, stem: str) -> Table | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,32 @@ ON CONFLICT (key) DO UPDATE SET
     props = excluded.props, source = excluded.source, line = excluded.line
 WHERE links.props IS NOT excluded.props
 """
+
+
+_NODE_ROWS = "SELECT id, kind, props, source, line FROM nodes"
+_LINK_ROWS = "SELECT key, kind, source_id, target_id, props, source, line FROM links"
+
+
+def _node_record(row: tuple[Any, ...]) -> NodeRecord:
+    node_id, kind, props, source, line = row
+    return NodeRecord(node_id, kind, decode_props(props, SCHEMA.date_fields[kind]), source, line)
+
+
+def _link_record(row: tuple[Any, ...]) -> LinkRecord:
+    key, kind, source_id, target_id, props, source, line = row
+    return LinkRecord(
+        kind, source_id, target_id, key, decode_props(props, SCHEMA.date_fields[kind]), source, line
+    )
+
+
+def _references(record: NodeRecord) -> Iterator[str]:
+    """The ids a node's own reference columns name."""
+    for column in SCHEMA.references.get(record.kind, ()):
+        value = record.props.get(column.name)
+        if isinstance(value, list):
+            yield from value
+        elif value:
+            yield value
 
 
 def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -218,30 +244,79 @@ class SQLiteStore:
 
     def nodes(self) -> Iterator[NodeRecord]:
         with self._lock:
-            rows = self._con.execute(
-                "SELECT id, kind, props, source, line FROM nodes ORDER BY kind, id"
-            ).fetchall()
-        for node_id, kind, props, source, line in rows:
-            yield NodeRecord(
-                node_id, kind, decode_props(props, SCHEMA.date_fields[kind]), source, line
-            )
+            rows = self._con.execute(f"{_NODE_ROWS} ORDER BY kind, id").fetchall()
+        return map(_node_record, rows)
 
     def links(self) -> Iterator[LinkRecord]:
         with self._lock:
-            rows = self._con.execute(
-                "SELECT key, kind, source_id, target_id, props, source, line FROM links "
-                "ORDER BY kind, key"
+            rows = self._con.execute(f"{_LINK_ROWS} ORDER BY kind, key").fetchall()
+        return map(_link_record, rows)
+
+    def neighbourhood(self, ids: Collection[str]) -> tuple[list[NodeRecord], list[LinkRecord]]:
+        """The records around ``ids``, for a graph of just that part of the data.
+
+        Their own nodes; every link touching them; every node that names one of them (an
+        interaction its leader or target, a figure its area, a sub-area its parent); and the
+        nodes at the far end of all of those and of the ids' own references. Indexed lookups,
+        except the nodes that name an id, which scan that kind's rows.
+        """
+        wanted = json.dumps(sorted(set(ids)))
+        with self._lock:
+            run = self._con.execute
+            own = run(f"{_NODE_ROWS} WHERE id IN (SELECT value FROM json_each(?))", (wanted,))
+            rows = {row[0]: row for row in own}
+            links = run(
+                f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?)) UNION "
+                f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?))",
+                (wanted, wanted),
             ).fetchall()
-        for key, kind, source_id, target_id, props, source, line in rows:
-            yield LinkRecord(
-                kind,
-                source_id,
-                target_id,
-                key,
-                decode_props(props, SCHEMA.date_fields[kind]),
-                source,
-                line,
-            )
+            for row in self._naming(wanted, {row[1] for row in rows.values()}):
+                rows.setdefault(row[0], row)
+            records = [_node_record(row) for row in rows.values()]
+            far = {ref for record in records for ref in _references(record)}
+            far.update(end for link in links for end in (link[2], link[3]))
+            far.difference_update(rows)
+            if far:
+                records.extend(map(_node_record, self._nodes_by_id(far)))
+        return records, [_link_record(row) for row in links]
+
+    def _naming(self, wanted: str, kinds: set[str]) -> list[tuple[Any, ...]]:
+        """Rows of the nodes whose reference columns name one of the ``wanted`` ids."""
+        found: list[tuple[Any, ...]] = []
+        for kind, columns in SCHEMA.references.items():
+            for column in columns:
+                if not kinds.intersection(column.ref_kinds):
+                    continue
+                path = f"$.{column.name}"
+                if column.base_type == "refs":
+                    test = (
+                        "EXISTS (SELECT 1 FROM json_each(props, ?) AS ref "
+                        "WHERE ref.value IN (SELECT value FROM json_each(?)))"
+                    )
+                else:
+                    test = "json_extract(props, ?) IN (SELECT value FROM json_each(?))"
+                found.extend(
+                    self._con.execute(
+                        f"{_NODE_ROWS} WHERE kind = ? AND {test}", (kind, path, wanted)
+                    )
+                )
+        return found
+
+    def _nodes_by_id(self, ids: Collection[str]) -> list[tuple[Any, ...]]:
+        return self._con.execute(
+            f"{_NODE_ROWS} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(ids)),)
+        ).fetchall()
+
+    def links_among(self, ids: Collection[str]) -> list[LinkRecord]:
+        """The links with both ends among ``ids``."""
+        wanted = json.dumps(sorted(set(ids)))
+        with self._lock:
+            rows = self._con.execute(
+                f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?)) "
+                "AND target_id IN (SELECT value FROM json_each(?))",
+                (wanted, wanted),
+            ).fetchall()
+        return [_link_record(row) for row in rows]
 
     def coverage_columns(self) -> CoverageColumns:
         """The columns the coverage index needs, read in SQL (no JSON decoding in Python)."""

@@ -19,17 +19,37 @@ import networkx as nx
 from graph import coverage as cov
 from graph import index_analyses as arrays
 from graph.answers import Answer, NetworkView
+from graph.build import build_graph
 from graph.changes import status_changes
 from graph.coverage_index import CoverageIndex
 from graph.entities import entity_record, search_entities
 from graph.index_analyses import LeaderActivity
 from graph.leaders import departure
-from graph.network import brokers, communities, ego_network, relationship_path
+from graph.model import LinkRecord, NodeRecord
+from graph.network import (
+    brokers,
+    communities,
+    ego_network,
+    relationship_path,
+    relationship_view,
+)
 from graph.recommend import recommend
 from graph.schema import Policy
 from graph.store import Store, open_store
 
-__all__ = ["Workspace", "open_workspace"]
+__all__ = ["LOCAL_GRAPH_MAX_NODES", "Workspace", "open_workspace"]
+
+# A local graph (an entity's or an ego network's part of the data) stops growing here.
+LOCAL_GRAPH_MAX_NODES = 50_000
+
+
+def _graph_of(nodes: dict[str, NodeRecord], links: dict[str, LinkRecord]) -> nx.MultiDiGraph:
+    # In the store's order (kind, id / kind, key), so edges come out of the graph in the
+    # same order as from the whole graph and the first edge between two nodes is the same.
+    return build_graph(
+        sorted(nodes.values(), key=lambda n: (n.kind, n.id)),
+        sorted(links.values(), key=lambda link: (link.kind, link.key)),
+    )
 
 
 class Workspace:
@@ -101,22 +121,75 @@ class Workspace:
         Raises :class:`~graph.coverage.GraphTooLarge` when the store holds more rows than
         ``graph_max_rows``.
         """
-        limit = self.graph_max_rows
-        if limit is not None:
-            with self._lock:
-                version = self.store.version()
-                if self._rows is None or self._rows[0] != version:
-                    self._rows = (version, self.store.row_count())
-                rows = self._rows[1]
-            if rows > limit:
-                raise cov.GraphTooLarge(
-                    f"this analysis needs the whole graph in memory, and the store holds "
-                    f"{rows:,} rows, more than this server's limit of {limit:,} "
-                    "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, "
-                    "gaps, blind spots, leaders and to-do lists answer at any size; run this "
-                    "analysis from the command line, or raise the limit on a bigger machine"
-                )
+        rows = self._rows_over_limit()
+        if rows is not None:
+            raise cov.GraphTooLarge(
+                f"this analysis needs the whole graph in memory, and the store holds "
+                f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
+                "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
+                "blind spots, leaders, to-do lists, entity records and ego networks answer at "
+                "any size; run this analysis from the command line, or raise the limit on a "
+                "bigger machine"
+            )
         return self.store.graph()
+
+    def _rows_over_limit(self) -> int | None:
+        """The stored row count when it is over ``graph_max_rows``, else None."""
+        limit = self.graph_max_rows
+        if limit is None:
+            return None
+        with self._lock:
+            version = self.store.version()
+            if self._rows is None or self._rows[0] != version:
+                self._rows = (version, self.store.row_count())
+            rows = self._rows[1]
+        return rows if rows > limit else None
+
+    def _uses_local_graphs(self) -> bool:
+        """Whether local analyses read just their part of the data (over the whole-graph
+        limit, on a store that can hand out neighbourhoods)."""
+        return hasattr(self.store, "neighbourhood") and self._rows_over_limit() is not None
+
+    def local_graph(self, center: str, depth: int = 1) -> nx.MultiDiGraph:
+        """The part of the data within ``depth`` relationship steps of ``center``, as a graph.
+
+        Every node within ``depth`` steps (as :func:`graph.network.ego_network` counts them)
+        with every edge among them, and every edge of the nodes nearer than ``depth``, with
+        their far ends: what an entity record (depth 1) or an ego network needs, read from
+        the store without building the whole graph. Raises UnknownId for an unknown id and
+        GraphTooLarge past ``LOCAL_GRAPH_MAX_NODES`` nodes.
+        """
+        neighbourhood = self.store.neighbourhood  # type: ignore[attr-defined]
+        nodes: dict[str, NodeRecord] = {}
+        links: dict[str, LinkRecord] = {}
+        expanded: set[str] = set()
+        frontier = {center}
+        for step in range(max(depth, 1)):
+            found_nodes, found_links = neighbourhood(frontier)
+            nodes.update((n.id, n) for n in found_nodes)
+            links.update((link.key, link) for link in found_links)
+            expanded |= frontier
+            if center not in nodes:
+                raise cov.UnknownId(f"unknown id {center!r}")
+            if len(nodes) > LOCAL_GRAPH_MAX_NODES:
+                raise cov.GraphTooLarge(
+                    f"the network of {center!r} reaches more than {LOCAL_GRAPH_MAX_NODES:,} "
+                    f"nodes within {step + 1} steps; ask for fewer steps"
+                )
+            graph = _graph_of(nodes, links)
+            view = relationship_view(graph)
+            reach = (
+                nx.single_source_shortest_path_length(view, center, cutoff=step + 1)
+                if center in view
+                else {}
+            )
+            frontier = {n for n, d in reach.items() if d == step + 1} - expanded
+            if not frontier:
+                break
+        else:
+            # Links between two nodes both ``depth`` steps out touch no expanded node.
+            links.update((link.key, link) for link in self.store.links_among(frontier))  # type: ignore[attr-defined]
+        return _graph_of(nodes, links)
 
     def target_coverage(
         self, as_of: dt.date | None = None, window_days: int | None = None
@@ -296,11 +369,13 @@ class Workspace:
         self, node_id: str, as_of: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """One entity's record: properties, coverage, ties, recent interactions."""
-        graph, as_of, window = self._args(as_of, window_days)
-        return Answer(
-            entity_record(graph, node_id, as_of, window, self.target_coverage(as_of, window)),
-            "entity",
-        )
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        if self._uses_local_graphs():
+            graph = self.local_graph(node_id)
+            coverage = self.index().coverage_of([node_id], as_of, window)
+        else:
+            graph, coverage = self.graph(), self.target_coverage(as_of, window)
+        return Answer(entity_record(graph, node_id, as_of, window, coverage), "entity")
 
     def search(self, query: str, limit: int = 50) -> Answer:
         """Entities by name, id or pinyin."""
@@ -346,7 +421,10 @@ class Workspace:
 
     def network(self, node_id: str, depth: int = 1) -> Answer:
         """The ego network of any entity."""
-        return Answer(ego_network(self.graph(), node_id, depth), "network")
+        if depth < 0:
+            raise cov.QueryError(f"depth must be ≥ 0, not {depth}")
+        graph = self.local_graph(node_id, depth) if self._uses_local_graphs() else self.graph()
+        return Answer(ego_network(graph, node_id, depth), "network")
 
     def path(self, source: str, target: str) -> Answer:
         """The shortest chain of real relationships between two entities."""

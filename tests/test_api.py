@@ -1365,14 +1365,13 @@ def test_the_index_is_built_at_start_up_only_when_asked(
 
 #: Need the whole networkx graph: refused above the limit.
 WHOLE_GRAPH = [
-    "/api/v1/entities/F0001",
-    "/api/v1/network/F0001",
     "/api/v1/search?q=wang",
     "/api/v1/brokers",
+    "/api/v1/path?source=L01&target=F0001",
     "/viz/district",
     f"/viz/leader/{LEADER}",
 ]
-#: Answered from the coverage index at any size (the planner's and leader's first pages).
+#: Answered from the coverage index or a local graph at any size.
 ANY_SIZE = [
     "/api/v1/coverage",
     "/api/v1/gaps",
@@ -1380,10 +1379,13 @@ ANY_SIZE = [
     "/api/v1/leaders",
     "/api/v1/single-points",
     f"/api/v1/leaders/{LEADER}/todo",
+    "/api/v1/entities/F0001",
+    "/api/v1/network/F0001?depth=2",
     "/",
     "/gaps",
     "/leaders",
     f"/leaders/{LEADER}",
+    "/entities/F0001",
 ]
 
 
@@ -1429,6 +1431,38 @@ def test_whole_graph_analyses_run_at_the_limit(limited: Api) -> None:
     limit = workspace.graph_max_rows
     workspace.graph_max_rows = limit + 1  # exactly the stored rows
     try:
-        assert _fetch(limited, "/api/v1/network/F0001").status_code == 200
+        assert _fetch(limited, "/api/v1/brokers").status_code == 200
     finally:
         workspace.graph_max_rows = limit
+
+
+def test_local_answers_above_the_limit_equal_the_whole_graph_ones(limited: Api, api: Api) -> None:
+    for path in ("/api/v1/entities/F0001", "/api/v1/network/F0001?depth=2"):
+        assert limited.get(path) == api.get(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        ([], {}, 1_000_000),
+        (["--graph-max-rows", "5"], {}, 5),
+        (["--graph-max-rows", "0"], {}, None),
+        ([], {"CONCENTRIC_GRAPH_MAX_ROWS": "7"}, 7),
+    ],
+)
+def test_serve_passes_the_whole_graph_limit(
+    sample_store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    expected: int | None,
+) -> None:
+    import api.cli_server
+
+    served: list[Settings] = []
+    monkeypatch.setattr(api.cli_server, "_serve", served.append)
+    path = copy_store(sample_store, tmp_path)
+    result = CliRunner().invoke(cli_app, ["serve", "--store", str(path), *args], env=env)
+    assert result.exit_code == 0, result.output
+    assert [s.graph_max_rows for s in served] == [expected]

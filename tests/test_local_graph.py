@@ -1,0 +1,120 @@
+"""Entity records and ego networks from a local graph equal those from the whole graph.
+
+Over the whole-graph limit (a province), the workspace reads just an entity's part of the
+store (SQLiteStore.neighbourhood) instead of building the whole networkx graph. The answer
+must not change: every entity of the sample and of random districts is asked both ways.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from analysis_helpers import World, worlds
+from hypothesis import given, settings
+
+from graph.coverage import GraphTooLarge, UnknownId
+from graph.model import Dataset
+from graph.sqlite_store import SQLiteStore
+from graph.workspace import Workspace
+from loaders.dataset import read_dataset
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+AS_OF = dt.date(2026, 11, 27)
+
+
+def _same(a: object, b: object) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _pair(store: SQLiteStore) -> tuple[Workspace, Workspace]:
+    """The same store behind a whole-graph workspace and one forced onto local graphs."""
+    return Workspace(store), Workspace(store, graph_max_rows=0)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, Workspace]]:
+    result = read_dataset([SAMPLE])
+    assert not result.problems
+    store = SQLiteStore(tmp_path_factory.mktemp("local") / "c.db")
+    store.load(result.dataset)
+    yield _pair(store)
+    store.close()
+
+
+def test_the_sample_is_over_the_forced_limit(sample: tuple[Workspace, Workspace]) -> None:
+    whole, local = sample
+    assert not whole._uses_local_graphs()
+    assert local._uses_local_graphs()
+    with pytest.raises(GraphTooLarge):
+        local.graph()
+
+
+def test_every_entity_record_of_the_sample(sample: tuple[Workspace, Workspace]) -> None:
+    whole, local = sample
+    ids = list(whole.graph().nodes)
+    assert len(ids) > 500
+    for node_id in ids:
+        for window in (90, 365):
+            expected = whole.entity(node_id, AS_OF, window)
+            assert _same(local.entity(node_id, AS_OF, window), expected), node_id
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_ego_networks_of_the_sample(sample: tuple[Workspace, Workspace], depth: int) -> None:
+    whole, local = sample
+    graph = whole.graph()
+    kinds = ("leader", "figure", "organization", "unit", "interaction", "area")
+    # The first few of every kind (depth 3 reaches much of the sample: keep it quick).
+    chosen = [n for kind in kinds for n in sorted(graph.nodes) if graph.nodes[n]["kind"] == kind]
+    per_kind = 6 if depth < 3 else 2
+    picked = [
+        n
+        for kind in kinds
+        for n in [m for m in chosen if graph.nodes[m]["kind"] == kind][:per_kind]
+    ]
+    for node_id in picked:
+        expected = whole.network(node_id, depth)
+        assert _same(local.network(node_id, depth), expected), (node_id, depth)
+
+
+def test_unknown_ids_and_bad_depths(sample: tuple[Workspace, Workspace]) -> None:
+    _, local = sample
+    with pytest.raises(UnknownId, match="'nobody'"):
+        local.entity("nobody")
+    with pytest.raises(UnknownId, match="'nobody'"):
+        local.network("nobody", 2)
+    with pytest.raises(ValueError, match="depth"):
+        local.network("L01", -1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(world=worlds(max_leaders=4, max_targets=8))
+def test_random_districts_local_equals_whole(world: World) -> None:
+    with tempfile.TemporaryDirectory() as folder, SQLiteStore(Path(folder) / "c.db") as store:
+        store.load(Dataset(list(world.nodes.values()), world.links), replace=True)
+        whole, local = _pair(store)
+        for node_id in world.nodes:
+            assert _same(local.entity(node_id, AS_OF, 365), whole.entity(node_id, AS_OF, 365))
+            for depth in (1, 2):
+                assert _same(local.network(node_id, depth), whole.network(node_id, depth))
+
+
+def test_an_interactions_record_lists_its_leaders_and_targets(
+    sample: tuple[Workspace, Workspace],
+) -> None:
+    # It used to fail with KeyError (its targets were read as interactions).
+    result = read_dataset([SAMPLE])
+    interaction = next(n for n in result.dataset.nodes if n.kind == "interaction")
+    expected = sorted(
+        [("took_part", "in", leader) for leader in interaction.props["leader_ids"]]
+        + [("concerns", "out", target) for target in interaction.props["target_ids"]]
+    )
+    for workspace in sample:
+        record = workspace.entity(interaction.id, AS_OF, 365)
+        assert sorted((t["kind"], t["direction"], t["id"]) for t in record["ties"]) == expected
+        assert record["interactions"] == []
