@@ -25,6 +25,9 @@ is built once per data version from plain columns (no graph), then answers any (
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import zipfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +45,14 @@ from graph.coverage import (
 from graph.model import LinkRecord, NodeRecord
 from graph.schema import SCHEMA, Policy
 
-__all__ = ["CoverageColumns", "CoverageIndex", "contains", "distinct"]
+__all__ = [
+    "CoverageColumns",
+    "CoverageIndex",
+    "contains",
+    "distinct",
+    "pack_state",
+    "unpack_state",
+]
 
 # Open-ended intervals as day numbers: "no since" is before every day, "no until" after.
 _NEVER_BEFORE = np.iinfo(np.int32).min
@@ -67,6 +77,42 @@ def _days(values: list[Any], default: int) -> IntArray:
     days = parsed.astype(np.int64) + _EPOCH_ORDINAL
     days[np.isnat(parsed)] = default
     return days.astype(np.int32)
+
+
+# Bumped whenever the attributes of CoverageIndex change: older saved states are rebuilt.
+_STATE_FORMAT = 1
+# Rebuilt from the stored attributes when an index is read back.
+_DERIVED = frozenset(
+    {"position", "leader_code", "area_position", "category_codes", "_pair_code"}
+    | {"_area_levels", "_group_codes"}
+)
+
+
+def pack_state(arrays: dict[str, npt.NDArray[Any]], plain: dict[str, Any]) -> bytes:
+    """Arrays and JSON-able values as one ``npz`` (no pickles).
+
+    >>> arrays, plain = unpack_state(pack_state({"a": np.arange(3)}, {"b": [None, "西"]}))
+    >>> arrays["a"].tolist(), plain
+    ([0, 1, 2], {'b': [None, '西']})
+    """
+    text = json.dumps(plain, ensure_ascii=False).encode("utf-8")
+    buffer = io.BytesIO()
+    savez: Any = np.savez  # its stubs type every keyword as one of its options
+    savez(buffer, **arrays, _plain=np.frombuffer(text, dtype=np.uint8))
+    return buffer.getvalue()
+
+
+def unpack_state(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
+    """What :func:`pack_state` packed; ValueError for anything else."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        plain = json.loads(arrays.pop("_plain").tobytes().decode("utf-8"))
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise ValueError(f"not a saved state ({exc})") from exc
+    if not isinstance(plain, dict):
+        raise ValueError("not a saved state")
+    return arrays, plain
 
 
 @dataclass
@@ -142,16 +188,20 @@ class CoverageIndex:
 
     def __init__(self, columns: CoverageColumns) -> None:
         self.ids = [t[0] for t in columns.targets]
-        position = {node: i for i, node in enumerate(self.ids)}
         n = len(self.ids)
         self.kinds = [t[1] for t in columns.targets]
         self.subtypes = [t[2] for t in columns.targets]
         self.area_ids = [t[3] for t in columns.targets]
         self.names = [t[4] for t in columns.targets]
-        self.position = position
+        # Contacts that can count at all come from these leaders (see below).
+        self.leader_ids = sorted({c[0] for c in columns.contacts})
+        self.area_list = sorted(row[0] for row in columns.areas)
+        # One code per (kind, subtype), so a line is an isin() over a small code set.
+        pairs = sorted({(k, s or "") for k, s in zip(self.kinds, self.subtypes, strict=True)})
+        self._lookups(pairs)
+        position, leader_pos, area_pos = self.position, self.leader_code, self.area_position
         kind_codes = {k: i for i, k in enumerate(SCHEMA.target_kinds)}
         self.kind_code = np.array([kind_codes[k] for k in self.kinds], dtype=np.int8)
-        self.category_codes = {c: i for i, c in enumerate(SCHEMA.figure_categories)}
         self.category = np.array(
             [
                 self.category_codes.get(s or "", -1) if k == "figure" else -1
@@ -164,9 +214,6 @@ class CoverageIndex:
         out_of_office = {row[0] for row in columns.leaders if row[3] is not None and not row[3]}
         self.joint_meeting = columns.joint_meeting
         # Contacts that can count at all: to a target, from a leader in office.
-        self.leader_ids = sorted({c[0] for c in columns.contacts})
-        leader_pos = {lead: i for i, lead in enumerate(self.leader_ids)}
-        self.leader_code = leader_pos
         kept = [c for c in columns.contacts if c[1] in position and c[0] not in out_of_office]
         self.c_leader = np.array([leader_pos[c[0]] for c in kept], dtype=np.int32)
         self.c_target = np.array([position[c[1]] for c in kept], dtype=np.int32)
@@ -191,9 +238,6 @@ class CoverageIndex:
         self.i_key = np.sort((self.i_target.astype(np.int64) << 32) | self.i_date.astype(np.int64))
         self.c_by_target, self.c_start = _grouped(self.c_target, n)
         # Areas: a parent index per area, and each target's area index (-1 for none).
-        self.area_list = sorted(row[0] for row in columns.areas)
-        area_pos = {a: i for i, a in enumerate(self.area_list)}
-        self.area_position = area_pos
         parents = {row[0]: row[1] for row in columns.areas}
         self.area_names = {row[0]: row[2] for row in columns.areas}
         self.area_kinds = {row[0]: row[3] for row in columns.areas}
@@ -205,9 +249,6 @@ class CoverageIndex:
         )
         # Roll-ups add a whole depth level into its parents at once, deepest level first.
         self._area_levels = self._levels_deepest_first()
-        # One code per (kind, subtype), so a line is an isin() over a small code set.
-        pairs = sorted({(k, s or "") for k, s in zip(self.kinds, self.subtypes, strict=True)})
-        self._pair_code = {pair: i for i, pair in enumerate(pairs)}
         self.pair = np.array(
             [self._pair_code[(k, s or "")] for k, s in zip(self.kinds, self.subtypes, strict=True)],
             dtype=np.int32,
@@ -217,6 +258,48 @@ class CoverageIndex:
         # most this share of all targets; beyond it one pass over everything is cheaper.
         self.local_share = 0.25
         self._group_codes: dict[str, tuple[npt.NDArray[np.int64], int]] | None = None
+
+    def _lookups(self, pairs: list[tuple[str, str]]) -> None:
+        """The dicts from ids, leaders, areas and (kind, subtype) pairs to their positions."""
+        self.position = {node: i for i, node in enumerate(self.ids)}
+        self.leader_code = {lead: i for i, lead in enumerate(self.leader_ids)}
+        self.area_position = {a: i for i, a in enumerate(self.area_list)}
+        self.category_codes = {c: i for i, c in enumerate(SCHEMA.figure_categories)}
+        self._pair_code = {pair: i for i, pair in enumerate(pairs)}
+
+    def to_bytes(self) -> bytes:
+        """The index, for a store to keep next to the data it was built from.
+
+        NumPy's ``npz`` of the arrays, and the lists and dicts as JSON inside it: nothing
+        pickled, so reading it back runs no code. :meth:`from_bytes` reverses it.
+        """
+        plain: dict[str, Any] = {"format": _STATE_FORMAT}
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray):
+                arrays[name] = value
+            elif name not in _DERIVED:
+                plain[name] = value
+        plain["joint_meeting"] = sorted(self.joint_meeting)
+        plain["pairs"] = sorted(self._pair_code, key=self._pair_code.__getitem__)
+        return pack_state(arrays, plain)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CoverageIndex:
+        """The index :meth:`to_bytes` wrote; ValueError if the bytes are not one."""
+        arrays, plain = unpack_state(data)
+        if plain.pop("format", None) != _STATE_FORMAT:
+            raise ValueError("not a coverage index of this version")
+        index = cls.__new__(cls)
+        pairs = [tuple(pair) for pair in plain.pop("pairs")]
+        vars(index).update(arrays)
+        vars(index).update(plain)
+        index.joint_meeting = set(plain["joint_meeting"])
+        index.leaders = {lead: tuple(row) for lead, row in plain["leaders"].items()}
+        index._lookups(pairs)
+        index._area_levels = index._levels_deepest_first()
+        index._group_codes = None
+        return index
 
     @classmethod
     def from_records(

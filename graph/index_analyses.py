@@ -44,7 +44,15 @@ from graph.blind_spots import (
     line_scores_answer,
 )
 from graph.coverage import STATUSES, UnknownId
-from graph.coverage_index import CoverageIndex, _days, _open, contains, distinct
+from graph.coverage_index import (
+    CoverageIndex,
+    _days,
+    _open,
+    contains,
+    distinct,
+    pack_state,
+    unpack_state,
+)
 from graph.entities import todo_answer, todo_item
 from graph.leaders import leader_load_answer, leader_load_item, single_points_answer
 from graph.model import NodeRecord
@@ -61,6 +69,7 @@ __all__ = [
 ]
 
 _COVERED, _STALE = STATUSES.index("covered"), STATUSES.index("stale")
+_STATE_FORMAT = 1  # of LeaderActivity.to_bytes
 
 
 class LeaderActivity:
@@ -80,6 +89,26 @@ class LeaderActivity:
         self.day = days[order]
         self.leader = np.array([position[r[0]] for r in kept], dtype=np.int32)[order]
         self.target = np.array([targets.get(r[1] or "", -1) for r in kept], dtype=np.int32)[order]
+
+    def to_bytes(self) -> bytes:
+        """The table, for a store to keep (see :meth:`CoverageIndex.to_bytes`)."""
+        arrays = {"day": self.day, "leader": self.leader, "target": self.target}
+        return pack_state(arrays, {"format": _STATE_FORMAT, "leader_ids": self.leader_ids})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LeaderActivity:
+        """The table :meth:`to_bytes` wrote; ValueError if the bytes are not one."""
+        arrays, plain = unpack_state(data)
+        if plain.get("format") != _STATE_FORMAT or set(arrays) != {"day", "leader", "target"}:
+            raise ValueError("not a leader activity table of this version")
+        activity = cls.__new__(cls)
+        activity.leader_ids = plain["leader_ids"]
+        activity.day, activity.leader, activity.target = (
+            arrays["day"],
+            arrays["leader"],
+            arrays["target"],
+        )
+        return activity
 
     @classmethod
     def from_records(cls, index: CoverageIndex, nodes: Iterable[NodeRecord]) -> LeaderActivity:

@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL DEFAULT '',
     line INTEGER NOT NULL DEFAULT 0
 );
+-- Derived data (the coverage index), kept with the data version it was built from.
+CREATE TABLE IF NOT EXISTS derived (
+    name TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 """
 # Secondary indexes by name (the primary keys are kept up by SQLite itself).
 _INDEXES = {
@@ -185,6 +191,7 @@ class SQLiteStore:
                     self._write_policy(policy)
                 if written or replace or policy != stored:
                     self._bump_version()
+                    con.execute("DELETE FROM derived")  # built from the previous version
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -367,6 +374,38 @@ class SQLiteStore:
                 "LEFT JOIN json_each(n.props, '$.target_ids') AS target "
                 "WHERE n.kind = 'interaction'"
             ).fetchall()
+
+    def saved_state(self, name: str, version: int) -> bytes | None:
+        """What :meth:`save_state` kept under ``name`` for data version ``version``."""
+        with self._lock:
+            row = self._con.execute(
+                "SELECT data FROM derived WHERE name = ? AND version = ?", (name, version)
+            ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def save_state(self, name: str, version: int, data: bytes) -> bool:
+        """Keep derived data built from data version ``version``; whether it was kept.
+
+        Best effort, so it never holds up the caller: not when the data has moved on since,
+        not when the file is read-only, and not when a load holds the write lock (a separate
+        connection that gives up after 0.1 s).
+        """
+        try:
+            con = sqlite3.connect(self.path, timeout=0.1, isolation_level=None)
+        except sqlite3.Error:
+            return False
+        try:
+            cursor = con.execute(
+                "INSERT INTO derived (name, version, data) SELECT ?, ?, ? WHERE coalesce("
+                "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'), 0) = ? "
+                "ON CONFLICT (name) DO UPDATE SET version = excluded.version, data = excluded.data",
+                (name, version, data, version),
+            )
+            return cursor.rowcount > 0
+        except sqlite3.Error:
+            return False
+        finally:
+            con.close()
 
     def policy_overrides(self) -> dict[str, Any]:
         with self._lock:

@@ -1,0 +1,180 @@
+"""The coverage index and the leader activity table, kept in the store between processes.
+
+Building the index reads every row (about 25 s at 10^6 targets); the embedded store keeps
+the built arrays next to the data version they came from, so the next process reads them
+back instead. Kept copies must answer exactly as fresh ones, never outlive their version,
+and never stop an answer when they are unreadable or cannot be written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from analysis_helpers import World, worlds
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph import index_analyses as arrays
+from graph.coverage_index import CoverageIndex, pack_state, unpack_state
+from graph.schema import SCHEMA
+from graph.sqlite_store import SQLiteStore
+from graph.workspace import Workspace
+from loaders.dataset import read_dataset
+
+T = dt.date(2026, 6, 30)
+SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+ALL = ("covered", "stale", "indirect", "uncovered")
+
+
+def _same(a: object, b: object) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _equal_attributes(a: object, b: object) -> None:
+    """Every attribute of ``a`` is in ``b`` with an equal value (arrays: same dtype too)."""
+    assert vars(a).keys() == vars(b).keys()
+    for name, value in vars(a).items():
+        other = vars(b)[name]
+        if isinstance(value, np.ndarray):
+            assert value.dtype == other.dtype and np.array_equal(value, other), name
+        elif name == "_area_levels":
+            assert [x.tolist() for x in value] == [x.tolist() for x in other], name
+        elif name != "_group_codes":  # a lazy cache
+            assert value == other, name
+
+
+@settings(max_examples=50, deadline=None)
+@given(world=worlds(max_leaders=4, max_targets=8), window=st.sampled_from([0, 365]))
+def test_a_read_back_index_is_the_same_index(world: World, window: int) -> None:
+    index = CoverageIndex.from_records(world.nodes.values(), world.links)
+    back = CoverageIndex.from_bytes(index.to_bytes())
+    _equal_attributes(index, back)
+    policy = SCHEMA.default_policy
+    assert back.target_coverage(T, window) == index.target_coverage(T, window)
+    assert _same(back.summary(T, window, policy), index.summary(T, window, policy))
+    for area in (None, "A1"):
+        assert _same(
+            back.gap_list(T, window, policy, statuses=ALL, area_id=area),
+            index.gap_list(T, window, policy, statuses=ALL, area_id=area),
+        )
+    activity = arrays.LeaderActivity.from_records(index, world.nodes.values())
+    activity_back = arrays.LeaderActivity.from_bytes(activity.to_bytes())
+    _equal_attributes(activity, activity_back)
+    assert _same(
+        arrays.leader_load(back, activity_back, T, window, policy),
+        arrays.leader_load(index, activity, T, window, policy),
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"not a zip", pack_state({}, {"format": 999}), pack_state({"a": np.arange(2)}, {})],
+)
+def test_bytes_that_are_no_index_are_refused(data: bytes) -> None:
+    with pytest.raises(ValueError):
+        CoverageIndex.from_bytes(data)
+    with pytest.raises(ValueError):
+        arrays.LeaderActivity.from_bytes(data)
+
+
+def test_nothing_is_pickled() -> None:
+    index = CoverageIndex.from_records([], [])
+    stored, plain = unpack_state(index.to_bytes())
+    assert all(a.dtype != object for a in stored.values())
+    assert plain["format"] == 1
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    result = read_dataset([SAMPLE])
+    assert not result.problems
+    with SQLiteStore(tmp_path / "c.db") as opened:
+        opened.load(result.dataset)
+        yield opened
+
+
+def _forbid_building(monkeypatch: pytest.MonkeyPatch, store: SQLiteStore) -> None:
+    def fail() -> Any:
+        raise AssertionError("built again instead of read back")
+
+    monkeypatch.setattr(store, "coverage_columns", fail)
+    monkeypatch.setattr(store, "participations", fail)
+
+
+def test_the_next_workspace_reads_the_kept_index(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = Workspace(store)
+    expected = (first.coverage(T), first.leaders(T), first.blind_spots(T), first.gaps(T))
+    version = store.version()
+    assert store.saved_state("coverage_index", version) is not None
+    assert store.saved_state("leader_activity", version) is not None
+    _forbid_building(monkeypatch, store)
+    second = Workspace(store)
+    assert _same(
+        (second.coverage(T), second.leaders(T), second.blind_spots(T), second.gaps(T)), expected
+    )
+
+
+def test_a_kept_index_does_not_outlive_its_data(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Workspace(store).index()
+    old = store.version()
+    # A new interaction for a stale target: the next answer must count it.
+    stale = next(i for i in Workspace(store).gaps(T)["items"] if i["status"] == "stale")
+    leader = stale["assigned_leaders"][0]
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text(
+        f"id,date,kind,leader_ids,target_ids\nINEW,{T.isoformat()},visit,{leader},{stale['id']}\n",
+        encoding="utf-8",
+    )
+    result = read_dataset([folder], store.existing_nodes())
+    assert not result.problems
+    store.load(result.dataset)
+    assert store.version() != old
+    assert store.saved_state("coverage_index", old) is None  # dropped by the load
+    workspace = Workspace(store)
+    statuses = {i["id"]: i["status"] for i in workspace.gaps(T, statuses=ALL)["items"]}
+    assert statuses[stale["id"]] == "covered"
+    assert store.saved_state("coverage_index", store.version()) is not None
+
+
+def test_an_unreadable_kept_index_is_rebuilt(
+    store: SQLiteStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    expected = Workspace(store).coverage(T)
+    version = store.version()
+    with sqlite3.connect(store.path) as con:
+        con.execute("UPDATE derived SET data = ? WHERE name = 'coverage_index'", (b"garbage",))
+    with caplog.at_level(logging.WARNING):
+        assert _same(Workspace(store).coverage(T), expected)
+    assert "unreadable" in caplog.text
+    saved = store.saved_state("coverage_index", version)
+    assert saved is not None and saved != b"garbage"  # kept again, readable
+
+
+def test_nothing_is_kept_for_a_version_that_moved_on(store: SQLiteStore) -> None:
+    version = store.version()
+    assert not store.save_state("coverage_index", version - 1, b"old")
+    assert store.saved_state("coverage_index", version - 1) is None
+
+
+def test_a_locked_store_answers_without_keeping(store: SQLiteStore) -> None:
+    with sqlite3.connect(store.path, isolation_level=None) as other:
+        other.execute("BEGIN IMMEDIATE")  # a load in another process holds the write lock
+        try:
+            assert not store.save_state("coverage_index", store.version(), b"x")
+            assert Workspace(store).coverage(T)["totals"]["targets"] > 0
+        finally:
+            other.execute("ROLLBACK")
+    assert store.saved_state("coverage_index", store.version()) is None
