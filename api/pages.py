@@ -173,6 +173,22 @@ def _gap_answer(
 
 GapStatus = Annotated[str, Query()]
 Optional = Annotated[str | None, Query()]
+PageNumber = Annotated[int, Query(ge=1)]
+# Rows per page of the long tables; the downloads and the JSON API hold every row. A
+# province's gap list has 10^5 rows: as one page it is 100 MB of HTML.
+PAGE_ROWS = 500
+
+
+def _paged(items: list[Any], page: int) -> dict[str, Any]:
+    """One page of ``items`` with its number and the page count."""
+    pages = max(1, -(-len(items) // PAGE_ROWS))
+    page = min(page, pages)
+    return {
+        "rows": items[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+        "page": page,
+        "pages": pages,
+        "first": (page - 1) * PAGE_ROWS + 1,
+    }
 
 
 @router.get("/gaps", response_class=HTMLResponse)
@@ -185,6 +201,7 @@ def gaps_page(
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
+    page: PageNumber = 1,
 ) -> Response:
     _not_leader(principal)
     answer = _gap_answer(workspace, status, kind, category, line, area_id)
@@ -205,6 +222,7 @@ def gaps_page(
         "gaps.html",
         principal,
         answer=answer,
+        paged=_paged(answer["items"], page),
         query=query,
         querystring=urlencode({k: v for k, v in query.items() if v}),
         status_choices=choices,
@@ -269,10 +287,19 @@ def gaps_download_xlsx(
 
 
 @router.get("/leaders", response_class=HTMLResponse)
-def leaders_page(request: Request, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def leaders_page(
+    request: Request, workspace: WorkspaceDep, principal: PagePrincipal, page: PageNumber = 1
+) -> Response:
     _not_leader(principal)
+    answer = workspace.leaders()
     return _render(
-        request, "leaders.html", principal, answer=workspace.leaders(), quota_labels=QUOTA_LABELS
+        request,
+        "leaders.html",
+        principal,
+        answer=answer,
+        paged=_paged(answer["items"], page),
+        querystring="",
+        quota_labels=QUOTA_LABELS,
     )
 
 

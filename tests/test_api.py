@@ -1466,3 +1466,43 @@ def test_serve_passes_the_whole_graph_limit(
     result = CliRunner().invoke(cli_app, ["serve", "--store", str(path), *args], env=env)
     assert result.exit_code == 0, result.output
     assert [s.graph_max_rows for s in served] == [expected]
+
+
+GAP_ROW = r'<tr class="gap-row"><td>([^<]+)</td>'
+LEADER_ROW = r'<tr><td>([^<]+)</td><td><a href="/leaders/'
+
+
+@pytest.mark.parametrize(
+    ("page_path", "json_path", "row"),
+    [
+        ("/gaps?status=covered,stale,indirect,uncovered", "/api/v1/gaps", GAP_ROW),
+        ("/leaders?", "/api/v1/leaders", LEADER_ROW),
+    ],
+)
+def test_long_tables_are_paged(
+    api: Api, monkeypatch: pytest.MonkeyPatch, page_path: str, json_path: str, row: str
+) -> None:
+    from api import pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 7)
+    params = {"status": "covered,stale,indirect,uncovered"} if "gaps" in json_path else {}
+    expected = [item["id"] for item in api.get(json_path, limit=5000, **params)["items"]]
+    pages_count = -(-len(expected) // 7)
+    assert pages_count > 2
+    browser = TestClient(api.app, cookies={"concentric_session": api.tokens["planner"]})
+    sep = "" if page_path.endswith("?") else "&"
+    seen: list[str] = []
+    for number in range(1, pages_count + 2):  # one past the end shows the last page
+        response = browser.get(f"{page_path}{sep}page={number}")
+        assert response.status_code == 200
+        ids = re.findall(row, response.text)
+        assert f"第 {min(number, pages_count)}/{pages_count} 页" in response.text
+        assert ("page-next" in response.text) == (number < pages_count)
+        if number <= pages_count:
+            last = len(expected) - 7 * (pages_count - 1)
+            assert len(ids) == (7 if number < pages_count else last)
+            seen.extend(ids)
+        else:
+            assert ids == expected[7 * (pages_count - 1) :]
+    assert seen == expected
+    assert browser.get(f"{page_path}{sep}page=0").status_code == 422
