@@ -9,16 +9,21 @@ the other, as subprocesses on 127.0.0.1:
 * ``concentric serve --store …``.
 
 For each: seconds from spawn to the first 200 (``/ok``, ``/healthz``) and resident memory
-then. For the real server it then times the first (cold: waits for the array index, which
-``serve`` starts building from SQL at start-up, or reads back when a server before it kept it
-in the store) and a second (warm) ``GET /api/v1/coverage``
-and ``GET /api/v1/gaps?area_id=…``, then the pages a planner and a leader open first (the
-dashboard with its blind spots and five-line score, the leaders' list, a leader's page) and
-their JSON twins, and reports the process's peak resident memory (``VmHWM``) against the
-4 GiB limit of the issue. Last it asks for one analysis that needs the whole networkx graph
-(an ego network): above ``CONCENTRIC_GRAPH_MAX_ROWS`` the server must refuse it (422), not
-build a 10 GiB graph. Then it starts the server a second time and times its first coverage
-answer, with the index the first one kept in the store file.
+then. It empties the store's ``derived`` table first, so the real server builds its array
+index from SQL (``serve`` starts that a second after start-up). It then times a first (cold)
+and a second (warm) request of each of:
+
+* ``GET /api/v1/coverage`` (the cold one waits for the index) and the gap list of one town;
+* blind spots, leader load and a to-do list, as JSON;
+* the pages a planner and a leader open first: the dashboard (blind spots, five-line
+  score), the leaders' list, a leader's page, the gap list of a town and unfiltered;
+* an entity page and an ego network (these read just their part of the store);
+* brokers, which needs the whole networkx graph: above ``CONCENTRIC_GRAPH_MAX_ROWS`` the
+  server must answer 422, not build a 10 GiB graph.
+
+It reports the process's peak resident memory (``VmHWM``) against the 4 GiB limit of the
+issue. Last it starts the server a second time and times its first coverage answer, with
+the index the first server kept in the store file.
 
     python benchmarks/bench_server.py --store /tmp/be1m/store-1000000.db --json b3.json
 """
@@ -104,6 +109,10 @@ def main() -> None:
         raise SystemExit(f"{args.store}: no such store")
     area = args.area or first_town(args.store)
     leader = first_leader(args.store)
+    figure = leader.replace("L", "F0", 1)  # synth ids: L00001 -> F000001
+    with sqlite3.connect(args.store) as con:  # measure the build, not a kept copy
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'derived'").fetchone():
+            con.execute("DELETE FROM derived")
     token = (
         subprocess.run(
             [*CLI, "token", "create", "--role", "planner", "--store", str(args.store.resolve())],
@@ -144,7 +153,10 @@ def main() -> None:
                 "page_leaders": "/leaders",
                 "page_leader": f"/leaders/{leader}",
                 "page_gaps_area": f"/gaps?area_id={area}",
-                "whole_graph_network": f"/api/v1/network/{leader}",
+                "page_gaps_all": "/gaps",
+                "page_entity": f"/entities/{figure}",
+                "network": f"/api/v1/network/{leader}",
+                "whole_graph_brokers": "/api/v1/brokers",
             }
             client.cookies.set("concentric_session", token)  # pages read the cookie
             for name, path in paths.items():
