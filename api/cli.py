@@ -243,8 +243,7 @@ def coverage(
         if as_json:
             print_json(summary)
             return
-        graph = ws.store.graph()
-        names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d["kind"] == "area"}
+        names = ws.names("area")
     out.print(
         f"覆盖情况 coverage as of {summary['as_of']}, window {summary['window_days']} days "
         "(覆盖率 = covered / targets; 可及率 reach = (covered + indirect) / targets)"
@@ -323,7 +322,7 @@ def gaps(
         if as_json:
             print_json(answer)
             return
-        graph = ws.store.graph()
+        area_names = ws.names("area")
     table = Table(
         title=f"缺口 Gaps as of {answer['as_of']} (window {answer['window_days']} days): "
         f"{answer['total']}",
@@ -332,7 +331,7 @@ def gaps(
     for heading in ("编号", "名称", "类型", "类别", "区域", "状态", "联系领导", "最近联系"):
         table.add_column(heading)
     for item in answer["items"]:
-        area_name = graph.nodes[item["area_id"]].get("name", "") if item["area_id"] else ""
+        area_name = area_names.get(item["area_id"], "") if item["area_id"] else ""
         table.add_row(
             item["id"],
             item["name"] or "",

@@ -104,11 +104,9 @@ def token_create(
     """Create an API token and print it as the last line (only its hash is stored)."""
     settings = Settings(store=store)
     with workspace_for(store) as ws:
-        if leader is not None:
-            node = ws.graph().nodes.get(leader)
-            if node is None or node["kind"] != "leader":
-                say(f"concentric: error: unknown leader id {leader!r}")
-                raise typer.Exit(2)
+        if leader is not None and leader not in ws.names("leader"):
+            say(f"concentric: error: unknown leader id {leader!r}")
+            raise typer.Exit(2)
     access = AccessStore(settings.access_path())
     try:
         token = access.create_token(role, leader)

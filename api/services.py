@@ -118,22 +118,21 @@ def assign_contact(workspace: Workspace, body: ContactIn) -> int:
 
 def end_contact(workspace: Workspace, body: ContactEnd) -> int:
     """Close the contacts between a leader and a target that are open on ``until``."""
-    graph = workspace.graph()
+    existing = workspace.store.existing_nodes()
     for node in (body.leader_id, body.target_id):
-        if node not in graph:
+        if node not in existing:
             raise UnknownId(f"unknown id {node!r}")
     result = read_records(
         "contacts",
         [{"leader_id": body.leader_id, "target_id": body.target_id, "until": body.until}],
-        workspace.store.existing_nodes(),
+        existing,
         source="api:contacts",
     )
     if result.problems:
         raise InputProblems(result.problems)
     until = result.dataset.links[0].props["until"]
     rows = []
-    edges = graph.get_edge_data(body.leader_id, body.target_id) or {}
-    for data in edges.values():
+    for data in workspace.edges_between(body.leader_id, body.target_id):
         if data["kind"] == "contacts" and is_open(data, until - dt.timedelta(days=1)):
             row = {k: v for k, v in data.items() if k not in ("kind", "file", "line", "extra")}
             row = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}

@@ -454,6 +454,11 @@ class Workspace:
             if index.area_kinds.get(a) in kinds
         ]
 
+    def edges_between(self, source: str, target: str) -> list[dict[str, Any]]:
+        """The attributes of every edge from ``source`` to ``target`` (any size of data)."""
+        graph = self.local_graph(source) if self._uses_local_graphs() else self.graph()
+        return list((graph.get_edge_data(source, target) or {}).values())
+
     def network(self, node_id: str, depth: int = 1) -> Answer:
         """The ego network of any entity."""
         if depth < 0:

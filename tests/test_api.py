@@ -861,7 +861,10 @@ def test_duplicate_interaction_id_is_409(fresh: Api, sample: Sample) -> None:
     assert kept["summary"] == VISIT["summary"]
 
 
-def test_contact_assignment_shows_in_gaps(fresh: Api) -> None:
+@pytest.mark.parametrize("graph_max_rows", [None, 0], ids=["whole graph", "local graphs"])
+def test_contact_assignment_shows_in_gaps(fresh: Api, graph_max_rows: int | None) -> None:
+    # Over the whole-graph limit, ending a contact reads only the leader's part of the data.
+    fresh.app.state.workspace.graph_max_rows = graph_max_rows
     uncovered = fresh.get("/api/v1/gaps", status="uncovered", kind="figure", as_of=AS_OF)
     target = uncovered["items"][0]
     assert target["assigned_leaders"] == []
@@ -900,7 +903,9 @@ def test_contact_assignment_shows_in_gaps(fresh: Api) -> None:
     assert next(i for i in earlier if i["id"] == target["id"])["assigned_leaders"] == [leader]
 
 
-def test_contact_write_errors(fresh: Api, sample: Sample) -> None:
+@pytest.mark.parametrize("graph_max_rows", [None, 0], ids=["whole graph", "local graphs"])
+def test_contact_write_errors(fresh: Api, sample: Sample, graph_max_rows: int | None) -> None:
+    fresh.app.state.workspace.graph_max_rows = graph_max_rows
     own = sample.own_target
     unknown = fresh.call(
         "POST",
