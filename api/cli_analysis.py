@@ -14,24 +14,21 @@ from api.cli import (
     DEFAULT_STORE,
     AsOfOpt,
     JsonOpt,
+    LongTable,
     StoreOpt,
     WindowOpt,
     app,
     out,
     parse_date_option,
     print_json,
+    table,
     workspace_for,
 )
 from graph import SCHEMA
 
 
-def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table:
-    table = Table(title=title, title_justify="left", pad_edge=False)
-    for heading in headings:
-        table.add_column(heading)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    return table
+def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table | LongTable:
+    return table(title, headings, [["" if v is None else str(v) for v in row] for row in rows])
 
 
 def _status(code: str | None) -> str:

@@ -121,3 +121,30 @@ def test_bad_ids_and_dates_exit_2_in_one_line(sample_store: Path, args: tuple[st
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("concentric: error:")
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "key"),
+    [(["gaps", "--status", "covered,stale,indirect,uncovered"], "items"), (["leaders"], "items")],
+)
+def test_long_tables_print_as_tab_separated_rows(
+    monkeypatch: pytest.MonkeyPatch, sample_store: Path, command: list[str], key: str
+) -> None:
+    # A province's table (10^4 rows) took rich 10-40 s to lay out; past LONG_TABLE_ROWS
+    # rows it is printed as plain lines instead, with the same rows in the same order.
+    import api.cli
+
+    monkeypatch.setattr(api.cli, "LONG_TABLE_ROWS", 3)
+    args = [*command, "--as-of", "2026-11-27", "--store", str(sample_store)]
+    runner = CliRunner()
+    expected = json.loads(runner.invoke(app, [*args, "--json"]).stdout)[key]
+    assert len(expected) > 3
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    headings = lines[1].split("\t")
+    rows = [line.split("\t") for line in lines[2:]]
+    assert all(len(row) == len(headings) for row in rows)
+    assert [row[0] for row in rows] == [item["id"] for item in expected]
+    names = {item["id"]: item["name"] or "" for item in expected}
+    assert all(row[1] == " ".join(names[row[0]].split()) for row in rows)
