@@ -33,7 +33,10 @@ from typer.testing import CliRunner
 
 import graph.neo4j_store
 import graph.sqlite_store
-from graph.coverage import QueryError, UnknownId
+from graph.blind_spots import blind_spots
+from graph.coverage import QueryError, UnknownId, target_coverage
+from graph.entities import leader_todo
+from graph.leaders import leader_load, single_points
 from graph.model import ExistingNode
 from graph.store import Store, open_store
 from graph.workspace import Workspace
@@ -264,6 +267,36 @@ def load_folder(store: Store, folder: Path, *, replace: bool = False) -> Any:
 
 def statuses_of(answer: dict[str, Any]) -> dict[str, str]:
     return {item["id"]: item["status"] for item in answer["items"]}
+
+
+# -- the workspace's array analyses, on every backend ---------------------------------------
+
+
+def test_workspace_array_analyses_equal_the_graph_ones(backend: Backend, district: Path) -> None:
+    """Leader load, single points, blind spots and to-do lists come from the coverage index
+    on every backend (built from SQL columns, or from records on Neo4j); the graph functions
+    over the same store's graph are the reference."""
+    store = backend.open()
+    load_folder(store, district)
+    workspace = Workspace(store)
+    graph = store.graph()
+    policy = store.policy()
+    coverage = target_coverage(graph, T, W)
+
+    def same(a: object, b: object) -> bool:
+        return json.dumps(a, sort_keys=True, default=str) == json.dumps(
+            b, sort_keys=True, default=str
+        )
+
+    assert same(workspace.leaders(T, W), leader_load(graph, T, W, policy, coverage))
+    assert same(workspace.single_points(T, W), single_points(graph, T, W, coverage))
+    assert same(workspace.blind_spots(T, W), blind_spots(graph, T, W, policy, coverage))
+    leaders = [n for n, kind in graph.nodes(data="kind") if kind == "leader"]
+    assert leaders
+    for leader in leaders:
+        assert same(
+            workspace.todo(leader, T, W), leader_todo(graph, leader, T, W, coverage=coverage)
+        )
 
 
 # -- coverage and gaps, answers worked out by hand ---------------------------------------------
