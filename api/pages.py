@@ -344,20 +344,10 @@ def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
 def viz_leader(leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
-    from graph.render import leader_network_html
-
     if principal.role == "leader" and leader_id != principal.leader_id:
         raise Forbidden("a leader account sees only its own network")
     as_of, window = _as_of(workspace)
-    return _viz(
-        leader_network_html(
-            workspace.graph(),
-            leader_id,
-            as_of,
-            window,
-            coverage=workspace.target_coverage(as_of, window),
-        )
-    )
+    return _viz(workspace.leader_network_html(leader_id, as_of, window))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)

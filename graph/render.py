@@ -89,6 +89,7 @@ __all__ = [
     "district_html",
     "ego_network_html",
     "leader_network_html",
+    "leader_network_nodes",
     "write_html",
 ]
 
@@ -171,6 +172,36 @@ def leader_network_html(
     """
     _check_kind(graph, leader_id, "leader")
     ctx = _Context.make(graph, as_of, window_days, coverage)
+    nodes, edges = _leader_scene(ctx, leader_id)
+    name = display_name(graph, leader_id)
+    scene = _Scene(
+        title=f"{name} 的联系网络 · contact network of {name} ({leader_id})",
+        nodes=sorted(nodes),
+        edges=edges,
+        focus=leader_id,
+        layout="radial",
+    )
+    return _render(ctx, scene)
+
+
+def leader_network_nodes(
+    graph: nx.MultiDiGraph,
+    leader_id: str,
+    as_of: dt.date,
+    window_days: int,
+    coverage: Mapping[str, TargetCoverage],
+) -> list[str]:
+    """The nodes :func:`leader_network_html` draws for this leader, sorted.
+
+    They depend only on the leader's edges, its targets' edges and its interactions' (a
+    caller with part of the data can find what else to read before drawing).
+    """
+    _check_kind(graph, leader_id, "leader")
+    return sorted(_leader_scene(_Context.make(graph, as_of, window_days, coverage), leader_id)[0])
+
+
+def _leader_scene(ctx: _Context, leader_id: str) -> tuple[set[str], list[_Edge]]:
+    graph, as_of = ctx.graph, ctx.as_of
     nodes: set[str] = {leader_id}
     edges: list[_Edge] = []
     assigned = sorted(
@@ -206,15 +237,7 @@ def leader_network_html(
             if d["kind"] == "concerns":
                 nodes.add(target)
                 edges.append(_Edge(interaction, target, "concerns"))
-    name = display_name(graph, leader_id)
-    scene = _Scene(
-        title=f"{name} 的联系网络 · contact network of {name} ({leader_id})",
-        nodes=sorted(nodes),
-        edges=edges,
-        focus=leader_id,
-        layout="radial",
-    )
-    return _render(ctx, scene)
+    return nodes, edges
 
 
 def ego_network_html(

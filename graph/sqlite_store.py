@@ -314,6 +314,11 @@ class SQLiteStore:
             f"{_NODE_ROWS} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(sorted(ids)),)
         ).fetchall()
 
+    def node_records(self, ids: Collection[str]) -> list[NodeRecord]:
+        """The stored nodes among ``ids`` (unknown ids are left out)."""
+        with self._lock:
+            return [_node_record(row) for row in self._nodes_by_id(ids)]
+
     def links_among(self, ids: Collection[str]) -> list[LinkRecord]:
         """The links with both ends among ``ids``."""
         wanted = json.dumps(sorted(set(ids)))

@@ -47,6 +47,31 @@ _Kept = TypeVar("_Kept", CoverageIndex, LeaderActivity)
 LOCAL_GRAPH_MAX_NODES = 50_000
 
 
+class _Part:
+    """Records read from a store a neighbourhood at a time, for a local graph."""
+
+    def __init__(self, store: Store) -> None:
+        self.neighbourhood = store.neighbourhood  # type: ignore[attr-defined]
+        self.nodes: dict[str, NodeRecord] = {}
+        self.links: dict[str, LinkRecord] = {}
+        self.expanded: set[str] = set()
+
+    def grow(self, ids: set[str]) -> None:
+        """Add the neighbourhoods of ``ids`` (those not read yet)."""
+        fresh = ids - self.expanded
+        if fresh:
+            nodes, links = self.neighbourhood(fresh)
+            self.add(nodes)
+            self.links.update((link.key, link) for link in links)
+            self.expanded |= fresh
+
+    def add(self, nodes: list[NodeRecord]) -> None:
+        self.nodes.update((n.id, n) for n in nodes)
+
+    def graph(self) -> nx.MultiDiGraph:
+        return _graph_of(self.nodes, self.links)
+
+
 def _graph_of(nodes: dict[str, NodeRecord], links: dict[str, LinkRecord]) -> nx.MultiDiGraph:
     # In the store's order (kind, id / kind, key), so edges come out of the graph in the
     # same order as from the whole graph and the first edge between two nodes is the same.
@@ -194,37 +219,31 @@ class Workspace:
         the store without building the whole graph. Raises UnknownId for an unknown id and
         GraphTooLarge past ``LOCAL_GRAPH_MAX_NODES`` nodes.
         """
-        neighbourhood = self.store.neighbourhood  # type: ignore[attr-defined]
-        nodes: dict[str, NodeRecord] = {}
-        links: dict[str, LinkRecord] = {}
-        expanded: set[str] = set()
+        part = _Part(self.store)
         frontier = {center}
         for step in range(max(depth, 1)):
-            found_nodes, found_links = neighbourhood(frontier)
-            nodes.update((n.id, n) for n in found_nodes)
-            links.update((link.key, link) for link in found_links)
-            expanded |= frontier
-            if center not in nodes:
+            part.grow(frontier)
+            if center not in part.nodes:
                 raise cov.UnknownId(f"unknown id {center!r}")
-            if len(nodes) > LOCAL_GRAPH_MAX_NODES:
+            if len(part.nodes) > LOCAL_GRAPH_MAX_NODES:
                 raise cov.GraphTooLarge(
                     f"the network of {center!r} reaches more than {LOCAL_GRAPH_MAX_NODES:,} "
                     f"nodes within {step + 1} steps; ask for fewer steps"
                 )
-            graph = _graph_of(nodes, links)
-            view = relationship_view(graph)
+            view = relationship_view(part.graph())
             reach = (
                 nx.single_source_shortest_path_length(view, center, cutoff=step + 1)
                 if center in view
                 else {}
             )
-            frontier = {n for n, d in reach.items() if d == step + 1} - expanded
+            frontier = {n for n, d in reach.items() if d == step + 1} - part.expanded
             if not frontier:
                 break
         else:
             # Links between two nodes both ``depth`` steps out touch no expanded node.
-            links.update((link.key, link) for link in self.store.links_among(frontier))  # type: ignore[attr-defined]
-        return _graph_of(nodes, links)
+            among = self.store.links_among(frontier)  # type: ignore[attr-defined]
+            part.links.update((link.key, link) for link in among)
+        return part.graph()
 
     def target_coverage(
         self, as_of: dt.date | None = None, window_days: int | None = None
@@ -453,6 +472,46 @@ class Workspace:
             for a in index.area_list
             if index.area_kinds.get(a) in kinds
         ]
+
+    def leader_network_html(
+        self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> str:
+        """A leader's contact network as a page (see :func:`graph.render.leader_network_html`).
+
+        Over the whole-graph limit it reads the leader's part of the data in three rounds:
+        the leader's ties; its targets' and interactions' ties, which fix what is drawn;
+        then the ties of everything drawn, with every area, so each card reads as it would
+        on the whole graph.
+        """
+        from graph import render
+
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        if not self._uses_local_graphs():
+            coverage = self.target_coverage(as_of, window)
+            return render.leader_network_html(
+                self.graph(), leader_id, as_of, window, coverage=coverage
+            )
+        part = _Part(self.store)
+        part.grow({leader_id})
+        graph = part.graph()
+        if graph.nodes.get(leader_id, {}).get("kind") == "leader":
+            # Its targets and interactions (not its area: that is everyone in the area).
+            part.grow({n for n in graph.successors(leader_id) if graph.nodes[n]["kind"] != "area"})
+            graph = part.graph()
+            drawn = render.leader_network_nodes(
+                graph, leader_id, as_of, window, self._coverage_in(graph, as_of, window)
+            )
+            part.grow(set(drawn))
+            part.add(self.store.node_records(self.index().area_list))  # type: ignore[attr-defined]
+            graph = part.graph()
+        coverage = self._coverage_in(graph, as_of, window)
+        return render.leader_network_html(graph, leader_id, as_of, window, coverage=coverage)
+
+    def _coverage_in(
+        self, graph: nx.MultiDiGraph, as_of: dt.date, window: int
+    ) -> dict[str, cov.TargetCoverage]:
+        """Coverage of the targets in a local graph, from the index."""
+        return self.index().coverage_of(graph.nodes, as_of, window)
 
     def edges_between(self, source: str, target: str) -> list[dict[str, Any]]:
         """The attributes of every edge from ``source`` to ``target`` (any size of data)."""

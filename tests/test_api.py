@@ -1374,7 +1374,7 @@ WHOLE_GRAPH = [
     "/api/v1/brokers",
     "/api/v1/path?source=L01&target=F0001",
     "/viz/district",
-    f"/viz/leader/{LEADER}",
+    "/api/v1/communities",
 ]
 #: Answered from the coverage index or a local graph at any size.
 ANY_SIZE = [
@@ -1391,6 +1391,7 @@ ANY_SIZE = [
     "/leaders",
     f"/leaders/{LEADER}",
     "/entities/F0001",
+    f"/viz/leader/{LEADER}",
 ]
 
 

@@ -17,6 +17,7 @@ import pytest
 from analysis_helpers import World, worlds
 from hypothesis import given, settings
 
+from graph import render
 from graph.coverage import GraphTooLarge, UnknownId
 from graph.model import Dataset
 from graph.sqlite_store import SQLiteStore
@@ -118,3 +119,26 @@ def test_an_interactions_record_lists_its_leaders_and_targets(
         record = workspace.entity(interaction.id, AS_OF, 365)
         assert sorted((t["kind"], t["direction"], t["id"]) for t in record["ties"]) == expected
         assert record["interactions"] == []
+
+
+@pytest.mark.parametrize("max_nodes", [None, 6], ids=["as drawn", "grouped by area"])
+def test_every_leaders_network_page_of_the_sample(
+    sample: tuple[Workspace, Workspace], monkeypatch: pytest.MonkeyPatch, max_nodes: int | None
+) -> None:
+    # With few nodes allowed, pages group targets by area: the whole area tree counts.
+    if max_nodes is not None:
+        monkeypatch.setattr(render, "MAX_NODES", max_nodes)
+    whole, local = sample
+    graph = whole.graph()
+    leaders = sorted(n for n, kind in graph.nodes(data="kind") if kind == "leader")
+    assert len(leaders) > 10
+    for leader in leaders:
+        for window in (90, 365):
+            expected = whole.leader_network_html(leader, AS_OF, window)
+            assert local.leader_network_html(leader, AS_OF, window) == expected, leader
+    for not_a_leader in ("F0001", "nobody"):
+        with pytest.raises(ValueError) as from_whole:
+            whole.leader_network_html(not_a_leader, AS_OF, 365)
+        with pytest.raises(ValueError) as from_local:
+            local.leader_network_html(not_a_leader, AS_OF, 365)
+        assert str(from_local.value) == str(from_whole.value)
