@@ -17,7 +17,8 @@ and a second (warm) request of each of:
 * blind spots, leader load and a to-do list, as JSON;
 * the pages a planner and a leader open first: the dashboard (blind spots, five-line
   score), the leaders' list, a leader's page, the gap list of a town and unfiltered;
-* an entity page and an ego network (these read just their part of the store);
+* an entity page, an ego network and a leader's network page (these read just their part
+  of the store);
 * brokers, which needs the whole networkx graph: above ``CONCENTRIC_GRAPH_MAX_ROWS`` the
   server must answer 422, not build a 10 GiB graph.
 
@@ -156,6 +157,7 @@ def main() -> None:
                 "page_gaps_all": "/gaps",
                 "page_entity": f"/entities/{figure}",
                 "network": f"/api/v1/network/{leader}",
+                "page_leader_network": f"/viz/leader/{leader}",
                 "whole_graph_brokers": "/api/v1/brokers",
             }
             client.cookies.set("concentric_session", token)  # pages read the cookie
