@@ -357,20 +357,9 @@ def viz_entity(
     principal: PagePrincipal,
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
 ) -> Response:
-    from graph.render import ego_network_html
-
     check_leader_scope(principal, workspace, entity_id)
     as_of, window = _as_of(workspace)
-    return _viz(
-        ego_network_html(
-            workspace.graph(),
-            entity_id,
-            depth,
-            as_of,
-            window,
-            coverage=workspace.target_coverage(as_of, window),
-        )
-    )
+    return _viz(workspace.ego_network_html(entity_id, depth, as_of, window))
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)

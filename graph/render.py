@@ -248,14 +248,19 @@ def ego_network_html(
     window_days: int,
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
+    area_counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> str:
     """Everything within ``depth`` relationship steps of any entity, as an HTML page.
 
-    The nodes and edges are those of :func:`graph.network.ego_network`. Raises
+    The nodes and edges are those of :func:`graph.network.ego_network`. ``area_counts``
+    (status -> targets in each area and those below it) is counted from ``coverage`` when
+    not given; a caller drawing from part of the data passes the whole data's. Raises
     :class:`QueryError` for an unknown id or a negative depth.
     """
     ego = ego_network(graph, node_id, depth)
     ctx = _Context.make(graph, as_of, window_days, coverage)
+    if area_counts is not None:
+        ctx.area_counts = {a: Counter(counts) for a, counts in area_counts.items()}
     name = display_name(graph, node_id)
     scene = _Scene(
         title=f"{name} 的关系网络 · network of {name} ({node_id}), {depth} 步 steps",
@@ -363,6 +368,8 @@ class _Context:
     window_days: int
     coverage: Mapping[str, TargetCoverage]
     lineage: dict[str, tuple[str, ...]]
+    # Status counts per area incl. below; None: count them from ``coverage``.
+    area_counts: Mapping[str, Counter[str]] | None = None
 
     @classmethod
     def make(
@@ -906,7 +913,7 @@ def _radial_layout(
 def _render(ctx: _Context, scene: _Scene) -> str:
     graph = ctx.graph
     radial = scene.layout == "radial"
-    area_counts = _area_counts(ctx)
+    area_counts = ctx.area_counts if ctx.area_counts is not None else _area_counts(ctx)
     original = len(scene.nodes)
     aggregated = original > MAX_NODES
     plan = _group_plan(ctx, scene, MAX_NODES) if aggregated else {n: n for n in scene.nodes}

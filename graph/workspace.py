@@ -187,9 +187,9 @@ class Workspace:
                 f"this analysis needs the whole graph in memory, and the store holds "
                 f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
                 "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
-                "blind spots, leaders, to-do lists, entity records and ego networks answer at "
-                "any size; run this analysis from the command line, or raise the limit on a "
-                "bigger machine"
+                "blind spots, leaders, to-do lists, entity records, ego networks and their "
+                "pictures answer at any size; run this analysis from the command line, or "
+                "raise the limit on a bigger machine"
             )
         return self.store.graph()
 
@@ -506,6 +506,41 @@ class Workspace:
             graph = part.graph()
         coverage = self._coverage_in(graph, as_of, window)
         return render.leader_network_html(graph, leader_id, as_of, window, coverage=coverage)
+
+    def ego_network_html(
+        self,
+        node_id: str,
+        depth: int = 1,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+    ) -> str:
+        """An entity's ego network as a page (see :func:`graph.render.ego_network_html`).
+
+        Over the whole-graph limit: the local graph ``depth`` steps deep fixes what is
+        drawn; the ties of everything drawn, with every area, fill in the cards.
+        """
+        from graph import render
+
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        if not self._uses_local_graphs():
+            coverage = self.target_coverage(as_of, window)
+            return render.ego_network_html(
+                self.graph(), node_id, depth, as_of, window, coverage=coverage
+            )
+        if depth < 0:
+            raise cov.QueryError(f"depth must be ≥ 0, not {depth}")
+        local = self.local_graph(node_id, depth)
+        part = _Part(self.store)
+        part.grow({n["id"] for n in ego_network(local, node_id, depth)["nodes"]})
+        part.add(self.store.node_records(self.index().area_list))  # type: ignore[attr-defined]
+        graph = part.graph()
+        coverage = self._coverage_in(graph, as_of, window)
+        # An area's card counts every target in it, not only those read.
+        by_area = self.coverage(as_of, window)["by_area"]
+        counts = {a: {s: row[s] for s in cov.STATUSES} for a, row in by_area.items()}
+        return render.ego_network_html(
+            graph, node_id, depth, as_of, window, coverage=coverage, area_counts=counts
+        )
 
     def _coverage_in(
         self, graph: nx.MultiDiGraph, as_of: dt.date, window: int

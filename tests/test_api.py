@@ -1392,6 +1392,7 @@ ANY_SIZE = [
     f"/leaders/{LEADER}",
     "/entities/F0001",
     f"/viz/leader/{LEADER}",
+    "/viz/entity/F0001?depth=2",
 ]
 
 

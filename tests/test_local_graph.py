@@ -142,3 +142,30 @@ def test_every_leaders_network_page_of_the_sample(
         with pytest.raises(ValueError) as from_local:
             local.leader_network_html(not_a_leader, AS_OF, 365)
         assert str(from_local.value) == str(from_whole.value)
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+@pytest.mark.parametrize("max_nodes", [None, 6], ids=["as drawn", "grouped by area"])
+def test_ego_network_pages_of_the_sample(
+    sample: tuple[Workspace, Workspace],
+    monkeypatch: pytest.MonkeyPatch,
+    depth: int,
+    max_nodes: int | None,
+) -> None:
+    # With few nodes allowed, pages group targets by area: the whole area tree counts.
+    if max_nodes is not None:
+        monkeypatch.setattr(render, "MAX_NODES", max_nodes)
+    whole, local = sample
+    graph = whole.graph()
+    kinds = ("leader", "figure", "organization", "unit", "interaction", "area")
+    per_kind = 5 if depth < 2 else 2
+    picked = [
+        n
+        for kind in kinds
+        for n in sorted(m for m in graph.nodes if graph.nodes[m]["kind"] == kind)[:per_kind]
+    ]
+    for node_id in picked:
+        expected = whole.ego_network_html(node_id, depth, AS_OF, 365)
+        assert local.ego_network_html(node_id, depth, AS_OF, 365) == expected, (node_id, depth)
+    with pytest.raises(UnknownId):
+        local.ego_network_html("nobody", depth, AS_OF, 365)
