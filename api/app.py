@@ -141,7 +141,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _warm_index(workspace: Workspace) -> None:
     try:
-        workspace.index()
+        workspace.warm()
     except Exception:  # the first request will meet the same problem and report it
         log.exception("building the coverage index at start-up failed")
 

@@ -52,8 +52,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the web pages (127.0.0.1:8000 unless told otherwise).
 
-    A second after start-up the coverage index is built in the background, so the first
-    coverage request of a big store does not wait for all of it. Coverage, gaps, blind
+    A second after start-up the coverage index (and what else the first requests need) is
+    built in the background, or read back from the store, so the first coverage request of a
+    big store does not wait for all of it. Coverage, gaps, blind
     spots, leaders, to-do lists, entity records, ego networks and the network pictures of a
     leader or an entity answer at any size.
     """

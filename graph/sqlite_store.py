@@ -132,6 +132,7 @@ class SQLiteStore:
         self.location = str(path)
         self._lock = threading.RLock()
         self._graph: tuple[int, nx.MultiDiGraph] | None = None
+        self._named: tuple[int, dict[str, list[int]]] | None = None
         try:
             if not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
@@ -264,50 +265,72 @@ class SQLiteStore:
 
         Their own nodes; every link touching them; every node that names one of them (an
         interaction its leader or target, a figure its area, a sub-area its parent); and the
-        nodes at the far end of all of those and of the ids' own references. Indexed lookups,
-        except the nodes that name an id, which scan that kind's rows.
+        nodes at the far end of all of those and of the ids' own references. Read in one
+        transaction, so all of it is of one data version.
         """
         wanted = json.dumps(sorted(set(ids)))
         with self._lock:
             run = self._con.execute
-            own = run(f"{_NODE_ROWS} WHERE id IN (SELECT value FROM json_each(?))", (wanted,))
-            rows = {row[0]: row for row in own}
-            links = run(
-                f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?)) UNION "
-                f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?))",
-                (wanted, wanted),
-            ).fetchall()
-            for row in self._naming(wanted, {row[1] for row in rows.values()}):
-                rows.setdefault(row[0], row)
-            records = [_node_record(row) for row in rows.values()]
-            far = {ref for record in records for ref in _references(record)}
-            far.update(end for link in links for end in (link[2], link[3]))
-            far.difference_update(rows)
-            if far:
-                records.extend(map(_node_record, self._nodes_by_id(far)))
+            run("BEGIN")
+            try:
+                own = run(f"{_NODE_ROWS} WHERE id IN (SELECT value FROM json_each(?))", (wanted,))
+                rows = {row[0]: row for row in own}
+                links = run(
+                    f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?)) UNION "
+                    f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?))",
+                    (wanted, wanted),
+                ).fetchall()
+                for row in self._naming(wanted, {row[1] for row in rows.values()}):
+                    rows.setdefault(row[0], row)
+                records = [_node_record(row) for row in rows.values()]
+                far = {ref for record in records for ref in _references(record)}
+                far.update(end for link in links for end in (link[2], link[3]))
+                far.difference_update(rows)
+                if far:
+                    records.extend(map(_node_record, self._nodes_by_id(far)))
+            finally:
+                run("COMMIT")
         return records, [_link_record(row) for row in links]
 
     def _naming(self, wanted: str, kinds: set[str]) -> list[tuple[Any, ...]]:
         """Rows of the nodes whose reference columns name one of the ``wanted`` ids."""
-        found: list[tuple[Any, ...]] = []
+        ids = json.loads(wanted)
+        named = self._named_by()
+        rowids = sorted({rowid for node in ids for rowid in named.get(node, ())})
+        found = self._con.execute(
+            f"{_NODE_ROWS} WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),)
+        ).fetchall()
         for kind, columns in SCHEMA.references.items():
             for column in columns:
-                if not kinds.intersection(column.ref_kinds):
-                    continue
-                path = f"$.{column.name}"
-                if column.base_type == "refs":
-                    test = (
-                        "EXISTS (SELECT 1 FROM json_each(props, ?) AS ref "
-                        "WHERE ref.value IN (SELECT value FROM json_each(?)))"
-                    )
-                else:
+                if column.base_type == "ref" and kinds.intersection(column.ref_kinds):
                     test = "json_extract(props, ?) IN (SELECT value FROM json_each(?))"
-                found.extend(
-                    self._con.execute(
-                        f"{_NODE_ROWS} WHERE kind = ? AND {test}", (kind, path, wanted)
-                    )
-                )
+                    query = f"{_NODE_ROWS} WHERE kind = ? AND {test}"
+                    found.extend(self._con.execute(query, (kind, f"$.{column.name}", wanted)))
         return found
+
+    def _named_by(self) -> dict[str, list[int]]:
+        """For each id, the rowids of the nodes whose list columns name it (the leaders and
+        targets of interactions), built once per data version in the caller's transaction.
+
+        One pass over the interactions' JSON instead of one per lookup: at 10^6 targets each
+        lookup scanned 800,000 rows (0.7-1.3 s); this costs about 4 s once.
+        """
+        version = self.version()
+        if self._named is None or self._named[0] != version:
+            named: dict[str, list[int]] = {}
+            for kind, columns in SCHEMA.references.items():
+                for column in columns:
+                    if column.base_type != "refs":
+                        continue
+                    rows = self._con.execute(
+                        "SELECT ref.value, n.rowid FROM nodes AS n, json_each(n.props, ?) AS ref "
+                        "WHERE n.kind = ?",
+                        (f"$.{column.name}", kind),
+                    )
+                    for node, rowid in rows:
+                        named.setdefault(node, []).append(rowid)
+            self._named = (version, named)
+        return self._named[1]
 
     def _nodes_by_id(self, ids: Collection[str]) -> list[tuple[Any, ...]]:
         return self._con.execute(

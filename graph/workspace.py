@@ -139,6 +139,14 @@ class Workspace:
                 self._activity = (version, activity)
             return self._activity[1]
 
+    def warm(self) -> None:
+        """Build (or read back) what the first requests need: the coverage index, the
+        leaders' interaction table and, past the whole-graph limit, the store's lookup of
+        who each interaction names (about 9 s at 10^6 targets)."""
+        self.activity()  # builds the index first
+        if self._uses_local_graphs():
+            self.store.neighbourhood(())  # type: ignore[attr-defined]
+
     def _kept(
         self, name: str, version: int, restore: Callable[[bytes], _Kept], build: Callable[[], _Kept]
     ) -> _Kept:

@@ -169,3 +169,39 @@ def test_ego_network_pages_of_the_sample(
         assert local.ego_network_html(node_id, depth, AS_OF, 365) == expected, (node_id, depth)
     with pytest.raises(UnknownId):
         local.ego_network_html("nobody", depth, AS_OF, 365)
+
+
+def test_a_new_interaction_shows_in_the_local_record(tmp_path: Path) -> None:
+    # The store looks up who an interaction names once per data version: a load must show.
+    result = read_dataset([SAMPLE])
+    with SQLiteStore(tmp_path / "c.db") as store:
+        store.load(result.dataset)
+        local = Workspace(store, graph_max_rows=0)
+        figure = "F0001"
+        before = {i["id"] for i in local.entity(figure, AS_OF, 365)["interactions"]}
+        folder = tmp_path / "new"
+        folder.mkdir()
+        (folder / "interactions.csv").write_text(
+            f"id,date,kind,leader_ids,target_ids\nINEW,{AS_OF.isoformat()},visit,L01,{figure}\n",
+            encoding="utf-8",
+        )
+        added = read_dataset([folder], store.existing_nodes())
+        assert not added.problems
+        store.load(added.dataset)
+        after = {i["id"] for i in local.entity(figure, AS_OF, 365)["interactions"]}
+        assert "INEW" not in before
+        assert "INEW" in after
+        ties = local.entity("INEW", AS_OF, 365)["ties"]
+        assert {(t["kind"], t["id"]) for t in ties} == {("took_part", "L01"), ("concerns", figure)}
+
+
+def test_warming_up_builds_what_the_first_requests_need(tmp_path: Path) -> None:
+    result = read_dataset([SAMPLE])
+    with SQLiteStore(tmp_path / "c.db") as store:
+        store.load(result.dataset)
+        Workspace(store).warm()  # under the limit: no lookup of who interactions name
+        assert store._named is None
+        local = Workspace(store, graph_max_rows=0)
+        local.warm()
+        assert local._index is not None and local._activity is not None
+        assert store._named is not None and store._named[0] == store.version()
