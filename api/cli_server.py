@@ -45,7 +45,7 @@ def serve(
             min=0,
             envvar="CONCENTRIC_GRAPH_MAX_ROWS",
             help="Above this many stored rows, analyses that need the whole graph in memory "
-            "(area and district maps, paths, brokers, communities, recommendations, search) answer "
+            "(the district map, paths, brokers, communities, recommendations, search) answer "
             "422 instead of building it (about 2.5 KB per row); 0 for no limit.",
         ),
     ] = 1_000_000,
@@ -55,8 +55,8 @@ def serve(
     A second after start-up the coverage index (and what else the first requests need) is
     built in the background, or read back from the store, so the first coverage request of a
     big store does not wait for all of it. Coverage, gaps, blind
-    spots, leaders, to-do lists, entity records, ego networks and the network pictures of a
-    leader or an entity answer at any size.
+    spots, leaders, to-do lists, entity records, ego networks, the network pictures of a
+    leader or an entity and area maps answer at any size.
     """
     with workspace_for(store):
         pass  # fail fast, with a one-line error, if the store cannot be opened

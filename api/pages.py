@@ -364,19 +364,9 @@ def viz_entity(
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
 def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
-    from graph.render import area_map_html
-
     _not_leader(principal)
     as_of, window = _as_of(workspace)
-    return _viz(
-        area_map_html(
-            workspace.graph(),
-            area_id,
-            as_of,
-            window,
-            coverage=workspace.target_coverage(as_of, window),
-        )
-    )
+    return _viz(workspace.area_map_html(area_id, as_of, window))
 
 
 @router.get("/viz/district", response_class=HTMLResponse)

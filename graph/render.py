@@ -258,9 +258,7 @@ def ego_network_html(
     :class:`QueryError` for an unknown id or a negative depth.
     """
     ego = ego_network(graph, node_id, depth)
-    ctx = _Context.make(graph, as_of, window_days, coverage)
-    if area_counts is not None:
-        ctx.area_counts = {a: Counter(counts) for a, counts in area_counts.items()}
+    ctx = _Context.make(graph, as_of, window_days, coverage, area_counts)
     name = display_name(graph, node_id)
     scene = _Scene(
         title=f"{name} 的关系网络 · network of {name} ({node_id}), {depth} 步 steps",
@@ -378,12 +376,16 @@ class _Context:
         as_of: dt.date,
         window_days: int,
         coverage: Mapping[str, TargetCoverage] | None,
+        area_counts: Mapping[str, Mapping[str, int]] | None = None,
     ) -> _Context:
         if window_days < 0:
             raise QueryError(f"window_days must be ≥ 0, not {window_days}")
         if coverage is None:
             coverage = target_coverage(graph, as_of, window_days)
-        return cls(graph, as_of, window_days, coverage, area_lineage(graph))
+        counts = (
+            {a: Counter(c) for a, c in area_counts.items()} if area_counts is not None else None
+        )
+        return cls(graph, as_of, window_days, coverage, area_lineage(graph), counts)
 
     @property
     def window_start(self) -> dt.date:

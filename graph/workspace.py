@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import networkx as nx
+import numpy as np
 
 from graph import coverage as cov
 from graph import index_analyses as arrays
@@ -195,9 +196,9 @@ class Workspace:
                 f"this analysis needs the whole graph in memory, and the store holds "
                 f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
                 "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
-                "blind spots, leaders, to-do lists, entity records, ego networks and their "
-                "pictures answer at any size; run this analysis from the command line, or "
-                "raise the limit on a bigger machine"
+                "blind spots, leaders, to-do lists, entity records, ego networks, their "
+                "pictures and area maps answer at any size; run this analysis from the "
+                "command line, or raise the limit on a bigger machine"
             )
         return self.store.graph()
 
@@ -543,12 +544,49 @@ class Workspace:
         part.add(self.store.node_records(self.index().area_list))  # type: ignore[attr-defined]
         graph = part.graph()
         coverage = self._coverage_in(graph, as_of, window)
-        # An area's card counts every target in it, not only those read.
-        by_area = self.coverage(as_of, window)["by_area"]
-        counts = {a: {s: row[s] for s in cov.STATUSES} for a, row in by_area.items()}
+        counts = self._area_counts(as_of, window)
         return render.ego_network_html(
             graph, node_id, depth, as_of, window, coverage=coverage, area_counts=counts
         )
+
+    def area_map_html(
+        self, area_id: str, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> str:
+        """An area's coverage map as a page (see :func:`graph.render.area_map_html`).
+
+        Over the whole-graph limit: the index names the areas below it and the targets in
+        them; their ties and every area are read from the store. An area holding more than
+        ``LOCAL_GRAPH_MAX_NODES`` targets is refused (pick an area below it).
+        """
+        from graph import render
+
+        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        if not self._uses_local_graphs():
+            coverage = self.target_coverage(as_of, window)
+            return render.area_map_html(self.graph(), area_id, as_of, window, coverage=coverage)
+        index = self.index()
+        part = _Part(self.store)
+        part.add(self.store.node_records(index.area_list))  # type: ignore[attr-defined]
+        if area_id in index.area_position:
+            inside = np.nonzero(index.within_area(area_id))[0].tolist()
+            if len(inside) > LOCAL_GRAPH_MAX_NODES:
+                raise cov.GraphTooLarge(
+                    f"the map of {area_id!r} holds {len(inside):,} targets, more than "
+                    f"{LOCAL_GRAPH_MAX_NODES:,}; open the map of an area below it"
+                )
+            part.grow({index.ids[i] for i in inside})
+        else:  # not an area: the page says what it is
+            part.add(self.store.node_records([area_id]))  # type: ignore[attr-defined]
+        graph = part.graph()
+        # Every target of the area and the areas below it is read, so its cards count all.
+        coverage = self._coverage_in(graph, as_of, window)
+        return render.area_map_html(graph, area_id, as_of, window, coverage=coverage)
+
+    def _area_counts(self, as_of: dt.date, window: int) -> dict[str, dict[str, int]]:
+        """Targets per status in each area and the areas below it (an area's card counts
+        every target in it, not only those a local graph read)."""
+        by_area = self.coverage(as_of, window)["by_area"]
+        return {a: {s: row[s] for s in cov.STATUSES} for a, row in by_area.items()}
 
     def _coverage_in(
         self, graph: nx.MultiDiGraph, as_of: dt.date, window: int

@@ -1393,6 +1393,7 @@ ANY_SIZE = [
     "/entities/F0001",
     f"/viz/leader/{LEADER}",
     "/viz/entity/F0001?depth=2",
+    "/viz/area/A16",
 ]
 
 

@@ -18,6 +18,7 @@ from analysis_helpers import World, worlds
 from hypothesis import given, settings
 
 from graph import render
+from graph import workspace as workspace_module
 from graph.coverage import GraphTooLarge, UnknownId
 from graph.model import Dataset
 from graph.sqlite_store import SQLiteStore
@@ -205,3 +206,34 @@ def test_warming_up_builds_what_the_first_requests_need(tmp_path: Path) -> None:
         local.warm()
         assert local._index is not None and local._activity is not None
         assert store._named is not None and store._named[0] == store.version()
+
+
+@pytest.mark.parametrize("max_nodes", [None, 40], ids=["as drawn", "grouped by area"])
+def test_every_area_map_of_the_sample(
+    sample: tuple[Workspace, Workspace], monkeypatch: pytest.MonkeyPatch, max_nodes: int | None
+) -> None:
+    if max_nodes is not None:
+        monkeypatch.setattr(render, "MAX_NODES", max_nodes)
+    whole, local = sample
+    graph = whole.graph()
+    areas = sorted(n for n, kind in graph.nodes(data="kind") if kind == "area")
+    assert len(areas) > 20
+    for area in areas:
+        expected = whole.area_map_html(area, AS_OF, 365)
+        assert local.area_map_html(area, AS_OF, 365) == expected, area
+    for not_an_area in ("F0001", "nobody"):
+        with pytest.raises(ValueError) as from_whole:
+            whole.area_map_html(not_an_area, AS_OF, 365)
+        with pytest.raises(ValueError) as from_local:
+            local.area_map_html(not_an_area, AS_OF, 365)
+        assert str(from_local.value) == str(from_whole.value)
+
+
+def test_an_area_map_past_the_local_limit_is_refused(
+    sample: tuple[Workspace, Workspace], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, local = sample
+    monkeypatch.setattr(workspace_module, "LOCAL_GRAPH_MAX_NODES", 10)
+    root = next(a for a in local.index().area_list if local.index().area_kinds[a] == "district")
+    with pytest.raises(GraphTooLarge, match="open the map of an area below it"):
+        local.area_map_html(root, AS_OF, 365)
