@@ -40,12 +40,11 @@ class Settings(BaseSettings):
     graph_max_rows: int | None = Field(
         1_000_000,
         description="Analyses that need the whole graph in memory (the district map, paths, "
-        "brokers, communities, recommendations, departures, changes, search) refuse with HTTP "
-        "422 above this many stored rows; the graph takes about 2.5 KB per row. "
-        "Coverage, gaps, blind spots, leaders and to-do lists (from the coverage index) and "
-        "entity records, ego networks, the network pictures of a leader or an entity and "
-        "area maps (from just their part of the store) answer at any size. Empty for no "
-        "limit.",
+        "brokers, communities, recommendations, departures, search) refuse with HTTP 422 "
+        "above this many stored rows; the graph takes about 2.5 KB per row. Coverage, gaps, "
+        "blind spots, leaders, to-do lists and changes (from the coverage index) and entity "
+        "records, ego networks, the network pictures of a leader or an entity and area maps "
+        "(from just their part of the store) answer at any size. Empty for no limit.",
     )
 
     def access_path(self) -> Path:

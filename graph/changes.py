@@ -24,7 +24,12 @@ import networkx as nx
 
 from graph.coverage import STATUSES, QueryError, target_coverage
 
-__all__ = ["status_changes"]
+__all__ = [
+    "change_item",
+    "check_period",
+    "status_changes",
+    "status_changes_answer",
+]
 
 
 def status_changes(
@@ -35,26 +40,52 @@ def status_changes(
     Items are grouped by transition (``"covered→stale"``: became stale in the period),
     worst transitions first.
     """
-    if end < start:
-        raise QueryError(f"--to ({end}) is before --from ({start})")
+    check_period(start, end)
     before = target_coverage(graph, start, window_days)
     after = target_coverage(graph, end, window_days)
-    rank = {status: i for i, status in enumerate(STATUSES)}
     items = []
     for target, now in after.items():
         was = before[target]
         if was.status != now.status:
             items.append(
-                {
-                    "id": target,
-                    "name": graph.nodes[target].get("name"),
-                    "kind": now.kind,
-                    "from": was.status,
-                    "to": now.status,
-                    "transition": f"{was.status}→{now.status}",
-                    "last_contact": now.last_contact.isoformat() if now.last_contact else None,
-                }
+                change_item(
+                    target,
+                    graph.nodes[target].get("name"),
+                    now.kind,
+                    was.status,
+                    now.status,
+                    now.last_contact,
+                )
             )
+    return status_changes_answer(start, end, window_days, items)
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    """Raise :class:`QueryError` when ``end`` is before ``start``."""
+    if end < start:
+        raise QueryError(f"--to ({end}) is before --from ({start})")
+
+
+def change_item(
+    target: str, name: str | None, kind: str, was: str, now: str, last: dt.date | None
+) -> dict[str, Any]:
+    """One target's row of :func:`status_changes`."""
+    return {
+        "id": target,
+        "name": name,
+        "kind": kind,
+        "from": was,
+        "to": now,
+        "transition": f"{was}→{now}",
+        "last_contact": last.isoformat() if last else None,
+    }
+
+
+def status_changes_answer(
+    start: dt.date, end: dt.date, window_days: int, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The :func:`status_changes` answer around its rows: worsening first, grouped."""
+    rank = {status: i for i, status in enumerate(STATUSES)}
     # Worsening first (to a later status in covered, stale, indirect, uncovered), then id.
     items.sort(key=lambda i: (rank[i["from"]] - rank[i["to"]], i["transition"], i["id"]))
     groups = Counter(i["transition"] for i in items)

@@ -43,6 +43,7 @@ from graph.blind_spots import (
     blind_spots_answer,
     line_scores_answer,
 )
+from graph.changes import change_item, check_period, status_changes_answer
 from graph.coverage import STATUSES, UnknownId
 from graph.coverage_index import (
     CoverageIndex,
@@ -66,6 +67,7 @@ __all__ = [
     "leader_todo",
     "line_scores",
     "single_points",
+    "status_changes",
 ]
 
 _COVERED, _STALE = STATUSES.index("covered"), STATUSES.index("stale")
@@ -244,6 +246,35 @@ def leader_todo(
         if item is not None:
             items.append(item)
     return todo_answer(leader_id, as_of, window_days, items)
+
+
+def status_changes(
+    index: CoverageIndex, start: dt.date, end: dt.date, window_days: int
+) -> dict[str, Any]:
+    """:func:`graph.changes.status_changes` from the arrays: two status passes compared."""
+    check_period(start, end)
+    before, _ = index.statuses(start, window_days)
+    after, _ = index.statuses(end, window_days)
+    changed = np.nonzero(before != after)[0]
+    last = index.last_contact_of(changed.astype(np.int64), end.toordinal())
+    items = [
+        change_item(
+            index.ids[t],
+            index.names[t],
+            index.kinds[t],
+            STATUSES[was],
+            STATUSES[now],
+            dt.date.fromordinal(day) if day > 0 else None,
+        )
+        for t, was, now, day in zip(
+            changed.tolist(),
+            before[changed].tolist(),
+            after[changed].tolist(),
+            last.tolist(),
+            strict=True,
+        )
+    ]
+    return status_changes_answer(start, end, window_days, items)
 
 
 def assigned_targets(index: CoverageIndex, leader_id: str, as_of: dt.date) -> npt.NDArray[Any]:

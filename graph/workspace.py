@@ -22,7 +22,6 @@ from graph import coverage as cov
 from graph import index_analyses as arrays
 from graph.answers import Answer, NetworkView
 from graph.build import build_graph
-from graph.changes import status_changes
 from graph.coverage_index import CoverageIndex
 from graph.entities import entity_record, search_entities
 from graph.index_analyses import LeaderActivity
@@ -196,8 +195,8 @@ class Workspace:
                 f"this analysis needs the whole graph in memory, and the store holds "
                 f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
                 "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
-                "blind spots, leaders, to-do lists, entity records, ego networks, their "
-                "pictures and area maps answer at any size; run this analysis from the "
+                "blind spots, leaders, to-do lists, changes, entity records, ego networks, "
+                "their pictures and area maps answer at any size; run this analysis from the "
                 "command line, or raise the limit on a bigger machine"
             )
         return self.store.graph()
@@ -423,8 +422,12 @@ class Workspace:
         self, start: dt.date, end: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """Targets whose status changed between two dates."""
+        end, window = end or dt.date.today(), self._window(window_days)
         return Answer(
-            status_changes(self.graph(), start, end or dt.date.today(), self._window(window_days)),
+            self._memo(
+                ("changes", start, end, window),
+                lambda: arrays.status_changes(self.index(), start, end, window),
+            ),
             "changes",
         )
 

@@ -1394,6 +1394,7 @@ ANY_SIZE = [
     f"/viz/leader/{LEADER}",
     "/viz/entity/F0001?depth=2",
     "/viz/area/A16",
+    "/api/v1/changes?from=2026-01-01",
 ]
 
 

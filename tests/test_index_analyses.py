@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from graph import index_analyses as arrays
 from graph.blind_spots import blind_spots
-from graph.coverage import UnknownId, target_coverage
+from graph.changes import status_changes
+from graph.coverage import QueryError, UnknownId, target_coverage
 from graph.coverage_index import CoverageIndex
 from graph.entities import leader_todo
 from graph.leaders import leader_load, single_points
@@ -97,6 +98,26 @@ def test_array_analyses_from_sql_columns_match_the_graph(world: World, picks: li
     _assert_same_answers(world, index, activity, 365)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    world=worlds(max_leaders=4, max_targets=8),
+    window=st.sampled_from([0, 30, 365]),
+    start=st.sampled_from([dt.date(2024, 1, 1), dt.date(2025, 12, 31), T]),
+)
+def test_status_changes_match_the_graph(world: World, window: int, start: dt.date) -> None:
+    index = CoverageIndex.from_records(world.nodes.values(), world.links)
+    graph = world.graph()
+    assert _same(
+        arrays.status_changes(index, start, T, window), status_changes(graph, start, T, window)
+    )
+
+
+def test_a_period_that_ends_before_it_starts_is_refused() -> None:
+    index = CoverageIndex.from_records([], [])
+    with pytest.raises(QueryError, match="is before"):
+        arrays.status_changes(index, T, dt.date(2026, 1, 1), 365)
+
+
 def test_todo_of_an_id_that_is_not_a_leader_is_unknown() -> None:
     index = CoverageIndex.from_records([], [])
     with pytest.raises(UnknownId, match="unknown leader id 'F1'"):
@@ -129,6 +150,10 @@ def test_workspace_serves_the_graph_answers_on_the_sample(
     assert _same(
         sample.blind_spots(as_of, window), blind_spots(graph, as_of, window, policy, coverage)
     )
+    start = as_of - dt.timedelta(days=200)
+    changes = sample.changes(start, as_of, window)
+    assert changes["total"] > 0  # the sample's statuses move over 200 days
+    assert _same(changes, status_changes(graph, start, as_of, window))
     for leader in (n for n, kind in graph.nodes(data="kind") if kind == "leader"):
         assert _same(
             sample.todo(leader, as_of, window),
