@@ -193,6 +193,10 @@ SET n.id = $id, n.kind = 'figure', n.props = $props
 """
 
 EXISTING_NODES = "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
+EXISTING_NODES_AMONG = (
+    "MATCH (n:Entity) WHERE n.id IN $ids "
+    "RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
+)
 NODES = (
     "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.props AS props, n.file AS file, "
     "n.line AS line ORDER BY n.kind, n.id"

@@ -265,11 +265,13 @@ class Neo4jStore:
                     progress(len(batch))
 
     # -- reading ------------------------------------------------------------------------
-    def existing_nodes(self) -> dict[str, ExistingNode]:
-        return {
-            r["id"]: ExistingNode(r["kind"], r["parent_id"])
-            for r in self._read(cypher.EXISTING_NODES)
-        }
+    def existing_nodes(self, ids: Collection[str] | None = None) -> dict[str, ExistingNode]:
+        records = (
+            self._read(cypher.EXISTING_NODES)
+            if ids is None
+            else self._read(cypher.EXISTING_NODES_AMONG, ids=sorted(set(ids)))
+        )
+        return {r["id"]: ExistingNode(r["kind"], r["parent_id"]) for r in records}
 
     def nodes(self) -> Iterator[NodeRecord]:
         for r in self._read(cypher.NODES):

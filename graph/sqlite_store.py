@@ -243,11 +243,16 @@ class SQLiteStore:
         )
 
     # -- reading ------------------------------------------------------------------------
-    def existing_nodes(self) -> dict[str, ExistingNode]:
+    def existing_nodes(self, ids: Collection[str] | None = None) -> dict[str, ExistingNode]:
+        query = "SELECT id, kind, json_extract(props, '$.parent_id') FROM nodes"
         with self._lock:
-            rows = self._con.execute(
-                "SELECT id, kind, json_extract(props, '$.parent_id') FROM nodes"
-            ).fetchall()
+            if ids is None:
+                rows = self._con.execute(query).fetchall()
+            else:
+                wanted = json.dumps(sorted(set(ids)))
+                rows = self._con.execute(
+                    f"{query} WHERE id IN (SELECT value FROM json_each(?))", (wanted,)
+                ).fetchall()
         return {node_id: ExistingNode(kind, parent) for node_id, kind, parent in rows}
 
     def nodes(self) -> Iterator[NodeRecord]:

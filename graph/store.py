@@ -8,7 +8,7 @@ never see which backend they run on.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +80,9 @@ class Store(Protocol):
         """Write every record of ``dataset`` in one transaction (all or nothing)."""
         ...
 
-    def existing_nodes(self) -> dict[str, ExistingNode]:
-        """Kind (and parent, for areas and organizations) of every stored id."""
+    def existing_nodes(self, ids: Collection[str] | None = None) -> dict[str, ExistingNode]:
+        """Kind (and parent, for areas and organizations) of every stored id, or of those
+        among ``ids`` (a write of a few rows need not read millions)."""
         ...
 
     def nodes(self) -> Iterator[NodeRecord]: ...

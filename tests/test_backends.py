@@ -569,6 +569,17 @@ def test_reload_of_same_dataset_changes_nothing(backend: Backend, district: Path
     assert graph_view(backend.open()) == graph_before
 
 
+def test_existing_nodes_among_some_ids(backend: Backend, district: Path) -> None:
+    store = backend.open()
+    load_folder(store, district)
+    everything = store.existing_nodes()
+    some = sorted(everything)[::3]
+    wanted = [*some, "no-such-id", some[0]]
+    assert store.existing_nodes(wanted) == {i: everything[i] for i in some}
+    assert store.existing_nodes([]) == {}
+    assert any(node.parent_id for node in store.existing_nodes(everything).values())
+
+
 def test_row_count_is_the_stored_rows(backend: Backend, district: Path, tmp_path: Path) -> None:
     store = backend.open()
     assert store.row_count() == 0
