@@ -93,14 +93,12 @@ def _mentioned(row: dict[str, Any]) -> set[str]:
 
 
 def _write(workspace: Workspace, table: str, row: dict[str, Any]) -> int:
-    store = workspace.store
-    result = read_records(
-        table, [row], store.existing_nodes(_mentioned(row)), source=f"api:{table}"
-    )
+    existing = workspace.store.existing_nodes(_mentioned(row))
+    result = read_records(table, [row], existing, source=f"api:{table}")
     if result.problems:
         raise InputProblems(result.problems)
-    store.load(result.dataset)
-    return store.version()
+    workspace.load(result.dataset)
+    return workspace.store.version()
 
 
 # Check-then-write must not interleave: two requests with the same new id would both pass

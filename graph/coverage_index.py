@@ -24,6 +24,7 @@ is built once per data version from plain columns (no graph), then answers any (
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -258,6 +259,28 @@ class CoverageIndex:
         # most this share of all targets; beyond it one pass over everything is cheaper.
         self.local_share = 0.25
         self._group_codes: dict[str, tuple[npt.NDArray[np.int64], int]] | None = None
+
+    def with_concerns(self, concerns: Iterable[tuple[str, Any]]) -> CoverageIndex:
+        """A copy that also counts these (target, date) interaction rows.
+
+        For a write that only adds interactions: inserting a few rows into the sorted arrays
+        takes milliseconds where a rebuild from the store takes 25 s at 10^6 targets.
+        """
+        kept = [c for c in concerns if c[0] in self.position]
+        patched = copy.copy(self)
+        if not kept:
+            return patched
+        targets = np.array([self.position[c[0]] for c in kept], dtype=np.int32)
+        days = _days([c[1] for c in kept], 0)
+        order = np.argsort(days, kind="stable")
+        targets, days = targets[order], days[order]
+        # After the rows of the same day, as a rebuild's stable sort would put them.
+        at = np.searchsorted(self.i_date, days, side="right")
+        patched.i_target = np.insert(self.i_target, at, targets)
+        patched.i_date = np.insert(self.i_date, at, days)
+        keys = (targets.astype(np.int64) << 32) | days.astype(np.int64)
+        patched.i_key = np.sort(np.concatenate([self.i_key, keys]))
+        return patched
 
     def _lookups(self, pairs: list[tuple[str, str]]) -> None:
         """The dicts from ids, leaders, areas and (kind, subtype) pairs to their positions."""

@@ -30,6 +30,7 @@ fit the server's memory, the arrays do.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -112,16 +113,35 @@ class LeaderActivity:
         )
         return activity
 
-    @classmethod
-    def from_records(cls, index: CoverageIndex, nodes: Iterable[NodeRecord]) -> LeaderActivity:
-        """Build from node records (any store)."""
+    def with_rows(
+        self, index: CoverageIndex, rows: Iterable[tuple[str, str | None, Any]]
+    ) -> LeaderActivity:
+        """A copy that also holds these (leader, target, date) rows (see
+        :meth:`CoverageIndex.with_concerns`)."""
+        added = LeaderActivity(index, rows)
+        patched = copy.copy(self)
+        # Both are sorted by day: new rows go after the old rows of the same day.
+        at = np.searchsorted(self.day, added.day, side="right")
+        patched.day = np.insert(self.day, at, added.day)
+        patched.leader = np.insert(self.leader, at, added.leader)
+        patched.target = np.insert(self.target, at, added.target)
+        return patched
+
+    @staticmethod
+    def rows_of(nodes: Iterable[NodeRecord]) -> list[tuple[str, str | None, Any]]:
+        """The (leader, target, date) rows of the interactions among ``nodes``."""
         rows: list[tuple[str, str | None, Any]] = []
         for node in nodes:
             if node.kind != "interaction":
                 continue
             date, targets = node.props["date"], node.props.get("target_ids") or [None]
             rows.extend((leader, t, date) for leader in node.props["leader_ids"] for t in targets)
-        return cls(index, rows)
+        return rows
+
+    @classmethod
+    def from_records(cls, index: CoverageIndex, nodes: Iterable[NodeRecord]) -> LeaderActivity:
+        """Build from node records (any store)."""
+        return cls(index, cls.rows_of(nodes))
 
 
 def _in_office(index: CoverageIndex) -> list[str]:

@@ -26,7 +26,7 @@ from graph.coverage_index import CoverageIndex
 from graph.entities import entity_record, search_entities
 from graph.index_analyses import LeaderActivity
 from graph.leaders import departure
-from graph.model import LinkRecord, NodeRecord
+from graph.model import Dataset, LinkRecord, NodeRecord
 from graph.network import (
     brokers,
     communities,
@@ -36,7 +36,7 @@ from graph.network import (
 )
 from graph.recommend import recommend
 from graph.schema import Policy
-from graph.store import Store, open_store
+from graph.store import LoadReport, Store, open_store
 
 __all__ = ["LOCAL_GRAPH_MAX_NODES", "Workspace", "open_workspace"]
 
@@ -138,6 +138,39 @@ class Workspace:
                 )
                 self._activity = (version, activity)
             return self._activity[1]
+
+    def load(self, dataset: Dataset) -> LoadReport:
+        """Store ``dataset`` (upsert, one transaction) and keep the arrays up to date.
+
+        A write of new interactions only (what a leader logs) patches the index and the
+        leaders' interaction table already built, instead of leaving them to be rebuilt:
+        27 s for the next coverage answer at 10^6 targets. Anything else, or another
+        writer in between, and they are rebuilt on the next read as before.
+        """
+        with self._lock:
+            before = self.store.version()
+            new_interactions = (
+                not dataset.links
+                and not dataset.policy
+                and all(n.kind == "interaction" for n in dataset.nodes)
+                and not self.store.existing_nodes([n.id for n in dataset.nodes])
+            )
+            report = self.store.load(dataset)
+            after = self.store.version()
+            if new_interactions and after == before + 1:
+                self._add_interactions(dataset.nodes, before, after)
+            return report
+
+    def _add_interactions(self, nodes: list[NodeRecord], before: int, after: int) -> None:
+        if self._index is not None and self._index[0] == before:
+            concerns = [
+                (target, n.props["date"]) for n in nodes for target in n.props["target_ids"]
+            ]
+            index = self._index[1].with_concerns(concerns)
+            self._index = (after, index)
+            if self._activity is not None and self._activity[0] == before:
+                rows = LeaderActivity.rows_of(nodes)
+                self._activity = (after, self._activity[1].with_rows(index, rows))
 
     def warm(self) -> None:
         """Build (or read back) what the first requests need: the coverage index, the

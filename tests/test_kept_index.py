@@ -24,9 +24,11 @@ from hypothesis import strategies as st
 
 from graph import index_analyses as arrays
 from graph.coverage_index import CoverageIndex, pack_state, unpack_state
+from graph.model import Dataset
 from graph.schema import SCHEMA
 from graph.sqlite_store import SQLiteStore
 from graph.workspace import Workspace
+from loaders import read_records
 from loaders.dataset import read_dataset
 
 T = dt.date(2026, 6, 30)
@@ -178,3 +180,76 @@ def test_a_locked_store_answers_without_keeping(store: SQLiteStore) -> None:
         finally:
             other.execute("ROLLBACK")
     assert store.saved_state("coverage_index", store.version()) is None
+
+
+# -- writes that only add interactions patch the arrays ------------------------------------
+
+
+@st.composite
+def _new_interactions(draw: st.DrawFn, world: World) -> list[dict[str, Any]]:
+    leaders = sorted(n for n, node in world.nodes.items() if node.kind == "leader")
+    targets = sorted(n for n, node in world.nodes.items() if node.kind in SCHEMA.target_kinds)
+    rows = []
+    for i in range(draw(st.integers(1, 4))):
+        rows.append(
+            {
+                "id": f"NEW{i}",
+                "date": draw(st.sampled_from(["2025-06-30", "2026-01-15", T.isoformat()])),
+                "kind": "visit",
+                "leader_ids": draw(
+                    st.lists(st.sampled_from(leaders), min_size=1, max_size=2, unique=True)
+                ),
+                "target_ids": draw(
+                    st.lists(st.sampled_from(targets), min_size=1, max_size=3, unique=True)
+                ),
+            }
+        )
+    return rows
+
+
+def _answers(workspace: Workspace) -> Any:
+    leaders = sorted(workspace.index().leaders)
+    return (
+        workspace.coverage(T, 365),
+        workspace.gaps(T, 365, statuses=ALL),
+        workspace.leaders(T, 365),
+        workspace.blind_spots(T, 365),
+        [workspace.todo(leader, T, 365) for leader in leaders],
+        workspace.changes(dt.date(2025, 6, 30), T, 365),
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), world=worlds(max_leaders=3, max_targets=6))
+def test_new_interactions_patch_the_arrays(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, world: World
+) -> None:
+    rows = data.draw(_new_interactions(world))
+    path = tmp_path_factory.mktemp("patch") / "c.db"
+    with SQLiteStore(path) as store:
+        store.load(Dataset(list(world.nodes.values()), world.links), replace=True)
+        workspace = Workspace(store)
+        workspace.warm()
+        result = read_records("interactions", rows, store.existing_nodes(), source="test")
+        assert not result.problems, result.problems
+        workspace.load(result.dataset)
+        # Patched, not rebuilt: the arrays are already of the new data version.
+        assert workspace._index is not None and workspace._index[0] == store.version()
+        assert workspace._activity is not None and workspace._activity[0] == store.version()
+        assert _same(_answers(workspace), _answers(Workspace(store)))
+
+
+def test_other_writes_leave_the_arrays_to_be_rebuilt(store: SQLiteStore) -> None:
+    workspace = Workspace(store)
+    workspace.warm()
+    before = store.version()
+    # A reload of a stored interaction (an upsert) is not a pure addition.
+    stored = next(n for n in store.nodes() if n.kind == "interaction")
+    changed = dict(stored.props, summary="changed", id=stored.id)
+    changed["date"] = changed["date"].isoformat()
+    result = read_records("interactions", [changed], store.existing_nodes(), source="test")
+    assert not result.problems
+    workspace.load(result.dataset)
+    assert store.version() == before + 1
+    assert workspace._index is not None and workspace._index[0] == before  # stale: rebuilt
+    assert _same(_answers(workspace), _answers(Workspace(store)))
