@@ -1,8 +1,9 @@
-"""Leader load, blind spots, the five-line score and a leader's to-do list, on arrays.
+"""Leader load, blind spots, the five-line score, to-do lists and status changes, on arrays.
 
-The same answers as :mod:`graph.leaders`, :mod:`graph.blind_spots` and
-:func:`graph.entities.leader_todo`, computed from the :class:`~graph.coverage_index.CoverageIndex`
-and the leaders' interactions (:class:`LeaderActivity`) instead of the networkx graph. These
+The same answers as :mod:`graph.leaders`, :mod:`graph.blind_spots`,
+:func:`graph.entities.leader_todo` and :mod:`graph.changes`, computed from the
+:class:`~graph.coverage_index.CoverageIndex` and the leaders' interactions
+(:class:`LeaderActivity`) instead of the networkx graph. These
 are the pages a planner opens first; at province size (10^6 targets) the whole graph does not
 fit the server's memory, the arrays do.
 
