@@ -116,6 +116,23 @@ def _references(record: NodeRecord) -> Iterator[str]:
             yield value
 
 
+def _names_rowids(con: sqlite3.Connection) -> dict[str, list[int]]:
+    """Id -> rowids of the nodes whose list reference columns name it."""
+    named: dict[str, list[int]] = {}
+    for kind, columns in SCHEMA.references.items():
+        for column in columns:
+            if column.base_type != "refs":
+                continue
+            rows = con.execute(
+                "SELECT ref.value, n.rowid FROM nodes AS n, json_each(n.props, ?) AS ref "
+                "WHERE n.kind = ?",
+                (f"$.{column.name}", kind),
+            )
+            for node, rowid in rows:
+                named.setdefault(node, []).append(rowid)
+    return named
+
+
 def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     """Consecutive lists of at most ``size`` rows (itertools.batched arrives in 3.12)."""
     iterator = iter(rows)
@@ -133,6 +150,7 @@ class SQLiteStore:
         self._lock = threading.RLock()
         self._graph: tuple[int, nx.MultiDiGraph] | None = None
         self._named: tuple[int, dict[str, list[int]]] | None = None
+        self._named_lock = threading.Lock()  # one build of that lookup at a time
         try:
             if not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
@@ -274,6 +292,7 @@ class SQLiteStore:
         transaction, so all of it is of one data version.
         """
         wanted = json.dumps(sorted(set(ids)))
+        self.prepare_lookups()
         with self._lock:
             run = self._con.execute
             run("BEGIN")
@@ -315,27 +334,34 @@ class SQLiteStore:
 
     def _named_by(self) -> dict[str, list[int]]:
         """For each id, the rowids of the nodes whose list columns name it (the leaders and
-        targets of interactions), built once per data version in the caller's transaction.
+        targets of interactions), for the data version of the caller's transaction.
 
         One pass over the interactions' JSON instead of one per lookup: at 10^6 targets each
-        lookup scanned 800,000 rows (0.7-1.3 s); this costs about 4 s once.
+        lookup scanned 800,000 rows (0.7-1.3 s); this costs about 9 s once per version.
+        :meth:`prepare_lookups` builds it beforehand without holding up other readers; if
+        the data moved on since, it is built here, in the transaction.
         """
         version = self.version()
         if self._named is None or self._named[0] != version:
-            named: dict[str, list[int]] = {}
-            for kind, columns in SCHEMA.references.items():
-                for column in columns:
-                    if column.base_type != "refs":
-                        continue
-                    rows = self._con.execute(
-                        "SELECT ref.value, n.rowid FROM nodes AS n, json_each(n.props, ?) AS ref "
-                        "WHERE n.kind = ?",
-                        (f"$.{column.name}", kind),
-                    )
-                    for node, rowid in rows:
-                        named.setdefault(node, []).append(rowid)
-            self._named = (version, named)
+            self._named = (version, _names_rowids(self._con))
         return self._named[1]
+
+    def prepare_lookups(self) -> None:
+        """Build the lookup :meth:`neighbourhood` needs for the current data version, on a
+        connection of its own: other readers of this store are not held up meanwhile."""
+        with self._named_lock:
+            if self._named is not None and self._named[0] == self.version():
+                return
+            con = sqlite3.connect(self.path, isolation_level=None)
+            try:
+                con.execute("BEGIN")  # the version and the rows of one snapshot
+                row = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+                named = (int(row[0]) if row else 0, _names_rowids(con))
+                con.execute("COMMIT")
+            finally:
+                con.close()
+            with self._lock:
+                self._named = named
 
     def _nodes_by_id(self, ids: Collection[str]) -> list[tuple[Any, ...]]:
         return self._con.execute(

@@ -99,6 +99,7 @@ class Workspace:
         # Answers of the aggregate queries, per (data version, query, arguments).
         self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._lock = threading.RLock()
+        self._activity_lock = threading.Lock()  # taken after _lock, never before it
 
     def index(self) -> CoverageIndex:
         """The array index for coverage and gaps (built once per data version)."""
@@ -120,9 +121,12 @@ class Workspace:
             return self._index[1]
 
     def activity(self) -> LeaderActivity:
-        """Who met whom when, as arrays (built once per data version, after the index)."""
+        """Who met whom when, as arrays (built once per data version, after the index).
+
+        Built under a lock of its own: coverage and gaps need not wait for it.
+        """
         index = self.index()
-        with self._lock:
+        with self._activity_lock:
             version = self.store.version()
             if self._activity is None or self._activity[0] != version:
                 read_rows = getattr(self.store, "participations", None)
@@ -147,7 +151,7 @@ class Workspace:
         27 s for the next coverage answer at 10^6 targets. Anything else, or another
         writer in between, and they are rebuilt on the next read as before.
         """
-        with self._lock:
+        with self._lock, self._activity_lock:
             before = self.store.version()
             new_interactions = (
                 not dataset.links
@@ -178,7 +182,7 @@ class Workspace:
         who each interaction names (about 9 s at 10^6 targets)."""
         self.activity()  # builds the index first
         if self._uses_local_graphs():
-            self.store.neighbourhood(())  # type: ignore[attr-defined]
+            self.store.prepare_lookups()  # type: ignore[attr-defined]
 
     def _kept(
         self, name: str, version: int, restore: Callable[[bytes], _Kept], build: Callable[[], _Kept]

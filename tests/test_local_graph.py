@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from analysis_helpers import World, worlds
 from hypothesis import given, settings
 
-from graph import render
+from graph import render, sqlite_store
 from graph import workspace as workspace_module
 from graph.coverage import GraphTooLarge, UnknownId
 from graph.model import Dataset
@@ -237,3 +239,39 @@ def test_an_area_map_past_the_local_limit_is_refused(
     root = next(a for a in local.index().area_list if local.index().area_kinds[a] == "district")
     with pytest.raises(GraphTooLarge, match="open the map of an area below it"):
         local.area_map_html(root, AS_OF, 365)
+
+
+def test_building_the_lookups_does_not_hold_up_other_readers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 10^6 targets the lookup takes about 9 s and the leaders' interaction table 10 s;
+    # while they are built, coverage and every other read of the store must go on.
+    result = read_dataset([SAMPLE])
+    with SQLiteStore(tmp_path / "c.db") as store:
+        store.load(result.dataset)
+        workspace = Workspace(store, graph_max_rows=0)
+        workspace.index()
+        answered: list[str] = []
+
+        def meanwhile(what: str, read: Callable[[], object]) -> None:
+            thread = threading.Thread(target=lambda: (read(), answered.append(what)))
+            thread.start()
+            thread.join(timeout=20)  # a blocked reader would wait for this build forever
+            assert not thread.is_alive(), f"{what} waited for the build"
+
+        build_lookup = sqlite_store._names_rowids
+
+        def slow_lookup(con: sqlite3.Connection) -> dict[str, list[int]]:
+            meanwhile("store read", store.version)
+            return build_lookup(con)
+
+        monkeypatch.setattr(sqlite_store, "_names_rowids", slow_lookup)
+        read_rows = store.participations
+
+        def slow_rows() -> list[tuple[str, str | None, object]]:
+            meanwhile("coverage", lambda: workspace.coverage(AS_OF))
+            return read_rows()
+
+        monkeypatch.setattr(store, "participations", slow_rows)
+        workspace.warm()
+        assert answered == ["coverage", "store read"]
