@@ -282,6 +282,47 @@ class CoverageIndex:
         patched.i_key = np.sort(np.concatenate([self.i_key, keys]))
         return patched
 
+    def with_contacts(
+        self, contacts: Iterable[tuple[str, str, Any, Any, bool]]
+    ) -> CoverageIndex | None:
+        """A copy with these contacts written, for a write of contacts only (assigning or
+        ending them); None when it cannot tell which row a write replaces.
+
+        Each is (leader, target, since, until, replaces): ``replaces`` when the store
+        already holds that contact (the same key: leader, target and since), whose until
+        is then overwritten; else it is added.
+        """
+        patched = copy.copy(self)
+        leader_ids, leader_code = list(self.leader_ids), dict(self.leader_code)
+        c_leader, c_target = self.c_leader.copy(), self.c_target.copy()
+        c_since, c_until = self.c_since.copy(), self.c_until.copy()
+        for leader, target, since, until, replaces in contacts:
+            row = self.leaders.get(leader)
+            out_of_office = row is not None and row[3] is not None and not row[3]
+            if target not in self.position or out_of_office:
+                continue  # such contacts never count (see __init__)
+            if leader not in leader_code:
+                leader_code[leader] = len(leader_ids)
+                leader_ids.append(leader)
+            code, position = leader_code[leader], self.position[target]
+            since_day = int(_days([since], _NEVER_BEFORE)[0])
+            until_day = int(_days([until], _NEVER_AFTER)[0])
+            if replaces:
+                same = (c_leader == code) & (c_target == position) & (c_since == since_day)
+                if int(same.sum()) != 1:
+                    return None  # two stored contacts alike: which one is meant?
+                c_until[same] = until_day
+            else:
+                c_leader = np.append(c_leader, np.int32(code))
+                c_target = np.append(c_target, np.int32(position))
+                c_since = np.append(c_since, np.int32(since_day))
+                c_until = np.append(c_until, np.int32(until_day))
+        patched.leader_ids, patched.leader_code = leader_ids, leader_code
+        patched.c_leader, patched.c_target = c_leader, c_target
+        patched.c_since, patched.c_until = c_since, c_until
+        patched.c_by_target, patched.c_start = _grouped(c_target, self.n)
+        return patched
+
     def _lookups(self, pairs: list[tuple[str, str]]) -> None:
         """The dicts from ids, leaders, areas and (kind, subtype) pairs to their positions."""
         self.position = {node: i for i, node in enumerate(self.ids)}

@@ -13,6 +13,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 
 from graph import index_analyses as arrays
 from graph.coverage_index import CoverageIndex, pack_state, unpack_state
-from graph.model import Dataset
+from graph.model import Dataset, LinkRecord, NodeRecord, link_key
 from graph.schema import SCHEMA
 from graph.sqlite_store import SQLiteStore
 from graph.workspace import Workspace
@@ -253,3 +254,97 @@ def test_other_writes_leave_the_arrays_to_be_rebuilt(store: SQLiteStore) -> None
     assert store.version() == before + 1
     assert workspace._index is not None and workspace._index[0] == before  # stale: rebuilt
     assert _same(_answers(workspace), _answers(Workspace(store)))
+
+
+@st.composite
+def _contact_writes(draw: st.DrawFn, world: World) -> list[dict[str, Any]]:
+    """New contacts (some from leaders out of office) and ends of stored ones."""
+    leaders = sorted(n for n, node in world.nodes.items() if node.kind == "leader")
+    targets = sorted(n for n, node in world.nodes.items() if node.kind in SCHEMA.target_kinds)
+    dates = st.sampled_from([None, "2025-01-01", "2026-03-01", T.isoformat()])
+    rows: list[dict[str, Any]] = []
+    for _ in range(draw(st.integers(0, 3))):
+        rows.append(
+            {
+                "leader_id": draw(st.sampled_from(leaders)),
+                "target_id": draw(st.sampled_from(targets)),
+                "since": draw(dates),
+                "until": draw(dates),
+            }
+        )
+    stored = [link for link in world.links if link.kind == "contacts"]
+    for link in draw(st.lists(st.sampled_from(stored), max_size=2)) if stored else []:
+        since = link.props.get("since")
+        rows.append(
+            {
+                "leader_id": link.source_id,
+                "target_id": link.target_id,
+                "since": since.isoformat() if since else None,
+                "until": draw(st.sampled_from(["2025-06-30", T.isoformat()])),
+            }
+        )
+    return [{k: v for k, v in row.items() if v is not None} for row in rows]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), world=worlds(max_leaders=3, max_targets=6))
+def test_contact_writes_patch_the_index(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, world: World
+) -> None:
+    rows = data.draw(_contact_writes(world))
+    if not rows:
+        return
+    # Stored with the keys the loader gives (leader, target, since), as every loaded
+    # contact is: a write then replaces the contact it names.
+    links = [
+        replace(
+            link,
+            key=link_key("contacts", [link.source_id, link.target_id, link.props.get("since")]),
+        )
+        if link.kind == "contacts"
+        else link
+        for link in world.links
+    ]
+    unique = list({link.key: link for link in links}.values())
+    path = tmp_path_factory.mktemp("contacts") / "c.db"
+    with SQLiteStore(path) as store:
+        store.load(Dataset(list(world.nodes.values()), unique), replace=True)
+        workspace = Workspace(store)
+        workspace.warm()
+        result = read_records("contacts", rows, store.existing_nodes(), source="test")
+        if result.problems:  # e.g. an end before the start: nothing is written
+            return
+        workspace.load(result.dataset)
+        assert workspace._index is not None and workspace._index[0] == store.version()
+        assert _same(_answers(workspace), _answers(Workspace(store)))
+
+
+def test_a_contact_write_that_could_mean_two_rows_is_left_to_rebuild(tmp_path: Path) -> None:
+    # Two stored contacts alike but for their keys (a dataset built in Python, not loaded
+    # from files): which one a write replaces only the store knows.
+    nodes = [
+        NodeRecord("L1", "leader", {"name": "张三"}),
+        NodeRecord("F1", "figure", {"name": "李四", "category": "religious"}),
+    ]
+    links = [
+        LinkRecord("contacts", "L1", "F1", "first", {"leader_id": "L1", "target_id": "F1"}),
+        LinkRecord(
+            "contacts",
+            "L1",
+            "F1",
+            link_key("contacts", ["L1", "F1", None]),
+            {"leader_id": "L1", "target_id": "F1"},
+        ),
+    ]
+    with SQLiteStore(tmp_path / "c.db") as store:
+        store.load(Dataset(nodes, links))
+        workspace = Workspace(store)
+        workspace.warm()
+        before = store.version()
+        ended = [{"leader_id": "L1", "target_id": "F1", "until": "2025-01-01"}]
+        result = read_records("contacts", ended, store.existing_nodes(), source="test")
+        assert not result.problems
+        workspace.load(result.dataset)
+        assert workspace._index is not None and workspace._index[0] == before  # not patched
+        assert _same(_answers(workspace), _answers(Workspace(store)))
+        assert workspace.gaps(T, 365, statuses=ALL)["items"][0]["assigned_leaders"] == ["L1"]
