@@ -354,6 +354,11 @@ class CoverageIndex:
         arrays, plain = unpack_state(data)
         if plain.pop("format", None) != _STATE_FORMAT:
             raise ValueError("not a coverage index of this version")
+        # Attributes added or renamed since it was saved (and the format not bumped) must
+        # make it rebuild, not fail later on a missing attribute.
+        expected = set(vars(cls.from_records([], []))) - _DERIVED
+        if set(arrays) | set(plain) != expected | {"pairs"}:
+            raise ValueError("a coverage index with other attributes than this version's")
         index = cls.__new__(cls)
         pairs = [tuple(pair) for pair in plain.pop("pairs")]
         vars(index).update(arrays)

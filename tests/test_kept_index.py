@@ -88,6 +88,19 @@ def test_bytes_that_are_no_index_are_refused(data: bytes) -> None:
         arrays.LeaderActivity.from_bytes(data)
 
 
+@pytest.mark.parametrize("change", ["drop", "add"])
+def test_a_kept_index_with_other_attributes_is_refused(change: str) -> None:
+    # Saved by a version with other attributes (and the format number not bumped).
+    index = CoverageIndex.from_records([], [])
+    stored, plain = unpack_state(index.to_bytes())
+    if change == "drop":
+        del stored["c_until"]
+    else:
+        plain["extra"] = 1
+    with pytest.raises(ValueError, match="other attributes"):
+        CoverageIndex.from_bytes(pack_state(stored, plain))
+
+
 def test_nothing_is_pickled() -> None:
     index = CoverageIndex.from_records([], [])
     stored, plain = unpack_state(index.to_bytes())
