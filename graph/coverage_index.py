@@ -50,7 +50,9 @@ __all__ = [
     "CoverageColumns",
     "CoverageIndex",
     "contains",
+    "date_of",
     "distinct",
+    "out_of_office",
     "pack_state",
     "unpack_state",
 ]
@@ -78,6 +80,26 @@ def _days(values: list[Any], default: int) -> IntArray:
     days = parsed.astype(np.int64) + _EPOCH_ORDINAL
     days[np.isnat(parsed)] = default
     return days.astype(np.int32)
+
+
+def date_of(day: int) -> dt.date | None:
+    """The date of a day number (``date.toordinal()``); None for the -1 of "none".
+
+    >>> date_of(739621), date_of(-1)
+    (datetime.date(2026, 1, 5), None)
+    """
+    return dt.date.fromordinal(day) if day > 0 else None
+
+
+def out_of_office(leader: tuple[Any, ...] | None) -> bool:
+    """Whether a leader row (id, name, post, in_office, …) says "no longer in office".
+
+    A stored boolean reads back as 0 or 1 from SQL; a missing one means in office.
+
+    >>> [out_of_office(("L1", "张三", None, v, None, None)) for v in (None, 1, True, 0, False)]
+    [False, False, False, True, True]
+    """
+    return leader is not None and leader[3] is not None and not leader[3]
 
 
 # Bumped whenever the attributes of CoverageIndex change: older saved states are rebuilt.
@@ -210,12 +232,12 @@ class CoverageIndex:
             ],
             dtype=np.int16,
         )
-        # Every leader, in office or not (a stored boolean reads back as 0 or 1 from SQL).
+        # Every leader, in office or not.
         self.leaders = {row[0]: row for row in columns.leaders}
-        out_of_office = {row[0] for row in columns.leaders if row[3] is not None and not row[3]}
+        gone = {row[0] for row in columns.leaders if out_of_office(row)}
         self.joint_meeting = columns.joint_meeting
         # Contacts that can count at all: to a target, from a leader in office.
-        kept = [c for c in columns.contacts if c[1] in position and c[0] not in out_of_office]
+        kept = [c for c in columns.contacts if c[1] in position and c[0] not in gone]
         self.c_leader = np.array([leader_pos[c[0]] for c in kept], dtype=np.int32)
         self.c_target = np.array([position[c[1]] for c in kept], dtype=np.int32)
         self.c_since = _days([c[2] for c in kept], _NEVER_BEFORE)
@@ -297,9 +319,7 @@ class CoverageIndex:
         c_leader, c_target = self.c_leader.copy(), self.c_target.copy()
         c_since, c_until = self.c_since.copy(), self.c_until.copy()
         for leader, target, since, until, replaces in contacts:
-            row = self.leaders.get(leader)
-            out_of_office = row is not None and row[3] is not None and not row[3]
-            if target not in self.position or out_of_office:
+            if target not in self.position or out_of_office(self.leaders.get(leader)):
                 continue  # such contacts never count (see __init__)
             if leader not in leader_code:
                 leader_code[leader] = len(leader_ids)
@@ -447,6 +467,11 @@ class CoverageIndex:
         ]
         return np.isin(self.pair, np.array(codes, dtype=np.int32))
 
+    def of_subtype(self, kind: str, subtype: str) -> BoolArray:
+        """Mask of the targets of this kind and category or type."""
+        code = self._pair_code.get((kind, subtype))
+        return self.pair == code if code is not None else np.zeros(self.n, dtype=bool)
+
     def within_area(self, area_id: str) -> BoolArray:
         """Mask of the targets located in an area or any area below it."""
         inside = np.zeros(len(self.area_list), dtype=bool)
@@ -550,17 +575,9 @@ class CoverageIndex:
             self.c_leader[open_contact].tolist(), self.c_target[open_contact].tolist(), strict=True
         ):
             leaders.setdefault(target, set()).add(self.leader_ids[leader])
-        result = {}
-        for i, node in enumerate(self.ids):
-            day = int(last[i])
-            result[node] = TargetCoverage(
-                id=node,
-                kind=self.kinds[i],
-                status=STATUSES[status[i]],
-                assigned_leaders=tuple(sorted(leaders.get(i, ()))),
-                last_contact=dt.date.fromordinal(day) if day > 0 else None,
-            )
-        return result
+        every = range(self.n)
+        assigned = [sorted(leaders.get(i, ())) for i in every]
+        return self._coverage_records(every, status.tolist(), last.tolist(), assigned)
 
     def coverage_of(
         self, ids: Iterable[str], as_of: dt.date, window_days: int
@@ -571,17 +588,38 @@ class CoverageIndex:
         t = as_of.toordinal()
         status = self.statuses_of(targets, as_of, window_days)
         last = self.last_contact_of(targets, t)
+        return self._coverage_records(
+            found, status.tolist(), last.tolist(), self._leaders_of(targets, t)
+        )
+
+    def _coverage_records(
+        self,
+        positions: Iterable[int],
+        status: list[int],
+        last: list[int],
+        leaders: list[list[str]],
+    ) -> dict[str, TargetCoverage]:
         return {
             self.ids[i]: TargetCoverage(
                 id=self.ids[i],
                 kind=self.kinds[i],
                 status=STATUSES[code],
-                assigned_leaders=tuple(leaders),
-                last_contact=dt.date.fromordinal(day) if day > 0 else None,
+                assigned_leaders=tuple(assigned),
+                last_contact=date_of(day),
             )
-            for i, code, day, leaders in zip(
-                found, status.tolist(), last.tolist(), self._leaders_of(targets, t), strict=True
-            )
+            for i, code, day, assigned in zip(positions, status, last, leaders, strict=True)
+        }
+
+    def summary_of(self, i: int) -> dict[str, Any]:
+        """Target ``i`` as the lists show it: id, name, kind, category or type, area."""
+        is_figure = self.kinds[i] == "figure"
+        return {
+            "id": self.ids[i],
+            "name": self.names[i],
+            "kind": self.kinds[i],
+            "category": self.subtypes[i] if is_figure else None,
+            "type": None if is_figure else self.subtypes[i],
+            "area_id": self.area_ids[i],
         }
 
     def _leaders_of(self, targets: npt.NDArray[np.integer[Any]], t: int) -> list[list[str]]:
@@ -691,18 +729,13 @@ class CoverageIndex:
         for i, day, code, assigned in zip(
             chosen.tolist(), last.tolist(), chosen_status.tolist(), leaders, strict=True
         ):
-            is_figure = self.kinds[i] == "figure"
+            last_contact = date_of(day)
             items.append(
                 {
-                    "id": self.ids[i],
-                    "name": self.names[i],
-                    "kind": self.kinds[i],
-                    "category": self.subtypes[i] if is_figure else None,
-                    "type": None if is_figure else self.subtypes[i],
-                    "area_id": self.area_ids[i],
+                    **self.summary_of(i),
                     "status": STATUSES[code],
                     "assigned_leaders": assigned,
-                    "last_contact": dt.date.fromordinal(day).isoformat() if day > 0 else None,
+                    "last_contact": last_contact.isoformat() if last_contact else None,
                 }
             )
         sort_gap_items(items)

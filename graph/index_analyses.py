@@ -52,7 +52,9 @@ from graph.coverage_index import (
     _days,
     _open,
     contains,
+    date_of,
     distinct,
+    out_of_office,
     pack_state,
     unpack_state,
 )
@@ -67,7 +69,6 @@ __all__ = [
     "blind_spots",
     "leader_load",
     "leader_todo",
-    "line_scores",
     "single_points",
     "status_changes",
 ]
@@ -146,8 +147,7 @@ class LeaderActivity:
 
 
 def _in_office(index: CoverageIndex) -> list[str]:
-    # A stored boolean reads back as 0/1 from SQL; a missing one means in office.
-    return sorted(lead for lead, row in index.leaders.items() if row[3] is None or row[3])
+    return sorted(lead for lead, row in index.leaders.items() if not out_of_office(row))
 
 
 def _open_pairs(index: CoverageIndex, t: int) -> tuple[npt.NDArray[np.int64], ...]:
@@ -211,7 +211,7 @@ def leader_load(
                 figures=figures[i],
                 active=active[i],
                 stale=stale[i],
-                last_interaction=dt.date.fromordinal(last_days[i]) if last_days[i] > 0 else None,
+                last_interaction=date_of(last_days[i]),
             )
         )
     return leader_load_answer(as_of, window_days, items)
@@ -253,17 +253,8 @@ def leader_todo(
     last = index.last_contact_of(targets, as_of.toordinal())
     items = []
     for t, code, day in zip(targets.tolist(), status.tolist(), last.tolist(), strict=True):
-        is_figure = index.kinds[t] == "figure"
-        summary = {
-            "id": index.ids[t],
-            "kind": index.kinds[t],
-            "name": index.names[t],
-            "category": index.subtypes[t] if is_figure else None,
-            "type": None if is_figure else index.subtypes[t],
-            "area_id": index.area_ids[t],
-        }
-        last_contact = dt.date.fromordinal(day) if day > 0 else None
-        item = todo_item(summary, STATUSES[code], last_contact, as_of, window_days, due_within)
+        summary = index.summary_of(t)
+        item = todo_item(summary, STATUSES[code], date_of(day), as_of, window_days, due_within)
         if item is not None:
             items.append(item)
     return todo_answer(leader_id, as_of, window_days, items)
@@ -285,7 +276,7 @@ def status_changes(
             index.kinds[t],
             STATUSES[was],
             STATUSES[now],
-            dt.date.fromordinal(day) if day > 0 else None,
+            date_of(day),
         )
         for t, was, now, day in zip(
             changed.tolist(),
@@ -322,13 +313,7 @@ def _area_counts(
 
 def areas_without_station(index: CoverageIndex) -> list[str]:
     """:func:`graph.blind_spots.areas_without_station` from the arrays."""
-    station = np.array(
-        [
-            k == "organization" and s == STATION_KIND
-            for k, s in zip(index.kinds, index.subtypes, strict=True)
-        ],
-        dtype=bool,
-    )
+    station = index.of_subtype("organization", STATION_KIND)
     with_station = _area_counts(index, station, np.zeros(index.n, dtype=np.int64), 1)[:, 0] > 0
     return [
         area
@@ -369,23 +354,22 @@ def blind_spots(
         if index.ids[t] not in index.joint_meeting
     ]
     units.sort(key=lambda u: u["id"])
-    lines = line_scores(index, activity, as_of, window_days, policy)["items"]
-    return blind_spots_answer(
-        as_of, window_days, matrix, areas_without_station(index), units, lines
-    )
+    without_station = areas_without_station(index)
+    lines = _line_scores(index, activity, as_of, window_days, policy, status, without_station, 3)
+    return blind_spots_answer(as_of, window_days, matrix, without_station, units, lines["items"])
 
 
-def line_scores(
+def _line_scores(
     index: CoverageIndex,
     activity: LeaderActivity,
     as_of: dt.date,
     window_days: int,
-    policy: Policy | None = None,
-    worst: int = 3,
+    policy: Policy,
+    status: npt.NDArray[np.int8],
+    without_station: list[str],
+    worst: int,
 ) -> dict[str, Any]:
-    """:func:`graph.blind_spots.line_scores` from the arrays."""
-    policy = policy or SCHEMA.default_policy
-    status, _ = index.statuses(as_of, window_days)
+    """:func:`graph.blind_spots.line_scores` from the arrays, given the statuses."""
     covered = status == _COVERED
     towns = [a for a in index.area_list if index.area_kinds.get(a) in STATION_AREA_KINDS]
     town_rows = [index.area_position[a] for a in towns]
@@ -407,7 +391,7 @@ def line_scores(
         summary["by_line"],
         per_area_line,
         towns,
-        areas_without_station(index),
+        without_station,
         leader_load(index, activity, as_of, window_days, policy)["items"],
         index.area_names,
         worst,
