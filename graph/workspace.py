@@ -42,6 +42,9 @@ __all__ = ["LOCAL_GRAPH_MAX_NODES", "Workspace", "open_workspace"]
 
 log = logging.getLogger(__name__)
 _Kept = TypeVar("_Kept", CoverageIndex, LeaderActivity)
+_Patch = Callable[
+    [CoverageIndex, LeaderActivity | None], tuple[CoverageIndex | None, LeaderActivity | None]
+]
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
@@ -69,16 +72,12 @@ class _Part:
         self.nodes.update((n.id, n) for n in nodes)
 
     def graph(self) -> nx.MultiDiGraph:
-        return _graph_of(self.nodes, self.links)
-
-
-def _graph_of(nodes: dict[str, NodeRecord], links: dict[str, LinkRecord]) -> nx.MultiDiGraph:
-    # In the store's order (kind, id / kind, key), so edges come out of the graph in the
-    # same order as from the whole graph and the first edge between two nodes is the same.
-    return build_graph(
-        sorted(nodes.values(), key=lambda n: (n.kind, n.id)),
-        sorted(links.values(), key=lambda link: (link.kind, link.key)),
-    )
+        # In the store's order (kind, id / kind, key), so edges come out of the graph in the
+        # same order as from the whole graph and the first edge between two nodes is the same.
+        return build_graph(
+            sorted(self.nodes.values(), key=lambda n: (n.kind, n.id)),
+            sorted(self.links.values(), key=lambda link: (link.kind, link.key)),
+        )
 
 
 class Workspace:
@@ -157,24 +156,43 @@ class Workspace:
             patch = self._patch_for(dataset)
             report = self.store.load(dataset)
             after = self.store.version()
-            if patch is not None and after == before + 1:
-                patch(before, after)
+            built, activity = self._index, self._activity
+            if patch is not None and after == before + 1 and built and built[0] == before:
+                index, patched = patch(
+                    built[1], activity[1] if activity and activity[0] == before else None
+                )
+                if index is not None:
+                    self._index = (after, index)
+                    if patched is not None:
+                        self._activity = (after, patched)
             return report
 
-    def _patch_for(self, dataset: Dataset) -> Callable[[int, int], None] | None:
-        """How to bring the arrays up to date after ``dataset`` is stored, if it can be."""
+    def _patch_for(self, dataset: Dataset) -> _Patch | None:
+        """How to bring the arrays of the version before ``dataset`` up to date with it,
+        if it can be done: (index, leader table or None) -> the same after the write
+        (index None: rebuild)."""
         if dataset.policy:
             return None
         nodes, links = dataset.nodes, dataset.links
         if not links and nodes and all(n.kind == "interaction" for n in nodes):
             if self.store.existing_nodes([n.id for n in nodes]):
                 return None  # an upsert of a stored interaction: its old rows would stay
-            return lambda before, after: self._add_interactions(nodes, before, after)
+            concerns = [(t, n.props["date"]) for n in nodes for t in n.props["target_ids"]]
+            rows = LeaderActivity.rows_of(nodes)
+
+            def add_interactions(
+                index: CoverageIndex, activity: LeaderActivity | None
+            ) -> tuple[CoverageIndex | None, LeaderActivity | None]:
+                index = index.with_concerns(concerns)
+                return index, activity.with_rows(index, rows) if activity else None
+
+            return add_interactions
         if not nodes and links and all(link.kind == "contacts" for link in links):
-            rows = self._contact_rows(links)
-            if rows is None:
+            contacts = self._contact_rows(links)
+            if contacts is None:
                 return None
-            return lambda before, after: self._write_contacts(rows, before, after)
+            # Contacts are not in the leaders' interaction table: it carries over as it is.
+            return lambda index, activity: (index.with_contacts(contacts), activity)
         return None
 
     def _contact_rows(
@@ -196,28 +214,6 @@ class Workspace:
             rows.append((*triple, link.props.get("until"), old is not None))
             stored[link.key] = link  # a later row with the same key replaces this one
         return rows
-
-    def _add_interactions(self, nodes: list[NodeRecord], before: int, after: int) -> None:
-        if self._index is not None and self._index[0] == before:
-            concerns = [
-                (target, n.props["date"]) for n in nodes for target in n.props["target_ids"]
-            ]
-            index = self._index[1].with_concerns(concerns)
-            self._index = (after, index)
-            if self._activity is not None and self._activity[0] == before:
-                rows = LeaderActivity.rows_of(nodes)
-                self._activity = (after, self._activity[1].with_rows(index, rows))
-
-    def _write_contacts(
-        self, rows: list[tuple[str, str, Any, Any, bool]], before: int, after: int
-    ) -> None:
-        if self._index is not None and self._index[0] == before:
-            index = self._index[1].with_contacts(rows)
-            if index is None:
-                return  # left to be rebuilt
-            self._index = (after, index)
-            if self._activity is not None and self._activity[0] == before:
-                self._activity = (after, self._activity[1])  # contacts are not in it
 
     def warm(self) -> None:
         """Build (or read back) what the first requests need: the coverage index, the
@@ -337,8 +333,7 @@ class Workspace:
         self, as_of: dt.date | None = None, window_days: int | None = None
     ) -> dict[str, cov.TargetCoverage]:
         """Status, assigned leaders and last contact of every target (cached)."""
-        as_of = as_of or dt.date.today()
-        window = self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         with self._lock:
             key = (self.store.version(), as_of, window)
             if key not in self._coverage:
@@ -362,8 +357,7 @@ class Workspace:
 
     def coverage(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """The coverage summary (spec section 4)."""
-        as_of = as_of or dt.date.today()
-        window = self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         server_side = getattr(self.store, "coverage_summary", None)
         if server_side is not None:  # a server backend counts where the data lives
             return Answer(server_side(as_of, window, self.policy), "coverage")
@@ -385,8 +379,7 @@ class Workspace:
         area_id: str | None = None,
     ) -> Answer:
         """The gap list (spec section 4), filtered."""
-        as_of = as_of or dt.date.today()
-        window = self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         server_side = getattr(self.store, "gap_list", None)
         if server_side is not None:
             return Answer(
@@ -418,15 +411,18 @@ class Workspace:
         )
         return Answer(answer, "gaps")
 
+    def _when(self, as_of: dt.date | None, window_days: int | None) -> tuple[dt.date, int]:
+        """The date (today unless given) and the window (the policy's unless given)."""
+        return as_of or dt.date.today(), self._window(window_days)
+
     def _args(
         self, as_of: dt.date | None, window_days: int | None
     ) -> tuple[nx.MultiDiGraph, dt.date, int]:
-        as_of = as_of or dt.date.today()
-        return self.graph(), as_of, self._window(window_days)
+        return self.graph(), *self._when(as_of, window_days)
 
     def leaders(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Leader load and quota status, worst first."""
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         policy = self.policy
         return Answer(
             self._memo(
@@ -438,7 +434,7 @@ class Workspace:
 
     def single_points(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Targets with exactly one assigned leader."""
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         return Answer(
             self._memo(
                 ("single_points", as_of, window),
@@ -464,7 +460,7 @@ class Workspace:
 
     def blind_spots(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Empty area × category cells, towns without a station, the five-line score."""
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         policy = self.policy
         return Answer(
             self._memo(
@@ -515,7 +511,7 @@ class Workspace:
         self, node_id: str, as_of: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """One entity's record: properties, coverage, ties, recent interactions."""
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         if self._uses_local_graphs():
             graph = self.local_graph(node_id)
             coverage = self.index().coverage_of([node_id], as_of, window)
@@ -531,7 +527,7 @@ class Workspace:
         self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """A leader's overdue and soon-due targets."""
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         return Answer(arrays.leader_todo(self.index(), leader_id, as_of, window), "todo")
 
     def assigned_targets(self, leader_id: str, as_of: dt.date | None = None) -> set[str]:
@@ -577,7 +573,7 @@ class Workspace:
         """
         from graph import render
 
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         if not self._uses_local_graphs():
             coverage = self.target_coverage(as_of, window)
             return render.leader_network_html(
@@ -613,7 +609,7 @@ class Workspace:
         """
         from graph import render
 
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         if not self._uses_local_graphs():
             coverage = self.target_coverage(as_of, window)
             return render.ego_network_html(
@@ -643,7 +639,7 @@ class Workspace:
         """
         from graph import render
 
-        as_of, window = as_of or dt.date.today(), self._window(window_days)
+        as_of, window = self._when(as_of, window_days)
         if not self._uses_local_graphs():
             coverage = self.target_coverage(as_of, window)
             return render.area_map_html(self.graph(), area_id, as_of, window, coverage=coverage)
@@ -719,20 +715,22 @@ class Workspace:
         for an area and the ego network ``depth`` steps deep for anything else; ``"ego"``,
         ``"leader"`` and ``"area"`` choose a view. Targets are coloured by status.
         """
-        from graph import render
-
-        graph, as_of, window = self._args(as_of, window_days)
-        kind = graph.nodes[node_id]["kind"] if node_id in graph else None
+        index = self.index()
+        position = index.position.get(node_id)
+        if node_id in index.leaders:
+            kind, name = "leader", index.leaders[node_id][1]
+        elif node_id in index.area_position:
+            kind, name = "area", index.area_names.get(node_id)
+        else:
+            kind, name = None, index.names[position] if position is not None else None
         if view == "auto":
             view = "leader" if kind == "leader" else "area" if kind == "area" else "ego"
-        coverage = self.target_coverage(as_of, window)
         if view == "leader":
-            page = render.leader_network_html(graph, node_id, as_of, window, coverage=coverage)
+            page = self.leader_network_html(node_id, as_of, window_days)
         elif view == "area":
-            page = render.area_map_html(graph, node_id, as_of, window, coverage=coverage)
+            page = self.area_map_html(node_id, as_of, window_days)
         else:
-            page = render.ego_network_html(graph, node_id, depth, as_of, window, coverage=coverage)
-        name = graph.nodes[node_id].get("name") if kind else None
+            page = self.ego_network_html(node_id, depth, as_of, window_days)
         return NetworkView(f"{name or node_id} ({node_id}): {view}", page, height)
 
     def close(self) -> None:
