@@ -116,6 +116,11 @@ def _references(record: NodeRecord) -> Iterator[str]:
             yield value
 
 
+def _version_of(con: sqlite3.Connection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def _names_rowids(con: sqlite3.Connection) -> dict[str, list[int]]:
     """Id -> rowids of the nodes whose list reference columns name it."""
     named: dict[str, list[int]] = {}
@@ -291,18 +296,17 @@ class SQLiteStore:
         nodes at the far end of all of those and of the ids' own references. Read in one
         transaction, so all of it is of one data version.
         """
-        wanted = json.dumps(sorted(set(ids)))
+        wanted = sorted(set(ids))
         self.prepare_lookups()
         with self._lock:
             run = self._con.execute
             run("BEGIN")
             try:
-                own = run(f"{_NODE_ROWS} WHERE id IN (SELECT value FROM json_each(?))", (wanted,))
-                rows = {row[0]: row for row in own}
+                rows = {row[0]: row for row in self._nodes_by_id(wanted)}
                 links = run(
-                    f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?)) UNION "
-                    f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?))",
-                    (wanted, wanted),
+                    f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?1)) UNION "
+                    f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?1))",
+                    (json.dumps(wanted),),
                 ).fetchall()
                 for row in self._naming(wanted, {row[1] for row in rows.values()}):
                     rows.setdefault(row[0], row)
@@ -316,10 +320,10 @@ class SQLiteStore:
                 run("COMMIT")
         return records, [_link_record(row) for row in links]
 
-    def _naming(self, wanted: str, kinds: set[str]) -> list[tuple[Any, ...]]:
-        """Rows of the nodes whose reference columns name one of the ``wanted`` ids."""
-        ids = json.loads(wanted)
+    def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
+        """Rows of the nodes whose reference columns name one of ``ids`` (of ``kinds``)."""
         named = self._named_by()
+        wanted = json.dumps(ids)
         rowids = sorted({rowid for node in ids for rowid in named.get(node, ())})
         found = self._con.execute(
             f"{_NODE_ROWS} WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),)
@@ -355,8 +359,7 @@ class SQLiteStore:
             con = sqlite3.connect(self.path, isolation_level=None)
             try:
                 con.execute("BEGIN")  # the version and the rows of one snapshot
-                row = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-                named = (int(row[0]) if row else 0, _names_rowids(con))
+                named = (_version_of(con), _names_rowids(con))
                 con.execute("COMMIT")
             finally:
                 con.close()
@@ -378,9 +381,9 @@ class SQLiteStore:
         wanted = json.dumps(sorted(set(ids)))
         with self._lock:
             rows = self._con.execute(
-                f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?)) "
-                "AND target_id IN (SELECT value FROM json_each(?))",
-                (wanted, wanted),
+                f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?1)) "
+                "AND target_id IN (SELECT value FROM json_each(?1))",
+                (wanted,),
             ).fetchall()
         return [_link_record(row) for row in rows]
 
@@ -476,8 +479,7 @@ class SQLiteStore:
 
     def version(self) -> int:
         with self._lock:
-            row = self._con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        return int(row[0]) if row else 0
+            return _version_of(self._con)
 
     def graph(self) -> nx.MultiDiGraph:
         with self._lock:
