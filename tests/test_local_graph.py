@@ -25,6 +25,7 @@ from graph.coverage import GraphTooLarge, UnknownId
 from graph.model import Dataset
 from graph.sqlite_store import SQLiteStore
 from graph.workspace import Workspace
+from loaders import read_records
 from loaders.dataset import read_dataset
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
@@ -38,6 +39,16 @@ def _same(a: object, b: object) -> bool:
 def _pair(store: SQLiteStore) -> tuple[Workspace, Workspace]:
     """The same store behind a whole-graph workspace and one forced onto local graphs."""
     return Workspace(store), Workspace(store, graph_max_rows=0)
+
+
+def _same_refusals(whole: Callable[..., str], local: Callable[..., str]) -> None:
+    """A page of the wrong kind of id, or of an unknown one, is refused in the same words."""
+    for wrong in ("F0001", "nobody"):
+        with pytest.raises(ValueError) as from_whole:
+            whole(wrong, AS_OF, 365)
+        with pytest.raises(ValueError) as from_local:
+            local(wrong, AS_OF, 365)
+        assert str(from_local.value) == str(from_whole.value)
 
 
 @pytest.fixture(scope="module")
@@ -139,12 +150,7 @@ def test_every_leaders_network_page_of_the_sample(
         for window in (90, 365):
             expected = whole.leader_network_html(leader, AS_OF, window)
             assert local.leader_network_html(leader, AS_OF, window) == expected, leader
-    for not_a_leader in ("F0001", "nobody"):
-        with pytest.raises(ValueError) as from_whole:
-            whole.leader_network_html(not_a_leader, AS_OF, 365)
-        with pytest.raises(ValueError) as from_local:
-            local.leader_network_html(not_a_leader, AS_OF, 365)
-        assert str(from_local.value) == str(from_whole.value)
+    _same_refusals(whole.leader_network_html, local.leader_network_html)
 
 
 @pytest.mark.parametrize("depth", [0, 1, 2])
@@ -182,13 +188,10 @@ def test_a_new_interaction_shows_in_the_local_record(tmp_path: Path) -> None:
         local = Workspace(store, graph_max_rows=0)
         figure = "F0001"
         before = {i["id"] for i in local.entity(figure, AS_OF, 365)["interactions"]}
-        folder = tmp_path / "new"
-        folder.mkdir()
-        (folder / "interactions.csv").write_text(
-            f"id,date,kind,leader_ids,target_ids\nINEW,{AS_OF.isoformat()},visit,L01,{figure}\n",
-            encoding="utf-8",
+        row = {"id": "INEW", "date": AS_OF, "kind": "visit", "leader_ids": ["L01"]}
+        added = read_records(
+            "interactions", [{**row, "target_ids": [figure]}], store.existing_nodes(), "test"
         )
-        added = read_dataset([folder], store.existing_nodes())
         assert not added.problems
         store.load(added.dataset)
         after = {i["id"] for i in local.entity(figure, AS_OF, 365)["interactions"]}
@@ -223,12 +226,7 @@ def test_every_area_map_of_the_sample(
     for area in areas:
         expected = whole.area_map_html(area, AS_OF, 365)
         assert local.area_map_html(area, AS_OF, 365) == expected, area
-    for not_an_area in ("F0001", "nobody"):
-        with pytest.raises(ValueError) as from_whole:
-            whole.area_map_html(not_an_area, AS_OF, 365)
-        with pytest.raises(ValueError) as from_local:
-            local.area_map_html(not_an_area, AS_OF, 365)
-        assert str(from_local.value) == str(from_whole.value)
+    _same_refusals(whole.area_map_html, local.area_map_html)
 
 
 def test_an_area_map_past_the_local_limit_is_refused(
