@@ -245,7 +245,7 @@ def _download(
 ) -> Response:
     _not_leader(principal)
     answer = _gap_answer(workspace, status, kind, category, line, area_id)
-    names = {**workspace.names("area"), **workspace.names("leader")}
+    names = workspace.names("area", "leader")
     stamp = f"gaps-{answer['as_of']}"
     if fmt == "csv":
         return Response(

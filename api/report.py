@@ -79,7 +79,7 @@ def collect(
 ) -> ReportData:
     """Every answer the report needs, from one workspace, for one date and window."""
     as_of = as_of or dt.date.today()
-    names = {**workspace.names("area"), **workspace.names("leader")}
+    names = workspace.names("area", "leader")
     return ReportData(
         coverage=workspace.coverage(as_of, window_days),
         blind_spots=workspace.blind_spots(as_of, window_days),

@@ -62,17 +62,12 @@ def page(
 # -- leader scoping -----------------------------------------------------------------------
 
 
-def own_targets(workspace: Workspace, leader_id: str) -> set[str]:
-    """The targets a leader is assigned to today."""
-    return workspace.assigned_targets(leader_id)
-
-
 def check_leader_scope(principal: Principal, workspace: Workspace, entity_id: str) -> None:
     """A leader sees only themselves and their own targets; other roles see everything."""
     if principal.role != "leader":
         return
-    if entity_id == principal.leader_id or entity_id in own_targets(
-        workspace, principal.leader_id or ""
+    if entity_id == principal.leader_id or entity_id in workspace.assigned_targets(
+        principal.leader_id or ""
     ):
         return
     raise Forbidden(f"a leader token reaches only its own network, not {entity_id!r}")

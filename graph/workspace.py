@@ -543,14 +543,18 @@ class Workspace:
             raise cov.UnknownId(f"unknown leader id {leader_id!r}")
         return {"id": leader_id, "name": row[1], "post": row[2]}
 
-    def names(self, kind: str) -> dict[str, str]:
-        """Display names (the id when unnamed) of every leader or area, by id."""
+    def names(self, *kinds: str) -> dict[str, str]:
+        """Display names (the id when unnamed) of every leader and/or area, by id."""
         index = self.index()
-        if kind == "leader":
-            return {lead: str(row[1] or lead) for lead, row in index.leaders.items()}
-        if kind == "area":
-            return {a: str(name or a) for a, name in index.area_names.items()}
-        raise ValueError(f"names of leaders or areas, not {kind!r}")
+        names: dict[str, str] = {}
+        for kind in kinds:
+            if kind == "leader":
+                names.update((lead, str(row[1] or lead)) for lead, row in index.leaders.items())
+            elif kind == "area":
+                names.update((a, str(name or a)) for a, name in index.area_names.items())
+            else:
+                raise ValueError(f"names of leaders or areas, not {kind!r}")
+        return names
 
     def areas(self, kinds: Collection[str]) -> list[dict[str, str]]:
         """The areas of these kinds (district, town, ...) as ``{"id", "name"}``, by id."""
