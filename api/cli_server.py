@@ -12,6 +12,7 @@ import typer
 from api.access import ROLES, AccessStore
 from api.cli import DEFAULT_STORE, StoreOpt, app, out, say, workspace_for
 from api.settings import Settings
+from graph.coverage import UnknownId
 
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -54,9 +55,9 @@ def serve(
 
     A second after start-up the coverage index (and what else the first requests need) is
     built in the background, or read back from the store, so the first coverage request of a
-    big store does not wait for all of it. Coverage, gaps, blind
-    spots, leaders, to-do lists, entity records, ego networks, the network pictures of a
-    leader or an entity and area maps answer at any size.
+    big store does not wait for all of it. Coverage, gaps, blind spots, leaders, to-do lists,
+    entity records, ego networks, the network pictures of a leader or an entity and area maps
+    answer at any size.
     """
     with workspace_for(store):
         pass  # fail fast, with a one-line error, if the store cannot be opened
@@ -106,9 +107,12 @@ def token_create(
     """Create an API token and print it as the last line (only its hash is stored)."""
     settings = Settings(store=store)
     with workspace_for(store) as ws:
-        if leader is not None and leader not in ws.names("leader"):
-            say(f"concentric: error: unknown leader id {leader!r}")
-            raise typer.Exit(2)
+        if leader is not None:
+            try:
+                ws.leader(leader)
+            except UnknownId:
+                say(f"concentric: error: unknown leader id {leader!r}")
+                raise typer.Exit(2) from None
     access = AccessStore(settings.access_path())
     try:
         token = access.create_token(role, leader)
