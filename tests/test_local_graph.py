@@ -135,13 +135,16 @@ def test_an_interactions_record_lists_its_leaders_and_targets(
         assert record["interactions"] == []
 
 
-@pytest.mark.parametrize("max_nodes", [None, 6], ids=["as drawn", "grouped by area"])
-def test_every_leaders_network_page_of_the_sample(
-    sample: tuple[Workspace, Workspace], monkeypatch: pytest.MonkeyPatch, max_nodes: int | None
-) -> None:
-    # With few nodes allowed, pages group targets by area: the whole area tree counts.
-    if max_nodes is not None:
-        monkeypatch.setattr(render, "MAX_NODES", max_nodes)
+@pytest.fixture(params=[None, 6], ids=["as drawn", "grouped by area"])
+def grouping(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages as drawn, and with so few nodes allowed that they group targets by area (then
+    the whole area tree counts)."""
+    if request.param is not None:
+        monkeypatch.setattr(render, "MAX_NODES", request.param)
+
+
+@pytest.mark.usefixtures("grouping")
+def test_every_leaders_network_page_of_the_sample(sample: tuple[Workspace, Workspace]) -> None:
     whole, local = sample
     graph = whole.graph()
     leaders = sorted(n for n, kind in graph.nodes(data="kind") if kind == "leader")
@@ -153,17 +156,9 @@ def test_every_leaders_network_page_of_the_sample(
     _same_refusals(whole.leader_network_html, local.leader_network_html)
 
 
+@pytest.mark.usefixtures("grouping")
 @pytest.mark.parametrize("depth", [0, 1, 2])
-@pytest.mark.parametrize("max_nodes", [None, 6], ids=["as drawn", "grouped by area"])
-def test_ego_network_pages_of_the_sample(
-    sample: tuple[Workspace, Workspace],
-    monkeypatch: pytest.MonkeyPatch,
-    depth: int,
-    max_nodes: int | None,
-) -> None:
-    # With few nodes allowed, pages group targets by area: the whole area tree counts.
-    if max_nodes is not None:
-        monkeypatch.setattr(render, "MAX_NODES", max_nodes)
+def test_ego_network_pages_of_the_sample(sample: tuple[Workspace, Workspace], depth: int) -> None:
     whole, local = sample
     graph = whole.graph()
     kinds = ("leader", "figure", "organization", "unit", "interaction", "area")
@@ -213,12 +208,8 @@ def test_warming_up_builds_what_the_first_requests_need(tmp_path: Path) -> None:
         assert store._named is not None and store._named[0] == store.version()
 
 
-@pytest.mark.parametrize("max_nodes", [None, 40], ids=["as drawn", "grouped by area"])
-def test_every_area_map_of_the_sample(
-    sample: tuple[Workspace, Workspace], monkeypatch: pytest.MonkeyPatch, max_nodes: int | None
-) -> None:
-    if max_nodes is not None:
-        monkeypatch.setattr(render, "MAX_NODES", max_nodes)
+@pytest.mark.usefixtures("grouping")
+def test_every_area_map_of_the_sample(sample: tuple[Workspace, Workspace]) -> None:
     whole, local = sample
     graph = whole.graph()
     areas = sorted(n for n, kind in graph.nodes(data="kind") if kind == "area")
