@@ -46,8 +46,8 @@ def serve(
             min=0,
             envvar="CONCENTRIC_GRAPH_MAX_ROWS",
             help="Above this many stored rows, analyses that need the whole graph in memory "
-            "(the district map, paths, brokers, communities, recommendations, search) answer "
-            "422 instead of building it (about 2.5 KB per row); 0 for no limit.",
+            "(the district map, paths, brokers, communities, recommendations, departures, "
+            "search) answer 422 instead of building it (about 2.5 KB per row); 0 for no limit.",
         ),
     ] = 1_000_000,
 ) -> None:
