@@ -17,9 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import pages
 from api.access import AccessStore
+from api.idempotency import IdempotencyStore, KeyReused
+from api.limits import BodySizeLimit, allowed_methods
 from api.pages import CSP, TEMPLATES, LoginRequired
 from api.routers import admin, analysis, coverage, entities, writes
-from api.services import Conflict, Forbidden, InputProblems
+from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from api.settings import Settings
 from graph.coverage import GraphTooLarge, QueryError, UnknownId
 from graph.store import StoreError
@@ -89,11 +91,17 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"location": f"{p.file}:{p.line}: {p.column}", "message": p.message}
             for p in exc.problems
         ]
+        if isinstance(exc, UnknownReferences):
+            return _error(request, 404, "not found", str(exc), problems)
         return _error(request, 422, "invalid data", str(exc), problems)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return _error(request, 403, "forbidden", str(exc))
+
+    @app.exception_handler(KeyReused)
+    async def key_reused(request: Request, exc: KeyReused) -> Response:
+        return _error(request, 409, "conflict", str(exc))
 
     @app.exception_handler(Conflict)
     async def conflict(request: Request, exc: Conflict) -> Response:
@@ -114,12 +122,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             405: "method not allowed",
             422: "invalid data",
         }
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not the first route's only
+            headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.scope))
         return _error(
             request,
             exc.status_code,
             names.get(exc.status_code, "error"),
             str(exc.detail),
-            headers=dict(exc.headers or {}),
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -170,6 +181,7 @@ def create_app(
             warming.join()
         app.state.workspace.close()
         app.state.access.close()
+        app.state.idempotency.close()
 
     app = FastAPI(
         title="Concentric",
@@ -181,7 +193,9 @@ def create_app(
     app.state.settings = settings
     app.state.workspace = workspace or open_workspace(settings.store, settings.graph_max_rows)
     app.state.access = access or AccessStore(settings.access_path())
+    app.state.idempotency = IdempotencyStore(settings.access_path())
     _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

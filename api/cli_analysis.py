@@ -25,6 +25,7 @@ from api.cli import (
     workspace_for,
 )
 from graph import SCHEMA
+from graph.changes import check_period
 
 
 def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table | LongTable:
@@ -279,6 +280,7 @@ def changes(
 ) -> None:
     """Targets whose status changed between two dates, grouped by transition."""
     with workspace_for(store) as ws:
+        check_period(start, end or dt.date.today())
         answer = ws.changes(start, end, window_days)
     if as_json:
         print_json(answer)

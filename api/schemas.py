@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from api.limits import LIMITS, EntityId, IdList, OneOf, bounded_date, within
 
 Status = Literal["covered", "stale", "indirect", "uncovered"]
 TargetKind = Literal["figure", "organization", "unit"]
@@ -150,7 +152,7 @@ DateText = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class DepartureRequest(Model):
-    leader_ids: list[str] = Field(min_length=1, description="The leaders who leave.")
+    leader_ids: IdList = Field(description="The leaders who leave (each once).")
     as_of: DateText | None = None
     window_days: int | None = Field(None, ge=0, le=36500)
 
@@ -431,16 +433,35 @@ class Communities(Model):
 # -- writes -------------------------------------------------------------------------------
 
 
+def _interaction_date(value: dt.date | None) -> dt.date | None:
+    return within(value, LIMITS.latest_interaction_date)
+
+
+def _contact_date(value: dt.date | None) -> dt.date | None:
+    return within(value, LIMITS.latest_contact_date)
+
+
+InteractionDate = Annotated[DateText, AfterValidator(_interaction_date)]
+ContactDate = Annotated[DateText, AfterValidator(_contact_date)]
+InteractionKind = Annotated[
+    str, OneOf("interaction_kind", "visit 走访, talk 谈心谈话, meeting 座谈会, …")
+]
+ContactRole = Annotated[str, OneOf("contact_role", "primary 主联系人 or backup 协助")]
+
+
 class InteractionIn(Model):
     """A visit, talk or meeting to log. Labels in Chinese are accepted as in the tables."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(None, description="Left out: the server makes one.")
-    date: str = Field(description="YYYY-MM-DD (or the other date forms of the tables).")
-    kind: str = Field(description="visit, talk, meeting, consultation, joint_meeting, …")
-    leader_ids: list[str] = Field(min_length=1)
-    target_ids: list[str] = Field(min_length=1)
+    id: EntityId | None = Field(None, description="Left out: the server makes one.")
+    date: InteractionDate = bounded_date(
+        LIMITS.latest_interaction_date,
+        "YYYY-MM-DD (or YYYY/MM/DD, YYYY年M月D日); not after tomorrow.",
+    )
+    kind: InteractionKind
+    leader_ids: IdList = Field(description="Each leader once (repeats are dropped).")
+    target_ids: IdList = Field(description="Each target once (repeats are dropped).")
     summary: str | None = Field(None, max_length=2000)
 
 
@@ -449,10 +470,12 @@ class ContactIn(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    leader_id: str
-    target_id: str
-    since: str | None = None
-    role: str | None = Field(None, description="primary 主联系人 or backup 协助")
+    leader_id: EntityId
+    target_id: EntityId
+    since: ContactDate | None = bounded_date(
+        LIMITS.latest_contact_date, "The first day of the contact (at most a year ahead).", None
+    )
+    role: ContactRole | None = None
 
 
 class ContactEnd(Model):
@@ -460,9 +483,12 @@ class ContactEnd(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    leader_id: str
-    target_id: str
-    until: str = Field(description="The first day the contact is no longer open.")
+    leader_id: EntityId
+    target_id: EntityId
+    until: ContactDate = bounded_date(
+        LIMITS.latest_contact_date,
+        "The first day the contact is no longer open (not before it started).",
+    )
 
 
 class WriteResult(Model):
@@ -475,7 +501,7 @@ class TokenIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["admin", "planner", "analyst", "leader"]
-    leader_id: str | None = None
+    leader_id: EntityId | None = None
 
 
 class TokenCreated(Model):

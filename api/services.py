@@ -15,12 +15,14 @@ from api.access import Principal
 from api.schemas import ContactEnd, ContactIn, InteractionIn
 from graph.coverage import UnknownId, is_open
 from graph.model import Problem
+from graph.schema import SCHEMA
 from graph.workspace import Workspace
 from loaders import read_records
 
 __all__ = [
     "Forbidden",
     "InputProblems",
+    "UnknownReferences",
     "assign_contact",
     "check_leader_scope",
     "end_contact",
@@ -35,6 +37,18 @@ class InputProblems(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+
+
+class UnknownReferences(InputProblems):
+    """Every problem of a write is a reference to no entity of the kind it needs (an unknown
+    id, or a figure's id where a leader's belongs): 404, with each one listed."""
+
+
+def _refused(table: str, problems: list[Problem]) -> InputProblems:
+    references = {c.name for c in SCHEMA.tables[table].columns.values() if c.ref_kinds}
+    if all(p.column in references for p in problems):
+        return UnknownReferences(problems)
+    return InputProblems(problems)
 
 
 class Forbidden(Exception):
@@ -91,7 +105,7 @@ def _write(workspace: Workspace, table: str, row: dict[str, Any]) -> int:
     existing = workspace.store.existing_nodes(_mentioned(row))
     result = read_records(table, [row], existing, source=f"api:{table}")
     if result.problems:
-        raise InputProblems(result.problems)
+        raise _refused(table, result.problems)
     workspace.load(result.dataset)
     return workspace.store.version()
 

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed by CORS; empty means CORS is off."
     )
     max_page_size: int = 5000
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1,
+        description="Request bodies over this many bytes are refused with 413 before parsing.",
+    )
     warm_index: bool = Field(
         False,
         description="Build the coverage index, the leaders' interaction table and (past "

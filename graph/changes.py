@@ -38,9 +38,10 @@ def status_changes(
     """Targets whose status on ``end`` differs from their status on ``start``.
 
     Items are grouped by transition (``"covered→stale"``: became stale in the period),
-    worst transitions first.
+    worst transitions first. ``end`` may come before ``start``: the two statuses are
+    compared in the order given (the API accepts any two dates; the CLI refuses that order
+    with :func:`check_period`, where it is more likely a slip).
     """
-    check_period(start, end)
     before = target_coverage(graph, start, window_days)
     after = target_coverage(graph, end, window_days)
     items = []

@@ -45,7 +45,7 @@ from graph.blind_spots import (
     blind_spots_answer,
     line_scores_answer,
 )
-from graph.changes import change_item, check_period, status_changes_answer
+from graph.changes import change_item, status_changes_answer
 from graph.coverage import STATUSES, UnknownId
 from graph.coverage_index import (
     CoverageIndex,
@@ -264,7 +264,6 @@ def status_changes(
     index: CoverageIndex, start: dt.date, end: dt.date, window_days: int
 ) -> dict[str, Any]:
     """:func:`graph.changes.status_changes` from the arrays: two status passes compared."""
-    check_period(start, end)
     before, _ = index.statuses(start, window_days)
     after, _ = index.statuses(end, window_days)
     changed = np.nonzero(before != after)[0]

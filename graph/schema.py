@@ -17,6 +17,7 @@ adding a kind or an alias is an edit to the YAML file and nothing else.
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +30,7 @@ import yaml
 __all__ = [
     "SCHEMA",
     "Column",
+    "InputLimits",
     "Policy",
     "Schema",
     "Table",
@@ -146,6 +148,24 @@ class Policy:
         }
 
 
+@dataclass(frozen=True)
+class InputLimits:
+    """What a write through the API may say (``input_limits`` in ``schema.yaml``)."""
+
+    earliest_date: dt.date
+    interaction_days_ahead: int
+    contact_days_ahead: int
+    max_ids: int
+    max_id_length: int
+    max_offset: int
+
+    def latest_interaction_date(self, today: dt.date) -> dt.date:
+        return today + dt.timedelta(days=self.interaction_days_ahead)
+
+    def latest_contact_date(self, today: dt.date) -> dt.date:
+        return today + dt.timedelta(days=self.contact_days_ahead)
+
+
 _LINE_KEYS = {
     "figure_categories": "figure",
     "organization_kinds": "organization",
@@ -198,6 +218,7 @@ class Schema:
                     index[normalize_label(spelling)] = code
             self._enum_index[enum] = index
         self.default_policy = self.policy_from(raw["policy"], raw["lines"])
+        self.input_limits = InputLimits(**raw["input_limits"])
         # Node or link kind -> its date columns, to turn stored ISO text back into dates.
         self.date_fields: dict[str, frozenset[str]] = {
             str(table.node_kind or table.link_kind): frozenset(
@@ -237,6 +258,17 @@ class Schema:
         if code is None:
             return ""
         return self.enumerations[enum].get(code, code)
+
+    def enum_spellings(self, enum: str) -> list[str]:
+        """Every exact spelling accepted for an enumeration: codes, labels, aliases.
+
+        >>> SCHEMA.enum_spellings("contact_role")
+        ['primary', 'backup', '主联系人', '协助']
+        """
+        values = self.enumerations[enum]
+        aliases = self.raw.get("enumeration_aliases", {}).get(enum, {})
+        spellings = [*values, *values.values(), *(a for extra in aliases.values() for a in extra)]
+        return list(dict.fromkeys(spellings))
 
     def enum_codes(self, enum: str) -> list[str]:
         return list(self.enumerations[enum])

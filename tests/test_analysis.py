@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.blind_spots import areas_without_station, blind_spots, line_scores
-from graph.changes import status_changes
+from graph.changes import check_period, status_changes
 from graph.coverage import QueryError, target_coverage
 from graph.leaders import departure, leader_load, single_points
 
@@ -505,8 +505,19 @@ def test_covered_becomes_stale_when_the_window_passes(end: dt.date, changed: boo
     assert answer["groups"] == ({"covered→stale": 1} if changed else {})
 
 
-def test_status_changes_rejects_reversed_dates() -> None:
+def test_status_changes_compare_reversed_dates_in_the_order_given() -> None:
+    """The meeting of 2025-06-01 counts on 2026-01-01, no longer on 2026-07-01 (W = 365):
+    from the later date to the earlier one the target goes from stale back to covered."""
     w = World()
+    w.leader("L1")
     w.figure("F1")
-    with pytest.raises(QueryError):
-        status_changes(w.graph(), T, day(-1), W)
+    w.contact("L1", "F1")
+    w.interaction("I1", dt.date(2025, 6, 1), ["L1"], ["F1"])
+    answer = status_changes(w.graph(), dt.date(2026, 7, 1), dt.date(2026, 1, 1), W)
+    assert answer["groups"] == {"stale→covered": 1}
+    assert (answer["from"], answer["to"]) == ("2026-07-01", "2026-01-01")
+
+
+def test_the_cli_refuses_a_period_that_ends_before_it_starts() -> None:
+    with pytest.raises(QueryError, match="is before"):
+        check_period(T, day(-1))

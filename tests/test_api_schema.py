@@ -4,9 +4,8 @@ Every operation gets generated requests, both schema-valid and schema-invalid on
 on each: no answer is a 5xx; the status is documented; the body matches the schema the
 document declares for that status (errors included: `ErrorBody`); content types and headers
 are as documented; schema-invalid data is refused; the token is not ignored. Every error
-body is `{error, detail, problems}` without a traceback. Two checks are left out (see
-`KNOWN_BROKEN`). The 422 schema, the documented error statuses and the security scheme are
-also checked directly.
+body is `{error, detail, problems}` without a traceback. Every check is enabled. The 422
+schema, the documented error statuses and the security scheme are also checked directly.
 
 The schema is loaded when this module is imported (schemathesis' lazy `from_fixture` loader
 does not work with pytest 9: it reads `request.node._nodeid`), over an empty store; a module
@@ -110,15 +109,6 @@ BASE = settings(
     suppress_health_check=list(HealthCheck),
 )
 
-#: Checks left out, for reasons the report gives (product issues, minor):
-KNOWN_BROKEN = [
-    # Schema-valid values the API refuses: free-text filters with unknown or empty values
-    # (`kind=`, `status=x`: 400), `from` after `to` (400), empty ids in write bodies (422),
-    # and `as_of` in the departure body (422: test_api.py::test_departure_takes_an_iso_date).
-    checks.positive_data_acceptance,
-    # A 405 on /api/v1/tokens says `Allow: POST`, not `GET, POST` (one route per method).
-    checks.allow_header_conformance,
-]
 ERROR_KEYS = {"error", "detail", "problems"}
 
 
@@ -127,7 +117,7 @@ def validate(case: schemathesis.Case[Any]) -> None:
     assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"
     # Invalid data refused (negative_data_rejection), valid data not refused with 4xx other
     # than the documented-by-the-spec ones, content types, auth not ignored.
-    case.validate_response(response, excluded_checks=KNOWN_BROKEN, headers=HEADERS)
+    case.validate_response(response, headers=HEADERS)
     if response.status_code >= 400:
         body = response.json()
         assert set(body) == ERROR_KEYS, body

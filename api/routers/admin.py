@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import AccessDep, Admin, WorkspaceDep
 from api.routers.params import Limit, Offset
@@ -42,7 +44,9 @@ def list_tokens(access: AccessDep, _: Admin) -> list[dict[str, object]]:
 
 
 @router.delete("/api/v1/tokens/{token_id}", status_code=204, responses=ERROR_RESPONSES)
-def revoke_token(token_id: str, access: AccessDep, _: Admin) -> None:
+def revoke_token(
+    token_id: Annotated[str, Path(max_length=64)], access: AccessDep, _: Admin
+) -> None:
     """Revoke a token."""
     if not access.revoke(token_id):
         raise HTTPException(404, f"no active token {token_id!r}")

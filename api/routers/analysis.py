@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, WorkspaceDep
-from api.routers.params import AsOf, Limit, Offset, QueryDate, Window
+from api.routers.params import AsOf, Limit, Offset, QueryDate, Statuses, Window
 from api.schemas import (
     ERROR_RESPONSES,
     BlindSpots,
@@ -69,7 +69,7 @@ def blind_spots(
 def recommendations(
     workspace: WorkspaceDep,
     _: Reader,
-    status: Annotated[str, Query(description="Statuses to place")] = "uncovered,stale",
+    status: Statuses = "uncovered,stale",
     as_of: AsOf = None,
     window_days: Window = None,
     limit: Limit = None,

@@ -7,9 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import Reader, WorkspaceDep
-from api.routers.params import AsOf, Limit, Offset, Window
-from api.schemas import ERROR_RESPONSES, CoverageSummary, GapList
+from api.limits import OneOf
+from api.routers.params import AreaId, AsOf, Limit, Offset, Statuses, Window
+from api.schemas import ERROR_RESPONSES, CoverageSummary, GapList, TargetKind
 from api.services import page
+
+FigureCategory = Annotated[str, OneOf("figure_category", "Figure category: code or label.")]
+Line = Annotated[str, OneOf("line", "Line (统战五线谱): code or label.")]
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"], responses=ERROR_RESPONSES)
 
@@ -26,11 +30,11 @@ def coverage(
 def gaps(
     workspace: WorkspaceDep,
     _: Reader,
-    status: Annotated[str, Query(description="Comma-separated statuses.")] = "uncovered,stale",
-    kind: Annotated[str | None, Query(description="figure, organization or unit")] = None,
-    category: Annotated[str | None, Query(description="Figure category code or label")] = None,
-    line: Annotated[str | None, Query(description="Line code or label")] = None,
-    area_id: Annotated[str | None, Query(description="Area id (includes areas below)")] = None,
+    status: Statuses = "uncovered,stale",
+    kind: Annotated[TargetKind | None, Query(description="figure, organization or unit")] = None,
+    category: Annotated[FigureCategory | None, Query()] = None,
+    line: Annotated[Line | None, Query()] = None,
+    area_id: AreaId = None,
     as_of: AsOf = None,
     window_days: Window = None,
     limit: Limit = None,

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.access import redact
 from api.deps import PrincipalDep, Reader, WorkspaceDep
-from api.routers.params import AsOf, Limit, Offset, Window
+from api.limits import EntityId
+from api.routers.params import AsOf, EntityIdPath, LeaderIdPath, Limit, Offset, Window
 from api.schemas import (
     ERROR_RESPONSES,
     EgoNetwork,
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSE
 
 @router.get("/entities/{entity_id}", response_model=Entity)
 def entity(
-    entity_id: str,
+    entity_id: EntityIdPath,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
     as_of: AsOf = None,
@@ -41,7 +42,7 @@ def entity(
 def search(
     workspace: WorkspaceDep,
     _: Reader,
-    q: Annotated[str, Query(min_length=1, max_length=100, description="Name, id or pinyin")],
+    q: Annotated[str, Query(min_length=1, max_length=100, pattern=r"\S", description="Name, id or pinyin")],
     limit: Limit = None,
     offset: Offset = 0,
 ) -> dict[str, object]:
@@ -51,7 +52,7 @@ def search(
 
 @router.get("/network/{entity_id}", response_model=EgoNetwork)
 def network(
-    entity_id: str,
+    entity_id: EntityIdPath,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
     depth: Annotated[int, Query(ge=0, le=4)] = 1,
@@ -65,8 +66,8 @@ def network(
 def path(
     workspace: WorkspaceDep,
     _: Reader,
-    source: Annotated[str, Query(description="Entity id to start from")],
-    target: Annotated[str, Query(description="Entity id to reach")],
+    source: Annotated[EntityId, Query(description="Entity id to start from")],
+    target: Annotated[EntityId, Query(description="Entity id to reach")],
 ) -> dict[str, object]:
     """The shortest chain of real relationships between two entities."""
     return workspace.path(source, target)
@@ -80,7 +81,7 @@ def _leader_view(workspace: WorkspaceDep, principal: PrincipalDep, leader_id: st
 
 @router.get("/leaders/{leader_id}", response_model=LeaderLoadItem)
 def leader(
-    leader_id: str,
+    leader_id: LeaderIdPath,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
     as_of: AsOf = None,
@@ -96,7 +97,7 @@ def leader(
 
 @router.get("/leaders/{leader_id}/todo", response_model=Todo)
 def todo(
-    leader_id: str,
+    leader_id: LeaderIdPath,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
     as_of: AsOf = None,

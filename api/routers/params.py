@@ -1,12 +1,14 @@
-"""Query parameters shared by the routers."""
+"""Query and path parameters shared by the routers, each bounded and documented."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 
+from api.limits import ID_PATTERN, LIMITS, choices_pattern
 from api.schemas import DateText
+from graph.schema import SCHEMA
 
 QueryDate = DateText
 AsOf = Annotated[
@@ -16,4 +18,16 @@ Window = Annotated[
     int | None, Query(ge=0, le=36500, description="Window in days (default: the policy's).")
 ]
 Limit = Annotated[int | None, Query(ge=1, le=5000, description="Page size (default: every item).")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+Offset = Annotated[int, Query(ge=0, le=LIMITS.max_offset, description="Items to skip.")]
+
+_ID = {"min_length": 1, "max_length": LIMITS.max_id_length, "pattern": ID_PATTERN}
+EntityIdPath = Annotated[str, Path(description="An entity's id.", **_ID)]
+LeaderIdPath = Annotated[str, Path(description="A leader's id.", **_ID)]
+AreaId = Annotated[str | None, Query(description="Area id (includes the areas below it).", **_ID)]
+Statuses = Annotated[
+    str,
+    Query(
+        description="Comma-separated statuses: codes or Chinese labels.",
+        pattern=choices_pattern(SCHEMA.enum_spellings("coverage_status")),
+    ),
+]
