@@ -42,9 +42,10 @@ __all__ = [
 
 LIMITS = SCHEMA.input_limits
 
-# An id is one token: no white space, none of the list separators of the tables' cells
-# (an id containing one could never be written in a file's list column).
-ID_PATTERN = r"^[^\s,;，；、]+$"
+# An id is one token: no spaces or control characters, none of the list separators of the
+# tables' cells (an id containing one could never be written in a file's list column).
+# Spelled out rather than \s, which regex engines (and test generators) read differently.
+ID_PATTERN = "^[^\\x00-\\x20\\x7f-\\xa0\\u3000,;，；、]+$"
 EntityId = Annotated[
     str, StringConstraints(min_length=1, max_length=LIMITS.max_id_length, pattern=ID_PATTERN)
 ]
@@ -158,14 +159,20 @@ def choices_pattern(choices: Iterable[str]) -> str:
 # -- 405: every method of the path ---------------------------------------------------------
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def allowed_methods(routes: Iterable[Any], scope: Scope) -> list[str]:
-    """Every method some route serves at this path (Starlette's 405 names the first only)."""
-    methods: set[str] = set()
-    for route in routes:
-        match, _ = route.matches({**scope, "method": "\0"})
-        if match is not Match.NONE and getattr(route, "methods", None):
-            methods.update(route.methods)
-    return sorted(methods)
+    """Every method some route serves at this path (Starlette's 405 names the first only).
+
+    Asked of each route by trying each method, so that routers included whole (FastAPI's
+    own route objects) answer for their routes too.
+    """
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
 
 
 # -- the body's size -----------------------------------------------------------------------

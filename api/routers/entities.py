@@ -42,7 +42,9 @@ def entity(
 def search(
     workspace: WorkspaceDep,
     _: Reader,
-    q: Annotated[str, Query(min_length=1, max_length=100, pattern=r"\S", description="Name, id or pinyin")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=100, pattern=r"\S", description="Name, id or pinyin")
+    ],
     limit: Limit = None,
     offset: Offset = 0,
 ) -> dict[str, object]:
