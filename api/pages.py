@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from api.access import Principal, redact
 from api.deps import SESSION_COOKIE, AccessDep, WorkspaceDep
 from api.downloads import gaps_csv, gaps_xlsx
+from api.limits import LIMITS
 from api.services import Forbidden, check_leader_scope
 from graph.coverage import STATUSES
 from graph.schema import SCHEMA
@@ -173,7 +174,7 @@ def _gap_answer(
 
 GapStatus = Annotated[str, Query()]
 Optional = Annotated[str | None, Query()]
-PageNumber = Annotated[int, Query(ge=1)]
+PageNumber = Annotated[int, Query(ge=1, le=LIMITS.max_offset)]
 # Rows per page of the long tables; the downloads and the JSON API hold every row. A
 # province's gap list has 10^5 rows: as one page it is 100 MB of HTML.
 PAGE_ROWS = 500

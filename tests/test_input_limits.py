@@ -268,6 +268,13 @@ def test_huge_numbers_are_422(app: WriteApp, path: str, params: dict[str, int]) 
     assert_error(app.get(path, "admin", **params), 422)
 
 
+def test_page_numbers_of_the_web_pages_are_bounded(app: WriteApp) -> None:
+    login = app.client.post("/login", data={"token": app.tokens["planner"], "next": "/gaps"})
+    assert login.status_code == 200, login.text  # followed to the gap page
+    assert app.client.get("/gaps", params={"page": 10**9}).status_code == 200
+    assert app.client.get("/gaps", params={"page": 10**9 + 1}).status_code == 422
+
+
 def test_the_largest_offset_is_an_empty_page(app: WriteApp) -> None:
     response = app.get("/api/v1/audit", "admin", offset=10**9)
     assert response.status_code == 200, response.text
