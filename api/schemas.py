@@ -41,7 +41,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorBody, "description": "No valid token"},
     403: {"model": ErrorBody, "description": "The token's role may not do this"},
     404: {"model": ErrorBody, "description": "Unknown id"},
-    409: {"model": ErrorBody, "description": "The write conflicts with existing data"},
+    409: {
+        "model": ErrorBody,
+        "description": "The write conflicts with existing data, or its Idempotency-Key was "
+        "used for another request",
+    },
+    413: {"model": ErrorBody, "description": "The request body is over the size limit"},
     422: {"model": ErrorBody, "description": "Invalid request or data"},
     503: {"model": ErrorBody, "description": "The store is unavailable"},
 }
