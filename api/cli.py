@@ -122,7 +122,7 @@ WindowOpt = Annotated[
         help="Contacts count as recent within N days (default from the policy, 365).",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Answer JSON (spec section 4).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Answer JSON (docs/coverage.md).")]
 DEFAULT_STORE = "concentric.db"
 
 
