@@ -525,7 +525,8 @@ def _check_refs(
         holder = next((b for b, index in defined if ref in index), None)
         return holder.table.node_kind if holder is not None else stored.get(ref)
 
-    expected = " or ".join(column.ref_kinds)
+    kinds = " or ".join(column.ref_kinds)
+    expected = ("an " if kinds[0] in "aeiou" else "a ") + kinds
     header = block.header(column.name)
     for j, value in enumerate(values):
         if value is None or value is _INVALID:
@@ -535,9 +536,9 @@ def _check_refs(
             if found in allowed:
                 continue
             if found is None:
-                message = f"unknown id {ref!r} (expected a {expected})"
+                message = f"unknown id {ref!r} (expected {expected})"
             else:
-                message = f"{ref!r} is a {found}, but this column needs a {expected}"
+                message = f"{ref!r} is a {found}, but this column needs {expected}"
             problems.append(Problem(block.file, block.lines[j], header, message))
 
 
