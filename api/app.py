@@ -30,7 +30,29 @@ log = logging.getLogger("concentric.api")
 __all__ = ["create_app"]
 
 
-_UNAUDITED = ("/healthz", "/login", "/logout", "/openapi.json", "/docs", "/redoc")
+# Sign-in and sign-out are audited only when they note something (a login, a failed one,
+# a logout), not each time the form is shown.
+_UNAUDITED = ("/healthz", "/login", "/logout", "/openapi.json")
+
+# On every response. Nothing is cached (answers and pages carry personal data), no page is
+# framed by another site, and no URL leaks in a Referer. Pages set their own CSP; everything
+# else (JSON, downloads, redirects) may load nothing at all.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+NO_CONTENT_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def secure_headers(request: Request, response: Response) -> Response:
+    """``response`` with the security headers every answer carries."""
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Content-Security-Policy", NO_CONTENT_CSP)
+    if request.url.scheme == "https":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
 
 
 def _is_page(request: Request) -> bool:
@@ -136,7 +158,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         # The traceback goes to the server log (it holds code, not data); the client gets
         # a plain message.
         log.exception("internal error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "internal error", "the server failed; the log has the details")
+        # This answer is sent from outside the middleware, so it gets its headers here.
+        return secure_headers(
+            request,
+            _error(request, 500, "internal error", "the server failed; the log has the details"),
+        )
 
 
 def _warm_index(workspace: Workspace) -> None:
@@ -177,6 +203,10 @@ def create_app(
         description="Coverage of a united-front office's contact-friendship system "
         "(联系交友制度): coverage, gaps, leaders' load, blind spots and suggestions.",
         lifespan=lifespan,
+        # No Swagger UI or ReDoc: they load their assets from a CDN. The OpenAPI document
+        # stays at /openapi.json (it names routes and fields, never data).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.workspace = workspace or open_workspace(settings.store, settings.graph_max_rows)
@@ -195,8 +225,10 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path.startswith("/api/v1/") or _is_page(request):
-            # Path and status only: query strings can hold names, bodies hold personal data.
+        noted = getattr(request.state, "audit_detail", None)
+        if request.url.path.startswith("/api/v1/") or _is_page(request) or noted:
+            # Path, status and what the routes note (the query, ids written, a failed
+            # login); never a body, which holds personal data.
             app.state.access.audit(
                 getattr(request.state, "principal", None),
                 request.method,
@@ -205,6 +237,12 @@ def create_app(
                 getattr(request.state, "audit_detail", None),
             )
         return response
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        return secure_headers(request, await call_next(request))
 
     for module in (admin, coverage, analysis, entities, writes, pages):
         app.include_router(module.router)

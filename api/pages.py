@@ -1,7 +1,9 @@
 """The web pages: server-rendered (Jinja2, autoescaped), Chinese UI, no front-end build.
 
-The token is entered once on /login and kept in an HttpOnly, SameSite=Strict session
-cookie, so it never sits in page scripts or URLs. Pages call the same workspace methods as
+The token is entered once on /login, which starts a server-side session: the HttpOnly,
+SameSite=Strict cookie holds only the session's random id (never the token), expires with
+the session, and is Secure when the page came over HTTPS. Logging out, or revoking the
+token, ends the session. Pages call the same workspace methods as
 the JSON API and follow the same roles.
 """
 
@@ -17,7 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.access import Principal, redact
-from api.deps import SESSION_COOKIE, AccessDep, WorkspaceDep
+from api.deps import (
+    SESSION_COOKIE,
+    AccessDep,
+    SettingsDep,
+    WorkspaceDep,
+    note_for_audit,
+    query_detail,
+)
 from api.downloads import gaps_csv, gaps_xlsx
 from api.services import Forbidden, check_leader_scope
 from graph.coverage import STATUSES
@@ -41,8 +50,9 @@ class LoginRequired(Exception):
 
 
 def page_principal(request: Request, access: AccessDep) -> Principal:
-    token = request.cookies.get(SESSION_COOKIE)
-    principal = access.principal_for(token) if token else None
+    note_for_audit(request, **query_detail(request))
+    session = request.cookies.get(SESSION_COOKIE)
+    principal = access.principal_for_session(session) if session else None
     if principal is None:
         raise LoginRequired()
     request.state.principal = principal
@@ -106,27 +116,49 @@ def login_form(request: Request, next: str = "/") -> Response:
 def login(
     request: Request,
     access: AccessDep,
+    settings: SettingsDep,
     token: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     principal = access.principal_for(token.strip())
     if principal is None:
+        note_for_audit(request, failed_login="page")
         response = _render(request, "login.html", None, next=next, error="令牌无效 invalid token")
         response.status_code = 401
         return response
+    request.state.principal = principal
+    note_for_audit(request, login="session started")
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     if principal.role == "leader" and target == "/":
         target = f"/leaders/{principal.leader_id}"
+    session_id, expires = access.start_session(principal, settings.session_hours)
     response = RedirectResponse(target, status_code=303)
-    # No max-age: the cookie lives for this browser session only.
-    response.set_cookie(SESSION_COOKIE, token.strip(), httponly=True, samesite="strict")
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        expires=expires,
+        httponly=True,
+        samesite="strict",
+        # Behind a TLS proxy, uvicorn sets the scheme from X-Forwarded-Proto when the proxy's
+        # address is trusted (FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
 @router.get("/logout")
-def logout() -> Response:
+def logout(request: Request, access: AccessDep) -> Response:
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        principal = access.principal_for_session(session)
+        if principal is not None:
+            request.state.principal = principal
+        access.end_session(session)
+        note_for_audit(request, logout="session ended")
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 

@@ -475,13 +475,20 @@ class TokenIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["admin", "planner", "analyst", "leader"]
-    leader_id: str | None = None
+    leader_id: str | None = Field(
+        None, max_length=100, description="For a leader token: an existing leader's id."
+    )
+    expires_days: int | None = Field(
+        None, ge=1, le=3650, description="Days until the token expires (default: never)."
+    )
 
 
 class TokenCreated(Model):
     token: str = Field(description="Shown once; only its hash is kept.")
+    id: str
     role: str
     leader_id: str | None
+    expires: str | None
 
 
 class TokenInfo(Model):
@@ -489,6 +496,7 @@ class TokenInfo(Model):
     role: str
     leader_id: str | None
     created: str
+    expires: str | None
     revoked: str | None
 
 

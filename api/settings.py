@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed by CORS; empty means CORS is off."
     )
     max_page_size: int = 5000
+    session_hours: int = Field(
+        12, ge=1, description="A web page session ends this many hours after sign-in."
+    )
     warm_index: bool = Field(
         False,
         description="Build the coverage index, the leaders' interaction table and (past "

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 
-from api.deps import AccessDep, Admin, WorkspaceDep
+from api.access import require_known_leader
+from api.deps import AccessDep, Admin, WorkspaceDep, note_for_audit
 from api.routers.params import Limit, Offset
 from api.schemas import ERROR_RESPONSES, AuditLog, Health, TokenCreated, TokenIn, TokenInfo
 
@@ -26,13 +27,21 @@ def healthz(workspace: WorkspaceDep) -> dict[str, object]:
 @router.post(
     "/api/v1/tokens", response_model=TokenCreated, status_code=201, responses=ERROR_RESPONSES
 )
-def create_token(body: TokenIn, access: AccessDep, _: Admin) -> dict[str, object]:
-    """Create a token; it is shown once."""
+def create_token(
+    body: TokenIn, request: Request, access: AccessDep, workspace: WorkspaceDep, _: Admin
+) -> dict[str, object]:
+    """Create a token (a leader token only for an existing leader); it is shown once."""
     try:
-        token = access.create_token(body.role, body.leader_id)
+        if body.leader_id is not None:
+            require_known_leader(workspace, body.leader_id)
+        token = access.create_token(body.role, body.leader_id, body.expires_days)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return {"token": token, "role": body.role, "leader_id": body.leader_id}
+    info = access.token_info(token)
+    assert info is not None
+    # The audit names the new token's id, role, leader and expiry; never the token.
+    note_for_audit(request, created={k: info[k] for k in ("id", "role", "leader_id", "expires")})
+    return {"token": token, **{k: info[k] for k in ("id", "role", "leader_id", "expires")}}
 
 
 @router.get("/api/v1/tokens", response_model=list[TokenInfo], responses=ERROR_RESPONSES)
@@ -42,8 +51,9 @@ def list_tokens(access: AccessDep, _: Admin) -> list[dict[str, object]]:
 
 
 @router.delete("/api/v1/tokens/{token_id}", status_code=204, responses=ERROR_RESPONSES)
-def revoke_token(token_id: str, access: AccessDep, _: Admin) -> None:
-    """Revoke a token."""
+def revoke_token(token_id: str, request: Request, access: AccessDep, _: Admin) -> None:
+    """Revoke a token; its page sessions end with it."""
+    note_for_audit(request, revoked=token_id)
     if not access.revoke(token_id):
         raise HTTPException(404, f"no active token {token_id!r}")
 
