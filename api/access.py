@@ -70,9 +70,12 @@ CREATE TABLE IF NOT EXISTS audit_log (
     status INTEGER NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS access_schema (version INTEGER NOT NULL);
 """
 
-# Schema version (PRAGMA user_version) -> the statements that bring the previous one to it.
+# Schema version -> the statements that bring the previous one to it. The version is kept in
+# its own table, not in PRAGMA user_version: for an embedded store the access tables share
+# the store's file, whose user_version belongs to the store's own migrations.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         # Entries already there keep a NULL hash: they predate the chain, which starts after them.
@@ -118,11 +121,14 @@ def _migrate(con: sqlite3.Connection) -> None:
     con.executescript(_DDL)
     con.execute("BEGIN IMMEDIATE")
     try:
-        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        row = con.execute("SELECT max(version) FROM access_schema").fetchone()
+        version = int(row[0] or 0)
         for target in sorted(v for v in _MIGRATIONS if v > version):
             for statement in _MIGRATIONS[target]:
                 con.execute(statement)
-            con.execute(f"PRAGMA user_version = {int(target)}")
+        if SCHEMA_VERSION > version:
+            con.execute("DELETE FROM access_schema")
+            con.execute("INSERT INTO access_schema (version) VALUES (?)", (SCHEMA_VERSION,))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
