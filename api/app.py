@@ -17,12 +17,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import pages
 from api.access import AccessStore
+from api.health import AuditHealth
 from api.pages import CSP, TEMPLATES, LoginRequired
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems
 from api.settings import Settings
 from graph.coverage import GraphTooLarge, QueryError, UnknownId
-from graph.store import StoreError
+from graph.store import DiskFull, StoreError
 from graph.workspace import Workspace, open_workspace
 
 log = logging.getLogger("concentric.api")
@@ -121,6 +122,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def conflict(request: Request, exc: Conflict) -> Response:
         return _error(request, 409, "conflict", str(exc))
 
+    @app.exception_handler(DiskFull)
+    async def disk_full(request: Request, exc: DiskFull) -> Response:
+        # The store's message names a server path; the client needs only the fact.
+        log.error("a write failed: %s", exc)
+        return _error(
+            request,
+            503,
+            "disk full",
+            "disk full: the write was not stored; free space on the server, then send it again",
+        )
+
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
         return _error(request, 503, "store unavailable", str(exc))
@@ -211,6 +223,7 @@ def create_app(
     app.state.settings = settings
     app.state.workspace = workspace or open_workspace(settings.store, settings.graph_max_rows)
     app.state.access = access or AccessStore(settings.access_path())
+    app.state.audit_health = AuditHealth()
     _install_error_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -229,13 +242,21 @@ def create_app(
         if request.url.path.startswith("/api/v1/") or _is_page(request) or noted:
             # Path, status and what the routes note (the query, ids written, a failed
             # login); never a body, which holds personal data.
-            app.state.access.audit(
-                getattr(request.state, "principal", None),
-                request.method,
-                request.url.path,
-                response.status_code,
-                getattr(request.state, "audit_detail", None),
-            )
+            try:
+                app.state.access.audit(
+                    getattr(request.state, "principal", None),
+                    request.method,
+                    request.url.path,
+                    response.status_code,
+                    noted,
+                )
+            except Exception as exc:
+                # The answer stands (a write is already committed, a read is harmless);
+                # /healthz reports "degraded" until an audit entry is written again.
+                failure = app.state.audit_health.failed(exc)
+                log.error("audit entry not written: %s", failure.kind)
+            else:
+                app.state.audit_health.succeeded()
         return response
 
     @app.middleware("http")

@@ -45,10 +45,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+class AuditFailure(Model):
+    since: str = Field(description="When audit writes began to fail (UTC).")
+    last: str = Field(description="The latest failure (UTC).")
+    kind: str = Field(description="Why, e.g. `disk full` or an SQLite error code.")
+    failures: int = Field(description="Requests answered without an audit entry since then.")
+
+
 class Health(Model):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="`degraded` while audit entries cannot be written; HTTP 200 either way, "
+        "since the server still answers reads."
+    )
     store: str
     version: int
+    reason: str | None = None
+    audit_failure: AuditFailure | None = None
 
 
 # -- coverage -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from api.access import require_known_leader
 from api.deps import AccessDep, Admin, WorkspaceDep, note_for_audit
+from api.health import AuditHealth
 from api.routers.params import Limit, Offset
 from api.schemas import ERROR_RESPONSES, AuditLog, Health, TokenCreated, TokenIn, TokenInfo
 
@@ -13,14 +14,22 @@ router = APIRouter(tags=["admin"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(workspace: WorkspaceDep) -> dict[str, object]:
-    """Liveness and the data version; needs no token and shows no data."""
+def healthz(request: Request, workspace: WorkspaceDep) -> dict[str, object]:
+    """Liveness and the data version; needs no token and shows no data.
+
+    `degraded` (still HTTP 200: reads are answered, and a restart would not free a disk)
+    while audit entries cannot be written, with the reason; `ok` again once one is.
+    """
+    health: AuditHealth = request.app.state.audit_health
+    failure = health.failure()
     return {
-        "status": "ok",
+        "status": "degraded" if failure else "ok",
         "store": workspace.store.location.split("://")[0]
         if "://" in workspace.store.location
         else "embedded",
         "version": workspace.store.version(),
+        "reason": failure.reason() if failure else None,
+        "audit_failure": vars(failure) if failure else None,
     }
 
 
