@@ -126,7 +126,7 @@ def _migrate(con: sqlite3.Connection) -> None:
         for target in sorted(v for v in _MIGRATIONS if v > version):
             for statement in _MIGRATIONS[target]:
                 con.execute(statement)
-        if SCHEMA_VERSION > version:
+        if version < SCHEMA_VERSION:
             con.execute("DELETE FROM access_schema")
             con.execute("INSERT INTO access_schema (version) VALUES (?)", (SCHEMA_VERSION,))
         con.execute("COMMIT")
