@@ -28,7 +28,14 @@ from api.deps import (
     query_detail,
 )
 from api.downloads import gaps_csv, gaps_xlsx
-from api.services import Forbidden, check_leader_scope
+from api.scope import (
+    ego_network_page,
+    entity_for,
+    leader_network_page,
+    leader_view,
+    refuse_leader,
+    todo_for,
+)
 from graph.coverage import STATUSES
 from graph.schema import SCHEMA
 from graph.workspace import Workspace
@@ -60,11 +67,6 @@ def page_principal(request: Request, access: AccessDep) -> Principal:
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
-
-
-def _not_leader(principal: Principal) -> None:
-    if principal.role == "leader":
-        raise Forbidden("a leader account sees only its own page")
 
 
 class _Labels:
@@ -235,7 +237,7 @@ def gaps_page(
     area_id: Optional = None,
     page: PageNumber = 1,
 ) -> Response:
-    _not_leader(principal)
+    refuse_leader(principal)
     answer = _gap_answer(workspace, status, kind, category, line, area_id)
     query = {
         "status": status,
@@ -275,7 +277,7 @@ def _download(
     area_id: str | None,
     fmt: str,
 ) -> Response:
-    _not_leader(principal)
+    refuse_leader(principal)
     answer = _gap_answer(workspace, status, kind, category, line, area_id)
     names = workspace.names("area", "leader")
     stamp = f"gaps-{answer['as_of']}"
@@ -322,7 +324,7 @@ def gaps_download_xlsx(
 def leaders_page(
     request: Request, workspace: WorkspaceDep, principal: PagePrincipal, page: PageNumber = 1
 ) -> Response:
-    _not_leader(principal)
+    refuse_leader(principal)
     answer = workspace.leaders()
     return _render(
         request,
@@ -339,9 +341,8 @@ def leaders_page(
 def leader_page(
     leader_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
 ) -> Response:
-    if principal.role == "leader" and leader_id != principal.leader_id:
-        raise Forbidden("a leader account sees only its own page")
-    todo = workspace.todo(leader_id)  # raises UnknownId for a non-leader
+    scope = leader_view(workspace, principal, leader_id)
+    todo = todo_for(workspace, scope, leader_id)  # raises UnknownId for a non-leader
     load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
     return _render(
         request,
@@ -358,8 +359,7 @@ def leader_page(
 def entity_page(
     entity_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
 ) -> Response:
-    check_leader_scope(principal, workspace, entity_id)
-    entity = redact(workspace.entity(entity_id), principal)
+    entity = redact(entity_for(workspace, principal, entity_id), principal)
     return _render(request, "entity.html", principal, entity=entity)
 
 
@@ -376,10 +376,8 @@ def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
 def viz_leader(leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
-    if principal.role == "leader" and leader_id != principal.leader_id:
-        raise Forbidden("a leader account sees only its own network")
     as_of, window = _as_of(workspace)
-    return _viz(workspace.leader_network_html(leader_id, as_of, window))
+    return _viz(leader_network_page(workspace, principal, leader_id, as_of, window))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
@@ -389,14 +387,13 @@ def viz_entity(
     principal: PagePrincipal,
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
 ) -> Response:
-    check_leader_scope(principal, workspace, entity_id)
     as_of, window = _as_of(workspace)
-    return _viz(workspace.ego_network_html(entity_id, depth, as_of, window))
+    return _viz(ego_network_page(workspace, principal, entity_id, depth, as_of, window))
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
 def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
-    _not_leader(principal)
+    refuse_leader(principal)
     as_of, window = _as_of(workspace)
     return _viz(workspace.area_map_html(area_id, as_of, window))
 
@@ -405,7 +402,7 @@ def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) ->
 def viz_district(workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
     from graph.render import district_html
 
-    _not_leader(principal)
+    refuse_leader(principal)
     as_of, window = _as_of(workspace)
     return _viz(
         district_html(

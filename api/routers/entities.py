@@ -18,7 +18,8 @@ from api.schemas import (
     SearchResult,
     Todo,
 )
-from api.services import Forbidden, check_leader_scope, page
+from api.scope import entity_for, leader_view, network_for, todo_for
+from api.services import page
 from graph.coverage import UnknownId
 
 router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES)
@@ -32,9 +33,10 @@ def entity(
     as_of: AsOf = None,
     window_days: Window = None,
 ) -> Any:
-    """One entity: properties, coverage, ties and recent interactions (read is audited)."""
-    check_leader_scope(principal, workspace, entity_id)
-    return redact(workspace.entity(entity_id, as_of, window_days), principal)
+    """One entity: properties, coverage, ties and recent interactions (read is audited).
+
+    A leader token: itself, its own targets and its interactions, cut to its scope."""
+    return redact(entity_for(workspace, principal, entity_id, as_of, window_days), principal)
 
 
 @router.get("/search", response_model=SearchResult)
@@ -56,9 +58,8 @@ def network(
     principal: PrincipalDep,
     depth: Annotated[int, Query(ge=0, le=4)] = 1,
 ) -> dict[str, object]:
-    """The ego network of an entity (a leader token: only its own)."""
-    check_leader_scope(principal, workspace, entity_id)
-    return workspace.network(entity_id, depth)
+    """The ego network of an entity (a leader token: cut to its scope at any depth)."""
+    return network_for(workspace, principal, entity_id, depth)
 
 
 @router.get("/path", response_model=RelationshipPath, response_model_by_alias=True)
@@ -72,12 +73,6 @@ def path(
     return workspace.path(source, target)
 
 
-def _leader_view(workspace: WorkspaceDep, principal: PrincipalDep, leader_id: str) -> str:
-    if principal.role == "leader" and leader_id != principal.leader_id:
-        raise Forbidden("a leader token reaches only its own leader record")
-    return leader_id
-
-
 @router.get("/leaders/{leader_id}", response_model=LeaderLoadItem)
 def leader(
     leader_id: str,
@@ -87,10 +82,10 @@ def leader(
     window_days: Window = None,
 ) -> dict[str, object]:
     """One leader's load and quota status (a leader token: only its own)."""
-    _leader_view(workspace, principal, leader_id)
+    scope = leader_view(workspace, principal, leader_id)
     for item in workspace.leaders(as_of, window_days)["items"]:
         if item["id"] == leader_id:
-            return dict(item)
+            return dict(scope.cut(item)) if scope else dict(item)
     raise UnknownId(f"unknown leader id {leader_id!r} (or not in office)")
 
 
@@ -105,5 +100,5 @@ def todo(
     offset: Offset = 0,
 ) -> dict[str, object]:
     """A leader's overdue and soon-due targets (a leader token: only its own)."""
-    _leader_view(workspace, principal, leader_id)
-    return page(workspace.todo(leader_id, as_of, window_days), limit, offset)
+    scope = leader_view(workspace, principal, leader_id)
+    return page(todo_for(workspace, scope, leader_id, as_of, window_days), limit, offset)
