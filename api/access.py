@@ -1,4 +1,6 @@
-"""Who may do what: API tokens (stored hashed), roles, redaction, and the audit log.
+"""Who may do what: API tokens (stored hashed), roles, and the audit log.
+
+Which fields a role sees is :mod:`api.privacy`.
 
 Tokens and the audit log live in SQLite (the store file itself for the embedded store),
 apart from the dataset, so reloading data never touches them.
@@ -24,9 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.schema import SCHEMA
-
-__all__ = ["ROLES", "AccessStore", "Principal", "redact"]
+__all__ = ["ROLES", "AccessStore", "Principal"]
 
 ROLES = ("admin", "planner", "analyst", "leader")
 TOKEN_PREFIX = "cc_"
@@ -165,23 +165,3 @@ class AccessStore:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-# Fields marked `personal` in the schema (e.g. phone) are removed for analysts.
-PERSONAL_FIELDS = frozenset(
-    column.name
-    for table in SCHEMA.tables.values()
-    for column in table.columns.values()
-    if column.personal
-)
-
-
-def redact(record: Any, principal: Principal) -> Any:
-    """``record`` with personal fields removed, at any depth, unless the role may see them."""
-    if principal.role not in ("analyst",):
-        return record
-    if isinstance(record, dict):
-        return {k: redact(v, principal) for k, v in record.items() if k not in PERSONAL_FIELDS}
-    if isinstance(record, list):
-        return [redact(v, principal) for v in record]
-    return record

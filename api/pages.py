@@ -8,6 +8,7 @@ the JSON API and follow the same roles.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlencode
@@ -16,10 +17,12 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.access import Principal, redact
-from api.deps import SESSION_COOKIE, AccessDep, WorkspaceDep
+from api.access import Principal
+from api.deps import SESSION_COOKIE, AccessDep, SettingsDep, WorkspaceDep
 from api.downloads import gaps_csv, gaps_xlsx
+from api.privacy import cut, entity_classes, mask_numbers, masks_text, visible_classes
 from api.services import Forbidden, check_leader_scope
+from api.settings import Settings
 from graph.coverage import STATUSES
 from graph.schema import SCHEMA
 from graph.workspace import Workspace
@@ -50,6 +53,16 @@ def page_principal(request: Request, access: AccessDep) -> Principal:
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def _classes(principal: Principal, settings: Settings) -> frozenset[str]:
+    """The field classes the caller's role sees on a page that is no single entity's."""
+    return visible_classes(principal.role, settings.sensitive_roles)
+
+
+def _text(principal: Principal, settings: Settings) -> Callable[[str], str] | None:
+    """How a network page writes text for this caller: masked without personal access."""
+    return mask_numbers if masks_text(_classes(principal, settings)) else None
 
 
 def _not_leader(principal: Principal) -> None:
@@ -196,6 +209,7 @@ def gaps_page(
     request: Request,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
@@ -204,7 +218,10 @@ def gaps_page(
     page: PageNumber = 1,
 ) -> Response:
     _not_leader(principal)
-    answer = _gap_answer(workspace, status, kind, category, line, area_id)
+    answer = cut(
+        _gap_answer(workspace, status, kind, category, line, area_id),
+        _classes(principal, settings),
+    )
     query = {
         "status": status,
         "kind": kind or "",
@@ -236,6 +253,7 @@ def gaps_page(
 def _download(
     workspace: Workspace,
     principal: Principal,
+    settings: Settings,
     status: str,
     kind: str | None,
     category: str | None,
@@ -244,8 +262,9 @@ def _download(
     fmt: str,
 ) -> Response:
     _not_leader(principal)
-    answer = _gap_answer(workspace, status, kind, category, line, area_id)
-    names = workspace.names("area", "leader")
+    classes = _classes(principal, settings)
+    answer = cut(_gap_answer(workspace, status, kind, category, line, area_id), classes)
+    names = cut(workspace.names("area", "leader"), classes)
     stamp = f"gaps-{answer['as_of']}"
     if fmt == "csv":
         return Response(
@@ -264,26 +283,28 @@ def _download(
 def gaps_download_csv(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
 ) -> Response:
-    return _download(workspace, principal, status, kind, category, line, area_id, "csv")
+    return _download(workspace, principal, settings, status, kind, category, line, area_id, "csv")
 
 
 @router.get("/gaps.xlsx")
 def gaps_download_xlsx(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
 ) -> Response:
-    return _download(workspace, principal, status, kind, category, line, area_id, "xlsx")
+    return _download(workspace, principal, settings, status, kind, category, line, area_id, "xlsx")
 
 
 @router.get("/leaders", response_class=HTMLResponse)
@@ -305,11 +326,15 @@ def leaders_page(
 
 @router.get("/leaders/{leader_id}", response_class=HTMLResponse)
 def leader_page(
-    leader_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+    leader_id: str,
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
 ) -> Response:
     if principal.role == "leader" and leader_id != principal.leader_id:
         raise Forbidden("a leader account sees only its own page")
-    todo = workspace.todo(leader_id)  # raises UnknownId for a non-leader
+    todo = cut(workspace.todo(leader_id), _classes(principal, settings))  # UnknownId: no leader
     load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
     return _render(
         request,
@@ -324,10 +349,15 @@ def leader_page(
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
 def entity_page(
-    entity_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+    entity_id: str,
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
 ) -> Response:
     check_leader_scope(principal, workspace, entity_id)
-    entity = redact(workspace.entity(entity_id), principal)
+    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
+    entity = cut(workspace.entity(entity_id), classes)
     return _render(request, "entity.html", principal, entity=entity)
 
 
@@ -343,11 +373,14 @@ def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
 
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
-def viz_leader(leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_leader(
+    leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     if principal.role == "leader" and leader_id != principal.leader_id:
         raise Forbidden("a leader account sees only its own network")
     as_of, window = _as_of(workspace)
-    return _viz(workspace.leader_network_html(leader_id, as_of, window))
+    text = _text(principal, settings)
+    return _viz(workspace.leader_network_html(leader_id, as_of, window, text=text))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
@@ -355,28 +388,39 @@ def viz_entity(
     entity_id: str,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
 ) -> Response:
     check_leader_scope(principal, workspace, entity_id)
     as_of, window = _as_of(workspace)
-    return _viz(workspace.ego_network_html(entity_id, depth, as_of, window))
+    text = _text(principal, settings)
+    return _viz(workspace.ego_network_html(entity_id, depth, as_of, window, text=text))
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
-def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_area(
+    area_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     _not_leader(principal)
     as_of, window = _as_of(workspace)
-    return _viz(workspace.area_map_html(area_id, as_of, window))
+    text = _text(principal, settings)
+    return _viz(workspace.area_map_html(area_id, as_of, window, text=text))
 
 
 @router.get("/viz/district", response_class=HTMLResponse)
-def viz_district(workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_district(
+    workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     from graph.render import district_html
 
     _not_leader(principal)
     as_of, window = _as_of(workspace)
     return _viz(
         district_html(
-            workspace.graph(), as_of, window, coverage=workspace.target_coverage(as_of, window)
+            workspace.graph(),
+            as_of,
+            window,
+            coverage=workspace.target_coverage(as_of, window),
+            text=_text(principal, settings),
         )
     )
