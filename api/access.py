@@ -1,4 +1,6 @@
-"""Who may do what: API tokens (stored hashed), sessions, roles, redaction, and the audit log.
+"""Who may do what: API tokens (stored hashed), page sessions, roles, and the audit log.
+
+Which fields a role sees is :mod:`api.privacy`.
 
 Tokens, page sessions and the audit log live in SQLite (the store file itself for the
 embedded store), apart from the dataset, so reloading data never touches them. The audit
@@ -39,12 +41,11 @@ from api.audit_chain import (
     void_line,
 )
 from graph.coverage import UnknownId
-from graph.schema import SCHEMA
 
 if TYPE_CHECKING:
     from graph.workspace import Workspace
 
-__all__ = ["ROLES", "AccessStore", "Principal", "redact", "require_known_leader", "verify_audit"]
+__all__ = ["ROLES", "AccessStore", "Principal", "require_known_leader", "verify_audit"]
 
 ROLES = ("admin", "planner", "analyst", "leader")
 TOKEN_PREFIX = "cc_"
@@ -355,23 +356,3 @@ def _iso(moment: dt.datetime) -> str:
 def _now(ahead: dt.timedelta = dt.timedelta(0)) -> str:
     """Now (plus ``ahead``) in UTC as ISO text; these compare correctly as strings."""
     return _iso(dt.datetime.now(dt.UTC) + ahead)
-
-
-# Fields marked `personal` in the schema (e.g. phone) are removed for analysts.
-PERSONAL_FIELDS = frozenset(
-    column.name
-    for table in SCHEMA.tables.values()
-    for column in table.columns.values()
-    if column.personal
-)
-
-
-def redact(record: Any, principal: Principal) -> Any:
-    """``record`` with personal fields removed, at any depth, unless the role may see them."""
-    if principal.role not in ("analyst",):
-        return record
-    if isinstance(record, dict):
-        return {k: redact(v, principal) for k, v in record.items() if k not in PERSONAL_FIELDS}
-    if isinstance(record, list):
-        return [redact(v, principal) for v in record]
-    return record

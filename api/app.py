@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,6 +20,7 @@ from api import pages
 from api.access import AccessStore
 from api.health import AuditHealth
 from api.pages import CSP, TEMPLATES, LoginRequired
+from api.privacy import ALL_CLASSES, cut, visible_classes
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems
 from api.settings import Settings
@@ -258,6 +260,32 @@ def create_app(
             else:
                 app.state.audit_health.succeeded()
         return response
+
+    @app.middleware("http")
+    async def minimise(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Every JSON answer of the API cut to the caller's field classes (api.privacy), so
+        no route, present or future, hands an analyst a personal or sensitive field."""
+        response = await call_next(request)
+        principal = getattr(request.state, "principal", None)
+        if (
+            principal is None
+            or getattr(request.state, "fields_cut", False)
+            or not request.url.path.startswith("/api/")
+            or not response.headers.get("content-type", "").startswith("application/json")
+        ):
+            return response
+        classes = visible_classes(principal.role, settings.sensitive_roles)
+        if classes == ALL_CLASSES:
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(
+            json.dumps(cut(json.loads(body), classes), ensure_ascii=False).encode("utf-8"),
+            status_code=response.status_code,
+            headers=headers,
+        )
 
     @app.middleware("http")
     async def security_headers(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.access import AccessStore, Principal
+from api.privacy import mask_numbers
 from api.settings import Settings
 from graph.workspace import Workspace
 
@@ -40,7 +40,6 @@ AccessDep = Annotated[AccessStore, Depends(get_access)]
 
 # Phone-like and ID-card-like numbers (7+ digits, or 3-4-4 groups) in a query are masked
 # in the audit: personal numbers are never logged, even when searched for.
-_PERSONAL_NUMBER = re.compile(r"\d{7,}[\dXx]?|\d{3}[ -]\d{4}[ -]\d{4}")
 # Query values and keys kept per audit entry; the rest is cut (the audit holds the query,
 # not a copy of whatever a client sends).
 _AUDIT_VALUE_CHARS = 200
@@ -48,7 +47,7 @@ _AUDIT_PARAMS = 20
 
 
 def _audit_text(value: str) -> str:
-    return _PERSONAL_NUMBER.sub("***", value[:_AUDIT_VALUE_CHARS])
+    return mask_numbers(value[:_AUDIT_VALUE_CHARS])
 
 
 def query_detail(request: Request) -> dict[str, Any]:

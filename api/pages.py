@@ -10,6 +10,7 @@ the JSON API and follow the same roles.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlencode
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.access import Principal, redact
+from api.access import Principal
 from api.deps import (
     SESSION_COOKIE,
     AccessDep,
@@ -28,6 +29,7 @@ from api.deps import (
     query_detail,
 )
 from api.downloads import gaps_csv, gaps_xlsx
+from api.privacy import cut, entity_classes, mask_numbers, masks_text, visible_classes
 from api.scope import (
     ego_network_page,
     entity_for,
@@ -36,6 +38,7 @@ from api.scope import (
     refuse_leader,
     todo_for,
 )
+from api.settings import Settings
 from graph.coverage import STATUSES
 from graph.schema import SCHEMA
 from graph.workspace import Workspace
@@ -67,6 +70,16 @@ def page_principal(request: Request, access: AccessDep) -> Principal:
 
 
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
+
+
+def _classes(principal: Principal, settings: Settings) -> frozenset[str]:
+    """The field classes the caller's role sees on a page that is no single entity's."""
+    return visible_classes(principal.role, settings.sensitive_roles)
+
+
+def _text(principal: Principal, settings: Settings) -> Callable[[str], str] | None:
+    """How a network page writes text for this caller: masked without personal access."""
+    return mask_numbers if masks_text(_classes(principal, settings)) else None
 
 
 class _Labels:
@@ -230,6 +243,7 @@ def gaps_page(
     request: Request,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
@@ -238,7 +252,10 @@ def gaps_page(
     page: PageNumber = 1,
 ) -> Response:
     refuse_leader(principal)
-    answer = _gap_answer(workspace, status, kind, category, line, area_id)
+    answer = cut(
+        _gap_answer(workspace, status, kind, category, line, area_id),
+        _classes(principal, settings),
+    )
     query = {
         "status": status,
         "kind": kind or "",
@@ -270,6 +287,7 @@ def gaps_page(
 def _download(
     workspace: Workspace,
     principal: Principal,
+    settings: Settings,
     status: str,
     kind: str | None,
     category: str | None,
@@ -278,8 +296,9 @@ def _download(
     fmt: str,
 ) -> Response:
     refuse_leader(principal)
-    answer = _gap_answer(workspace, status, kind, category, line, area_id)
-    names = workspace.names("area", "leader")
+    classes = _classes(principal, settings)
+    answer = cut(_gap_answer(workspace, status, kind, category, line, area_id), classes)
+    names = cut(workspace.names("area", "leader"), classes)
     stamp = f"gaps-{answer['as_of']}"
     if fmt == "csv":
         return Response(
@@ -298,26 +317,28 @@ def _download(
 def gaps_download_csv(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
 ) -> Response:
-    return _download(workspace, principal, status, kind, category, line, area_id, "csv")
+    return _download(workspace, principal, settings, status, kind, category, line, area_id, "csv")
 
 
 @router.get("/gaps.xlsx")
 def gaps_download_xlsx(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
 ) -> Response:
-    return _download(workspace, principal, status, kind, category, line, area_id, "xlsx")
+    return _download(workspace, principal, settings, status, kind, category, line, area_id, "xlsx")
 
 
 @router.get("/leaders", response_class=HTMLResponse)
@@ -339,10 +360,15 @@ def leaders_page(
 
 @router.get("/leaders/{leader_id}", response_class=HTMLResponse)
 def leader_page(
-    leader_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+    leader_id: str,
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
 ) -> Response:
     scope = leader_view(workspace, principal, leader_id)
-    todo = todo_for(workspace, scope, leader_id)  # raises UnknownId for a non-leader
+    # UnknownId for a non-leader
+    todo = cut(todo_for(workspace, scope, leader_id), _classes(principal, settings))
     load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
     return _render(
         request,
@@ -357,9 +383,14 @@ def leader_page(
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
 def entity_page(
-    entity_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+    entity_id: str,
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
 ) -> Response:
-    entity = redact(entity_for(workspace, principal, entity_id), principal)
+    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
+    entity = cut(entity_for(workspace, principal, entity_id), classes)
     return _render(request, "entity.html", principal, entity=entity)
 
 
@@ -375,9 +406,12 @@ def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
 
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
-def viz_leader(leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_leader(
+    leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     as_of, window = _as_of(workspace)
-    return _viz(leader_network_page(workspace, principal, leader_id, as_of, window))
+    text = _text(principal, settings)
+    return _viz(leader_network_page(workspace, principal, leader_id, as_of, window, text=text))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
@@ -385,27 +419,38 @@ def viz_entity(
     entity_id: str,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
 ) -> Response:
     as_of, window = _as_of(workspace)
-    return _viz(ego_network_page(workspace, principal, entity_id, depth, as_of, window))
+    text = _text(principal, settings)
+    return _viz(ego_network_page(workspace, principal, entity_id, depth, as_of, window, text=text))
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
-def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_area(
+    area_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     refuse_leader(principal)
     as_of, window = _as_of(workspace)
-    return _viz(workspace.area_map_html(area_id, as_of, window))
+    text = _text(principal, settings)
+    return _viz(workspace.area_map_html(area_id, as_of, window, text=text))
 
 
 @router.get("/viz/district", response_class=HTMLResponse)
-def viz_district(workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_district(
+    workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     from graph.render import district_html
 
     refuse_leader(principal)
     as_of, window = _as_of(workspace)
     return _viz(
         district_html(
-            workspace.graph(), as_of, window, coverage=workspace.target_coverage(as_of, window)
+            workspace.graph(),
+            as_of,
+            window,
+            coverage=workspace.target_coverage(as_of, window),
+            text=_text(principal, settings),
         )
     )

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import networkx as nx
@@ -274,16 +274,24 @@ def todo_for(
 
 
 def leader_network_page(
-    workspace: Workspace, principal: Principal, leader_id: str, as_of: dt.date, window_days: int
+    workspace: Workspace,
+    principal: Principal,
+    leader_id: str,
+    as_of: dt.date,
+    window_days: int,
+    *,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """A leader's contact network picture; for a leader token, drawn from its scope only."""
     from graph import render  # jinja and the vendored script: loaded for pictures only
 
     scope = leader_view(workspace, principal, leader_id)
     if scope is None:
-        return workspace.leader_network_html(leader_id, as_of, window_days)
+        return workspace.leader_network_html(leader_id, as_of, window_days, text=text)
     coverage = scope.coverage(as_of, window_days)
-    return render.leader_network_html(scope.graph, leader_id, as_of, window_days, coverage=coverage)
+    return render.leader_network_html(
+        scope.graph, leader_id, as_of, window_days, coverage=coverage, text=text
+    )
 
 
 def ego_network_page(
@@ -293,6 +301,8 @@ def ego_network_page(
     depth: int,
     as_of: dt.date,
     window_days: int,
+    *,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """An entity's network picture; for a leader token, drawn from its scope only (the
     hover cards name nothing outside it)."""
@@ -300,11 +310,11 @@ def ego_network_page(
 
     scope = LeaderScope.of(workspace, principal)
     if scope is None:
-        return workspace.ego_network_html(entity_id, depth, as_of, window_days)
+        return workspace.ego_network_html(entity_id, depth, as_of, window_days, text=text)
     scope.require(entity_id)
     coverage = scope.coverage(as_of, window_days)
     return render.ego_network_html(
-        scope.graph, entity_id, depth, as_of, window_days, coverage=coverage
+        scope.graph, entity_id, depth, as_of, window_days, coverage=coverage, text=text
     )
 
 

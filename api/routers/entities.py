@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from api.access import redact
-from api.deps import PrincipalDep, Reader, WorkspaceDep
+from api.deps import PrincipalDep, Reader, SettingsDep, WorkspaceDep
+from api.privacy import cut, entity_classes
 from api.routers.params import AsOf, Limit, Offset, Window
 from api.schemas import (
     ERROR_RESPONSES,
@@ -28,15 +28,22 @@ router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSE
 @router.get("/entities/{entity_id}", response_model=Entity)
 def entity(
     entity_id: str,
+    request: Request,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     as_of: AsOf = None,
     window_days: Window = None,
 ) -> Any:
-    """One entity: properties, coverage, ties and recent interactions (read is audited).
+    """One entity: properties, coverage, ties and recent interactions, cut to the fields
+    the caller's role may see (read is audited).
 
     A leader token: itself, its own targets and its interactions, cut to its scope."""
-    return redact(entity_for(workspace, principal, entity_id, as_of, window_days), principal)
+    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
+    record = cut(entity_for(workspace, principal, entity_id, as_of, window_days), classes)
+    # Cut for this record: a leader's own target shows more than the role's default view.
+    request.state.fields_cut = True
+    return record
 
 
 @router.get("/search", response_model=SearchResult)
