@@ -1,7 +1,11 @@
-"""Who may do what: API tokens (stored hashed), roles, redaction, and the audit log.
+"""Who may do what: API tokens (stored hashed), page sessions, roles, and the audit log.
 
-Tokens and the audit log live in SQLite (the store file itself for the embedded store),
-apart from the dataset, so reloading data never touches them.
+Which fields a role sees is :mod:`api.privacy`.
+
+Tokens, page sessions and the audit log live in SQLite (the store file itself for the
+embedded store), apart from the dataset, so reloading data never touches them. The audit
+log is hash-chained, and each entry's hash is also appended to a log file beside the
+database (``api.audit_chain``), so an edit to the database alone is detected.
 
 >>> import tempfile, pathlib
 >>> access = AccessStore(pathlib.Path(tempfile.mkdtemp()) / "a.db")
@@ -14,23 +18,40 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graph.schema import SCHEMA
+from api.audit_chain import (
+    CHAINED_FIELDS,
+    GENESIS,
+    AuditVerdict,
+    entry_hash,
+    log_line,
+    log_path,
+    verify_chain,
+    void_line,
+)
+from graph.coverage import UnknownId
 
-__all__ = ["ROLES", "AccessStore", "Principal", "redact"]
+if TYPE_CHECKING:
+    from graph.workspace import Workspace
+
+__all__ = ["ROLES", "AccessStore", "Principal", "require_known_leader", "verify_audit"]
 
 ROLES = ("admin", "planner", "analyst", "leader")
 TOKEN_PREFIX = "cc_"
+SESSION_HOURS = 12
 
+# Version 0: the first files (no expiry, no sessions, no audit chain).
 _DDL = """
 CREATE TABLE IF NOT EXISTS api_tokens (
     id TEXT PRIMARY KEY,
@@ -50,7 +71,25 @@ CREATE TABLE IF NOT EXISTS audit_log (
     status INTEGER NOT NULL,
     detail TEXT
 );
+CREATE TABLE IF NOT EXISTS access_schema (version INTEGER NOT NULL);
 """
+
+# Schema version -> the statements that bring the previous one to it. The version is kept in
+# its own table, not in PRAGMA user_version: for an embedded store the access tables share
+# the store's file, whose user_version belongs to the store's own migrations.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        # Entries already there keep a NULL hash: they predate the chain, which starts after them.
+        "ALTER TABLE audit_log ADD COLUMN hash TEXT",
+        "ALTER TABLE api_tokens ADD COLUMN expires TEXT",
+        "CREATE TABLE IF NOT EXISTS sessions ("
+        " id_hash TEXT PRIMARY KEY,"
+        " token_id TEXT NOT NULL REFERENCES api_tokens(id),"
+        " created TEXT NOT NULL,"
+        " expires TEXT NOT NULL)",
+    ),
+}
+SCHEMA_VERSION = max(_MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -62,61 +101,154 @@ class Principal:
     leader_id: str | None = None
 
 
-def _hash(token: str) -> str:
-    # Tokens carry 256 random bits, so a plain SHA-256 is enough (no password stretching).
-    return hashlib.sha256(token.encode()).hexdigest()
+def _hash(secret: str) -> str:
+    # Tokens and session ids carry 256 random bits, so a plain SHA-256 is enough (no
+    # password stretching).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def require_known_leader(workspace: Workspace, leader_id: str) -> None:
+    """A leader token is only for a leader in the store (not a figure, not an unknown id)."""
+    try:
+        workspace.leader(leader_id)
+    except UnknownId:
+        raise ValueError(
+            f"leader_id: {leader_id!r} is not a leader in the store "
+            "(a leader token needs the id of an existing leader)"
+        ) from None
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    con.executescript(_DDL)
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        row = con.execute("SELECT max(version) FROM access_schema").fetchone()
+        version = int(row[0] or 0)
+        for target in sorted(v for v in _MIGRATIONS if v > version):
+            for statement in _MIGRATIONS[target]:
+                con.execute(statement)
+        if version < SCHEMA_VERSION:
+            con.execute("DELETE FROM access_schema")
+            con.execute("INSERT INTO access_schema (version) VALUES (?)", (SCHEMA_VERSION,))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+_TOKEN_KEYS = ("id", "role", "leader_id", "created", "expires", "revoked")
+_AUDIT_KEYS = (*CHAINED_FIELDS, "hash")
 
 
 class AccessStore:
-    """Tokens and audit entries in one SQLite file."""
+    """Tokens, page sessions and the hash-chained audit log in one SQLite file."""
 
     def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
         self._con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA busy_timeout=30000")
-        self._con.executescript(_DDL)
+        _migrate(self._con)
+        self.log_path = log_path(path)
 
-    def create_token(self, role: str, leader_id: str | None = None) -> str:
+    # -- tokens -----------------------------------------------------------------------------
+
+    def create_token(
+        self, role: str, leader_id: str | None = None, expires_days: int | None = None
+    ) -> str:
         """A new token for ``role``; only its hash is kept, so this is the one chance to see it."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r} (one of: {', '.join(ROLES)})")
         if (role == "leader") != bool(leader_id):
             raise ValueError("a leader token needs --leader ID, and only a leader token takes one")
+        if expires_days is not None and expires_days < 1:
+            raise ValueError(f"expires_days: must be at least 1, not {expires_days}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token_id = secrets.token_hex(6)
+        expires = _now(dt.timedelta(days=expires_days)) if expires_days else None
         with self._lock:
             self._con.execute(
-                "INSERT INTO api_tokens (id, token_hash, role, leader_id, created) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (token_id, _hash(token), role, leader_id, _now()),
+                "INSERT INTO api_tokens (id, token_hash, role, leader_id, created, expires) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (secrets.token_hex(6), _hash(token), role, leader_id, _now(), expires),
             )
         return token
 
+    def token_info(self, token: str) -> dict[str, Any] | None:
+        """A token's id, role, leader and dates (never the token), valid or not."""
+        with self._lock:
+            row = self._con.execute(
+                f"SELECT {', '.join(_TOKEN_KEYS)} FROM api_tokens WHERE token_hash = ?",
+                (_hash(token),),
+            ).fetchone()
+        return dict(zip(_TOKEN_KEYS, row, strict=True)) if row else None
+
     def principal_for(self, token: str) -> Principal | None:
+        """Who holds ``token``, if it is known, not revoked and not expired."""
         with self._lock:
             row = self._con.execute(
                 "SELECT id, role, leader_id FROM api_tokens WHERE token_hash = ? "
-                "AND revoked IS NULL",
-                (_hash(token),),
+                "AND revoked IS NULL AND (expires IS NULL OR expires > ?)",
+                (_hash(token), _now()),
             ).fetchone()
         return Principal(row[0], row[1], row[2]) if row else None
 
     def tokens(self) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._con.execute(
-                "SELECT id, role, leader_id, created, revoked FROM api_tokens ORDER BY created"
+                f"SELECT {', '.join(_TOKEN_KEYS)} FROM api_tokens ORDER BY created, id"
             ).fetchall()
-        keys = ("id", "role", "leader_id", "created", "revoked")
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [dict(zip(_TOKEN_KEYS, row, strict=True)) for row in rows]
 
     def revoke(self, token_id: str) -> bool:
+        """Revoke a token and end its page sessions; False if no active token has this id."""
         with self._lock:
-            cursor = self._con.execute(
-                "UPDATE api_tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                (_now(), token_id),
-            )
+            self._con.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = self._con.execute(
+                    "UPDATE api_tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                    (_now(), token_id),
+                )
+                self._con.execute("DELETE FROM sessions WHERE token_id = ?", (token_id,))
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
         return cursor.rowcount == 1
+
+    # -- page sessions ------------------------------------------------------------------------
+
+    def start_session(
+        self, principal: Principal, hours: int = SESSION_HOURS
+    ) -> tuple[str, dt.datetime]:
+        """A new session id for ``principal``'s token (only its hash is kept) and its expiry."""
+        session_id = secrets.token_urlsafe(32)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
+        with self._lock:
+            self._con.execute("DELETE FROM sessions WHERE expires <= ?", (_now(),))
+            self._con.execute(
+                "INSERT INTO sessions (id_hash, token_id, created, expires) VALUES (?, ?, ?, ?)",
+                (_hash(session_id), principal.token_id, _now(), _iso(expires)),
+            )
+        return session_id, expires
+
+    def principal_for_session(self, session_id: str) -> Principal | None:
+        """Who a page session belongs to, while the session and its token are both valid."""
+        now = _now()
+        with self._lock:
+            row = self._con.execute(
+                "SELECT t.id, t.role, t.leader_id FROM sessions s "
+                "JOIN api_tokens t ON t.id = s.token_id "
+                "WHERE s.id_hash = ? AND s.expires > ? AND t.revoked IS NULL "
+                "AND (t.expires IS NULL OR t.expires > ?)",
+                (_hash(session_id), now, now),
+            ).fetchone()
+        return Principal(row[0], row[1], row[2]) if row else None
+
+    def end_session(self, session_id: str) -> None:
+        with self._lock:
+            self._con.execute("DELETE FROM sessions WHERE id_hash = ?", (_hash(session_id),))
+
+    # -- audit --------------------------------------------------------------------------------
 
     def audit(
         self,
@@ -126,31 +258,63 @@ class AccessStore:
         status: int,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Record one access: who (token id and role), when, what; never the data itself."""
+        """Record one access: who (token id and role), when, what; never the data itself.
+
+        The entry is chained to the previous one inside one write transaction (so threads
+        and processes appending at once keep one chain), and its hash is appended to the
+        log file before the commit.
+        """
+        token_id = principal.token_id if principal else None
+        role = principal.role if principal else None
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None
         with self._lock:
-            self._con.execute(
-                "INSERT INTO audit_log (at, token_id, role, action, resource, status, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    _now(),
-                    principal.token_id if principal else None,
-                    principal.role if principal else None,
-                    action,
-                    resource,
-                    status,
-                    json.dumps(detail, ensure_ascii=False) if detail else None,
-                ),
-            )
+            self._con.execute("BEGIN IMMEDIATE")
+            logged: int | None = None
+            try:
+                last = self._con.execute(
+                    "SELECT hash FROM audit_log WHERE hash IS NOT NULL ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                at = _now()
+                seq = self._con.execute(
+                    "INSERT INTO audit_log (at, token_id, role, action, resource, status, detail)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (at, token_id, role, action, resource, status, text),
+                ).lastrowid
+                assert seq is not None
+                fields = (seq, at, token_id, role, action, resource, status, text)
+                digest = entry_hash(last[0] if last else GENESIS, fields)
+                self._con.execute("UPDATE audit_log SET hash = ? WHERE seq = ?", (digest, seq))
+                self._append_log(log_line(seq, digest, token_id, role))
+                logged = seq
+                self._con.execute("COMMIT")
+            except BaseException:
+                if self._con.in_transaction:
+                    self._con.execute("ROLLBACK")
+                if logged is not None:
+                    self._withdraw(logged)
+                raise
+
+    def _append_log(self, line: bytes) -> None:
+        # O_APPEND: one write per line, so lines from several processes do not interleave.
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
+
+    def _withdraw(self, seq: int) -> None:
+        """Void a logged entry whose commit failed (best effort: the disk may be full)."""
+        with contextlib.suppress(OSError):
+            self._append_log(void_line(seq))
 
     def audit_entries(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        keys = _AUDIT_KEYS[:-1]
         with self._lock:
             total = self._con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
             rows = self._con.execute(
-                "SELECT seq, at, token_id, role, action, resource, status, detail "
-                "FROM audit_log ORDER BY seq DESC LIMIT ? OFFSET ?",
+                f"SELECT {', '.join(keys)} FROM audit_log ORDER BY seq DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        keys = ("seq", "at", "token_id", "role", "action", "resource", "status", "detail")
         entries = []
         for row in rows:
             entry = dict(zip(keys, row, strict=True))
@@ -163,25 +327,32 @@ class AccessStore:
             self._con.close()
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def verify_audit(access_db: Path) -> AuditVerdict:
+    """Check the audit chain of ``access_db`` against its log file, reading only.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.db"
+    >>> access = AccessStore(path)
+    >>> access.audit(None, "GET", "/api/v1/coverage", 401)
+    >>> verify_audit(path).intact
+    True
+    """
+    con = sqlite3.connect(f"file:{access_db}?mode=ro", uri=True)
+    try:
+        columns = {row[1] for row in con.execute("PRAGMA table_info(audit_log)")}
+        hash_column = "hash" if "hash" in columns else "NULL"
+        rows = con.execute(
+            f"SELECT {', '.join(CHAINED_FIELDS)}, {hash_column} FROM audit_log ORDER BY seq"
+        ).fetchall()
+    finally:
+        con.close()
+    return verify_chain(rows, log_path(access_db))
 
 
-# Fields marked `personal` in the schema (e.g. phone) are removed for analysts.
-PERSONAL_FIELDS = frozenset(
-    column.name
-    for table in SCHEMA.tables.values()
-    for column in table.columns.values()
-    if column.personal
-)
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
 
 
-def redact(record: Any, principal: Principal) -> Any:
-    """``record`` with personal fields removed, at any depth, unless the role may see them."""
-    if principal.role not in ("analyst",):
-        return record
-    if isinstance(record, dict):
-        return {k: redact(v, principal) for k, v in record.items() if k not in PERSONAL_FIELDS}
-    if isinstance(record, list):
-        return [redact(v, principal) for v in record]
-    return record
+def _now(ahead: dt.timedelta = dt.timedelta(0)) -> str:
+    """Now (plus ``ahead``) in UTC as ISO text; these compare correctly as strings."""
+    return _iso(dt.datetime.now(dt.UTC) + ahead)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,14 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import pages
 from api.access import AccessStore
+from api.health import AuditHealth
 from api.idempotency import IdempotencyStore, KeyReused
 from api.limits import BodySizeLimit, allowed_methods
 from api.pages import CSP, TEMPLATES, LoginRequired
+from api.privacy import ALL_CLASSES, cut, visible_classes
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from api.settings import Settings
 from graph.coverage import GraphTooLarge, QueryError, UnknownId
-from graph.store import StoreError
+from graph.store import DiskFull, StoreError
 from graph.workspace import Workspace, open_workspace
 
 log = logging.getLogger("concentric.api")
@@ -32,7 +35,29 @@ log = logging.getLogger("concentric.api")
 __all__ = ["create_app"]
 
 
-_UNAUDITED = ("/healthz", "/login", "/logout", "/openapi.json", "/docs", "/redoc")
+# Sign-in and sign-out are audited only when they note something (a login, a failed one,
+# a logout), not each time the form is shown.
+_UNAUDITED = ("/healthz", "/login", "/logout", "/openapi.json")
+
+# On every response. Nothing is cached (answers and pages carry personal data), no page is
+# framed by another site, and no URL leaks in a Referer. Pages set their own CSP; everything
+# else (JSON, downloads, redirects) may load nothing at all.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+NO_CONTENT_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def secure_headers(request: Request, response: Response) -> Response:
+    """``response`` with the security headers every answer carries."""
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Content-Security-Policy", NO_CONTENT_CSP)
+    if request.url.scheme == "https":
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
 
 
 def _is_page(request: Request) -> bool:
@@ -107,6 +132,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def conflict(request: Request, exc: Conflict) -> Response:
         return _error(request, 409, "conflict", str(exc))
 
+    @app.exception_handler(DiskFull)
+    async def disk_full(request: Request, exc: DiskFull) -> Response:
+        # The store's message names a server path; the client needs only the fact.
+        log.error("a write failed: %s", exc)
+        return _error(
+            request,
+            503,
+            "disk full",
+            "disk full: the write was not stored; free space on the server, then send it again",
+        )
+
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> Response:
         return _error(request, 503, "store unavailable", str(exc))
@@ -147,7 +183,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         # The traceback goes to the server log (it holds code, not data); the client gets
         # a plain message.
         log.exception("internal error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "internal error", "the server failed; the log has the details")
+        # This answer is sent from outside the middleware, so it gets its headers here.
+        return secure_headers(
+            request,
+            _error(request, 500, "internal error", "the server failed; the log has the details"),
+        )
 
 
 def _warm_index(workspace: Workspace) -> None:
@@ -189,11 +229,16 @@ def create_app(
         description="Coverage of a united-front office's contact-friendship system "
         "(联系交友制度): coverage, gaps, leaders' load, blind spots and suggestions.",
         lifespan=lifespan,
+        # No Swagger UI or ReDoc: they load their assets from a CDN. The OpenAPI document
+        # stays at /openapi.json (it names routes and fields, never data).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.workspace = workspace or open_workspace(settings.store, settings.graph_max_rows)
     app.state.access = access or AccessStore(settings.access_path())
     app.state.idempotency = IdempotencyStore(settings.access_path())
+    app.state.audit_health = AuditHealth()
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -209,16 +254,58 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path.startswith("/api/v1/") or _is_page(request):
-            # Path and status only: query strings can hold names, bodies hold personal data.
-            app.state.access.audit(
-                getattr(request.state, "principal", None),
-                request.method,
-                request.url.path,
-                response.status_code,
-                getattr(request.state, "audit_detail", None),
-            )
+        noted = getattr(request.state, "audit_detail", None)
+        if request.url.path.startswith("/api/v1/") or _is_page(request) or noted:
+            # Path, status and what the routes note (the query, ids written, a failed
+            # login); never a body, which holds personal data.
+            try:
+                app.state.access.audit(
+                    getattr(request.state, "principal", None),
+                    request.method,
+                    request.url.path,
+                    response.status_code,
+                    noted,
+                )
+            except Exception as exc:
+                # The answer stands (a write is already committed, a read is harmless);
+                # /healthz reports "degraded" until an audit entry is written again.
+                failure = app.state.audit_health.failed(exc)
+                log.error("audit entry not written: %s", failure.kind)
+            else:
+                app.state.audit_health.succeeded()
         return response
+
+    @app.middleware("http")
+    async def minimise(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Every JSON answer of the API cut to the caller's field classes (api.privacy), so
+        no route, present or future, hands an analyst a personal or sensitive field."""
+        response = await call_next(request)
+        principal = getattr(request.state, "principal", None)
+        if (
+            principal is None
+            or getattr(request.state, "fields_cut", False)
+            or not request.url.path.startswith("/api/")
+            or not response.headers.get("content-type", "").startswith("application/json")
+        ):
+            return response
+        classes = visible_classes(principal.role, settings.sensitive_roles)
+        if classes == ALL_CLASSES:
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(
+            json.dumps(cut(json.loads(body), classes), ensure_ascii=False).encode("utf-8"),
+            status_code=response.status_code,
+            headers=headers,
+        )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        return secure_headers(request, await call_next(request))
 
     for module in (admin, coverage, analysis, entities, writes, pages):
         app.include_router(module.router)

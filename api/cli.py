@@ -24,11 +24,14 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from graph import SCHEMA, QueryError, StoreError
+from graph.store import DiskFull
 from graph.workspace import Workspace, open_workspace
 from loaders import read_dataset
 from loaders.cells import CellError, parse_date
 
 EXIT_BAD_INPUT = 2
+# Not the input's fault: the same command succeeds once space is freed.
+EXIT_DISK_FULL = 1
 # Loads below this many rows finish before a progress bar would be worth drawing.
 PROGRESS_MIN_ROWS = 2000
 
@@ -122,15 +125,18 @@ WindowOpt = Annotated[
         help="Contacts count as recent within N days (default from the policy, 365).",
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Answer JSON (spec section 4).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Answer JSON (docs/coverage.md).")]
 DEFAULT_STORE = "concentric.db"
 
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into one line and exit code 2."""
+    """Turn the errors a user can cause into one line and exit code 2 (a full disk: 1)."""
     try:
         yield
+    except DiskFull as exc:
+        say(f"concentric: {exc}")
+        raise typer.Exit(EXIT_DISK_FULL) from None
     except (QueryError, StoreError) as exc:
         say(f"concentric: error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -185,7 +191,8 @@ def load(
     """Validate and load tables into the store, all rows or none.
 
     Every problem is listed as FILE:LINE: COLUMN: MESSAGE and the store is left unchanged
-    (exit code 2). Loading the same data twice changes nothing.
+    (exit code 2). On a full disk it says "disk full" and the store is left unchanged
+    (exit code 1: free space and run it again). Loading the same data twice changes nothing.
     """
     with workspace_for(store) as ws:
         existing = None if replace else ws.store.existing_nodes()

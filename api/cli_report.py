@@ -5,16 +5,17 @@ Importing this module registers both commands on ``api.cli.app``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import networkx as nx
 import typer
 
-from api.access import PERSONAL_FIELDS
 from api.cli import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
@@ -26,6 +27,7 @@ from api.cli import (
     say,
     workspace_for,
 )
+from api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
 from api.report import collect, report_html, report_xlsx
 from graph.export import FORMATS, csv_tables, export_graph
 
@@ -61,12 +63,18 @@ def report(
 ) -> None:
     """A report a planner can forward: summary with the five-line score, gaps, leader load,
     single points, blind spots and suggested assignments (XLSX and/or self-contained HTML).
+    Phone and ID-card numbers in names are masked with ***.
     """
     if xlsx is None and html is None:
         say("concentric: error: give --xlsx FILE, --html FILE or both")
         raise typer.Exit(EXIT_BAD_INPUT)
     with workspace_for(store) as ws:
         data = collect(ws, as_of, window_days)
+    # Forwarded to readers unknown: the view of a file for other tools.
+    data = dataclasses.replace(
+        data,
+        **{f.name: cut(getattr(data, f.name), EXPORT_CLASSES) for f in dataclasses.fields(data)},
+    )
     if xlsx is not None:
         content = report_xlsx(data)
         _write_bytes(xlsx, content)
@@ -109,7 +117,10 @@ def export(
     include_personal: Annotated[
         bool,
         typer.Option(
-            "--include-personal", help="Keep personal fields such as phone numbers (off: dropped)."
+            "--include-personal",
+            help="Keep every field: personal (phone), sensitive (ethnicity, religion) and "
+            "unknown columns. Off: those are left out and phone and ID-card numbers in "
+            "text are masked with ***.",
         ),
     ] = False,
     as_of: AsOfOpt = None,
@@ -119,7 +130,9 @@ def export(
     """The graph for Gephi and other tools: GraphML, GEXF or node/edge CSV.
 
     Nodes keep their kind and properties, targets get their coverage status as of the date;
-    dates are ISO text and lists are joined with ';'.
+    dates are ISO text and lists are joined with ';'. Without --include-personal the file
+    leaves out personal fields (phone), sensitive fields (ethnicity, religion) and unknown
+    columns, and masks phone and ID-card numbers in text (interaction summaries).
     """
     chosen = _format(fmt, output)
     with workspace_for(store) as ws:
@@ -130,7 +143,7 @@ def export(
             ws.target_coverage(day, window),
             center=entity,
             depth=depth,
-            drop=frozenset() if include_personal else PERSONAL_FIELDS,
+            fields=partial(cut, classes=ALL_CLASSES if include_personal else EXPORT_CLASSES),
         )
     if chosen == "csv":
         nodes, edges = csv_tables(graph)

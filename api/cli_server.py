@@ -1,7 +1,8 @@
-"""Server commands: serve, demo, token create."""
+"""Server commands: serve, demo, token create|list|revoke, audit verify."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from pathlib import Path
@@ -9,13 +10,25 @@ from typing import Annotated
 
 import typer
 
-from api.access import ROLES, AccessStore
-from api.cli import DEFAULT_STORE, StoreOpt, app, out, say, workspace_for
+from api.access import ROLES, AccessStore, require_known_leader, verify_audit
+from api.cli import (
+    DEFAULT_STORE,
+    EXIT_BAD_INPUT,
+    JsonOpt,
+    StoreOpt,
+    app,
+    out,
+    print_json,
+    say,
+    table,
+    workspace_for,
+)
 from api.settings import Settings
-from graph.coverage import UnknownId
 
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -96,29 +109,116 @@ def demo(
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _access(store: str) -> AccessStore:
+    return AccessStore(Settings(store=store).access_path())
+
+
 @token_app.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
     leader: Annotated[
         str | None, typer.Option(help="The leader's id (needed for a leader token).")
     ] = None,
+    expires_days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3650, help="Days until the token expires (default: never)."),
+    ] = None,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Create an API token and print it as the last line (only its hash is stored)."""
-    settings = Settings(store=store)
     with workspace_for(store) as ws:
         if leader is not None:
             try:
-                ws.leader(leader)
-            except UnknownId:
-                say(f"concentric: error: unknown leader id {leader!r}")
-                raise typer.Exit(2) from None
-    access = AccessStore(settings.access_path())
+                require_known_leader(ws, leader)
+            except ValueError as exc:
+                say(f"concentric: error: {exc}")
+                raise typer.Exit(EXIT_BAD_INPUT) from None
+    access = _access(store)
     try:
-        token = access.create_token(role, leader)
+        token = access.create_token(role, leader, expires_days)
+        info = access.token_info(token)
+        assert info is not None
+        access.audit(
+            None,
+            "CLI",
+            "token create",
+            201,
+            {"created": {k: info[k] for k in ("id", "role", "leader_id", "expires")}},
+        )
     except ValueError as exc:
         say(f"concentric: error: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     finally:
         access.close()
+    out.print(
+        f"token {info['id']} ({role}"
+        + (f", expires {info['expires']}" if info["expires"] else "")
+        + ")"
+    )
     print(token)
+
+
+@token_app.command("list")
+def token_list(as_json: JsonOpt = False, store: StoreOpt = DEFAULT_STORE) -> None:
+    """Every token's id, role, leader and dates (never the token itself)."""
+    access = _access(store)
+    try:
+        tokens = access.tokens()
+    finally:
+        access.close()
+    if as_json:
+        print_json(tokens)
+        return
+    headings = ["id", "role", "leader", "created", "expires", "revoked"]
+    keys = ("id", "role", "leader_id", "created", "expires", "revoked")
+    out.print(table("API tokens", headings, [[t[k] or "" for k in keys] for t in tokens]))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token's id (from `token list`).")],
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Revoke a token; its web sessions end with it."""
+    access = _access(store)
+    try:
+        revoked = access.revoke(token_id)
+        access.audit(None, "CLI", "token revoke", 204 if revoked else 404, {"revoked": token_id})
+    finally:
+        access.close()
+    if not revoked:
+        say(
+            f"concentric: error: no active token with id {token_id!r} (see `concentric token list`)"
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    out.print(f"token {token_id} revoked")
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOpt = False, store: StoreOpt = DEFAULT_STORE) -> None:
+    """Check the audit log's hash chain against its log file (<access db>.audit.log).
+
+    Exit 0 when intact; exit 1 naming the first bad entry (deleted, changed,
+    re-attributed, missing from the log); exit 2 when there is no access database.
+    """
+    path = Settings(store=store).access_path()
+    if not path.exists():
+        say(f"concentric: error: no access database at {path}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    verdict = verify_audit(path)
+    if as_json:
+        print_json(dataclasses.asdict(verdict))
+    elif verdict.intact:
+        out.print(
+            f"audit chain intact: {verdict.chained} entries"
+            + (f", head seq {verdict.head_seq} {verdict.head_hash}" if verdict.head_seq else "")
+        )
+    else:
+        say(f"concentric: audit entry seq {verdict.bad_seq}: {verdict.problem}")
+    if verdict.pre_chain and not as_json:
+        out.print(
+            f"{verdict.pre_chain} older entries predate the chain (written before it existed) "
+            "and are not verified"
+        )
+    if not verdict.intact:
+        raise typer.Exit(1)

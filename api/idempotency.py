@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +23,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+
+from graph.sqlite_store import is_disk_full
+from graph.store import DiskFull, StoreError
+
+log = logging.getLogger("concentric.api")
 
 __all__ = [
     "Answer",
@@ -129,18 +135,31 @@ class IdempotencyStore:
                     )
                 return answer, True
             answer = write()
-            self._keep(token_id, key, fingerprint, answer)
+            try:
+                self._keep(token_id, key, fingerprint, answer)
+            except sqlite3.Error as exc:
+                # The write is stored: say so. Its retry finds it (an interaction by its
+                # id made from the key; a contact written again is the same contact).
+                log.error("an Idempotency-Key could not be kept: %s", exc)
             return answer, False
 
     def _find(self, token_id: str, key: str) -> tuple[str, Answer] | None:
         oldest = _iso(dt.datetime.now(dt.UTC) - self.ttl)
         with self._db_lock:
-            self._con.execute("DELETE FROM idempotency_keys WHERE created < ?", (oldest,))
-            row = self._con.execute(
-                "SELECT request_hash, status, answer FROM idempotency_keys "
-                "WHERE token_id = ? AND key = ?",
-                (token_id, key),
-            ).fetchone()
+            try:
+                self._con.execute("DELETE FROM idempotency_keys WHERE created < ?", (oldest,))
+            except sqlite3.Error as exc:  # old keys wait for the next request
+                log.warning("expired Idempotency-Keys could not be removed: %s", exc)
+            try:
+                row = self._con.execute(
+                    "SELECT request_hash, status, answer FROM idempotency_keys "
+                    "WHERE token_id = ? AND key = ? AND created >= ?",
+                    (token_id, key, oldest),
+                ).fetchone()
+            except sqlite3.Error as exc:
+                if is_disk_full(exc):
+                    raise DiskFull(str(exc)) from exc
+                raise StoreError(f"the Idempotency-Keys cannot be read: {exc}") from exc
         if row is None:
             return None
         return str(row[0]), Answer(int(row[1]), json.loads(row[2]))

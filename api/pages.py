@@ -1,13 +1,16 @@
 """The web pages: server-rendered (Jinja2, autoescaped), Chinese UI, no front-end build.
 
-The token is entered once on /login and kept in an HttpOnly, SameSite=Strict session
-cookie, so it never sits in page scripts or URLs. Pages call the same workspace methods as
+The token is entered once on /login, which starts a server-side session: the HttpOnly,
+SameSite=Strict cookie holds only the session's random id (never the token), expires with
+the session, and is Secure when the page came over HTTPS. Logging out, or revoking the
+token, ends the session. Pages call the same workspace methods as
 the JSON API and follow the same roles.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlencode
@@ -16,11 +19,27 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.access import Principal, redact
-from api.deps import SESSION_COOKIE, AccessDep, WorkspaceDep
+from api.access import Principal
+from api.deps import (
+    SESSION_COOKIE,
+    AccessDep,
+    SettingsDep,
+    WorkspaceDep,
+    note_for_audit,
+    query_detail,
+)
 from api.downloads import gaps_csv, gaps_xlsx
 from api.limits import LIMITS
-from api.services import Forbidden, check_leader_scope
+from api.privacy import cut, entity_classes, mask_numbers, masks_text, visible_classes
+from api.scope import (
+    ego_network_page,
+    entity_for,
+    leader_network_page,
+    leader_view,
+    refuse_leader,
+    todo_for,
+)
+from api.settings import Settings
 from graph.coverage import STATUSES
 from graph.schema import SCHEMA
 from graph.workspace import Workspace
@@ -42,8 +61,9 @@ class LoginRequired(Exception):
 
 
 def page_principal(request: Request, access: AccessDep) -> Principal:
-    token = request.cookies.get(SESSION_COOKIE)
-    principal = access.principal_for(token) if token else None
+    note_for_audit(request, **query_detail(request))
+    session = request.cookies.get(SESSION_COOKIE)
+    principal = access.principal_for_session(session) if session else None
     if principal is None:
         raise LoginRequired()
     request.state.principal = principal
@@ -53,9 +73,14 @@ def page_principal(request: Request, access: AccessDep) -> Principal:
 PagePrincipal = Annotated[Principal, Depends(page_principal)]
 
 
-def _not_leader(principal: Principal) -> None:
-    if principal.role == "leader":
-        raise Forbidden("a leader account sees only its own page")
+def _classes(principal: Principal, settings: Settings) -> frozenset[str]:
+    """The field classes the caller's role sees on a page that is no single entity's."""
+    return visible_classes(principal.role, settings.sensitive_roles)
+
+
+def _text(principal: Principal, settings: Settings) -> Callable[[str], str] | None:
+    """How a network page writes text for this caller: masked without personal access."""
+    return mask_numbers if masks_text(_classes(principal, settings)) else None
 
 
 class _Labels:
@@ -107,27 +132,49 @@ def login_form(request: Request, next: str = "/") -> Response:
 def login(
     request: Request,
     access: AccessDep,
+    settings: SettingsDep,
     token: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     principal = access.principal_for(token.strip())
     if principal is None:
+        note_for_audit(request, failed_login="page")
         response = _render(request, "login.html", None, next=next, error="令牌无效 invalid token")
         response.status_code = 401
         return response
+    request.state.principal = principal
+    note_for_audit(request, login="session started")
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     if principal.role == "leader" and target == "/":
         target = f"/leaders/{principal.leader_id}"
+    session_id, expires = access.start_session(principal, settings.session_hours)
     response = RedirectResponse(target, status_code=303)
-    # No max-age: the cookie lives for this browser session only.
-    response.set_cookie(SESSION_COOKIE, token.strip(), httponly=True, samesite="strict")
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        expires=expires,
+        httponly=True,
+        samesite="strict",
+        # Behind a TLS proxy, uvicorn sets the scheme from X-Forwarded-Proto when the proxy's
+        # address is trusted (FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
 @router.get("/logout")
-def logout() -> Response:
+def logout(request: Request, access: AccessDep) -> Response:
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        principal = access.principal_for_session(session)
+        if principal is not None:
+            request.state.principal = principal
+        access.end_session(session)
+        note_for_audit(request, logout="session ended")
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 
@@ -197,6 +244,7 @@ def gaps_page(
     request: Request,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
@@ -204,8 +252,11 @@ def gaps_page(
     area_id: Optional = None,
     page: PageNumber = 1,
 ) -> Response:
-    _not_leader(principal)
-    answer = _gap_answer(workspace, status, kind, category, line, area_id)
+    refuse_leader(principal)
+    answer = cut(
+        _gap_answer(workspace, status, kind, category, line, area_id),
+        _classes(principal, settings),
+    )
     query = {
         "status": status,
         "kind": kind or "",
@@ -237,6 +288,7 @@ def gaps_page(
 def _download(
     workspace: Workspace,
     principal: Principal,
+    settings: Settings,
     status: str,
     kind: str | None,
     category: str | None,
@@ -244,9 +296,10 @@ def _download(
     area_id: str | None,
     fmt: str,
 ) -> Response:
-    _not_leader(principal)
-    answer = _gap_answer(workspace, status, kind, category, line, area_id)
-    names = workspace.names("area", "leader")
+    refuse_leader(principal)
+    classes = _classes(principal, settings)
+    answer = cut(_gap_answer(workspace, status, kind, category, line, area_id), classes)
+    names = cut(workspace.names("area", "leader"), classes)
     stamp = f"gaps-{answer['as_of']}"
     if fmt == "csv":
         return Response(
@@ -265,33 +318,35 @@ def _download(
 def gaps_download_csv(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
 ) -> Response:
-    return _download(workspace, principal, status, kind, category, line, area_id, "csv")
+    return _download(workspace, principal, settings, status, kind, category, line, area_id, "csv")
 
 
 @router.get("/gaps.xlsx")
 def gaps_download_xlsx(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     status: GapStatus = "uncovered,stale",
     kind: Optional = None,
     category: Optional = None,
     line: Optional = None,
     area_id: Optional = None,
 ) -> Response:
-    return _download(workspace, principal, status, kind, category, line, area_id, "xlsx")
+    return _download(workspace, principal, settings, status, kind, category, line, area_id, "xlsx")
 
 
 @router.get("/leaders", response_class=HTMLResponse)
 def leaders_page(
     request: Request, workspace: WorkspaceDep, principal: PagePrincipal, page: PageNumber = 1
 ) -> Response:
-    _not_leader(principal)
+    refuse_leader(principal)
     answer = workspace.leaders()
     return _render(
         request,
@@ -306,11 +361,15 @@ def leaders_page(
 
 @router.get("/leaders/{leader_id}", response_class=HTMLResponse)
 def leader_page(
-    leader_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+    leader_id: str,
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
 ) -> Response:
-    if principal.role == "leader" and leader_id != principal.leader_id:
-        raise Forbidden("a leader account sees only its own page")
-    todo = workspace.todo(leader_id)  # raises UnknownId for a non-leader
+    scope = leader_view(workspace, principal, leader_id)
+    # UnknownId for a non-leader
+    todo = cut(todo_for(workspace, scope, leader_id), _classes(principal, settings))
     load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
     return _render(
         request,
@@ -325,10 +384,14 @@ def leader_page(
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
 def entity_page(
-    entity_id: str, request: Request, workspace: WorkspaceDep, principal: PagePrincipal
+    entity_id: str,
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
 ) -> Response:
-    check_leader_scope(principal, workspace, entity_id)
-    entity = redact(workspace.entity(entity_id), principal)
+    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
+    entity = cut(entity_for(workspace, principal, entity_id), classes)
     return _render(request, "entity.html", principal, entity=entity)
 
 
@@ -344,11 +407,12 @@ def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
 
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
-def viz_leader(leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
-    if principal.role == "leader" and leader_id != principal.leader_id:
-        raise Forbidden("a leader account sees only its own network")
+def viz_leader(
+    leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     as_of, window = _as_of(workspace)
-    return _viz(workspace.leader_network_html(leader_id, as_of, window))
+    text = _text(principal, settings)
+    return _viz(leader_network_page(workspace, principal, leader_id, as_of, window, text=text))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
@@ -356,28 +420,38 @@ def viz_entity(
     entity_id: str,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
+    settings: SettingsDep,
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
 ) -> Response:
-    check_leader_scope(principal, workspace, entity_id)
     as_of, window = _as_of(workspace)
-    return _viz(workspace.ego_network_html(entity_id, depth, as_of, window))
+    text = _text(principal, settings)
+    return _viz(ego_network_page(workspace, principal, entity_id, depth, as_of, window, text=text))
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
-def viz_area(area_id: str, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
-    _not_leader(principal)
+def viz_area(
+    area_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
+    refuse_leader(principal)
     as_of, window = _as_of(workspace)
-    return _viz(workspace.area_map_html(area_id, as_of, window))
+    text = _text(principal, settings)
+    return _viz(workspace.area_map_html(area_id, as_of, window, text=text))
 
 
 @router.get("/viz/district", response_class=HTMLResponse)
-def viz_district(workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def viz_district(
+    workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+) -> Response:
     from graph.render import district_html
 
-    _not_leader(principal)
+    refuse_leader(principal)
     as_of, window = _as_of(workspace)
     return _viz(
         district_html(
-            workspace.graph(), as_of, window, coverage=workspace.target_coverage(as_of, window)
+            workspace.graph(),
+            as_of,
+            window,
+            coverage=workspace.target_coverage(as_of, window),
+            text=_text(principal, settings),
         )
     )

@@ -52,10 +52,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+class AuditFailure(Model):
+    since: str = Field(description="When audit writes began to fail (UTC).")
+    last: str = Field(description="The latest failure (UTC).")
+    kind: str = Field(description="Why, e.g. `disk full` or an SQLite error code.")
+    failures: int = Field(description="Requests answered without an audit entry since then.")
+
+
 class Health(Model):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(
+        description="`degraded` while audit entries cannot be written; HTTP 200 either way, "
+        "since the server still answers reads."
+    )
     store: str
     version: int
+    reason: str | None = None
+    audit_failure: AuditFailure | None = None
 
 
 # -- coverage -----------------------------------------------------------------------------
@@ -506,13 +518,20 @@ class TokenIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["admin", "planner", "analyst", "leader"]
-    leader_id: EntityId | None = None
+    leader_id: EntityId | None = Field(
+        None, description="For a leader token: an existing leader's id."
+    )
+    expires_days: int | None = Field(
+        None, ge=1, le=3650, description="Days until the token expires (default: never)."
+    )
 
 
 class TokenCreated(Model):
     token: str = Field(description="Shown once; only its hash is kept.")
+    id: str
     role: str
     leader_id: str | None
+    expires: str | None
 
 
 class TokenInfo(Model):
@@ -520,6 +539,7 @@ class TokenInfo(Model):
     role: str
     leader_id: str | None
     created: str
+    expires: str | None
     revoked: str | None
 
 

@@ -1,4 +1,5 @@
-"""What the routes do beyond one workspace call: writes, leader scoping and paging.
+"""What the routes do beyond one workspace call: writes and paging (a leader's scope:
+:mod:`api.scope`).
 
 Routes stay thin: they parse the request, call one function here or on the workspace, and
 shape the answer.
@@ -13,6 +14,7 @@ from typing import Any
 
 from api.access import Principal
 from api.schemas import ContactEnd, ContactIn, InteractionIn
+from api.scope import Forbidden, LeaderScope
 from graph.coverage import UnknownId, is_open
 from graph.model import Problem
 from graph.schema import SCHEMA
@@ -24,7 +26,6 @@ __all__ = [
     "InputProblems",
     "UnknownReferences",
     "assign_contact",
-    "check_leader_scope",
     "end_contact",
     "log_interaction",
     "page",
@@ -51,10 +52,6 @@ def _refused(table: str, problems: list[Problem]) -> InputProblems:
     return InputProblems(problems)
 
 
-class Forbidden(Exception):
-    """The caller's role does not reach this record (403)."""
-
-
 class Conflict(Exception):
     """The write would overwrite something that exists (409)."""
 
@@ -71,20 +68,6 @@ def page(
     answer = {**answer, "total": answer.get("total", len(items))}
     answer[key] = items[offset : offset + limit if limit is not None else None]
     return answer
-
-
-# -- leader scoping -----------------------------------------------------------------------
-
-
-def check_leader_scope(principal: Principal, workspace: Workspace, entity_id: str) -> None:
-    """A leader sees only themselves and their own targets; other roles see everything."""
-    if principal.role != "leader":
-        return
-    if entity_id == principal.leader_id or entity_id in workspace.assigned_targets(
-        principal.leader_id or ""
-    ):
-        return
-    raise Forbidden(f"a leader token reaches only its own network, not {entity_id!r}")
 
 
 # -- writes -------------------------------------------------------------------------------
@@ -119,8 +102,9 @@ def log_interaction(
     workspace: Workspace, body: InteractionIn, principal: Principal
 ) -> tuple[str, int]:
     """Store a new interaction; return its id and the new data version."""
-    if principal.role == "leader" and principal.leader_id not in body.leader_ids:
-        raise Forbidden("a leader may log only interactions they took part in")
+    scope = LeaderScope.of(workspace, principal)
+    if scope is not None:
+        scope.check_interaction(body.leader_ids, body.target_ids)
     row = body.model_dump()
     if not row["id"]:
         row["id"] = f"I{dt.date.today():%Y%m%d}-{secrets.token_hex(4)}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.access import ROLES
 from graph.store import is_server_uri
 
 
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
         ge=1,
         description="Request bodies over this many bytes are refused with 413 before parsing.",
     )
+    session_hours: int = Field(
+        12, ge=1, description="A web page session ends this many hours after sign-in."
+    )
     warm_index: bool = Field(
         False,
         description="Build the coverage index, the leaders' interaction table and (past "
@@ -51,6 +55,22 @@ class Settings(BaseSettings):
         "records, ego networks, the network pictures of a leader or an entity and area maps "
         "(from just their part of the store) answer at any size. Empty for no limit.",
     )
+
+    sensitive_roles: list[str] = Field(
+        default_factory=lambda: ["admin", "planner"],
+        description="Roles that see sensitive fields (the schema's `class: sensitive`: "
+        "ethnicity, religion). A leader listed here sees them only for its own targets; "
+        "analysts are left out by default (data minimisation, PIPL art. 28). As an "
+        'environment variable, JSON: CONCENTRIC_SENSITIVE_ROLES=\'["admin","planner"]\'.',
+    )
+
+    @field_validator("sensitive_roles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)} (roles: {', '.join(ROLES)})")
+        return roles
 
     def access_path(self) -> Path:
         if self.access_db:

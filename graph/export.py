@@ -34,7 +34,7 @@ import datetime as dt
 import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -96,15 +96,16 @@ def export_graph(
     *,
     center: str | None = None,
     depth: int = 1,
-    drop: frozenset[str] = frozenset(),
+    fields: Callable[[Any], Any] | None = None,
 ) -> nx.MultiDiGraph:
     """A copy of ``graph`` (or of ``center``'s ego network) with scalar attributes only.
 
     With ``center``, the nodes are those of :func:`graph.network.ego_network` (``depth``
     relationship steps) and the edges every relationship edge among them (parallel edges
     kept). ``coverage`` (from :func:`graph.coverage.target_coverage`) adds each target's
-    ``status``, ``assigned_leaders`` and ``last_contact``; properties named in ``drop``
-    (e.g. personal fields) are left out. Raises
+    ``status``, ``assigned_leaders`` and ``last_contact``. ``fields`` cuts each node's and
+    edge's attributes and each label to what the file may hold (``concentric export`` passes
+    :func:`api.privacy.cut` to leave out personal, sensitive and unknown fields). Raises
     :class:`graph.coverage.QueryError` for an unknown ``center`` or a negative depth.
     """
     if center is None:
@@ -118,19 +119,20 @@ def export_graph(
             for u, v, k, d in graph.subgraph(reach).edges(keys=True, data=True)
             if d.get("kind") in RELATIONSHIP_EDGES
         ]
+    shown = fields or (lambda value: value)
     out = nx.MultiDiGraph()
     for node in nodes:
-        data = {k: v for k, v in graph.nodes[node].items() if k not in drop}
+        data = dict(shown(graph.nodes[node]))
         status = coverage.get(node) if coverage is not None else None
         if status is not None:
             data["status"] = status.status
             data["assigned_leaders"] = list(status.assigned_leaders)
             data["last_contact"] = status.last_contact
         attrs = _scalars(data, _NODE_RENAMES)
-        attrs["label"] = display_name(graph, node)
+        attrs["label"] = shown(display_name(graph, node))
         out.add_node(node, **attrs)
     for u, v, key, data in edges:
-        out.add_edge(u, v, key=str(key), **_scalars(data, _EDGE_RENAMES))
+        out.add_edge(u, v, key=str(key), **_scalars(shown(data), _EDGE_RENAMES))
     _one_type_per_attribute(out)
     return out
 

@@ -58,7 +58,7 @@ import math
 import os
 import re
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +162,7 @@ def leader_network_html(
     window_days: int,
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """A leader's contact network as a self-contained HTML page.
 
@@ -171,7 +172,7 @@ def leader_network_html(
     targets they concern). Raises :class:`QueryError` if ``leader_id`` is not a leader.
     """
     _check_kind(graph, leader_id, "leader")
-    ctx = _Context.make(graph, as_of, window_days, coverage)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
     nodes, edges = _leader_scene(ctx, leader_id)
     name = display_name(graph, leader_id)
     scene = _Scene(
@@ -249,6 +250,7 @@ def ego_network_html(
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
     area_counts: Mapping[str, Mapping[str, int]] | None = None,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """Everything within ``depth`` relationship steps of any entity, as an HTML page.
 
@@ -258,7 +260,7 @@ def ego_network_html(
     :class:`QueryError` for an unknown id or a negative depth.
     """
     ego = ego_network(graph, node_id, depth)
-    ctx = _Context.make(graph, as_of, window_days, coverage, area_counts)
+    ctx = _Context.make(graph, as_of, window_days, coverage, area_counts, text=text)
     name = display_name(graph, node_id)
     scene = _Scene(
         title=f"{name} 的关系网络 · network of {name} ({node_id}), {depth} 步 steps",
@@ -277,13 +279,14 @@ def area_map_html(
     window_days: int,
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """An area's coverage map: the area, the areas below it and the targets located in them.
 
     Raises :class:`QueryError` if ``area_id`` is not an area.
     """
     _check_kind(graph, area_id, "area")
-    ctx = _Context.make(graph, as_of, window_days, coverage)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
     areas = {a for a, chain in ctx.lineage.items() if area_id in chain}
     nodes, edges = _area_scene(graph, areas, ctx, with_leaders=False)
     name = display_name(graph, area_id)
@@ -303,9 +306,10 @@ def district_html(
     window_days: int,
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
+    text: Callable[[str], str] | None = None,
 ) -> str:
     """The whole district: every area, every target, and the leaders with their contacts."""
-    ctx = _Context.make(graph, as_of, window_days, coverage)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
     nodes, edges = _area_scene(graph, set(ctx.lineage), ctx, with_leaders=True)
     roots = sorted(a for a, chain in ctx.lineage.items() if len(chain) == 1)
     name = "、".join(display_name(graph, r) for r in roots) or "全区"
@@ -368,6 +372,8 @@ class _Context:
     lineage: dict[str, tuple[str, ...]]
     # Status counts per area incl. below; None: count them from ``coverage``.
     area_counts: Mapping[str, Counter[str]] | None = None
+    # How text reaches the page (names, cards, titles): a caller's view masks numbers in it.
+    text: Callable[[str], str] = str
 
     @classmethod
     def make(
@@ -377,6 +383,8 @@ class _Context:
         window_days: int,
         coverage: Mapping[str, TargetCoverage] | None,
         area_counts: Mapping[str, Mapping[str, int]] | None = None,
+        *,
+        text: Callable[[str], str] | None = None,
     ) -> _Context:
         if window_days < 0:
             raise QueryError(f"window_days must be ≥ 0, not {window_days}")
@@ -385,7 +393,7 @@ class _Context:
         counts = (
             {a: Counter(c) for a, c in area_counts.items()} if area_counts is not None else None
         )
-        return cls(graph, as_of, window_days, coverage, area_lineage(graph), counts)
+        return cls(graph, as_of, window_days, coverage, area_lineage(graph), counts, text or str)
 
     @property
     def window_start(self) -> dt.date:
@@ -944,12 +952,16 @@ def _render(ctx: _Context, scene: _Scene) -> str:
     else:
         _area_layout(drawn, list(edges), ctx)
     physics = len(drawn) <= PHYSICS_MAX_NODES
+    vis_nodes = [_vis_node(d) for d in drawn]
+    vis_edges = [
+        _vis_edge(ctx, i, key, count, faint=not radial)
+        for i, (key, count) in enumerate(edges.items())
+    ]
+    for item in (*vis_nodes, *vis_edges):
+        _shown_through(item, ctx.text)
     data = {
-        "nodes": [_vis_node(d) for d in drawn],
-        "edges": [
-            _vis_edge(ctx, i, key, count, faint=not radial)
-            for i, (key, count) in enumerate(edges.items())
-        ],
+        "nodes": vis_nodes,
+        "edges": vis_edges,
         "options": _options(physics, len(drawn)),
         "statusColors": STATUS_COLORS,
         "font": FONT_STACK,
@@ -974,7 +986,17 @@ def _render(ctx: _Context, scene: _Scene) -> str:
         )
     if not physics:
         notes.append("布局已预先计算，物理模拟关闭 / layout computed in advance, physics off")
-    return _page(scene.title, subtitle, notes, data, _legend(drawn, edges))
+    return _page(ctx.text(scene.title), subtitle, notes, data, _legend(drawn, edges))
+
+
+def _shown_through(item: dict[str, Any], text: Callable[[str], str]) -> None:
+    """A vis node's or edge's visible text (label, card) passed through ``text``; its id
+    and the ids its edges name stay, so the drawing holds together."""
+    if "label" in item:
+        item["label"] = text(item["label"])
+    card = item["card"]
+    card["heading"] = text(card["heading"])
+    card["rows"] = [[text(c) if isinstance(c, str) else c for c in row] for row in card["rows"]]
 
 
 def _merge_edges(

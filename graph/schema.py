@@ -13,12 +13,17 @@ adding a kind or an alias is an edit to the YAML file and nothing else.
 'id'
 >>> sorted(SCHEMA.target_kinds)
 ['figure', 'organization', 'unit']
+>>> SCHEMA.field_class("phone"), SCHEMA.field_class("religion"), SCHEMA.field_class("extra")
+('personal', 'sensitive', 'unknown')
+>>> SCHEMA.field_class("summary"), SCHEMA.field_class("status") is None
+('ordinary', True)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.resources import files
@@ -28,6 +33,8 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "EXTRA_KEY",
+    "FIELD_CLASSES",
     "SCHEMA",
     "Column",
     "InputLimits",
@@ -37,6 +44,14 @@ __all__ = [
     "load_schema",
     "normalize_label",
 ]
+
+
+#: Classes of the values a record holds, from the schema's ``class:`` (see schema.yaml).
+#: ``unknown`` is the class of the columns the schema does not declare.
+FIELD_CLASSES = ("ordinary", "personal", "sensitive", "unknown")
+#: The property that holds a row's unknown columns (a mapping of header to value).
+EXTRA_KEY = "extra"
+_DECLARED_CLASSES = ("ordinary", "personal", "sensitive")
 
 
 def normalize_label(text: str) -> str:
@@ -59,8 +74,7 @@ class Column:
     required: bool = False
     default: Any = None
     aliases: tuple[str, ...] = ()
-    sensitive: bool = False
-    personal: bool = False
+    field_class: str = "ordinary"  # one of _DECLARED_CLASSES
 
     @cached_property
     def base_type(self) -> str:
@@ -187,8 +201,7 @@ class Schema:
                     required=bool(c.get("required", False)),
                     default=c.get("default"),
                     aliases=tuple(c.get("aliases", ())),
-                    sensitive=bool(c.get("sensitive", False)),
-                    personal=bool(c.get("personal", False)),
+                    field_class=_declared_class(name, col, c),
                 )
                 for col, c in spec["columns"].items()
             }
@@ -226,6 +239,7 @@ class Schema:
             )
             for table in self.tables.values()
         }
+        self._field_classes = _field_classes(self.tables.values())
         # Node kind -> its columns that name other nodes (``ref``: one id, ``refs``: a list).
         self.references: dict[str, tuple[Column, ...]] = {
             table.node_kind: tuple(c for c in table.columns.values() if c.ref_kinds)
@@ -247,6 +261,16 @@ class Schema:
             if table.node_kind == kind:
                 return table
         raise KeyError(kind)
+
+    def field_class(self, key: str) -> str | None:
+        """The class of a record's key: a column's declared class, ``unknown`` for the
+        unknown columns (``extra``), None for a key that is no column (``status``, ``ties``).
+
+        The graph keeps a row's ``kind`` column as ``type``, so ``type`` is a column too.
+        """
+        if key == EXTRA_KEY:
+            return "unknown"
+        return self._field_classes.get("kind" if key == "type" else key)
 
     # -- enumerations -----------------------------------------------------------------
     def enum_code(self, enum: str, value: str) -> str | None:
@@ -340,6 +364,33 @@ class Schema:
                     if value not in self.enumerations[enum_for[key]]:
                         problems.append(f"line {code!r}: unknown {enum_for[key]} {value!r}")
         return problems
+
+
+def _declared_class(table: str, column: str, spec: dict[str, Any]) -> str:
+    declared = spec.get("class", "ordinary")
+    if declared not in _DECLARED_CLASSES:
+        raise ValueError(
+            f"schema: {table}.{column}: class {declared!r} is not one of "
+            f"{', '.join(_DECLARED_CLASSES)}"
+        )
+    return str(declared)
+
+
+def _field_classes(tables: Iterable[Table]) -> dict[str, str]:
+    """Column name -> class; a name must have one class in every table, so that a key of
+    any record (an entity's properties, an export's attributes) tells its class."""
+    classes: dict[str, str] = {}
+    for table in tables:
+        for column in table.columns.values():
+            seen = classes.setdefault(column.name, column.field_class)
+            if seen != column.field_class:
+                raise ValueError(
+                    f"schema: column {column.name!r} is {seen} in one table and "
+                    f"{column.field_class} in {table.name}: give it one class"
+                )
+    if EXTRA_KEY in classes:
+        raise ValueError(f"schema: {EXTRA_KEY!r} is kept for unknown columns, not a column")
+    return classes
 
 
 def load_schema(path: str | Path | None = None) -> Schema:

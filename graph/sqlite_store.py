@@ -7,6 +7,7 @@ and ``synchronous=FULL`` makes a committed write survive a crash right after it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -28,6 +29,7 @@ from graph.model import (
 )
 from graph.schema import SCHEMA, Policy
 from graph.store import (
+    DiskFull,
     LoadReport,
     ProgressCallback,
     StoreError,
@@ -36,7 +38,7 @@ from graph.store import (
     paused_gc,
 )
 
-__all__ = ["SQLiteStore"]
+__all__ = ["SQLiteStore", "is_disk_full"]
 
 SCHEMA_VERSION = 1
 BATCH_ROWS = 5000
@@ -138,6 +140,30 @@ def _names_rowids(con: sqlite3.Connection) -> dict[str, list[int]]:
     return named
 
 
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether SQLite failed because the disk (or the database's page limit) is full.
+
+    SQLITE_FULL, or SQLITE_IOERR_SHMSIZE: the WAL index (``-shm`` file) could not be given
+    its space, which is what a full disk looks like when the store is opened.
+    """
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or not isinstance(code, int):
+        return False
+    return code & 0xFF == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR_SHMSIZE
+
+
+def _roll_back(con: sqlite3.Connection) -> None:
+    """Undo the open transaction, unless SQLite already has: after SQLITE_FULL or an I/O
+    error it may roll back by itself, and a ROLLBACK then fails ("no transaction is
+    active") and would hide the error that caused it."""
+    if not con.in_transaction:
+        return
+    # If even this fails, the error being raised is still the one to report: nothing was
+    # committed, and SQLite discards the transaction's pages when the connection closes.
+    with contextlib.suppress(sqlite3.Error):
+        con.execute("ROLLBACK")
+
+
 def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     """Consecutive lists of at most ``size`` rows (itertools.batched arrives in 3.12)."""
     iterator = iter(rows)
@@ -166,7 +192,17 @@ class SQLiteStore:
             self._con.executescript(_DDL + ";\n".join(_INDEXES.values()))
             self._check_schema_version()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a Concentric store ({exc})") from exc
+            if is_disk_full(exc):
+                raise self._disk_full() from exc
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_NOTADB:
+                raise StoreError(f"{path}: not a Concentric store ({exc})") from exc
+            raise StoreError(f"{path}: cannot open the store ({exc})") from exc
+
+    def _disk_full(self) -> DiskFull:
+        return DiskFull(
+            f"disk full: {self.path}: nothing was written, the store is unchanged "
+            "(SQLite: database or disk is full)"
+        )
 
     def _check_schema_version(self) -> None:
         row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -217,8 +253,10 @@ class SQLiteStore:
                     self._bump_version()
                     con.execute("DELETE FROM derived")  # built from the previous version
                 con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
+            except BaseException as exc:
+                _roll_back(con)
+                if is_disk_full(exc):
+                    raise self._disk_full() from exc
                 raise
             finally:
                 con.execute("PRAGMA cache_size = -2000")  # SQLite's default, for reading

@@ -20,6 +20,7 @@ from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
 from graph.schema import SCHEMA, Policy
 
 __all__ = [
+    "DiskFull",
     "LoadReport",
     "Store",
     "StoreError",
@@ -52,6 +53,10 @@ def paused_gc() -> Iterator[None]:
 
 class StoreError(Exception):
     """The store cannot be opened or written; the message is meant for the user."""
+
+
+class DiskFull(StoreError):
+    """The disk (or the database's size limit) is full: the write was not stored."""
 
 
 @dataclass(frozen=True)

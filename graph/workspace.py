@@ -566,7 +566,12 @@ class Workspace:
         ]
 
     def leader_network_html(
-        self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
+        self,
+        leader_id: str,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+        *,
+        text: Callable[[str], str] | None = None,
     ) -> str:
         """A leader's contact network as a page (see :func:`graph.render.leader_network_html`).
 
@@ -581,7 +586,7 @@ class Workspace:
         if not self._uses_local_graphs():
             coverage = self.target_coverage(as_of, window)
             return render.leader_network_html(
-                self.graph(), leader_id, as_of, window, coverage=coverage
+                self.graph(), leader_id, as_of, window, coverage=coverage, text=text
             )
         part = _Part(self.store)
         part.grow({leader_id})
@@ -597,7 +602,9 @@ class Workspace:
             part.add(self.store.node_records(self.index().area_list))  # type: ignore[attr-defined]
             graph = part.graph()
         coverage = self._coverage_in(graph, as_of, window)
-        return render.leader_network_html(graph, leader_id, as_of, window, coverage=coverage)
+        return render.leader_network_html(
+            graph, leader_id, as_of, window, coverage=coverage, text=text
+        )
 
     def ego_network_html(
         self,
@@ -605,6 +612,8 @@ class Workspace:
         depth: int = 1,
         as_of: dt.date | None = None,
         window_days: int | None = None,
+        *,
+        text: Callable[[str], str] | None = None,
     ) -> str:
         """An entity's ego network as a page (see :func:`graph.render.ego_network_html`).
 
@@ -617,7 +626,7 @@ class Workspace:
         if not self._uses_local_graphs():
             coverage = self.target_coverage(as_of, window)
             return render.ego_network_html(
-                self.graph(), node_id, depth, as_of, window, coverage=coverage
+                self.graph(), node_id, depth, as_of, window, coverage=coverage, text=text
             )
         if depth < 0:
             raise cov.QueryError(f"depth must be ≥ 0, not {depth}")
@@ -629,11 +638,16 @@ class Workspace:
         coverage = self._coverage_in(graph, as_of, window)
         counts = self._area_counts(as_of, window)
         return render.ego_network_html(
-            graph, node_id, depth, as_of, window, coverage=coverage, area_counts=counts
+            graph, node_id, depth, as_of, window, coverage=coverage, area_counts=counts, text=text
         )
 
     def area_map_html(
-        self, area_id: str, as_of: dt.date | None = None, window_days: int | None = None
+        self,
+        area_id: str,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+        *,
+        text: Callable[[str], str] | None = None,
     ) -> str:
         """An area's coverage map as a page (see :func:`graph.render.area_map_html`).
 
@@ -646,7 +660,9 @@ class Workspace:
         as_of, window = self._when(as_of, window_days)
         if not self._uses_local_graphs():
             coverage = self.target_coverage(as_of, window)
-            return render.area_map_html(self.graph(), area_id, as_of, window, coverage=coverage)
+            return render.area_map_html(
+                self.graph(), area_id, as_of, window, coverage=coverage, text=text
+            )
         index = self.index()
         part = _Part(self.store)
         part.add(self.store.node_records(index.area_list))  # type: ignore[attr-defined]
@@ -663,7 +679,7 @@ class Workspace:
         graph = part.graph()
         # Every target of the area and the areas below it is read, so its cards count all.
         coverage = self._coverage_in(graph, as_of, window)
-        return render.area_map_html(graph, area_id, as_of, window, coverage=coverage)
+        return render.area_map_html(graph, area_id, as_of, window, coverage=coverage, text=text)
 
     def _area_counts(self, as_of: dt.date, window: int) -> dict[str, dict[str, int]]:
         """Targets per status in each area and the areas below it (an area's card counts

@@ -8,8 +8,13 @@ dataset only when :attr:`ReadResult.problems` is empty.
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import os
+import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -145,6 +150,7 @@ def _read_dataset(
 # Files at least this big are read and converted in a second process, every other one,
 # while this process does the rest: a 10^6-target load has four files of ~40 MB each.
 PARALLEL_BYTES = 8 * 2**20
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 def _converted(path: Path, table: Table) -> tuple[_Block | None, list[Problem], int]:
@@ -182,7 +188,12 @@ def _converted_files(
         futures = {}
         if offload:
             worker = stack.enter_context(
-                ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork"))
+                ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=get_context("fork"),
+                    initializer=_die_with_parent,
+                    initargs=(os.getpid(),),
+                )
             )
             futures = {i: worker.submit(_converted, *files[i]) for i in sorted(offload)}
         for i, (path, table) in enumerate(files):
@@ -191,6 +202,29 @@ def _converted_files(
         for i, future in futures.items():
             finished(i, future.result())
     return [done[i] for i in range(len(files))]
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this worker end when the process that started it does.
+
+    A forked worker holds both ends of its pipes, so a parent killed with SIGKILL never
+    sends it EOF: it would wait on a pipe for ever. On Linux the kernel kills it
+    (PR_SET_PDEATHSIG); elsewhere a thread watches for the parent to change. A parent that
+    died before this ran is caught by the check of the parent's pid that follows.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def read_records(
@@ -525,7 +559,8 @@ def _check_refs(
         holder = next((b for b, index in defined if ref in index), None)
         return holder.table.node_kind if holder is not None else stored.get(ref)
 
-    expected = " or ".join(column.ref_kinds)
+    kinds = " or ".join(column.ref_kinds)
+    expected = ("an " if kinds[0] in "aeiou" else "a ") + kinds
     header = block.header(column.name)
     for j, value in enumerate(values):
         if value is None or value is _INVALID:
@@ -535,9 +570,9 @@ def _check_refs(
             if found in allowed:
                 continue
             if found is None:
-                message = f"unknown id {ref!r} (expected a {expected})"
+                message = f"unknown id {ref!r} (expected {expected})"
             else:
-                message = f"{ref!r} is a {found}, but this column needs a {expected}"
+                message = f"{ref!r} is a {found}, but this column needs {expected}"
             problems.append(Problem(block.file, block.lines[j], header, message))
 
 

@@ -175,12 +175,7 @@ def add_validation(ws: Worksheet, schema: dict[str, Any], col: str, name: str, c
 
 
 def note_for(col: dict[str, Any]) -> str:
-    notes = []
-    if col.get("sensitive"):
-        notes.append("敏感信息")
-    if col.get("personal"):
-        notes.append("个人信息")
-    return "、".join(notes)
+    return {"sensitive": "敏感个人信息", "personal": "个人信息"}.get(col.get("class", ""), "")
 
 
 def write_template(schema: dict[str, Any], table: str, path: Path) -> None:

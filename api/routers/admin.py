@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Request
 
-from api.deps import AccessDep, Admin, WorkspaceDep
+from api.access import require_known_leader
+from api.deps import AccessDep, Admin, WorkspaceDep, note_for_audit
+from api.health import AuditHealth
 from api.routers.params import Limit, Offset
 from api.schemas import ERROR_RESPONSES, AuditLog, Health, TokenCreated, TokenIn, TokenInfo
 
@@ -14,27 +16,43 @@ router = APIRouter(tags=["admin"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(workspace: WorkspaceDep) -> dict[str, object]:
-    """Liveness and the data version; needs no token and shows no data."""
+def healthz(request: Request, workspace: WorkspaceDep) -> dict[str, object]:
+    """Liveness and the data version; needs no token and shows no data.
+
+    `degraded` (still HTTP 200: reads are answered, and a restart would not free a disk)
+    while audit entries cannot be written, with the reason; `ok` again once one is.
+    """
+    health: AuditHealth = request.app.state.audit_health
+    failure = health.failure()
     return {
-        "status": "ok",
+        "status": "degraded" if failure else "ok",
         "store": workspace.store.location.split("://")[0]
         if "://" in workspace.store.location
         else "embedded",
         "version": workspace.store.version(),
+        "reason": failure.reason() if failure else None,
+        "audit_failure": vars(failure) if failure else None,
     }
 
 
 @router.post(
     "/api/v1/tokens", response_model=TokenCreated, status_code=201, responses=ERROR_RESPONSES
 )
-def create_token(body: TokenIn, access: AccessDep, _: Admin) -> dict[str, object]:
-    """Create a token; it is shown once."""
+def create_token(
+    body: TokenIn, request: Request, access: AccessDep, workspace: WorkspaceDep, _: Admin
+) -> dict[str, object]:
+    """Create a token (a leader token only for an existing leader); it is shown once."""
     try:
-        token = access.create_token(body.role, body.leader_id)
+        if body.leader_id is not None:
+            require_known_leader(workspace, body.leader_id)
+        token = access.create_token(body.role, body.leader_id, body.expires_days)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return {"token": token, "role": body.role, "leader_id": body.leader_id}
+    info = access.token_info(token)
+    assert info is not None
+    # The audit names the new token's id, role, leader and expiry; never the token.
+    note_for_audit(request, created={k: info[k] for k in ("id", "role", "leader_id", "expires")})
+    return {"token": token, **{k: info[k] for k in ("id", "role", "leader_id", "expires")}}
 
 
 @router.get("/api/v1/tokens", response_model=list[TokenInfo], responses=ERROR_RESPONSES)
@@ -45,9 +63,10 @@ def list_tokens(access: AccessDep, _: Admin) -> list[dict[str, object]]:
 
 @router.delete("/api/v1/tokens/{token_id}", status_code=204, responses=ERROR_RESPONSES)
 def revoke_token(
-    token_id: Annotated[str, Path(max_length=64)], access: AccessDep, _: Admin
+    token_id: Annotated[str, Path(max_length=64)], request: Request, access: AccessDep, _: Admin
 ) -> None:
-    """Revoke a token."""
+    """Revoke a token; its page sessions end with it."""
+    note_for_audit(request, revoked=token_id)
     if not access.revoke(token_id):
         raise HTTPException(404, f"no active token {token_id!r}")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from api.access import redact
-from api.deps import PrincipalDep, Reader, WorkspaceDep
+from api.deps import PrincipalDep, Reader, SettingsDep, WorkspaceDep
 from api.limits import EntityId
+from api.privacy import cut, entity_classes
 from api.routers.params import AsOf, EntityIdPath, LeaderIdPath, Limit, Offset, Window
 from api.schemas import (
     ERROR_RESPONSES,
@@ -19,7 +19,8 @@ from api.schemas import (
     SearchResult,
     Todo,
 )
-from api.services import Forbidden, check_leader_scope, page
+from api.scope import entity_for, leader_view, network_for, todo_for
+from api.services import page
 from graph.coverage import UnknownId
 
 router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES)
@@ -28,14 +29,22 @@ router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSE
 @router.get("/entities/{entity_id}", response_model=Entity)
 def entity(
     entity_id: EntityIdPath,
+    request: Request,
     workspace: WorkspaceDep,
     principal: PrincipalDep,
+    settings: SettingsDep,
     as_of: AsOf = None,
     window_days: Window = None,
 ) -> Any:
-    """One entity: properties, coverage, ties and recent interactions (read is audited)."""
-    check_leader_scope(principal, workspace, entity_id)
-    return redact(workspace.entity(entity_id, as_of, window_days), principal)
+    """One entity: properties, coverage, ties and recent interactions, cut to the fields
+    the caller's role may see (read is audited).
+
+    A leader token: itself, its own targets and its interactions, cut to its scope."""
+    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
+    record = cut(entity_for(workspace, principal, entity_id, as_of, window_days), classes)
+    # Cut for this record: a leader's own target shows more than the role's default view.
+    request.state.fields_cut = True
+    return record
 
 
 @router.get("/search", response_model=SearchResult)
@@ -59,9 +68,8 @@ def network(
     principal: PrincipalDep,
     depth: Annotated[int, Query(ge=0, le=4)] = 1,
 ) -> dict[str, object]:
-    """The ego network of an entity (a leader token: only its own)."""
-    check_leader_scope(principal, workspace, entity_id)
-    return workspace.network(entity_id, depth)
+    """The ego network of an entity (a leader token: cut to its scope at any depth)."""
+    return network_for(workspace, principal, entity_id, depth)
 
 
 @router.get("/path", response_model=RelationshipPath, response_model_by_alias=True)
@@ -75,12 +83,6 @@ def path(
     return workspace.path(source, target)
 
 
-def _leader_view(workspace: WorkspaceDep, principal: PrincipalDep, leader_id: str) -> str:
-    if principal.role == "leader" and leader_id != principal.leader_id:
-        raise Forbidden("a leader token reaches only its own leader record")
-    return leader_id
-
-
 @router.get("/leaders/{leader_id}", response_model=LeaderLoadItem)
 def leader(
     leader_id: LeaderIdPath,
@@ -90,10 +92,10 @@ def leader(
     window_days: Window = None,
 ) -> dict[str, object]:
     """One leader's load and quota status (a leader token: only its own)."""
-    _leader_view(workspace, principal, leader_id)
+    scope = leader_view(workspace, principal, leader_id)
     for item in workspace.leaders(as_of, window_days)["items"]:
         if item["id"] == leader_id:
-            return dict(item)
+            return dict(scope.cut(item)) if scope else dict(item)
     raise UnknownId(f"unknown leader id {leader_id!r} (or not in office)")
 
 
@@ -108,5 +110,5 @@ def todo(
     offset: Offset = 0,
 ) -> dict[str, object]:
     """A leader's overdue and soon-due targets (a leader token: only its own)."""
-    _leader_view(workspace, principal, leader_id)
-    return page(workspace.todo(leader_id, as_of, window_days), limit, offset)
+    scope = leader_view(workspace, principal, leader_id)
+    return page(todo_for(workspace, scope, leader_id, as_of, window_days), limit, offset)
