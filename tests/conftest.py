@@ -25,6 +25,15 @@ WINDOW = 365
 PROBLEM = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<column>.+?): (?P<message>.+)$")
 
 
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample district loaded into a store file of this test module's own: tokens,
+    sessions and writes made by one module never reach another."""
+    from write_support import load_sample
+
+    return load_sample(tmp_path_factory.mktemp("sample") / "sample.db")
+
+
 class Run(Protocol):
     def __call__(self, *args: str | Path) -> Result: ...
 

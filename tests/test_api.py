@@ -39,8 +39,6 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli_app
 from api.settings import Settings
-from graph.store import open_store
-from loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -106,20 +104,6 @@ def sample() -> Sample:
 
 
 # -- stores and apps ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample district loaded once; tests use copies of this file."""
-    path = tmp_path_factory.mktemp("sample") / "sample.db"
-    result = read_dataset([SAMPLE])
-    assert not result.problems, result.problems
-    store = open_store(path)
-    try:
-        store.load(result.dataset)
-    finally:
-        store.close()
-    return path
 
 
 def copy_store(source: Path, folder: Path) -> Path:

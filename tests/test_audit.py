@@ -23,8 +23,6 @@ from api.access import AccessStore, Principal
 from api.app import create_app
 from api.cli import app as cli_app
 from api.settings import Settings
-from graph.store import open_store
-from loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 ENTRIES = 10
@@ -240,19 +238,6 @@ def test_an_older_file_is_migrated_and_its_entries_predate_the_chain(tmp_path: P
 
 
 # -- what the server records --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "sample.db"
-    result = read_dataset([SAMPLE])
-    assert not result.problems
-    store = open_store(path)
-    try:
-        store.load(result.dataset)
-    finally:
-        store.close()
-    return path
 
 
 class Server:

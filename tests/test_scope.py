@@ -31,8 +31,6 @@ from fastapi.testclient import TestClient
 from test_api import copy_store, settings_for
 
 from api.app import create_app
-from graph.store import open_store
-from loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = dt.date(2026, 11, 27)
@@ -160,19 +158,6 @@ def test_the_chosen_leaders_cover_the_cases() -> None:
 # -- the app -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("scope") / "sample.db"
-    result = read_dataset([SAMPLE])
-    assert not result.problems
-    store = open_store(path)
-    try:
-        store.load(result.dataset)
-    finally:
-        store.close()
-    return path
-
-
 @dataclass
 class App:
     client: TestClient
@@ -200,15 +185,15 @@ def _close(app: App) -> None:
 
 
 @pytest.fixture(scope="module")
-def shared_app(store_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    app = _open(copy_store(store_file, tmp_path_factory.mktemp("shared")))
+def shared_app(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    app = _open(copy_store(sample_store, tmp_path_factory.mktemp("shared")))
     yield app
     _close(app)
 
 
 @pytest.fixture
-def fresh_app(store_file: Path, tmp_path: Path) -> Iterator[App]:
-    app = _open(copy_store(store_file, tmp_path / "store"))
+def fresh_app(sample_store: Path, tmp_path: Path) -> Iterator[App]:
+    app = _open(copy_store(sample_store, tmp_path / "store"))
     yield app
     _close(app)
 

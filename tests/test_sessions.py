@@ -20,26 +20,11 @@ from api.app import create_app
 from api.cli import app as cli_app
 from api.deps import SESSION_COOKIE
 from api.settings import Settings
-from graph.store import open_store
-from loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 LEADER = "L01"  # a leader in data/sample (contacts.csv, leaders.xlsx)
 FIGURE = "F0001"  # a figure in data/sample/figures.csv, not a leader
 PAST = "2000-01-01T00:00:00+00:00"
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "sample.db"
-    result = read_dataset([SAMPLE])
-    assert not result.problems
-    store = open_store(path)
-    try:
-        store.load(result.dataset)
-    finally:
-        store.close()
-    return path
 
 
 @pytest.fixture
