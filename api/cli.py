@@ -274,8 +274,8 @@ def coverage(
 
 
 _COUNT_HEADINGS = ("对象", "已覆盖", "久未联系", "间接覆盖", "未覆盖")
-# Past this many rows a table is printed as tab-separated lines: rich took 10-40 s to lay
-# out the 7,500 areas or 24,500 leaders of a province.
+# Past this many rows a table is printed as tab-separated lines: rich's layout of a
+# province's areas or leaders took far longer than computing them (benchmarks/README.md).
 LONG_TABLE_ROWS = 1000
 
 
