@@ -24,6 +24,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from graph import SCHEMA, QueryError, StoreError
+from graph.labels import COUNT_HEADINGS, COUNT_KEYS
 from graph.store import DiskFull
 from graph.workspace import Workspace, open_workspace
 from loaders import read_dataset
@@ -231,9 +232,6 @@ def _file_rows_estimate(path: Path) -> int:
 # -- coverage -----------------------------------------------------------------------------
 
 
-_COUNT_KEYS = ("targets", "covered", "stale", "indirect", "uncovered")
-
-
 @app.command()
 def coverage(
     as_of: AsOfOpt = None,
@@ -273,9 +271,8 @@ def coverage(
         out.print(_counts_table(title, rows, label))
 
 
-_COUNT_HEADINGS = ("对象", "已覆盖", "久未联系", "间接覆盖", "未覆盖")
-# Past this many rows a table is printed as tab-separated lines: rich took 10-40 s to lay
-# out the 7,500 areas or 24,500 leaders of a province.
+# Past this many rows a table is printed as tab-separated lines: rich's layout of a
+# province's areas or leaders took far longer than computing them (benchmarks/README.md).
 LONG_TABLE_ROWS = 1000
 
 
@@ -318,8 +315,8 @@ def _counts_table(title: str, rows: dict[str, dict[str, int]], label: Any) -> Ta
         n = counts["targets"]
         ratio = f"{counts['covered'] / n:.0%}" if n else "–"
         reach = f"{(counts['covered'] + counts['indirect']) / n:.0%}" if n else "–"
-        lines.append([label(key), *(str(counts[k]) for k in _COUNT_KEYS), ratio, reach])
-    headings = ["", *_COUNT_HEADINGS, "覆盖率", "可及率"]
+        lines.append([label(key), *(str(counts[k]) for k in COUNT_KEYS), ratio, reach])
+    headings = ["", *COUNT_HEADINGS, "覆盖率", "可及率"]
     return table(title, headings, lines, right=frozenset(range(1, len(headings))))
 
 

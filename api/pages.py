@@ -39,8 +39,9 @@ from api.scope import (
     refuse_leader,
     todo_for,
 )
+from api.services import page as cut_page
 from api.settings import Settings
-from graph.coverage import STATUSES
+from graph.labels import PAGE_ROWS, QUOTA_LABELS, STATUS_COLORS, STATUS_LABELS, STATUSES
 from graph.schema import SCHEMA
 from graph.workspace import Workspace
 
@@ -86,7 +87,9 @@ def _text(principal: Principal, settings: Settings) -> Callable[[str], str] | No
 class _Labels:
     """Chinese labels for templates."""
 
-    status: ClassVar = {s: SCHEMA.enum_label("coverage_status", s) for s in STATUSES}
+    status: ClassVar = STATUS_LABELS
+    status_colors: ClassVar = STATUS_COLORS
+    quota: ClassVar = QUOTA_LABELS
     kind: ClassVar = {k: SCHEMA.node_kinds[k]["label"] for k in SCHEMA.node_kinds}
     category: ClassVar = dict(SCHEMA.enumerations["figure_category"])
     line: ClassVar = dict(SCHEMA.enumerations["line"])
@@ -102,15 +105,14 @@ class _Labels:
         return SCHEMA.enum_label("interaction_kind", code) if code else ""
 
 
-QUOTA_LABELS = {"under": "不足 under", "over": "超额 over", "ok": "正常 ok"}
+# Every template, the error page included, reads labels and colours from here.
+TEMPLATES.env.globals["labels"] = _Labels
 
 
 def _render(
     request: Request, template: str, principal: Principal | None, **context: Any
 ) -> Response:
-    response = TEMPLATES.TemplateResponse(
-        request, template, {"principal": principal, "labels": _Labels, **context}
-    )
+    response = TEMPLATES.TemplateResponse(request, template, {"principal": principal, **context})
     response.headers["Content-Security-Policy"] = CSP
     return response
 
@@ -222,20 +224,19 @@ def _gap_answer(
 GapStatus = Annotated[str, Query()]
 Optional = Annotated[str | None, Query()]
 PageNumber = Annotated[int, Query(ge=1, le=LIMITS.max_offset)]
-# Rows per page of the long tables; the downloads and the JSON API hold every row. A
-# province's gap list has 10^5 rows: as one page it is 100 MB of HTML.
-PAGE_ROWS = 500
 
 
-def _paged(items: list[Any], page: int) -> dict[str, Any]:
-    """One page of ``items`` with its number and the page count."""
-    pages = max(1, -(-len(items) // PAGE_ROWS))
+def _paged(answer: dict[str, Any], page: int) -> dict[str, Any]:
+    """Page number ``page`` (the last one past the end) of ``answer["items"]``, cut as the
+    API cuts a page, with the page count and the number of its first row."""
+    pages = max(1, -(-len(answer["items"]) // PAGE_ROWS))
     page = min(page, pages)
+    offset = (page - 1) * PAGE_ROWS
     return {
-        "rows": items[(page - 1) * PAGE_ROWS : page * PAGE_ROWS],
+        "rows": cut_page(answer, PAGE_ROWS, offset)["items"],
         "page": page,
         "pages": pages,
-        "first": (page - 1) * PAGE_ROWS + 1,
+        "first": offset + 1,
     }
 
 
@@ -274,7 +275,7 @@ def gaps_page(
         "gaps.html",
         principal,
         answer=answer,
-        paged=_paged(answer["items"], page),
+        paged=_paged(answer, page),
         query=query,
         querystring=urlencode({k: v for k, v in query.items() if v}),
         status_choices=choices,
@@ -353,9 +354,8 @@ def leaders_page(
         "leaders.html",
         principal,
         answer=answer,
-        paged=_paged(answer["items"], page),
+        paged=_paged(answer, page),
         querystring="",
-        quota_labels=QUOTA_LABELS,
     )
 
 
@@ -378,7 +378,6 @@ def leader_page(
         leader=workspace.leader(leader_id),
         load=load,
         todo=todo,
-        quota_labels=QUOTA_LABELS,
     )
 
 

@@ -21,6 +21,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.downloads import GAP_COLUMNS, gap_rows
+from graph.labels import (
+    COUNT_HEADINGS,
+    COUNT_KEYS,
+    QUOTA_FILLS,
+    QUOTA_LABELS,
+    RATIO_SCALE,
+    STATUS_COLORS,
+    STATUS_FILLS,
+    STATUSES,
+    hex_argb,
+)
 from graph.render import FONT_STACK
 from graph.schema import SCHEMA
 
@@ -30,19 +41,6 @@ if TYPE_CHECKING:
     from graph.workspace import Workspace
 
 __all__ = ["ReportData", "collect", "report_html", "report_xlsx"]
-
-COUNT_KEYS = ("targets", "covered", "stale", "indirect", "uncovered")
-COUNT_HEADINGS = ("对象", "已覆盖", "久未联系", "间接覆盖", "未覆盖")
-QUOTA_LABELS = {"under": "不足", "over": "超额", "ok": "正常"}
-
-# Fill colours (light, so the text stays readable when printed).
-STATUS_FILLS = {
-    "covered": "D3F9D8",
-    "stale": "FFE8CC",
-    "indirect": "D0EBFF",
-    "uncovered": "FFC9C9",
-}
-QUOTA_FILLS = {"under": "FFE8CC", "over": "FFC9C9", "ok": "D3F9D8"}
 
 
 @dataclass(frozen=True)
@@ -412,13 +410,13 @@ def report_xlsx(data: ReportData) -> bytes:
                 ColorScaleRule(  # type: ignore[no-untyped-call]
                     start_type="num",
                     start_value=0,
-                    start_color="FFC9C9",
+                    start_color=hex_argb(RATIO_SCALE[0]),
                     mid_type="num",
                     mid_value=0.5,
-                    mid_color="FFF3BF",
+                    mid_color=hex_argb(RATIO_SCALE[1]),
                     end_type="num",
                     end_value=1,
-                    end_color="B2F2BB",
+                    end_color=hex_argb(RATIO_SCALE[2]),
                 ),
             )
         row = last + 2
@@ -480,7 +478,7 @@ def _write_table(sheet: Worksheet, table: _Table, header_row: int) -> None:
             colour = table.colours.get(table.codes[offset - 1] or "")
             if colour:
                 sheet.cell(header_row + offset, table.colour_column + 1).fill = PatternFill(
-                    "solid", fgColor=colour
+                    "solid", fgColor=hex_argb(colour)
                 )
 
 
@@ -500,7 +498,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .card { border: 1px solid #dee2e6; border-radius: 6px; padding: 8px 14px; min-width: 110px; }
 .card b { display: block; font-size: 1.5em; }
 .bar { background: #e9ecef; width: 160px; height: 10px; display: inline-block; }
-.bar span { background: #2f9e44; height: 10px; display: block; }
+.bar span { background: %(covered)s; height: 10px; display: block; }
 details summary { cursor: pointer; color: #1c7ed6; }
 @media print { th { position: static; } }
 """
@@ -515,7 +513,7 @@ def report_html(data: ReportData) -> str:
         for key, heading, colour in zip(
             COUNT_KEYS,
             COUNT_HEADINGS,
-            ("#212529", "#2f9e44", "#f08c00", "#1c7ed6", "#e03131"),
+            ("#212529", *(STATUS_COLORS[s] for s in STATUSES)),
             strict=True,
         )
     )
@@ -528,7 +526,8 @@ def report_html(data: ReportData) -> str:
         "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>联系交友工作报告 {e(data.as_of)}</title>",
-        f"<style>{_CSS % {'font': FONT_STACK}}</style></head><body>",
+        f"<style>{_CSS % {'font': FONT_STACK, 'covered': STATUS_COLORS['covered']}}</style>",
+        "</head><body>",
         "<h1>联系交友工作报告 · contact-friendship report</h1>",
         f'<p class="meta">{e(data.heading)}。覆盖率 {_percent(ratio)}，可及率 {_percent(reach)}。'
         "覆盖率 = 已覆盖 / 对象；可及率 = (已覆盖 + 间接覆盖) / 对象。</p>",
@@ -569,7 +568,7 @@ def _html_table(table: _Table, bars: Iterable[int] = ()) -> str:
         cells = []
         for column, value in enumerate(values):
             style = (
-                f' style="background:#{colour}"' if colour and column == table.colour_column else ""
+                f' style="background:{colour}"' if colour and column == table.colour_column else ""
             )
             if column in table.percent_columns:
                 text = _percent(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -13,7 +12,13 @@ from graph.store import is_server_uri
 
 
 class Settings(BaseSettings):
-    """Everything the service can be told; nothing else reads the environment."""
+    """Everything the service can be told through ``CONCENTRIC_*`` variables.
+
+    Three other variables are read where they are used: ``NEO4J_USER``/``NEO4J_PASSWORD``
+    and ``NEO4J_DATABASE`` by ``graph/neo4j_store.py`` (the library under the service, which
+    has no settings of its own, so a notebook's store is configured the same way), and
+    ``CONCENTRIC_DEBUG`` by ``api/cli.py`` (show a command's traceback).
+    """
 
     model_config = SettingsConfigDict(env_prefix="CONCENTRIC_", env_file=".env", extra="ignore")
 
@@ -28,7 +33,6 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS; empty means CORS is off."
     )
-    max_page_size: int = 5000
     max_body_bytes: int = Field(
         1024 * 1024,
         ge=1,
@@ -41,8 +45,8 @@ class Settings(BaseSettings):
         False,
         description="Build the coverage index, the leaders' interaction table and (past "
         "graph_max_rows) the store's lookup of who each interaction names in the background "
-        "at start-up, so the first requests do not wait for them (about 25 + 10 + 9 s at "
-        "10^6 targets the first time; a few seconds once the store keeps the index). "
+        "at start-up, so the first requests do not wait for them (at province size the "
+        "first build takes tens of seconds; see benchmarks/README.md). "
         "`concentric serve` turns it on.",
     )
 
@@ -78,8 +82,3 @@ class Settings(BaseSettings):
         if is_server_uri(self.store):
             return Path("concentric-access.db")
         return Path(self.store)
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

@@ -8,7 +8,7 @@ scripts/neo4j-local start``), in one run:
    with ``loaders.read_dataset`` (no problems allowed);
 2. batch sizes: load a smaller synthetic dataset (default 20k targets) into the emptied
    database once per ``graph.neo4j_store.BATCH_ROWS`` value (monkeypatched) -> rows/s;
-3. baseline: MERGE a sample of figure rows with ``graph.cypher.SINGLE_NODE_MERGE``, each in
+3. baseline: MERGE a sample of figure rows with ``SINGLE_NODE_MERGE`` (below), each in
    its own transaction, into the emptied database -> rows/s;
 4. the batched loader ``Neo4jStore.load(replace=True)`` of the whole dataset in one
    transaction -> wall time, rows/s (all rows, and the figure-node phase alone), and the
@@ -131,10 +131,18 @@ def load(store: Neo4jStore, dataset: Dataset) -> dict[str, Any]:
     }
 
 
+# One row per MERGE and transaction: the baseline the batched loader is measured against.
+SINGLE_NODE_MERGE = """
+MERGE (n:Entity {id: $id})
+SET n = $native, n:Figure:Target
+SET n.id = $id, n.kind = 'figure', n.props = $props
+"""
+
+
 def baseline(
     store: Neo4jStore, dataset: Dataset, sample: int, seed: int, warmup: int
 ) -> dict[str, Any]:
-    """One MERGE per transaction (``cypher.SINGLE_NODE_MERGE``) for ``sample`` figure rows,
+    """One MERGE per transaction (``SINGLE_NODE_MERGE``) for ``sample`` figure rows,
     after ``warmup`` untimed ones (a fresh JVM runs its first thousands of transactions
     interpreted; the batched load is long enough not to need this)."""
     store.clear()
@@ -150,7 +158,7 @@ def baseline(
         with driver.session(database=store._database) as session:
             for p in batch:
                 with session.begin_transaction() as tx:
-                    tx.run(cypher.SINGLE_NODE_MERGE, p).consume()
+                    tx.run(SINGLE_NODE_MERGE, p).consume()
                     tx.commit()
 
     one_per_transaction(params[sample:])

@@ -32,7 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.render import STATUS_COLORS
+from graph.labels import (
+    COUNT_HEADINGS,
+    COUNT_KEYS,
+    HTML_ROWS,
+    QUOTA_FILLS,
+    STATUS_COLORS,
+    STATUS_FILLS,
+    STATUS_LABELS,
+    STATUSES,
+)
 from graph.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -53,26 +62,11 @@ __all__ = [
     "use_cjk_font",
 ]
 
-#: Coverage statuses, best first; their Chinese labels and plot colours (as in the views).
-STATUSES = ("covered", "stale", "indirect", "uncovered")
-STATUS_LABELS = {s: SCHEMA.enum_label("coverage_status", s) for s in STATUSES}
-
-#: Row limit of the HTML table a notebook shows (``to_frame()`` has every row).
-HTML_ROWS = 30
 #: Longest cell text in the HTML table before it is cut with "…".
 HTML_CELL_CHARS = 80
 
-_STATUS_COLORS = {
-    "covered": "#d3f9d8",
-    "stale": "#ffe8cc",
-    "indirect": "#d0ebff",
-    "uncovered": "#ffe3e3",
-    "under": "#ffe8cc",
-    "over": "#ffe3e3",
-    "ok": "#d3f9d8",
-}
-_COUNT_KEYS = ("targets", "covered", "stale", "indirect", "uncovered")
-_COUNT_HEADINGS = ("对象", "已覆盖", "久未联系", "间接覆盖", "未覆盖")
+# Table cells that hold a status code take its light background.
+_CELL_FILLS = {**STATUS_FILLS, **QUOTA_FILLS}
 
 
 @dataclass(frozen=True)
@@ -270,12 +264,12 @@ class Answer(dict[str, Any]):
                 frame = pd.DataFrame.from_dict(
                     {k: dict(v) for k, v in value.items()}, orient="index"
                 )
-            elif name == "totals" or (value and set(value) <= set(_COUNT_KEYS)):
+            elif name == "totals" or (value and set(value) <= set(COUNT_KEYS)):
                 frame = pd.DataFrame([dict(value)], index=["total"])
             else:
                 frame = pd.DataFrame({name: list(value.values())}, index=list(value.keys()))
             frame.index.name = None if name == "totals" else _INDEX_NAMES.get(name, "key")
-            if set(_COUNT_KEYS) <= set(frame.columns):
+            if set(COUNT_KEYS) <= set(frame.columns):
                 targets = frame["targets"].where(frame["targets"] > 0)
                 frame["ratio"] = (frame["covered"] / targets).fillna(0.0)
                 frame["reach"] = ((frame["covered"] + frame["indirect"]) / targets).fillna(0.0)
@@ -360,7 +354,7 @@ def _records_html(records: list[Any], columns: list[str]) -> str:
         for column in columns:
             value = record.get(column)
             color = (
-                _STATUS_COLORS.get(value)
+                _CELL_FILLS.get(value)
                 if column in ("status", "quota_status", "from", "to") and isinstance(value, str)
                 else None
             )
@@ -388,11 +382,11 @@ def _counts_html(answer: Answer) -> str:
         row["覆盖率"] = _ratio(row["covered"], row["targets"])
         row["可及率"] = _ratio(row["covered"] + row["indirect"], row["targets"])
     renamed = [
-        {heading: row[key] for key, heading in zip(_COUNT_KEYS, _COUNT_HEADINGS, strict=True)}
+        {heading: row[key] for key, heading in zip(COUNT_KEYS, COUNT_HEADINGS, strict=True)}
         | {"": row[""], "覆盖率": row["覆盖率"], "可及率": row["可及率"]}
         for row in rows
     ]
-    return _records_html(renamed, ["", *_COUNT_HEADINGS, "覆盖率", "可及率"])
+    return _records_html(renamed, ["", *COUNT_HEADINGS, "覆盖率", "可及率"])
 
 
 # -- network views ----------------------------------------------------------------------------

@@ -185,13 +185,6 @@ def create_links(kind: str) -> str:
     """
 
 
-# One row per MERGE and transaction: the baseline the batched loader is measured against.
-SINGLE_NODE_MERGE = """
-MERGE (n:Entity {id: $id})
-SET n = $native, n:Figure:Target
-SET n.id = $id, n.kind = 'figure', n.props = $props
-"""
-
 EXISTING_NODES = "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
 EXISTING_NODES_AMONG = (
     "MATCH (n:Entity) WHERE n.id IN $ids "

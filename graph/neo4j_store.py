@@ -97,7 +97,6 @@ class Neo4jStore:
         import neo4j
         from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
-        self._neo4j = neo4j
         clean, auth, self.location = _split_credentials(uri)
         self._database = database or os.environ.get("NEO4J_DATABASE") or None
         self._lock = threading.RLock()

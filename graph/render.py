@@ -76,6 +76,7 @@ from graph.coverage import (
     target_coverage,
     window_start,
 )
+from graph.labels import STATUS_COLORS
 from graph.network import display_name, ego_network
 from graph.schema import SCHEMA
 
@@ -98,12 +99,6 @@ MAX_NODES = 1500
 #: Views up to this many nodes relax with physics; larger ones keep the Python layout.
 PHYSICS_MAX_NODES = 300
 
-STATUS_COLORS: dict[str, str] = {
-    "covered": "#2f9e44",
-    "stale": "#f08c00",
-    "indirect": "#1c7ed6",
-    "uncovered": "#e03131",
-}
 #: Colours of the nodes that are not targets (targets take their status colour).
 KIND_COLORS: dict[str, str] = {
     "leader": "#7048e8",

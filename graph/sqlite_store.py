@@ -11,7 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,6 @@ from graph.store import (
 
 __all__ = ["SQLiteStore", "is_disk_full"]
 
-SCHEMA_VERSION = 1
 BATCH_ROWS = 5000
 LOAD_CACHE_KIB = 256 * 1024  # page cache while loading; SQLite's default is 2 MiB
 
@@ -75,6 +74,22 @@ _INDEXES = {
     "links_source": "CREATE INDEX IF NOT EXISTS links_source ON links (source_id)",
     "links_target": "CREATE INDEX IF NOT EXISTS links_target ON links (target_id)",
 }
+
+
+def _record_format_in_header(con: sqlite3.Connection) -> None:
+    """Format 1 kept its number in ``meta`` only; from 2 it is ``PRAGMA user_version``."""
+    # The meta row stays, raised with the format, so that a release before migrations
+    # refuses a newer file instead of reading it as its own.
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+# Store format -> the step that brings a file of the previous format to it, applied in order
+# in one transaction (DDL included), so a failing step leaves the file as it was. The file's
+# format is in PRAGMA user_version; the access tables in the same file keep theirs apart.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _record_format_in_header,
+}
+STORE_FORMAT = max(MIGRATIONS)
 
 # Unchanged rows are not rewritten, so a reload of the same data changes nothing at all.
 _UPSERT_NODE = """
@@ -189,8 +204,7 @@ class SQLiteStore:
             self._con.execute("PRAGMA journal_mode=WAL")
             self._con.execute("PRAGMA synchronous=FULL")
             self._con.execute("PRAGMA busy_timeout=30000")
-            self._con.executescript(_DDL + ";\n".join(_INDEXES.values()))
-            self._check_schema_version()
+            self._open_format()
         except sqlite3.DatabaseError as exc:
             if is_disk_full(exc):
                 raise self._disk_full() from exc
@@ -204,16 +218,49 @@ class SQLiteStore:
             "(SQLite: database or disk is full)"
         )
 
-    def _check_schema_version(self) -> None:
-        row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            self._con.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif int(row[0]) != SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store format {row[0]} is not supported (expected {SCHEMA_VERSION})"
-            )
+    def _open_format(self) -> None:
+        """Create the tables in a new file, or bring an older file to ``STORE_FORMAT``."""
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")  # one opener at a time decides and migrates
+        try:
+            found = self._found_format()
+            if found > STORE_FORMAT:
+                raise StoreError(
+                    f"{self.path}: store format {found} is newer than this version of "
+                    f"Concentric reads (up to {STORE_FORMAT}); open it with the release "
+                    "that wrote it, or a newer one"
+                )
+            # Statement by statement: executescript would commit the transaction on its own.
+            for statement in [*_DDL.split(";"), *_INDEXES.values()]:
+                if statement.strip():
+                    con.execute(statement)
+            if found == 0:  # a new file: created in the current format, nothing to migrate
+                con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(STORE_FORMAT),)
+                )
+            else:
+                for step in sorted(v for v in MIGRATIONS if v > found):
+                    MIGRATIONS[step](con)
+            # A PRAGMA cannot take a parameter; STORE_FORMAT is an int constant.
+            con.execute(f"PRAGMA user_version = {int(STORE_FORMAT)}")
+            con.execute("COMMIT")
+        except BaseException:
+            _roll_back(con)
+            raise
+
+    def _found_format(self) -> int:
+        """The file's store format: 0 for a new file, 1 for one written before migrations."""
+        con = self._con
+        in_header = int(con.execute("PRAGMA user_version").fetchone()[0])
+        if in_header:
+            return in_header
+        has_meta = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if has_meta is None:
+            return 0
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 1
 
     # -- writing ------------------------------------------------------------------------
     def load(

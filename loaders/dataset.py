@@ -148,7 +148,7 @@ def _read_dataset(
 
 
 # Files at least this big are read and converted in a second process, every other one,
-# while this process does the rest: a 10^6-target load has four files of ~40 MB each.
+# while this process does the rest: a province-sized load has several such files.
 PARALLEL_BYTES = 8 * 2**20
 _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 

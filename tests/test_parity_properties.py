@@ -2,8 +2,10 @@
 the embedded store and Neo4j give the same records, the same load reports, the same full
 coverage JSON, the same gap lists (every status, and filtered) and the same leader load.
 
-The embedded store computes coverage in Python over the graph; Neo4j computes it in Cypher
-on the server. Any disagreement is a bug in one of them.
+Both are read through the `Workspace`, as the API and the CLI read them. On the embedded
+store coverage and gaps come from the coverage index (NumPy arrays over the store's columns);
+on Neo4j the workspace asks the server, which computes them in Cypher. Any disagreement is a
+bug in one of them.
 
 Needs ``CONCENTRIC_TEST_NEO4J`` (skipped with a reason when unset).
 """

@@ -14,6 +14,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
+import yaml
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
@@ -184,6 +185,28 @@ def test_xlsx_colours_statuses(store: Path, reports: tuple[Path, Path]) -> None:
         by_label.setdefault(row[quota_col].value, set()).add(row[quota_col].fill.fgColor.rgb)
     assert {"不足", "超额", "正常"} <= set(by_label)
     assert len({next(iter(v)) for v in by_label.values()}) == len(by_label)
+
+
+def test_report_fills_are_the_schemas(reports: tuple[Path, Path]) -> None:
+    # Expected colours from schema.yaml read as plain YAML, not through the product.
+    schema_file = Path(__file__).resolve().parent.parent / "graph" / "schema.yaml"
+    raw = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
+    shown, labels = raw["presentation"], raw["enumerations"]
+    book = load_workbook(reports[0])
+    page = reports[1].read_text(encoding="utf-8")
+    for sheet_name, heading, enum in (
+        ("缺口", "状态", "coverage_status"),
+        ("领导负荷", "配额状态", "quota_status"),
+    ):
+        sheet = book[sheet_name]
+        column = [c.value for c in sheet[2]].index(heading)
+        code_of = {label: code for code, label in labels[enum].items()}
+        rows = list(sheet.iter_rows(min_row=3))
+        assert rows
+        for row in rows:
+            fill = shown[enum][code_of[row[column].value]]["fill"]
+            assert row[column].fill.fgColor.rgb[-6:] == fill[1:].upper()
+            assert f"background:{fill}" in page
 
 
 def test_xlsx_names_stay_text(evil_store: Path, tmp_path: Path) -> None:

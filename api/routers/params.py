@@ -8,6 +8,7 @@ from fastapi import Path, Query
 
 from api.limits import ID_PATTERN, LIMITS, choices_pattern
 from api.schemas import DateText
+from graph.labels import MAX_PAGE_SIZE
 from graph.schema import SCHEMA
 
 QueryDate = DateText
@@ -17,7 +18,9 @@ AsOf = Annotated[
 Window = Annotated[
     int | None, Query(ge=0, le=36500, description="Window in days (default: the policy's).")
 ]
-Limit = Annotated[int | None, Query(ge=1, le=5000, description="Page size (default: every item).")]
+Limit = Annotated[
+    int | None, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size (default: every item).")
+]
 Offset = Annotated[int, Query(ge=0, le=LIMITS.max_offset, description="Items to skip.")]
 
 _ID = {"min_length": 1, "max_length": LIMITS.max_id_length, "pattern": ID_PATTERN}
