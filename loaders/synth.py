@@ -30,7 +30,7 @@ import datetime as dt
 import random
 from array import array
 from bisect import bisect
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, islice
 from pathlib import Path
@@ -45,9 +45,11 @@ __all__ = [
     "TABLE_COLUMNS",
     "UNIT_KINDS",
     "CsvWriter",
+    "District",
     "MemoryWriter",
     "Sizes",
     "TableWriter",
+    "Town",
     "generate",
 ]
 
@@ -239,6 +241,29 @@ _RELATION_KINDS = ("friend", "colleague", "family", "classmate")
 
 
 @dataclass(frozen=True)
+class Town:
+    """A real town or subdistrict of a :class:`District`, with its communities/villages."""
+
+    name: str
+    kind: str  # "subdistrict" or "town"
+    communities: tuple[str, ...]
+    station: bool = True  # False: no ethnic work station anywhere in it
+
+
+@dataclass(frozen=True)
+class District:
+    """A fixed map and shape instead of made-up ones (the sample district is one).
+
+    ``id_widths`` fixes the digits of the ids per prefix (``{"L": 2}`` gives ``L01``).
+    """
+
+    name: str
+    towns: tuple[Town, ...]
+    leaders: int
+    id_widths: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Sizes:
     """How many rows of each entity a dataset of ``targets`` targets gets.
 
@@ -257,7 +282,7 @@ class Sizes:
     relations: int
 
     @classmethod
-    def for_targets(cls, targets: int) -> Sizes:
+    def for_targets(cls, targets: int, district: District | None = None) -> Sizes:
         if targets < MIN_TARGETS:
             raise ValueError(f"a synthetic dataset needs at least {MIN_TARGETS} targets")
         units = max(len(UNIT_KINDS), round(targets * 0.05))
@@ -267,8 +292,8 @@ class Sizes:
             figures=targets - units - organizations,
             organizations=organizations,
             units=units,
-            towns=min(5000, max(5, round(targets / 600))),
-            leaders=max(5, round(targets / 40)),
+            towns=len(district.towns) if district else min(5000, max(5, round(targets / 600))),
+            leaders=district.leaders if district else max(5, round(targets / 40)),
             interactions=round(targets * 0.8),
             relations=round(targets * 0.13),
         )
@@ -327,13 +352,16 @@ def generate(
     *,
     end: dt.date = DEFAULT_END,
     progress: ProgressCallback | None = None,
+    district: District | None = None,
 ) -> dict[str, int]:
     """Write a synthetic dataset of ``targets`` targets; answer the row count per table.
 
     ``end`` is the last day of the two years of interactions. ``progress`` is called with
-    the number of rows written since its last call.
+    the number of rows written since its last call. ``district`` replaces the made-up map
+    (names, towns, leader count, id widths); without it the district is 同心区.
     """
-    return _Synth(rng, Sizes.for_targets(targets), end, progress).run(writer)
+    sizes = Sizes.for_targets(targets, district)
+    return _Synth(rng, sizes, end, progress, district).run(writer)
 
 
 # -- the generator ---------------------------------------------------------------------------
@@ -343,9 +371,9 @@ def _width(count: int) -> int:
     return max(4, len(str(count)))
 
 
-def _ids(prefix: str, count: int) -> list[str]:
+def _ids(prefix: str, count: int, widths: Mapping[str, int]) -> list[str]:
     """``prefix`` + a zero-padded number from 1, e.g. ``F0001``."""
-    template = f"{prefix}%0{_width(count)}d"
+    template = f"{prefix}%0{widths.get(prefix) or _width(count)}d"
     return [template % i for i in range(1, count + 1)]
 
 
@@ -353,17 +381,26 @@ class _Synth:
     """The generation state. Targets are numbered 0..N-1: figures, organizations, units."""
 
     def __init__(
-        self, rng: random.Random, sizes: Sizes, end: dt.date, progress: ProgressCallback | None
+        self,
+        rng: random.Random,
+        sizes: Sizes,
+        end: dt.date,
+        progress: ProgressCallback | None,
+        district: District | None = None,
     ) -> None:
         self.rng = rng
         self.sizes = sizes
+        self.district = district
+        self.name = district.name if district else "同心区"
+        self.widths: Mapping[str, int] = district.id_widths if district else {}
         self.progress = progress
         self.counts: dict[str, int] = {}
         f, o, u = sizes.figures, sizes.organizations, sizes.units
         self.org_base = f
         self.unit_base = f + o
-        self.tid = _ids("F", f) + _ids("O", o) + _ids("U", u)
-        self.lid = _ids("L", sizes.leaders)
+        w = self.widths
+        self.tid = _ids("F", f, w) + _ids("O", o, w) + _ids("U", u, w)
+        self.lid = _ids("L", sizes.leaders, w)
         # Day strings: every date any row may carry, from 1995-01-01 to `end`.
         if end < EARLIEST_END:
             raise ValueError(f"the end date {end} is too early (the earliest is {EARLIEST_END})")
@@ -376,6 +413,9 @@ class _Synth:
         self.fig_cat = bytearray(f)
         self.fig_aux = bytearray(f)
         self.org_kind = bytearray(o)
+        self.station_towns = frozenset(
+            t for t in range(sizes.towns) if not district or district.towns[t].station
+        )
 
     # -- helpers ---------------------------------------------------------------------------
     def day_index(self, date: dt.date) -> int:
@@ -442,19 +482,23 @@ class _Synth:
         rng = self.rng
         rnd = rng.random
         towns = self.sizes.towns
-        template = f"A%0{_width(towns * 6)}d"
+        template = f"A%0{self.widths.get('A') or _width(towns * 6)}d"
         pairs = [a + b for a in _SYLLABLES for b in _SYLLABLES if a != b]
         rng.shuffle(pairs)
         self.area_ids: list[str] = [template % 1]
-        self.area_names: list[str] = ["同心区"]
+        self.area_names: list[str] = [self.name]
         self.area_town: list[int] = [-1]  # town index of each area (-1: the district)
-        yield (self.area_ids[0], "同心区", "district", "")
+        yield (self.area_ids[0], self.name, "district", "")
         kinds: list[str] = []
+        real = self.district.towns if self.district else ()
         for t in range(towns):
-            kind = "subdistrict" if rnd() < 0.6 else "town"
+            kind = real[t].kind if real else "subdistrict" if rnd() < 0.6 else "town"
             kinds.append(kind)
-            name = pairs[t % len(pairs)] + (str(t // len(pairs)) if t >= len(pairs) else "")
-            name += _TOWN_SUFFIX[kind]
+            if real:
+                name = real[t].name
+            else:
+                name = pairs[t % len(pairs)] + (str(t // len(pairs)) if t >= len(pairs) else "")
+                name += _TOWN_SUFFIX[kind]
             self.area_ids.append(template % (2 + t))
             self.area_names.append(name)
             self.area_town.append(t)
@@ -462,13 +506,17 @@ class _Synth:
         self.comm_start: list[int] = []
         self.comm_count: list[int] = []
         for t in range(towns):
-            count = 2 + int(rnd() * 4)
+            count = len(real[t].communities) if real else 2 + int(rnd() * 4)
             self.comm_start.append(len(self.area_ids))
             self.comm_count.append(count)
-            for _ in range(count):
+            for c in range(count):
                 a = len(self.area_ids)
-                village = kinds[t] == "town" and rnd() < 0.5
-                name = pairs[(a * 7919) % len(pairs)] + ("村" if village else "社区")
+                if real:
+                    village = kinds[t] == "town"
+                    name = real[t].communities[c]
+                else:
+                    village = kinds[t] == "town" and rnd() < 0.5
+                    name = pairs[(a * 7919) % len(pairs)] + ("村" if village else "社区")
                 self.area_ids.append(template % (1 + a))
                 self.area_names.append(name)
                 self.area_town.append(t)
@@ -530,7 +578,7 @@ class _Synth:
         yield (_CHAMBER, place(towns[0]), -1, False)
         yield (_GROUP, 0, 0, True)
         yield (_VENUE, place(towns[1]), 0, False)
-        yield (_STATION, 1, -1, False)
+        yield (_STATION, 1 + min(self.station_towns), -1, False)
         yield (_TOF, 0, -1, True)
         yield (_NSA, 0, -1, True)
         yield (_RETURNED, 0, -1, True)
@@ -540,7 +588,10 @@ class _Synth:
         for religion in range(1, len(RELIGIONS)):
             yield (_GROUP, 0, religion, True)
         for town in range(1, self.sizes.towns):
-            if rnd() < STATION_SHARE:
+            if self.district:
+                if town in self.station_towns:
+                    yield (_STATION, 1 + town, -1, False)
+            elif rnd() < STATION_SHARE:
                 yield (_STATION, 1 + town, -1, False)
         kinds = list(_ORG_EXTRA_WEIGHTS)
         cum = list(accumulate(_ORG_EXTRA_WEIGHTS.values()))
@@ -552,8 +603,10 @@ class _Synth:
                 yield (kind, place(town), bisect(religion_cum, rnd() * religion_cum[-1]), False)
             elif kind == _BRANCH:
                 yield (kind, 1 + town, bisect(party_cum, rnd() * party_cum[-1]), False)
-            elif kind == _STATION:
+            elif kind == _STATION and town in self.station_towns:
                 yield (kind, place(town), -1, False)
+            elif kind == _STATION:  # a town of the district that has no station
+                yield (_OTHER_ORG, 1 + town, -1, False)
             else:
                 yield (kind, 1 + town if rnd() < 0.7 else place(town), -1, False)
 
@@ -582,14 +635,14 @@ class _Synth:
                 self.party_orgs[aux].append(t)
                 if district:
                     self.party_district[aux] = i
-                    name = f"{PARTIES[aux]}同心区委员会"
+                    name = f"{PARTIES[aux]}{self.name}委员会"
                 else:
                     name = f"{PARTIES[aux]}{place}支部{serial[kind]}"
                     parent = self.tid[base + self.party_district[aux]]
             elif kind == _GROUP:
                 self.religion_group[aux] = t
                 religion = RELIGIONS[aux]
-                name = f"同心区{religion}协会"
+                name = f"{self.name}{religion}协会"
             elif kind == _VENUE:
                 self.local_venues.setdefault((town, aux), []).append(t)
                 self.religion_venues[aux].append(t)
@@ -599,17 +652,21 @@ class _Synth:
                 self.local_stations.setdefault(town, []).append(t)
                 name = f"{place}民族工作站"
             elif kind == _FEDERATION:
-                name = "同心区工商联" if district else f"{place}基层商会{serial[kind]}"
+                name = f"{self.name}工商联" if district else f"{place}基层商会{serial[kind]}"
             elif kind == _CHAMBER:
-                name = f"同心区{place}商会{serial[kind]}"
+                name = f"{self.name}{place}商会{serial[kind]}"
             elif kind == _TOF:
-                name = "同心区台侨联" if district else f"{place}侨联小组{serial[kind]}"
+                name = f"{self.name}台侨联" if district else f"{place}侨联小组{serial[kind]}"
             elif kind == _NSA:
-                name = "同心区新联会" if district else f"{place}新联会分会{serial[kind]}"
+                name = f"{self.name}新联会" if district else f"{place}新联会分会{serial[kind]}"
             elif kind == _RETURNED:
-                name = "同心区欧美同学会" if district else f"{place}留学人员联谊小组{serial[kind]}"
+                name = (
+                    f"{self.name}欧美同学会"
+                    if district
+                    else f"{place}留学人员联谊小组{serial[kind]}"
+                )
             else:
-                name = "同心区知识分子联谊会" if district else f"{place}联谊会{serial[kind]}"
+                name = f"{self.name}知识分子联谊会" if district else f"{place}联谊会{serial[kind]}"
             yield (
                 self.tid[t],
                 name,
@@ -864,7 +921,7 @@ class _Synth:
         weights = [1.0 if (weekday0 + d) % 7 < 5 else 0.25 for d in range(HISTORY_DAYS)]
         scale = total / sum(weights)
         joint = self.joint_units or self.all_units
-        id_template = f"I%0{_width(total)}d"
+        id_template = f"I%0{self.widths.get('I') or _width(total)}d"
         visit_kinds = ("visit", "visit", "visit", "talk", "talk", "talk", "activity", "other")
         summary = _INTERACTION_SUMMARY
         number = 0

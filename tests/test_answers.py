@@ -205,7 +205,7 @@ def test_show_embeds_the_page_in_an_iframe(ws: Workspace, evil_store: Path) -> N
     import html
 
     assert html.unescape(srcdoc.group(1)) == view.html
-    assert "尹秀荣" in view.html and "contact network" in view.html
+    assert "魏豪" in view.html and "contact network" in view.html  # L07 in leaders.xlsx
     # An ego view of a figure, and of an area (its coverage map).
     assert "network of" in ws.show("F0013", depth=2, as_of=DAY).html
     assert "coverage map" in ws.show("A02", as_of=DAY).html

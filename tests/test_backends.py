@@ -944,7 +944,7 @@ def test_sample_district_same_json_on_both_backends(neo4j_uri: str, tmp_path: Pa
     for location in (sqlite, uri):
         answer = json.loads(_cli("coverage", "--store", location, "--json", "--as-of",
                                  SAMPLE_AS_OF))  # fmt: skip
-        assert answer["totals"] == counts(774, 184, 88, 288, 214), location
+        assert answer["totals"] == counts(774, 235, 164, 200, 175), location
     disagreements: list[str] = []
 
     def same(what: str, a: str, b: str) -> None:

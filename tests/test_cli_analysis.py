@@ -93,7 +93,7 @@ def test_recommend_keeps_every_leader_within_capacity(sample_store: Path) -> Non
         ("departure", "L07", "--as-of", AS_OF),
         ("changes", "--from", "2026-08-27", "--to", AS_OF),
         ("network", "L01", "--depth", "2"),
-        ("path", "L01", "U01"),
+        ("path", "L01", "U02"),
         ("brokers", "--top", "5"),
         ("communities",),
     ],

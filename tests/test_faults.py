@@ -32,7 +32,7 @@ from loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 # A pair from the sample's contacts.csv (first data line): L01 keeps in touch with F0359.
-LEADER, TARGET = "L01", "F0359"
+LEADER, TARGET = "L01", "F0075"
 
 
 # -- a disk that can be filled ------------------------------------------------------------

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from write_support import WriteApp, assert_error, load_sample, open_app, unassigned_pair
 
-LEADER, TARGET = "L01", "F0359"  # an assigned pair in data/sample/contacts.csv
+LEADER, TARGET = "L01", "F0075"  # an assigned pair in data/sample/contacts.csv
 VISIT = {
     "date": (dt.date.today() - dt.timedelta(days=1)).isoformat(),
     "kind": "visit",

@@ -21,7 +21,7 @@ from api.app import create_app
 from api.settings import Settings
 
 TODAY = dt.date.today()
-LEADER, TARGET = "L01", "F0359"  # an assigned pair in data/sample/contacts.csv
+LEADER, TARGET = "L01", "F0075"  # an assigned pair in data/sample/contacts.csv
 
 
 @pytest.fixture(scope="module")

@@ -36,12 +36,12 @@ def load_sample(path: Path) -> Path:
 
 
 def unassigned_pair() -> tuple[str, str]:
-    """A leader and a figure with no contact between them in the sample's tables."""
+    """A leader and a figure no leader has a contact with, in the sample's tables."""
     with (SAMPLE / "contacts.csv").open(encoding="utf-8-sig", newline="") as f:
-        pairs = {(row["领导编号"], row["对象编号"]) for row in csv.DictReader(f)}
+        assigned = {row["对象编号"] for row in csv.DictReader(f)}
     with (SAMPLE / "figures.csv").open(encoding="gb18030", newline="") as f:
         figures = [row["编号"] for row in csv.DictReader(f)]
-    return "L02", next(f for f in figures if ("L02", f) not in pairs)
+    return "L02", next(f for f in figures if f not in assigned)
 
 
 @dataclass
