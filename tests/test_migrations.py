@@ -3,7 +3,7 @@
 `tests/fixtures/store-v1.db` was written by the release before migrations (store format 1,
 kept in its `meta` table; see tests/fixtures/README.md): the sample district, one planner
 token with its audit entry, and the kept coverage index. A copy of it, opened by today's
-code, must give the same answers over HTTP as a fresh load of the same sample, keep its
+code, must give the same answers over HTTP as a fresh load of the same data (`tests/fixtures/store-v1/data/sample`), keep its
 token, and be marked with today's format in PRAGMA user_version. A newer format is refused;
 a failing migration step leaves the file as it was.
 """
@@ -30,7 +30,9 @@ from loaders import read_dataset
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "store-v1.db"
-SAMPLE = HERE.parent / "data" / "sample"
+#: The dataset the fixture was loaded from (the sample district as it was then), laid out
+#: as it was loaded, so the records' provenance (`data/sample/…`) matches.
+FIXTURE_DATA = HERE / "fixtures" / "store-v1"
 #: The planner token created in the fixture (only its hash is stored there).
 FIXTURE_TOKEN = "cc_BLKbf-C3-_wxWf3LUQE0bKHZkm48lhSR_8BTCe_Dx88"
 #: The sample's reference date (data/sample/README.md), so answers do not drift.
@@ -94,7 +96,7 @@ def test_old_file_gives_the_same_answers_as_a_fresh_load(
     fresh = tmp_path / "fresh.db"
     # Loaded as the fixture was (`concentric load data/sample/` at the repository's root),
     # so the records' provenance names the same file paths.
-    monkeypatch.chdir(SAMPLE.parent.parent)
+    monkeypatch.chdir(FIXTURE_DATA)
     loaded = read_dataset([Path("data/sample")])
     assert not loaded.problems
     store = SQLiteStore(fresh)
