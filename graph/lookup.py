@@ -81,7 +81,7 @@ class NoSuchName(UnknownId):
             if suggestions
             else ""
         )
-        super().__init__(f"no {what} with id or name {text!r} (未找到){hint}")
+        super().__init__(f"{text!r} is not {_article(what)}'s id, name or pinyin (未找到){hint}")
 
 
 def kind_label(kind: str) -> str:
@@ -89,6 +89,10 @@ def kind_label(kind: str) -> str:
     if kind == "interaction":
         return "联系活动"
     return str(SCHEMA.node_kinds.get(kind, {}).get("label", kind))
+
+
+def _article(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _what(kinds: Collection[str]) -> str:
@@ -155,7 +159,8 @@ def _resolve(entities: list[Named], workspace: Workspace, text: str, kinds: Coll
         if exact.kind in kinds:
             return text
         raise QueryError(
-            f"{exact.describe()} is a {exact.kind} ({kind_label(exact.kind)}), not a {_what(kinds)}"
+            f"{exact.describe()} is a {exact.kind} ({kind_label(exact.kind)}), "
+            f"not {_article(_what(kinds))}"
         )
     if "interaction" in kinds and _is_interaction(workspace, text):
         return text

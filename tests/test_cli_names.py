@@ -110,10 +110,10 @@ def test_gaps_area_by_name(store: Path, spelling: str) -> None:
 def test_an_area_option_resolves_areas_only(store: Path) -> None:
     result = invoke(store, "gaps", "--area", "马军")  # two figures, no area
     assert result.exit_code == 2
-    assert "no area with id or name '马军'" in result.stderr
+    assert "'马军' is not an area's id, name or pinyin" in result.stderr
     result = invoke(store, "gaps", "--area", "F1")
     assert result.exit_code == 2
-    assert "is a figure" in result.stderr and "not a area" in result.stderr
+    assert "is a figure" in result.stderr and "not an area" in result.stderr
 
 
 def test_an_ambiguous_name_lists_the_candidates(store: Path) -> None:
