@@ -350,7 +350,8 @@ def table(
         if i in right:
             rich_table.add_column(heading, justify="right", no_wrap=True)
         else:
-            rich_table.add_column(heading)
+            # A narrow column wraps onto more lines; its text is never cut off with "…".
+            rich_table.add_column(heading, overflow="fold")
     for row in rows:
         rich_table.add_row(*row)
     return rich_table

@@ -267,6 +267,23 @@ def test_departure_table_names_the_successors(store: Path) -> None:
     assert "分管秀川街道（对象所在地）；负责协商共进合作线" in result.stdout
 
 
+def test_a_narrow_terminal_wraps_reasons_instead_of_cutting_them(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.cli
+
+    monkeypatch.setattr(api.cli.out, "width", 70)
+    result = invoke(store, "departure", "L1", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout
+    # The last column, read down the table's body lines, is each row's reasons in full.
+    last = "".join(
+        line.split("│")[-2].strip() for line in result.stdout.splitlines() if "│" in line
+    )
+    assert "分管秀川街道（对象所在地）；负责协商共进合作线" in last
+    assert "分管阿干镇（对象所在的阿干村属其辖区）" in last
+
+
 # ----------------------------------------------------------------- demo and empty stores
 
 
