@@ -1,8 +1,9 @@
 """The ``concentric`` command line.
 
 Every command takes ``--store`` (default: ``$CONCENTRIC_STORE``, else ``./concentric.db``).
-Bad input and unknown ids end with a one-line message on stderr and exit code 2; no
-traceback reaches the user.
+Wherever an id is accepted, a name or its pinyin is too (:func:`graph.lookup.resolve`).
+Bad input and unknown ids end with a message on stderr and exit code 2; no traceback
+reaches the user. A read command on a missing or empty store says so and exits 2.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.segment import Segment
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from graph import SCHEMA, QueryError, StoreError
 from graph.labels import COUNT_HEADINGS, COUNT_KEYS
-from graph.store import DiskFull
+from graph.lookup import ENTITY_KINDS, AmbiguousName, area_tree, resolve, resolve_all
+from graph.store import DiskFull, is_server_uri
 from graph.workspace import Workspace, open_workspace
 from loaders import read_dataset
 from loaders.cells import CellError, parse_date
@@ -138,19 +141,62 @@ def _user_errors() -> Iterator[None]:
     except DiskFull as exc:
         say(f"concentric: {exc}")
         raise typer.Exit(EXIT_DISK_FULL) from None
+    except AmbiguousName as exc:
+        # One candidate a line, so the right id can be picked out and typed.
+        first = str(exc).split(";", 1)[0]
+        say(f"concentric: error: {first}:")
+        for candidate in exc.candidates:
+            say(f"  {candidate.describe()}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     except (QueryError, StoreError) as exc:
         say(f"concentric: error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+def empty_store_message(store: str, missing: bool = False) -> str:
+    """What a read command says of a store with nothing loaded, or of no store at all."""
+    state = "does not exist (库不存在)" if missing else "is empty (库中尚无数据)"
+    return (
+        f"concentric: the store {store} {state}: load data first with "
+        f"`concentric load PATH --store {store}`"
+    )
+
+
 @contextmanager
-def workspace_for(store: str) -> Iterator[Workspace]:
+def workspace_for(store: str, *, need_data: bool = True) -> Iterator[Workspace]:
+    """The workspace of ``store``. With ``need_data`` (every read command), a missing store
+    file is not created and a store with nothing loaded ends the command (exit code 2)
+    before any table of zeros is printed."""
+    if need_data and not is_server_uri(store) and not Path(store).exists():
+        say(empty_store_message(store, missing=True))
+        raise typer.Exit(EXIT_BAD_INPUT)
     with _user_errors():
         workspace = open_workspace(store)
         try:
+            if need_data and not workspace.store.row_count():
+                say(empty_store_message(store))
+                raise typer.Exit(EXIT_BAD_INPUT)
             yield workspace
         finally:
             workspace.close()
+
+
+def named(name: str | None, node_id: str) -> str:
+    """An entity as a table shows it: the name, its id beside it (the id alone if unnamed)."""
+    return f"{name} ({node_id})" if name and name != node_id else node_id
+
+
+def resolve_id(ws: Workspace, text: str, *kinds: str) -> str:
+    """The id ``text`` (an id, name or pinyin) stands for, among ``kinds`` (default: all);
+    a miss or an ambiguous name ends the command with exit code 2."""
+    with _user_errors():
+        return resolve(ws, text, kinds or ENTITY_KINDS)
+
+
+def resolve_ids(ws: Workspace, texts: list[str], *kinds: str) -> list[str]:
+    """:func:`resolve_id` for several texts."""
+    with _user_errors():
+        return resolve_all(ws, texts, kinds or ENTITY_KINDS)
 
 
 def print_json(data: Any) -> None:
@@ -195,7 +241,7 @@ def load(
     (exit code 2). On a full disk it says "disk full" and the store is left unchanged
     (exit code 1: free space and run it again). Loading the same data twice changes nothing.
     """
-    with workspace_for(store) as ws:
+    with workspace_for(store, need_data=False) as ws:
         existing = None if replace else ws.store.existing_nodes()
         size = sum(_file_rows_estimate(p) for p in paths)
         with _progress(size, "reading") as advance:
@@ -254,8 +300,6 @@ def coverage(
         f"覆盖情况 coverage as of {summary['as_of']}, window {summary['window_days']} days "
         "(覆盖率 = covered / targets; 可及率 reach = (covered + indirect) / targets)"
     )
-    if not summary["totals"]["targets"]:
-        say("concentric: the store holds no targets yet; load data with `concentric load`")
     sections: list[tuple[str, dict[str, dict[str, int]], Any]] = [
         ("合计 total", {"": summary["totals"]}, lambda k: "全部"),
         ("对象类型 by kind", summary["by_kind"], lambda k: SCHEMA.node_kinds[k]["label"]),
@@ -303,7 +347,8 @@ def table(
         if i in right:
             rich_table.add_column(heading, justify="right", no_wrap=True)
         else:
-            rich_table.add_column(heading)
+            # A narrow column wraps onto more lines; its text is never cut off with "…".
+            rich_table.add_column(heading, overflow="fold")
     for row in rows:
         rich_table.add_row(*row)
     return rich_table
@@ -339,7 +384,12 @@ def gaps(
         str | None, typer.Option(help="Only targets on this line (code or Chinese label).")
     ] = None,
     area: Annotated[
-        str | None, typer.Option("--area", help="Only targets in this area or below it (area id).")
+        str | None,
+        typer.Option(
+            "--area",
+            help="Only targets in this area or below it: its id, name or pinyin "
+            "(`concentric areas` lists them).",
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
@@ -356,12 +406,13 @@ def gaps(
             kind=kind,
             category=category,
             line=line,
-            area_id=area,
+            area_id=resolve_id(ws, area, "area") if area is not None else None,
         )
         if as_json:
             print_json(answer)
             return
         area_names = ws.names("area")
+        leader_names = ws.names("leader")
     rows = []
     for item in answer["items"]:
         area_name = area_names.get(item["area_id"], "") if item["area_id"] else ""
@@ -374,7 +425,7 @@ def gaps(
                 or SCHEMA.enum_label(f"{item['kind']}_kind", item["type"]),
                 area_name,
                 SCHEMA.enum_label("coverage_status", item["status"]),
-                "、".join(item["assigned_leaders"]),
+                "、".join(named(leader_names.get(i), i) for i in item["assigned_leaders"]),
                 item["last_contact"] or "—",
             ]
         )
@@ -384,6 +435,28 @@ def gaps(
     )
     headings = ["编号", "名称", "类型", "类别", "区域", "状态", "联系领导", "最近联系"]
     out.print(table(title, headings, rows))
+
+
+# -- areas --------------------------------------------------------------------------------
+
+
+@app.command()
+def areas(as_json: JsonOpt = False, store: StoreOpt = DEFAULT_STORE) -> None:
+    """The area tree (区域): each area indented under its parent, its id beside its name.
+
+    Names, ids and pinyin are accepted wherever an area is asked for (`gaps --area 阿干镇`).
+    """
+    with workspace_for(store) as ws:
+        tree = area_tree(ws)
+    if as_json:
+        print_json(tree)
+        return
+    text = Text()
+    for area in tree:
+        text.append("  " * area["depth"] + (area["name"] or area["id"]))
+        text.append(f" {area['id']}", style="dim")
+        text.append(f" {SCHEMA.enum_label('area_kind', area['kind'])}\n")
+    out.print(text, end="", soft_wrap=True)
 
 
 # The analysis commands live in their own module; importing it registers them on `app`.

@@ -18,9 +18,12 @@ from api.cli import (
     StoreOpt,
     WindowOpt,
     app,
+    named,
     out,
     parse_date_option,
     print_json,
+    resolve_id,
+    resolve_ids,
     table,
     workspace_for,
 )
@@ -109,7 +112,7 @@ def single_points_command(
             ["领导", "对象编号", "名称", "类型", "状态"],
             [
                 [
-                    f"{i['leader_id']} {i['leader_name'] or ''}",
+                    named(i["leader_name"], i["leader_id"]),
                     i["id"],
                     i["name"],
                     _kind(i["kind"]),
@@ -123,7 +126,10 @@ def single_points_command(
 
 @app.command()
 def departure(
-    leader_ids: Annotated[list[str], typer.Argument(help="Ids of the departing leaders.")],
+    leader_ids: Annotated[
+        list[str],
+        typer.Argument(metavar="LEADER…", help="The departing leaders: ids, names or pinyin."),
+    ],
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     as_json: JsonOpt = False,
@@ -131,7 +137,8 @@ def departure(
 ) -> None:
     """Handover report: targets left with no leader if these leaders left, with successors."""
     with workspace_for(store) as ws:
-        answer = ws.departure(leader_ids, as_of, window_days)
+        answer = ws.departure(resolve_ids(ws, leader_ids, "leader"), as_of, window_days)
+        leader_names = ws.names("leader")
     if as_json:
         print_json(answer)
         return
@@ -143,14 +150,15 @@ def departure(
                 item["id"],
                 item["name"],
                 _status(item["status"]),
-                "、".join(s["leader_id"] for s in item["successors"]) or "—",
-                "; ".join(best["reasons"]) if best else "",
+                "、".join(named(s["leader_name"], s["leader_id"]) for s in item["successors"])
+                or "—",
+                "；".join(best["reasons"]) if best else "",
             ]
         )
+    leaving = "、".join(named(leader_names.get(i), i) for i in answer["leaders"])
     out.print(
         _table(
-            f"离任交接 departure of {', '.join(answer['leaders'])}: {answer['total']} targets "
-            "left without a leader",
+            f"离任交接 departure of {leaving}: {answer['total']} targets left without a leader",
             ["对象编号", "名称", "状态", "建议接任 successors", "首选理由 reasons"],
             rows,
         )
@@ -244,9 +252,9 @@ def recommend(
                     i["target_id"],
                     i["target_name"],
                     _status(i["status"]),
-                    f"{i['leader_id']} {i['leader_name'] or ''}",
+                    named(i["leader_name"], i["leader_id"]),
                     i["cost"],
-                    "; ".join(i["reasons"]),
+                    "；".join(i["reasons"]),
                 ]
                 for i in answer["items"]
             ],
@@ -307,21 +315,25 @@ def changes(
 
 @app.command()
 def network(
-    node_id: Annotated[str, typer.Argument(metavar="ID", help="Any entity id.")],
+    node_id: Annotated[
+        str, typer.Argument(metavar="ENTITY", help="Any entity: its id, name or pinyin.")
+    ],
     depth: Annotated[int, typer.Option(min=0, max=4, help="Steps out from the entity.")] = 1,
     as_json: JsonOpt = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """The ego network of an entity: its contacts, organizations, relations, interactions."""
     with workspace_for(store) as ws:
+        node_id = resolve_id(ws, node_id)
         answer = ws.network(node_id, depth)
     if as_json:
         print_json(answer)
         return
+    center: dict[str, Any] = next((n for n in answer["nodes"] if n["id"] == node_id), {})
     out.print(
         _table(
-            f"关系网络 network of {node_id}, depth {depth}: {len(answer['nodes'])} nodes, "
-            f"{len(answer['edges'])} edges",
+            f"关系网络 network of {named(center.get('name'), node_id)}, depth {depth}: "
+            f"{len(answer['nodes'])} nodes, {len(answer['edges'])} edges",
             ["距离", "编号", "名称", "类型"],
             [
                 [n["distance"], n["id"], n.get("name") or n.get("date") or "", _kind(n["kind"])]
@@ -333,13 +345,18 @@ def network(
 
 @app.command()
 def path(
-    source: Annotated[str, typer.Argument(metavar="A", help="Entity id to start from.")],
-    target: Annotated[str, typer.Argument(metavar="B", help="Entity id to reach.")],
+    source: Annotated[
+        str, typer.Argument(metavar="A", help="Entity to start from: id, name or pinyin.")
+    ],
+    target: Annotated[
+        str, typer.Argument(metavar="B", help="Entity to reach: id, name or pinyin.")
+    ],
     as_json: JsonOpt = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """The shortest chain of real relationships from A to B ("who can introduce whom")."""
     with workspace_for(store) as ws:
+        source, target = resolve_id(ws, source), resolve_id(ws, target)
         answer = ws.path(source, target)
     if as_json:
         print_json(answer)
@@ -388,6 +405,8 @@ def communities_command(
     """Densely tied groups (Louvain), with the leaders inside each."""
     with workspace_for(store) as ws:
         answer = ws.communities()
+        leader_names = ws.names("leader")
+        area_names = ws.names("area")
     if as_json:
         print_json(answer)
         return
@@ -400,10 +419,10 @@ def communities_command(
                 [
                     c["id"],
                     c["size"],
-                    ", ".join(f"{k} {v}" for k, v in c["kinds"].items()),
+                    "、".join(f"{_kind(k)} {v}" for k, v in c["kinds"].items()),
                     SCHEMA.enum_label("figure_category", c["top_category"]),
-                    c["top_area"] or "",
-                    "、".join(c["leaders"]) or "—",
+                    named(area_names.get(c["top_area"]), c["top_area"]) if c["top_area"] else "",
+                    "、".join(named(leader_names.get(i), i) for i in c["leaders"]) or "—",
                 ]
                 for c in answer["items"]
             ],

@@ -24,6 +24,7 @@ from api.cli import (
     WindowOpt,
     app,
     out,
+    resolve_id,
     say,
     workspace_for,
 )
@@ -108,7 +109,11 @@ def export(
     ] = None,
     entity: Annotated[
         str | None,
-        typer.Option("--entity", metavar="ID", help="Only this entity's ego network."),
+        typer.Option(
+            "--entity",
+            metavar="ENTITY",
+            help="Only this entity's ego network (its id, name or pinyin).",
+        ),
     ] = None,
     depth: Annotated[
         int,
@@ -141,7 +146,7 @@ def export(
         graph = export_graph(
             ws.graph(),
             ws.target_coverage(day, window),
-            center=entity,
+            center=resolve_id(ws, entity) if entity is not None else None,
             depth=depth,
             fields=partial(cut, classes=ALL_CLASSES if include_personal else EXPORT_CLASSES),
         )

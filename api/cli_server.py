@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +15,10 @@ from api.cli import (
     JsonOpt,
     StoreOpt,
     app,
+    empty_store_message,
     out,
     print_json,
+    resolve_id,
     say,
     table,
     workspace_for,
@@ -72,12 +72,17 @@ def serve(
     entity records, ego networks, the network pictures of a leader or an entity and area maps
     answer at any size.
     """
-    with workspace_for(store):
-        pass  # fail fast, with a one-line error, if the store cannot be opened
+    with workspace_for(store, need_data=False) as ws:
+        # Fail fast, with a one-line error, if the store cannot be opened.
+        if not ws.store.row_count():
+            say(f"{empty_store_message(store)} (serving it anyway)")
     settings = Settings(
         store=store, host=host, port=port, warm_index=True, graph_max_rows=graph_max_rows or None
     )
     _serve(settings)
+
+
+DEMO_STORE = "concentric-demo.db"
 
 
 @app.command()
@@ -85,28 +90,60 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     data: Annotated[Path, typer.Option(help="Dataset to load.")] = SAMPLE,
+    store: Annotated[
+        Path,
+        typer.Option(
+            "--store",
+            help="Where the demo keeps its store. It stays after the demo ends, so the "
+            "commands it prints work on it.",
+        ),
+    ] = Path(DEMO_STORE),
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh", help="Load the dataset again over an existing demo store (its changes go)."
+        ),
+    ] = False,
 ) -> None:
-    """Load the sample district into a fresh store and serve it; prints a planner token."""
-    from loaders import read_dataset
+    """Load the sample district into ./concentric-demo.db (kept afterwards) and serve it;
+    prints a planner token and the commands to run on the same store.
 
-    folder = Path(tempfile.mkdtemp(prefix="concentric-demo-"))
-    store_path = folder / "demo.db"
-    with workspace_for(str(store_path)) as ws:
-        result = read_dataset([data])
-        if result.problems:
-            for problem in result.problems:
-                say(str(problem))
-            raise typer.Exit(2)
-        ws.store.load(result.dataset, replace=True)
-    token = AccessStore(store_path).create_token("planner")
-    out.print(f"Sample district loaded into {store_path}")
+    An existing store at that path is served as it is (earlier changes kept) unless
+    --fresh is given.
+    """
+    token = prepare_demo(store, data, fresh)
     out.print(f"Open http://{host}:{port}/ and sign in with the planner token below.")
     out.print(f"API: curl -H 'Authorization: Bearer {token}' http://{host}:{port}/api/v1/coverage")
+    out.print(
+        f"The store stays at {store} after you stop the server (Ctrl+C). Try, in another shell:"
+    )
+    for command in ("coverage", "gaps --area 阿干镇", "areas", "recommend"):
+        out.print(f"  concentric {command} --store {store}")
     print(token, flush=True)
-    try:
-        _serve(Settings(store=str(store_path), host=host, port=port))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    _serve(Settings(store=str(store), host=host, port=port))
+
+
+def prepare_demo(store: Path, data: Path, fresh: bool) -> str:
+    """Fill the demo store from ``data`` unless it already holds data (and not ``fresh``);
+    say which, and return a new planner token for it."""
+    from loaders import read_dataset
+
+    existed = store.exists()
+    with workspace_for(str(store), need_data=False) as ws:
+        if existed and ws.store.row_count() and not fresh:
+            out.print(
+                f"Using the existing demo store {store} as it is (earlier changes kept; "
+                "--fresh loads the sample again)."
+            )
+        else:
+            result = read_dataset([data])
+            if result.problems:
+                for problem in result.problems:
+                    say(str(problem))
+                raise typer.Exit(EXIT_BAD_INPUT)
+            ws.store.load(result.dataset, replace=True)
+            out.print(f"Sample district loaded into {store} (kept after the demo ends).")
+    return AccessStore(Settings(store=str(store)).access_path()).create_token("planner")
 
 
 def _access(store: str) -> AccessStore:
@@ -117,7 +154,8 @@ def _access(store: str) -> AccessStore:
 def token_create(
     role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES)}.")],
     leader: Annotated[
-        str | None, typer.Option(help="The leader's id (needed for a leader token).")
+        str | None,
+        typer.Option(help="The leader: id, name or pinyin (needed for a leader token)."),
     ] = None,
     expires_days: Annotated[
         int | None,
@@ -126,8 +164,10 @@ def token_create(
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Create an API token and print it as the last line (only its hash is stored)."""
-    with workspace_for(store) as ws:
-        if leader is not None:
+    if leader is not None:
+        # Only a leader token needs the data; a planner's token can precede the first load.
+        with workspace_for(store) as ws:
+            leader = resolve_id(ws, leader, "leader")
             try:
                 require_known_leader(ws, leader)
             except ValueError as exc:

@@ -20,6 +20,7 @@ from api.cli import (
     WindowOpt,
     app,
     out,
+    resolve_id,
     workspace_for,
 )
 from graph import render
@@ -33,22 +34,32 @@ viz = typer.Typer(
 )
 app.add_typer(viz, name="viz")
 
-IdArg = Annotated[str, typer.Argument(metavar="ID", help="The id of the entity to draw.")]
+IdArg = Annotated[
+    str, typer.Argument(metavar="ENTITY", help="The entity to draw: its id, name or pinyin.")
+]
 OutputOpt = Annotated[
     Path,
     typer.Option("--output", "-o", metavar="FILE.html", help="Write the page to this file."),
 ]
 
 Draw = Callable[[nx.MultiDiGraph, dt.date, int, dict[str, TargetCoverage]], str]
+# What the drawing is of: (the text typed, the kinds it may name); None for the district.
+Subject = tuple[str, tuple[str, ...]] | None
 
 
 def _write(
-    store: str, as_of: dt.date | None, window_days: int | None, output: Path, draw: Draw
+    store: str,
+    as_of: dt.date | None,
+    window_days: int | None,
+    output: Path,
+    subject: Subject,
+    draw: Callable[[str], Draw],
 ) -> None:
     with workspace_for(store) as ws:
+        node_id = resolve_id(ws, subject[0], *subject[1]) if subject else ""
         day = as_of or dt.date.today()
         window = _window(ws, window_days)
-        html = draw(ws.graph(), day, window, ws.target_coverage(day, window))
+        html = draw(node_id)(ws.graph(), day, window, ws.target_coverage(day, window))
     try:
         render.write_html(output, html)
     except OSError as exc:
@@ -75,7 +86,10 @@ def viz_leader(
         as_of,
         window_days,
         output,
-        lambda g, day, w, cov: render.leader_network_html(g, leader_id, day, w, coverage=cov),
+        (leader_id, ("leader",)),
+        lambda node: (
+            lambda g, day, w, cov: render.leader_network_html(g, node, day, w, coverage=cov)
+        ),
     )
 
 
@@ -96,7 +110,10 @@ def viz_entity(
         as_of,
         window_days,
         output,
-        lambda g, day, w, cov: render.ego_network_html(g, node_id, depth, day, w, coverage=cov),
+        (node_id, ()),
+        lambda node: (
+            lambda g, day, w, cov: render.ego_network_html(g, node, depth, day, w, coverage=cov)
+        ),
     )
 
 
@@ -114,7 +131,8 @@ def viz_area(
         as_of,
         window_days,
         output,
-        lambda g, day, w, cov: render.area_map_html(g, area_id, day, w, coverage=cov),
+        (area_id, ("area",)),
+        lambda node: lambda g, day, w, cov: render.area_map_html(g, node, day, w, coverage=cov),
     )
 
 
@@ -131,5 +149,6 @@ def viz_district(
         as_of,
         window_days,
         output,
-        lambda g, day, w, cov: render.district_html(g, day, w, coverage=cov),
+        None,
+        lambda node: lambda g, day, w, cov: render.district_html(g, day, w, coverage=cov),
     )

@@ -239,8 +239,7 @@ def _parse_choices(values: Iterable[str], enum: str, what: str) -> list[str]:
     for value in values:
         code = SCHEMA.enum_code(enum, value)
         if code is None:
-            allowed = ", ".join(SCHEMA.enum_codes(enum))
-            raise QueryError(f"unknown {what} {value!r} (one of: {allowed})")
+            raise QueryError(f"unknown {what} {value!r} (one of: {SCHEMA.enum_choices(enum)})")
         codes.append(code)
     return codes
 
@@ -267,9 +266,17 @@ def parse_gap_filters(
 
     >>> parse_gap_filters(["未覆盖"], "figure", "宗教界人士", "引导线")
     ({'uncovered'}, 'figure', 'religious', 'guidance')
+    >>> parse_gap_filters([], "驻区单位", None, None)[1]
+    'unit'
+
     """
-    if kind is not None and kind not in SCHEMA.target_kinds:
-        raise QueryError(f"unknown kind {kind!r} (one of: {', '.join(SCHEMA.target_kinds)})")
+    if kind is not None:
+        labels = {k: SCHEMA.node_kinds[k]["label"] for k in SCHEMA.target_kinds}
+        code = next((k for k, label in labels.items() if kind in (k, label)), None)
+        if code is None:
+            allowed = "、".join(f"{k} {label}" for k, label in labels.items())
+            raise QueryError(f"unknown kind {kind!r} (one of: {allowed})")
+        kind = code
     category_code = (
         _parse_choices([category], "figure_category", "category")[0] if category else None
     )

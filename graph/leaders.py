@@ -243,8 +243,10 @@ def departure(
     """The targets left with no assigned leader if these leaders left, with successors.
 
     Each item has the target's current ``status`` and up to ``successors`` ranked
-    candidate leaders (``{"leader_id", "cost", "reasons"}``), chosen among the leaders in
-    office who stay; a leader with the same post as a departing one ranks first.
+    candidate leaders (``{"leader_id", "leader_name", "cost", "reasons"}``), chosen among
+    the leaders in office who stay; a leader with the same post as a departing one ranks
+    first. Network distances between a successor and a target leave the departing leaders
+    out, so no reason runs "经由" (via) someone who is leaving.
     """
     from graph.recommend import rank_candidates  # recommend builds on this module
 
@@ -264,6 +266,7 @@ def departure(
         policy,
         exclude=leaving,
         same_post=posts,
+        avoid=leaving,
         limit=successors,
     )
     items = []

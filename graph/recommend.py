@@ -4,7 +4,9 @@ Each (leader, target) pair gets a cost: a base of 10, lowered by signals a plann
 check — the leader is in charge of the target's area (−4), the leader's lines include the
 target's line (−3), the two met before (−1 a meeting, up to −3), and they are close in the
 relationship graph (−2 at two steps, −1 at three); a leader holding the same post as a
-departing one gets −5. Every signal that applies becomes a reason in words.
+departing one gets −5. Every signal that applies becomes a reason in words, one whole
+Chinese clause each: 分管秀川街道（对象所在地）, 负责协商共进合作线,
+网络中相距2步（经由九三学社七里河区支社）.
 
 :func:`recommend` assigns targets to leaders as a minimum-cost flow (``networkx``), so the
 whole assignment is cheapest among those that place the most targets without pushing any
@@ -26,6 +28,8 @@ leader over capacity (``quota_max`` minus current load).
 [('F1', 'L1', 6), ('F2', 'L2', 7)]
 >>> [u["target_id"] for u in answer["unassigned"]]
 ['F3']
+>>> answer["items"][0]["reasons"]
+['分管西湖街道（对象所在地）']
 """
 
 from __future__ import annotations
@@ -67,9 +71,19 @@ class Candidate:
 
 
 class _Signals:
-    """What the cost needs, computed once for a graph and date."""
+    """What the cost needs, computed once for a graph and date.
 
-    def __init__(self, graph: nx.MultiDiGraph, as_of: dt.date, policy: Policy) -> None:
+    Network distances leave out the ``avoid`` nodes (the leaders leaving, in a departure):
+    a tie that runs through someone who is going will not introduce their successor.
+    """
+
+    def __init__(
+        self,
+        graph: nx.MultiDiGraph,
+        as_of: dt.date,
+        policy: Policy,
+        avoid: Collection[str] = (),
+    ) -> None:
         self.graph = graph
         self.policy = policy
         self.lineage = area_lineage(graph)
@@ -83,7 +97,11 @@ class _Signals:
             for leader in leaders:
                 for target in targets:
                     self.meetings[leader, target].append(data["date"])
-        self.view = relationship_view(graph)
+        view = relationship_view(graph)
+        gone = set(avoid)
+        self.view: nx.Graph = (
+            nx.subgraph_view(view, filter_node=lambda n: n not in gone) if gone else view
+        )
         self._distances: dict[str, dict[str, int]] = {}
 
     def distances(self, leader: str) -> dict[str, int]:
@@ -107,34 +125,41 @@ def candidate_cost(
     holds_post = bool(same_post) and lnode.get("post") in same_post
     if holds_post:
         cost -= SAME_POST_BONUS
-        reasons.append(f"same post as the departing leader ({lnode['post']})")
+        reasons.append(f"与离任领导同任{lnode['post']}")
     leader_area = lnode.get("area_id")
-    if leader_area and leader_area in signals.lineage.get(tnode.get("area_id") or "", ()):
+    target_area = tnode.get("area_id")
+    if leader_area and leader_area in signals.lineage.get(target_area or "", ()):
         cost -= AREA_BONUS
-        area_name = graph.nodes[leader_area].get("name", leader_area)
-        reasons.append(f"in charge of {area_name}, where the target is")
+        reasons.append(_area_reason(graph, leader_area, target_area))
     shared = [
         line for line in target_lines(tnode, signals.policy) if line in (lnode.get("lines") or ())
     ]
     if shared:
         cost -= LINE_BONUS
-        labels = "、".join(SCHEMA.enum_label("line", line) for line in shared)
-        reasons.append(f"covers the {shared[0]} line ({labels})")
+        reasons.append("负责" + "、".join(SCHEMA.enum_label("line", line) for line in shared))
     met = signals.meetings.get((leader, target), [])
     if met:
         cost -= min(len(met), MEETING_BONUS_MAX)
-        times = "once" if len(met) == 1 else "twice" if len(met) == 2 else f"{len(met)} times"
-        reasons.append(f"met {times}, last on {max(met).isoformat()}")
+        reasons.append(f"此前联系过{len(met)}次，最近一次在{max(met).isoformat()}")
     else:
         distance = signals.distances(leader).get(target)
         if distance in PROXIMITY_BONUS:
             cost -= PROXIMITY_BONUS[distance]
             path = nx.shortest_path(signals.view, leader, target)
             via = "、".join(display_name(graph, n) for n in path[1:-1])
-            reasons.append(f"{distance} steps away in the network (via {via})")
+            reasons.append(f"网络中相距{distance}步（经由{via}）")
     if not reasons:
-        reasons.append("has spare capacity")
+        reasons.append("尚有联系名额")
     return Candidate(leader, max(cost, 0), reasons, holds_post)
+
+
+def _area_reason(graph: nx.MultiDiGraph, leader_area: str, target_area: str | None) -> str:
+    """分管X（对象所在地）, or for an area above the target's, which area of X it is in."""
+    name = graph.nodes[leader_area].get("name") or leader_area
+    if leader_area == target_area or target_area is None:
+        return f"分管{name}（对象所在地）"
+    inner = graph.nodes[target_area].get("name") or target_area if target_area in graph else ""
+    return f"分管{name}（对象所在的{inner}属其辖区）"
 
 
 def _capacities(
@@ -166,13 +191,17 @@ def rank_candidates(
     *,
     exclude: Collection[str] = (),
     same_post: Collection[str] = (),
+    avoid: Collection[str] = (),
     limit: int = 3,
     coverage: dict[str, TargetCoverage] | None = None,
 ) -> dict[str, list[Candidate]]:
-    """For each target, the ``limit`` cheapest leaders in office (not in ``exclude``)."""
+    """For each target, the ``limit`` cheapest leaders in office (not in ``exclude``).
+
+    Network distances (and the "经由" reason) never run through the ``avoid`` nodes.
+    """
     policy = policy or SCHEMA.default_policy
     coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
-    signals = _Signals(graph, as_of, policy)
+    signals = _Signals(graph, as_of, policy, avoid)
     leaders = [lead for lead in leaders_in_office(graph) if lead not in exclude]
     ranked = {}
     for target in targets:
@@ -258,9 +287,9 @@ def recommend(
             )
         else:
             why = (
-                "capacity ran out: its candidates' places went to cheaper matches"
+                "名额已满：候选领导的名额已分给代价更低的对象"
                 if ranked[target]
-                else "no leader in office has capacity left"
+                else "在任领导均无剩余名额"
             )
             unassigned.append({**base, "reason": why})
     return {

@@ -297,6 +297,14 @@ class Schema:
     def enum_codes(self, enum: str) -> list[str]:
         return list(self.enumerations[enum])
 
+    def enum_choices(self, enum: str) -> str:
+        """The allowed values as ``code 中文`` pairs, for an error message.
+
+        >>> SCHEMA.enum_choices("contact_role")
+        'primary 主联系人、backup 协助'
+        """
+        return "、".join(f"{code} {label}" for code, label in self.enumerations[enum].items())
+
     @property
     def figure_categories(self) -> list[str]:
         return self.enum_codes("figure_category")

@@ -129,8 +129,7 @@ def split_list(value: Any) -> list[str]:
 def enum_value(enum: str, value: str) -> str:
     code = SCHEMA.enum_code(enum, value)
     if code is None:
-        allowed = "、".join(f"{c} {label}" for c, label in SCHEMA.enumerations[enum].items())
-        raise CellError(f"unknown value {value!r} (allowed: {allowed})")
+        raise CellError(f"unknown value {value!r} (allowed: {SCHEMA.enum_choices(enum)})")
     return code
 
 

@@ -223,9 +223,10 @@ def test_departure_by_hand(departure_world: World, leaving: list[str], orphaned:
 
 def test_departure_same_post_ranks_first(departure_world: World) -> None:
     answer = departure(departure_world.graph(), ["L1"], T, W)
-    # L3 holds L1's post (−5). L2 is three steps from F1 and O1 (L2–F2–L1–F1: −1);
-    # L4 and L6 have no signal (10, tie broken by id); at most three successors.
-    expected = [("L3", 5), ("L2", 9), ("L4", 10)]
+    # L3 holds L1's post (−5). L2's only chain to F1 and O1 runs through L1 (L2–F2–L1–F1),
+    # who is leaving, so it earns nothing: L2, L4 and L6 all cost 10, tie broken by id;
+    # at most three successors.
+    expected = [("L3", 5), ("L2", 10), ("L4", 10)]
     for item in answer["items"]:
         assert [(s["leader_id"], s["cost"]) for s in item["successors"]] == expected
 

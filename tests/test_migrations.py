@@ -3,9 +3,10 @@
 `tests/fixtures/store-v1.db` was written by the release before migrations (store format 1,
 kept in its `meta` table; see tests/fixtures/README.md): the sample district, one planner
 token with its audit entry, and the kept coverage index. A copy of it, opened by today's
-code, must give the same answers over HTTP as a fresh load of the same data (`tests/fixtures/store-v1/data/sample`), keep its
-token, and be marked with today's format in PRAGMA user_version. A newer format is refused;
-a failing migration step leaves the file as it was.
+code, must give the same answers over HTTP as a fresh load of the same data
+(`tests/fixtures/store-v1/data/sample`), keep its token, and be marked with today's
+format in PRAGMA user_version. A newer format is refused; a failing migration step leaves
+the file as it was.
 """
 
 from __future__ import annotations

@@ -103,6 +103,25 @@ def test_candidate_cost_by_hand(cost_world: World, leader: str, target: str, cos
     assert candidate.reasons  # every candidate is explained
 
 
+def test_candidate_reasons_in_chinese_by_hand(cost_world: World) -> None:
+    """Each deduction is one whole Chinese clause; World's areas are named by their ids."""
+    graph = cost_world.graph()
+    reasons = {
+        c.leader_id: c.reasons for c in rank_candidates(graph, ["F1"], T, W, limit=100)["F1"]
+    }
+    assert reasons["LX"] == [
+        "分管A1（对象所在的C1属其辖区）",
+        "负责和谐稳定引导线",
+        f"此前联系过3次，最近一次在{day(-600).isoformat()}",
+    ]
+    assert reasons["LM1"] == [f"此前联系过1次，最近一次在{day(-500).isoformat()}"]
+    assert reasons["LP2"] == ["网络中相距2步（经由X1）"]
+    assert reasons["LN"] == ["尚有联系名额"]
+    by_f2 = {c.leader_id: c.reasons for c in rank_candidates(graph, ["F2"], T, W, limit=100)["F2"]}
+    assert by_f2["LD"] == ["分管A0（对象所在的A2属其辖区）"]
+    assert by_f2["LP3"] == ["网络中相距3步（经由X2、O9）"]
+
+
 # ------------------------------------------------------------------ hand-built answers
 
 
