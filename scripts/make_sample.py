@@ -130,6 +130,8 @@ LEADERS: tuple[tuple[str, str, str, str, bool], ...] = (
 )  # fmt: skip
 QUOTA_PROBLEMS = {"L01": "under", "L14": "under", "L28": "under", "L07": "over", "L27": "over"}
 SOLE_LEADER = "L02"  # shares none of its targets with another leader
+# L01 handed one target over to another leader long before any date the sample is read at.
+HANDED_OVER = ("L01", "2019-03-01", "2023-06-30")
 
 # U01..U39, the residing units: name, kind, level, place (town or community), 联席会议.
 UNITS: tuple[tuple[str, str, str, str, bool], ...] = (
@@ -261,6 +263,24 @@ def plant_sole_leader(tables: Tables) -> None:
     ]
 
 
+def plant_handover(tables: Tables) -> None:
+    """An ended contact of L01's: the first target another leader in office holds alone."""
+    leader, since, until = HANDED_OVER
+    in_office = {r["id"] for r in tables["leaders"] if r["in_office"] == "true"}
+    held: dict[str, set[str]] = defaultdict(set)
+    for c in tables["contacts"]:
+        held[c["target_id"]].add(c["leader_id"])
+    target = next(
+        t
+        for t, leaders in sorted(held.items())
+        if len(leaders) == 1 and not leaders & {leader, SOLE_LEADER} and leaders <= in_office
+    )
+    tables["contacts"].append(
+        {"leader_id": leader, "target_id": target, "since": since, "until": until,
+         "role": "primary"}
+    )  # fmt: skip
+
+
 def plant_quotas(tables: Tables) -> None:
     """Quotas that put exactly the leaders of QUOTA_PROBLEMS under or over (spec 3)."""
     assigned: dict[str, set[str]] = defaultdict(set)
@@ -289,6 +309,7 @@ def sample_tables(seed: int) -> Tables:
     quiet_bands(tables)
     plant_blind_cells(tables, overlay_rng)
     plant_sole_leader(tables)
+    plant_handover(tables)
     plant_quotas(tables)
     for org in tables["organizations"]:
         org["note"] = ORG_NOTES.get(org["kind"], "")
