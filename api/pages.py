@@ -42,8 +42,10 @@ from api.scope import (
 from api.services import page as cut_page
 from api.settings import Settings
 from graph.labels import (
+    INACTIVE_DAYS,
     LANGUAGES,
     PAGE_ROWS,
+    STALE_SHARE_WARNING,
     STATUS_COLORS,
     STATUSES,
     UI_TEXT,
@@ -184,6 +186,11 @@ class PageText:
 
     def quota_reason(self, item: dict[str, Any]) -> str:
         return quota_reason(item, self.language)
+
+    def activity_rule(self) -> str:
+        """The activity warning's rule in words, from the thresholds it applies."""
+        share = round(STALE_SHARE_WARNING * 100)
+        return self("activity.rule", share=share, days=INACTIVE_DAYS)
 
     def yes_no(self, value: object) -> str:
         return self("yes") if value else self("no")
