@@ -21,7 +21,7 @@ from api.access import AccessStore
 from api.health import AuditHealth
 from api.idempotency import IdempotencyStore, KeyReused
 from api.limits import BodySizeLimit, allowed_methods
-from api.pages import CSP, TEMPLATES, LoginRequired
+from api.pages import LoginRequired, error_page
 from api.privacy import ALL_CLASSES, cut, visible_classes
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
@@ -75,18 +75,9 @@ def _error(
 ) -> Response:
     """JSON for the API; for a web page, a page that says the same."""
     if _is_page(request):
-        page = TEMPLATES.TemplateResponse(
-            request,
-            "error.html",
-            {
-                "principal": getattr(request.state, "principal", None),
-                "status": status,
-                "message": f"{error}: {detail}",
-            },
-            status_code=status,
-        )
-        page.headers["Content-Security-Policy"] = CSP
-        return page
+        # The page says what happened in the reader's language; the detail (English, may
+        # name server internals) stays in the JSON answers and the log.
+        return error_page(request, status, getattr(request.state, "principal", None))
     body: dict[str, Any] = {"error": error, "detail": detail, "problems": problems or []}
     return JSONResponse(body, status_code=status, headers=headers)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any, ClassVar
 from urllib.parse import urlencode
 
@@ -41,8 +41,21 @@ from api.scope import (
 )
 from api.services import page as cut_page
 from api.settings import Settings
-from graph.labels import PAGE_ROWS, QUOTA_LABELS, STATUS_COLORS, STATUS_LABELS, STATUSES
-from graph.schema import SCHEMA
+from graph.labels import (
+    INACTIVE_DAYS,
+    LANGUAGES,
+    PAGE_ROWS,
+    STALE_SHARE_WARNING,
+    STATUS_COLORS,
+    STATUSES,
+    UI_TEXT,
+    activity_warnings,
+    enum_text,
+    quota_reason,
+    tie_text,
+    ui_text,
+)
+from graph.schema import EXTRA_KEY, SCHEMA
 from graph.workspace import Workspace
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -85,36 +98,168 @@ def _text(principal: Principal, settings: Settings) -> Callable[[str], str] | No
 
 
 class _Labels:
-    """Chinese labels for templates."""
+    """Colours and Chinese labels for templates. New text goes through ``t`` (``PageText``),
+    which follows the page's language; these stay for templates that read them directly."""
 
-    status: ClassVar = STATUS_LABELS
+    status: ClassVar = dict(SCHEMA.enumerations["coverage_status"])
     status_colors: ClassVar = STATUS_COLORS
-    quota: ClassVar = QUOTA_LABELS
+    quota: ClassVar = dict(SCHEMA.enumerations["quota_status"])
     kind: ClassVar = {k: SCHEMA.node_kinds[k]["label"] for k in SCHEMA.node_kinds}
     category: ClassVar = dict(SCHEMA.enumerations["figure_category"])
     line: ClassVar = dict(SCHEMA.enumerations["line"])
 
     @staticmethod
     def subtype(item: dict[str, Any]) -> str:
-        if item.get("category"):
-            return SCHEMA.enum_label("figure_category", item["category"])
-        return SCHEMA.enum_label(f"{item['kind']}_kind", item.get("type"))
+        return PageText("zh").subtype(item)
 
     @staticmethod
     def interaction(code: str | None) -> str:
-        return SCHEMA.enum_label("interaction_kind", code) if code else ""
+        return PageText("zh").interaction(code)
 
 
-# Every template, the error page included, reads labels and colours from here.
+# Every template, the error page included, reads colours from here.
 TEMPLATES.env.globals["labels"] = _Labels
+
+
+def page_language(request: Request) -> str:
+    """The language of a page: ``?lang=en`` or ``?lang=zh`` if given, else English only
+    when the browser's Accept-Language prefers English over Chinese; Chinese by default."""
+    asked = request.query_params.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    best: tuple[float, str] = (0.0, LANGUAGES[0])
+    for part in request.headers.get("accept-language", "").split(","):
+        tag, _, weight = part.strip().partition(";q=")
+        language = tag.strip().lower().split("-")[0]
+        try:
+            quality = float(weight) if weight else 1.0
+        except ValueError:
+            continue
+        if language in LANGUAGES and quality > best[0]:
+            best = (quality, language)
+    return best[1]
+
+
+class PageText:
+    """Everything a page writes in words, in one language: fixed text by key, enumeration
+    values as labels, ties as words, people and areas by name, sources as file and row."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def __call__(self, key: str, **values: Any) -> str:
+        return ui_text(key, self.language, **values)
+
+    def has(self, key: str) -> bool:
+        return key in UI_TEXT
+
+    def enum(self, enumeration: str, code: str | None) -> str:
+        return enum_text(enumeration, code, self.language)
+
+    def status(self, code: str) -> str:
+        return self.enum("coverage_status", code)
+
+    def quota(self, code: str) -> str:
+        return self.enum("quota_status", code)
+
+    def line(self, code: str) -> str:
+        return self.enum("line", code)
+
+    def kind(self, code: str) -> str:
+        if self.language == "en":
+            return code
+        return str(SCHEMA.node_kinds[code]["label"])
+
+    def subtype(self, item: dict[str, Any]) -> str:
+        if item.get("category"):
+            return self.enum("figure_category", item["category"])
+        return self.enum(f"{item['kind']}_kind", item.get("type"))
+
+    def interaction(self, code: str | None) -> str:
+        return self.enum("interaction_kind", code)
+
+    def tie(self, kind: str, direction: str) -> str:
+        return tie_text(kind, direction, self.language)
+
+    def role(self, role: str) -> str:
+        return self(f"role.{role}")
+
+    def quota_reason(self, item: dict[str, Any]) -> str:
+        return quota_reason(item, self.language)
+
+    def activity_rule(self) -> str:
+        """The activity warning's rule in words, from the thresholds it applies."""
+        share = round(STALE_SHARE_WARNING * 100)
+        return self("activity.rule", share=share, days=INACTIVE_DAYS)
+
+    def yes_no(self, value: object) -> str:
+        return self("yes") if value else self("no")
+
+    @staticmethod
+    def file_name(provenance: dict[str, Any]) -> str:
+        """The name of the file a record came from; never the server's path to it."""
+        file = provenance.get("file")
+        return PurePath(str(file).replace("\\", "/")).name if file else ""
+
+
+class PropertyRow:
+    """One row of an entity's details: its column's name, and the value in words; ``ids``
+    holds the ids a reference names (shown small beside the names)."""
+
+    def __init__(self, label: str, value: str, ids: tuple[str, ...] = ()) -> None:
+        self.label = label
+        self.value = value
+        self.ids = ids
+
+
+def property_rows(
+    entity: dict[str, Any], names: dict[str, str], text: PageText
+) -> list[PropertyRow]:
+    """An entity's properties as rows a person reads: columns by their Chinese names,
+    enumeration codes as labels, booleans as 是/否, references as names (``names``)."""
+    table = SCHEMA.node_table(entity["kind"])
+    rows: list[PropertyRow] = []
+    for key, value in entity["properties"].items():
+        if key == EXTRA_KEY and isinstance(value, dict):
+            rows.extend(PropertyRow(str(k), str(v)) for k, v in value.items())
+            continue
+        column = table.columns.get("kind" if key == "type" else key)
+        if column is None:
+            rows.append(PropertyRow(key, str(value)))
+            continue
+        label = column.name if text.language == "en" or not column.aliases else column.aliases[0]
+        values = value if isinstance(value, list) else [value]
+        if column.base_type in ("ref", "refs"):
+            ids = tuple(str(v) for v in values)
+            rows.append(PropertyRow(label, "、".join(names.get(i, i) for i in ids), ids))
+        elif column.base_type in ("enum", "enums"):
+            words = "、".join(text.enum(column.argument, v) for v in values)
+            rows.append(PropertyRow(label, words))
+        elif column.base_type == "bool":
+            rows.append(PropertyRow(label, text.yes_no(value)))
+        else:
+            rows.append(PropertyRow(label, "、".join("" if v is None else str(v) for v in values)))
+    return rows
 
 
 def _render(
     request: Request, template: str, principal: Principal | None, **context: Any
 ) -> Response:
-    response = TEMPLATES.TemplateResponse(request, template, {"principal": principal, **context})
+    text = PageText(page_language(request))
+    status_code = int(context.pop("status_code", 200))
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"principal": principal, "t": text, "lang": text.language, **context},
+        status_code=status_code,
+    )
     response.headers["Content-Security-Policy"] = CSP
     return response
+
+
+def error_page(request: Request, status: int, principal: Principal | None) -> Response:
+    """An error as a page, in the page's language: what happened, never a server detail."""
+    return _render(request, "error.html", principal, status=status, status_code=status)
 
 
 TOWN_KINDS = ("district", "town", "subdistrict")
@@ -141,9 +286,9 @@ def login(
     principal = access.principal_for(token.strip())
     if principal is None:
         note_for_audit(request, failed_login="page")
-        response = _render(request, "login.html", None, next=next, error="令牌无效 invalid token")
-        response.status_code = 401
-        return response
+        return _render(
+            request, "login.html", None, next=next, error="login.invalid", status_code=401
+        )
     request.state.principal = principal
     note_for_audit(request, login="session started")
     target = next if next.startswith("/") and not next.startswith("//") else "/"
@@ -265,10 +410,11 @@ def gaps_page(
         "line": line or "",
         "area_id": area_id or "",
     }
+    text = PageText(page_language(request))
     choices = [
-        ("uncovered,stale", "未覆盖+久未联系 uncovered+stale"),
-        *((s, f"{_Labels.status[s]} {s}") for s in STATUSES),
-        ("covered,stale,indirect,uncovered", "全部 all"),
+        ("uncovered,stale", text("gaps.uncovered_stale")),
+        *((s, text.status(s)) for s in STATUSES),
+        ("covered,stale,indirect,uncovered", text("gaps.all")),
     ]
     return _render(
         request,
@@ -349,12 +495,14 @@ def leaders_page(
 ) -> Response:
     refuse_leader(principal)
     answer = workspace.leaders()
+    as_of = dt.date.fromisoformat(str(answer["as_of"]))
     return _render(
         request,
         "leaders.html",
         principal,
         answer=answer,
         paged=_paged(answer, page),
+        warnings={i["id"]: activity_warnings(i, as_of) for i in answer["items"]},
         querystring="",
     )
 
@@ -370,13 +518,16 @@ def leader_page(
     scope = leader_view(workspace, principal, leader_id)
     # UnknownId for a non-leader
     todo = cut(todo_for(workspace, scope, leader_id), _classes(principal, settings))
-    load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
+    loads = workspace.leaders()
+    load = next((i for i in loads["items"] if i["id"] == leader_id), None)
+    as_of = dt.date.fromisoformat(str(loads["as_of"]))
     return _render(
         request,
         "leader.html",
         principal,
         leader=workspace.leader(leader_id),
         load=load,
+        warnings=activity_warnings(load, as_of) if load else [],
         todo=todo,
     )
 
@@ -391,7 +542,11 @@ def entity_page(
 ) -> Response:
     classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
     entity = cut(entity_for(workspace, principal, entity_id), classes)
-    return _render(request, "entity.html", principal, entity=entity)
+    # Areas and leaders by name; the entity's tie ends (an interaction's targets) too.
+    names = workspace.names("area", "leader")
+    names.update((t["id"], t["name"] or t["id"]) for t in entity["ties"])
+    rows = property_rows(entity, names, PageText(page_language(request)))
+    return _render(request, "entity.html", principal, entity=entity, rows=rows, names=names)
 
 
 # -- network views (pyvis, self-contained) ------------------------------------------------

@@ -8,22 +8,35 @@ reports, the notebooks and the network pictures read them from here.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from graph.schema import SCHEMA
 
 __all__ = [
     "COUNT_HEADINGS",
     "COUNT_KEYS",
     "HTML_ROWS",
+    "INACTIVE_DAYS",
+    "LANGUAGES",
     "MAX_PAGE_SIZE",
     "PAGE_ROWS",
     "QUOTA_FILLS",
     "QUOTA_LABELS",
     "RATIO_SCALE",
+    "STALE_SHARE_WARNING",
     "STATUSES",
     "STATUS_COLORS",
     "STATUS_FILLS",
     "STATUS_LABELS",
+    "TIE_TEXT",
+    "UI_TEXT",
+    "activity_warnings",
+    "enum_text",
     "hex_argb",
+    "quota_reason",
+    "tie_text",
+    "ui_text",
 ]
 
 #: Coverage statuses, best first (the schema's order).
@@ -64,3 +77,270 @@ HTML_ROWS = 30
 def hex_argb(colour: str) -> str:
     """``#rrggbb`` as the ``RRGGBB`` that spreadsheets (openpyxl) take."""
     return colour.removeprefix("#").upper()
+
+
+# -- page language ------------------------------------------------------------------------
+
+#: The languages a page can be written in; the first is the default.
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+#: Every fixed text of the web pages, Chinese and English, by key. Pages show one
+#: language (chosen per request), never both side by side.
+UI_TEXT: dict[str, tuple[str, str]] = {
+    "app": ("同心圆", "Concentric"),
+    "nav.dashboard": ("总览", "Dashboard"),
+    "nav.gaps": ("缺口", "Gaps"),
+    "nav.leaders": ("联系领导", "Leaders"),
+    "nav.mine": ("我的联系", "My contacts"),
+    "nav.sign_out": ("退出", "Sign out"),
+    "nav.other_language": ("EN", "中文"),
+    "role.admin": ("管理员", "administrator"),
+    "role.planner": ("规划员", "planner"),
+    "role.analyst": ("分析员", "analyst"),
+    "role.leader": ("联系领导", "leader"),
+    "as_of": ("截至 {as_of}，联系周期 {window} 天", "as of {as_of}, window {window} days"),
+    "as_of_only": ("截至 {as_of}", "as of {as_of}"),
+    "dashboard.title": ("统战五线谱覆盖总览", "Five-line coverage overview"),
+    "dashboard.lines": ("五线谱", "Five-line score"),
+    "dashboard.areas": ("乡镇街道", "Towns and subdistricts"),
+    "dashboard.district_network": ("全区网络图", "District network"),
+    "targets": ("联系对象", "Targets"),
+    "line": ("条线", "Line"),
+    "count.targets": ("对象", "Targets"),
+    "ratio": ("覆盖率", "Coverage"),
+    "reach": ("可及率", "Reach"),
+    "worst_areas": ("薄弱区域", "Weakest areas"),
+    "area": ("区域", "Area"),
+    "help.ratio": (
+        "覆盖率 = 已覆盖 ÷ 对象：有在任领导联系、且在联系周期内联系过的对象所占比例",
+        "coverage = covered ÷ targets: the share assigned to a leader in office and "
+        "contacted within the window",
+    ),
+    "help.reach": (
+        "可及率 = (已覆盖 + 间接覆盖) ÷ 对象：直接或间接够得着的对象所占比例",
+        "reach = (covered + indirect) ÷ targets: the share reached directly or indirectly",
+    ),
+    "help.covered": (
+        "有在任领导联系，且在联系周期内联系过",
+        "assigned to a leader in office and contacted within the window",
+    ),
+    "help.stale": (
+        "有联系领导，但联系周期内没有联系过",
+        "assigned, but not contacted within the window",
+    ),
+    "help.indirect": (
+        "没有联系领导，但近期联系过，或与已覆盖对象同属一个组织",
+        "not assigned, but contacted recently or sharing an organization with a covered target",
+    ),
+    "help.uncovered": (
+        "没有联系领导，近期也没有任何联系",
+        "not assigned and not contacted recently",
+    ),
+    "center.measures": (
+        "中心线不按对象计算。得分 {ratio}% 是两项的平均：联系领导达到定额 {ok}/{leaders} 人；"
+        "乡镇街道设有民族工作站 {stations}/{towns} 个",
+        "The center line has no targets. Its score of {ratio}% is the mean of two shares: "
+        "leaders meeting their quota ({ok}/{leaders}) and towns with an ethnic work station "
+        "({stations}/{towns})",
+    ),
+    "center.no_station": ("无工作站：", "no station: "),
+    "gaps.title": ("缺口清单", "Gaps"),
+    "gaps.status": ("状态", "Status"),
+    "gaps.kind": ("类型", "Kind"),
+    "gaps.category": ("类别", "Category"),
+    "gaps.all": ("全部", "all"),
+    "gaps.uncovered_stale": ("未覆盖和久未联系", "uncovered and stale"),
+    "gaps.filter": ("筛选", "Filter"),
+    "gaps.download_csv": ("下载 CSV", "Download CSV"),
+    "gaps.download_xlsx": ("下载 XLSX", "Download XLSX"),
+    "gaps.total": ("共 {total} 项", "{total} items"),
+    "col.id": ("编号", "ID"),
+    "col.name": ("名称", "Name"),
+    "col.person": ("姓名", "Name"),
+    "col.post": ("职务", "Post"),
+    "col.kind": ("类型", "Kind"),
+    "col.category": ("类别", "Category"),
+    "col.status": ("状态", "Status"),
+    "col.leaders": ("联系领导", "Leaders"),
+    "col.last_contact": ("最近联系", "Last contact"),
+    "col.due": ("到期", "Due"),
+    "col.assigned": ("联系对象", "Assigned"),
+    "col.figures": ("其中人士", "Figures"),
+    "col.active": ("活跃", "Active"),
+    "col.stale_share": ("久未联系占比", "Stale share"),
+    "col.last_activity": ("最近活动", "Last activity"),
+    "col.quota": ("定额", "Quota"),
+    "col.tie": ("关系", "Tie"),
+    "col.other": ("对象", "With"),
+    "col.since": ("开始", "Since"),
+    "col.until": ("结束", "Until"),
+    "col.date": ("日期", "Date"),
+    "col.summary": ("内容", "Summary"),
+    "col.source": ("来源", "Source"),
+    "help.active": (
+        "联系周期内见过面的联系对象数",
+        "assigned targets met within the window",
+    ),
+    "help.stale_share": (
+        "联系对象中久未联系（联系周期内没有联系过）的比例",
+        "share of assigned targets not contacted within the window",
+    ),
+    "help.quota": (
+        "不足：人士少于下限；超额：对象多于上限；否则正常",
+        "under: fewer figures than the minimum; over: more targets than the maximum",
+    ),
+    "quota.under": ("不足：人士 {figures} < {quota_min}", "under: figures {figures} < {quota_min}"),
+    "quota.over": ("超额：对象 {assigned} > {quota_max}", "over: targets {assigned} > {quota_max}"),
+    "quota.ok": (
+        "正常：人士 {figures} ≥ {quota_min}，对象 {assigned} ≤ {quota_max}",
+        "ok: figures {figures} ≥ {quota_min}, targets {assigned} ≤ {quota_max}",
+    ),
+    "activity.stale_share": ("久未联系占比高", "many stale"),
+    "activity.inactive": ("久无活动", "inactive"),
+    "activity.never": ("从无活动记录", "no activity recorded"),
+    "activity.last": ("最近一次联系 {date}", "last activity {date}"),
+    "activity.rule": (
+        "活动提醒：久未联系占比达到 {share}%，或超过 {days} 天没有联系活动",
+        "activity warning: stale share of {share}% or more, or no activity for {days} days",
+    ),
+    "leaders.title": ("联系领导工作量", "Leader load"),
+    "leader.not_in_office": ("不在任", "not in office"),
+    "leader.todo": ("待办：已逾期和 30 天内到期", "To do: overdue and due within 30 days"),
+    "leader.overdue": ("逾期", "overdue"),
+    "leader.nothing_due": ("暂无到期事项", "nothing due"),
+    "leader.network": ("联系网络", "Contact network"),
+    "entity.status": ("状态", "Status"),
+    "entity.leaders": ("联系领导", "Leaders"),
+    "entity.none": ("无", "none"),
+    "entity.last_contact": ("最近联系", "Last contact"),
+    "entity.properties": ("基本信息", "Details"),
+    "entity.ties": ("关系", "Ties"),
+    "entity.interactions": ("最近活动", "Recent interactions"),
+    "entity.network": ("关系网络", "Network"),
+    "source.line": ("第{line}行", "row {line}"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "page.of": (
+        "第 {page}/{pages} 页，第 {first}–{last} 行",
+        "page {page} of {pages}, rows {first}–{last}",
+    ),
+    "page.previous": ("上一页", "previous"),
+    "page.next": ("下一页", "next"),
+    "login.title": ("登录", "Sign in"),
+    "login.token": ("访问令牌", "Access token"),
+    "login.token_help": (
+        "由管理员发放，或运行演示时打印在终端里",
+        "issued by an administrator, or printed by the demo",
+    ),
+    "login.submit": ("登录", "Sign in"),
+    "login.invalid": ("令牌无效或已过期", "invalid or expired token"),
+    "login.session_only": (
+        "登录只在本次浏览器会话中有效。",
+        "The sign-in lasts for this browser session only.",
+    ),
+    "error.title": ("出错了", "Error"),
+    "error.back": ("返回总览", "Back to the dashboard"),
+    "error.400": ("请求有误", "Bad request"),
+    "error.401": ("请先登录", "Please sign in"),
+    "error.403": ("无权查看此页面", "You may not see this page"),
+    "error.404": ("未找到", "Not found"),
+    "error.405": ("不支持此操作", "Method not allowed"),
+    "error.409": ("与现有记录冲突", "Conflict with the stored records"),
+    "error.422": ("输入有误", "Invalid input"),
+    "error.500": ("服务器出错，详情已记入日志", "The server failed; the log has the details"),
+    "error.503": ("数据存储暂时不可用", "The store is unavailable"),
+    "network.frame": ("网络图", "network"),
+}
+
+#: Ties as words, by edge kind and direction from the page's entity ("out": the entity is
+#: the edge's source). Chinese and English.
+TIE_TEXT: dict[tuple[str, str], tuple[str, str]] = {
+    ("contacts", "out"): ("联系", "contacts"),
+    ("contacts", "in"): ("联系领导", "contact leader"),
+    ("member_of", "out"): ("所属组织", "member of"),
+    ("member_of", "in"): ("成员", "member"),
+    ("related_to", "out"): ("其他关系", "related to"),
+    ("related_to", "in"): ("其他关系", "related to"),
+    ("took_part", "out"): ("参与", "took part in"),
+    ("took_part", "in"): ("参与领导", "taken part by"),
+    ("concerns", "out"): ("涉及", "concerns"),
+    ("concerns", "in"): ("涉及本对象的活动", "concerned by"),
+    ("located_in", "out"): ("位于", "located in"),
+    ("located_in", "in"): ("区内", "located here"),
+    ("part_of", "out"): ("隶属", "part of"),
+    ("part_of", "in"): ("下辖", "contains"),
+    ("in_charge_of", "out"): ("分管", "in charge of"),
+    ("in_charge_of", "in"): ("分管领导", "leader in charge"),
+}
+_missing_ties = {k for k in SCHEMA.raw["edge_kinds"]} - {k for k, _ in TIE_TEXT}
+if _missing_ties:
+    raise ValueError(f"graph/labels.py: TIE_TEXT has no words for edge kinds {_missing_ties}")
+
+
+def ui_text(key: str, language: str = "zh", **values: object) -> str:
+    """The page text ``key`` in ``language`` (``zh`` or ``en``), with ``values`` filled in."""
+    chinese, english = UI_TEXT[key]
+    text = english if language == "en" else chinese
+    return text.format(**values) if values else text
+
+
+def tie_text(kind: str, direction: str, language: str = "zh") -> str:
+    """A tie in words: ``member_of`` seen from the organization is 成员."""
+    chinese, english = TIE_TEXT[(kind, direction)]
+    return english if language == "en" else chinese
+
+
+def enum_text(enumeration: str, code: str | None, language: str = "zh") -> str:
+    """An enumeration value as its label: Chinese from the schema, or the code in words."""
+    if code is None or code == "":
+        return ""
+    if language == "en":
+        return str(code).replace("_", " ")
+    labels: dict[str, str] = SCHEMA.enumerations[enumeration]
+    return labels.get(code, str(code))
+
+
+# -- leader activity ----------------------------------------------------------------------
+
+#: A leader whose stale share is at least this needs attention, whatever its quota says.
+STALE_SHARE_WARNING = 0.5
+#: ... as does one with no interaction for more than this many days (about half a window).
+INACTIVE_DAYS = 180
+
+
+def activity_warnings(item: dict[str, Any], as_of: dt.date) -> list[str]:
+    """The activity warnings of one leader-load row (``leaders`` answer item), as
+    ``UI_TEXT`` keys: ``activity.stale_share`` when at least ``STALE_SHARE_WARNING`` of its
+    assigned targets are stale; ``activity.never`` when it has targets but no interaction
+    at all; ``activity.inactive`` when its last interaction is more than ``INACTIVE_DAYS``
+    before ``as_of``. Empty when none applies. The quota status counts targets; this
+    says whether they are being met.
+
+    >>> activity_warnings({"assigned": 9, "stale_share": 0.78,
+    ...                    "last_interaction": "2025-09-03"}, dt.date(2026, 6, 30))
+    ['activity.stale_share', 'activity.inactive']
+    >>> activity_warnings({"assigned": 0, "stale_share": 0.0, "last_interaction": None},
+    ...                   dt.date(2026, 6, 30))
+    []
+    """
+    warnings = []
+    if item["assigned"] and item["stale_share"] >= STALE_SHARE_WARNING:
+        warnings.append("activity.stale_share")
+    last = item.get("last_interaction")
+    if item["assigned"] and last is None:
+        warnings.append("activity.never")
+    elif last is not None and (as_of - dt.date.fromisoformat(str(last))).days > INACTIVE_DAYS:
+        warnings.append("activity.inactive")
+    return warnings
+
+
+def quota_reason(item: dict[str, Any], language: str = "zh") -> str:
+    """Why a leader-load row has its quota status, in words: 不足：人士 2 < 3."""
+    return ui_text(
+        f"quota.{item['quota_status']}",
+        language,
+        figures=item["figures"],
+        assigned=item["assigned"],
+        quota_min=item["quota_min"],
+        quota_max=item["quota_max"],
+    )

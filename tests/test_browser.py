@@ -309,7 +309,7 @@ def test_sign_in_then_dashboard_matches_cli_coverage(page: Page, site: Site) -> 
     totals = cli_json("coverage", "--store", site.store)["totals"]
     shown: dict[str, int] = {}
     for card in page.locator("#status-counts .card").all():
-        label = card.locator("div").first.inner_text().split()[-1]
+        label = card.get_attribute("data-count") or ""
         shown[label] = int(card.locator(".big").inner_text().strip())
     assert shown == totals
     assert page.locator("#areas tr:has(td)").count() > 0
