@@ -86,6 +86,8 @@
   var network = new vis.Network(
     document.getElementById("network"), { nodes: nodes, edges: edges }, data.options);
   var physics = data.options.physics.enabled;
+  // Reachable from outside the page script (browser tests find a node's place on the canvas).
+  window.concentricNetwork = network;
 
   // Marks the page as drawn (for tests and tools); nothing is shown to the reader.
   function drawn() {
