@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import pages
+from api import page_analyses, pages
 from api.access import AccessStore
 from api.health import AuditHealth
 from api.idempotency import IdempotencyStore, KeyReused
@@ -300,4 +300,5 @@ def create_app(
 
     for module in (admin, coverage, analysis, entities, writes, pages):
         app.include_router(module.router)
+    app.include_router(page_analyses.router)
     return app

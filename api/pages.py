@@ -41,6 +41,7 @@ from api.scope import (
 )
 from api.services import page as cut_page
 from api.settings import Settings
+from graph.coverage import QueryError
 from graph.labels import (
     INACTIVE_DAYS,
     LANGUAGES,
@@ -265,6 +266,19 @@ def error_page(request: Request, status: int, principal: Principal | None) -> Re
 TOWN_KINDS = ("district", "town", "subdistrict")
 
 
+def as_of_date(as_of: Annotated[str | None, Query()] = None) -> dt.date | None:
+    """The page's ``as_of`` (YYYY-MM-DD; empty or absent: today), for every page and view."""
+    if not as_of:
+        return None
+    try:
+        return dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise QueryError(f"as_of：日期格式应为 YYYY-MM-DD，收到 {as_of!r}") from None
+
+
+AsOf = Annotated[dt.date | None, Depends(as_of_date)]
+
+
 # -- sign in ------------------------------------------------------------------------------
 
 
@@ -329,11 +343,13 @@ def logout(request: Request, access: AccessDep) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, workspace: WorkspaceDep, principal: PagePrincipal) -> Response:
+def dashboard(
+    request: Request, workspace: WorkspaceDep, principal: PagePrincipal, as_of: AsOf
+) -> Response:
     if principal.role == "leader":
         return RedirectResponse(f"/leaders/{principal.leader_id}", status_code=303)
-    summary = workspace.coverage()
-    blind = workspace.blind_spots()
+    summary = workspace.coverage(as_of)
+    blind = workspace.blind_spots(as_of)
     areas = [
         {"id": a["id"], "name": a["name"], "counts": summary["by_area"][a["id"]]}
         for a in workspace.areas(TOWN_KINDS)
@@ -356,8 +372,10 @@ def _gap_answer(
     category: str | None,
     line: str | None,
     area_id: str | None,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     return workspace.gaps(
+        as_of,
         statuses=[s for s in status.split(",") if s],
         kind=kind or None,
         category=category or None,
@@ -397,10 +415,11 @@ def gaps_page(
     line: Optional = None,
     area_id: Optional = None,
     page: PageNumber = 1,
+    as_of: AsOf = None,
 ) -> Response:
     refuse_leader(principal)
     answer = cut(
-        _gap_answer(workspace, status, kind, category, line, area_id),
+        _gap_answer(workspace, status, kind, category, line, area_id, as_of),
         _classes(principal, settings),
     )
     query = {
@@ -491,10 +510,14 @@ def gaps_download_xlsx(
 
 @router.get("/leaders", response_class=HTMLResponse)
 def leaders_page(
-    request: Request, workspace: WorkspaceDep, principal: PagePrincipal, page: PageNumber = 1
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    page: PageNumber = 1,
+    as_of: AsOf = None,
 ) -> Response:
     refuse_leader(principal)
-    answer = workspace.leaders()
+    answer = workspace.leaders(as_of)
     as_of = dt.date.fromisoformat(str(answer["as_of"]))
     return _render(
         request,
@@ -514,11 +537,12 @@ def leader_page(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
     settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
     scope = leader_view(workspace, principal, leader_id)
     # UnknownId for a non-leader
-    todo = cut(todo_for(workspace, scope, leader_id), _classes(principal, settings))
-    loads = workspace.leaders()
+    todo = cut(todo_for(workspace, scope, leader_id, as_of), _classes(principal, settings))
+    loads = workspace.leaders(as_of)
     load = next((i for i in loads["items"] if i["id"] == leader_id), None)
     as_of = dt.date.fromisoformat(str(loads["as_of"]))
     return _render(
@@ -539,9 +563,10 @@ def entity_page(
     workspace: WorkspaceDep,
     principal: PagePrincipal,
     settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
     classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
-    entity = cut(entity_for(workspace, principal, entity_id), classes)
+    entity = cut(entity_for(workspace, principal, entity_id, as_of), classes)
     # Areas and leaders by name; the entity's tie ends (an interaction's targets) too.
     names = workspace.names("area", "leader")
     names.update((t["id"], t["name"] or t["id"]) for t in entity["ties"])
@@ -556,17 +581,39 @@ def _viz(html: str) -> Response:
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
 
 
-def _as_of(workspace: Workspace) -> tuple[dt.date, int]:
-    return dt.date.today(), workspace.policy.window_days
+def _when(workspace: Workspace, as_of: dt.date | None) -> tuple[dt.date, int]:
+    return as_of or dt.date.today(), workspace.policy.window_days
+
+
+# A node opens its page; an area its own page (with its map). Leaders reach no area page.
+ENTITY_LINKS = {k: "/entities/{id}" for k in ("leader", *SCHEMA.target_kinds, "interaction")}
+AREA_LINK = {"area": "/areas/{id}"}
+EGO_DEPTHS = (0, 1, 2, 3)
+
+
+def _links(principal: Principal) -> dict[str, str]:
+    return ENTITY_LINKS if principal.role == "leader" else {**ENTITY_LINKS, **AREA_LINK}
+
+
+def _dated(as_of: dt.date | None) -> dict[str, str]:
+    """The query every link of a page carries: its date, when it is not today's."""
+    return {"as_of": as_of.isoformat()} if as_of else {}
 
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
 def viz_leader(
-    leader_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+    leader_id: str,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
-    as_of, window = _as_of(workspace)
+    from graph.render import with_controls
+
+    day, window = _when(workspace, as_of)
     text = _text(principal, settings)
-    return _viz(leader_network_page(workspace, principal, leader_id, as_of, window, text=text))
+    html = leader_network_page(workspace, principal, leader_id, day, window, text=text)
+    return _viz(with_controls(html, links=_links(principal), query=_dated(as_of)))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
@@ -576,36 +623,50 @@ def viz_entity(
     principal: PagePrincipal,
     settings: SettingsDep,
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
+    as_of: AsOf = None,
 ) -> Response:
-    as_of, window = _as_of(workspace)
+    from graph.render import with_controls
+
+    day, window = _when(workspace, as_of)
     text = _text(principal, settings)
-    return _viz(ego_network_page(workspace, principal, entity_id, depth, as_of, window, text=text))
+    html = ego_network_page(workspace, principal, entity_id, depth, day, window, text=text)
+    return _viz(
+        with_controls(
+            html, links=_links(principal), query=_dated(as_of), depth=depth, depths=EGO_DEPTHS
+        )
+    )
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
 def viz_area(
-    area_id: str, workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+    area_id: str,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
+    from graph.render import with_controls
+
     refuse_leader(principal)
-    as_of, window = _as_of(workspace)
-    text = _text(principal, settings)
-    return _viz(workspace.area_map_html(area_id, as_of, window, text=text))
+    day, window = _when(workspace, as_of)
+    html = workspace.area_map_html(area_id, day, window, text=_text(principal, settings))
+    return _viz(with_controls(html, links=_links(principal), query=_dated(as_of)))
 
 
 @router.get("/viz/district", response_class=HTMLResponse)
 def viz_district(
-    workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep
+    workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep, as_of: AsOf = None
 ) -> Response:
-    from graph.render import district_html
+    from graph.render import district_areas_html, with_controls
 
     refuse_leader(principal)
-    as_of, window = _as_of(workspace)
-    return _viz(
-        district_html(
-            workspace.graph(),
-            as_of,
-            window,
-            coverage=workspace.target_coverage(as_of, window),
-            text=_text(principal, settings),
-        )
+    day, window = _when(workspace, as_of)
+    html = district_areas_html(
+        workspace.graph(),
+        day,
+        window,
+        coverage=workspace.target_coverage(day, window),
+        text=_text(principal, settings),
     )
+    # A town opens into its own map.
+    return _viz(with_controls(html, links={"area": "/viz/area/{id}"}, query=_dated(as_of)))

@@ -6,7 +6,15 @@ Four views, each a pure function of the graph that returns one HTML string:
   those targets' organizations and units, and the recent interactions around them;
 - :func:`ego_network_html`: everything within ``depth`` relationship steps of any entity;
 - :func:`area_map_html`: an area, the areas below it and the targets located in them;
-- :func:`district_html`: every area and target of the district, with the leaders' contacts.
+- :func:`district_html`: every area and target of the district, with the leaders' contacts;
+- :func:`district_areas_html`: the district as its towns and subdistricts, one node each
+  (size: its targets, colour: its coverage ratio).
+
+**Controls.** Every page filters its nodes by kind and status and shows or hides the
+interactions (hidden at first in a leader's network, where they crowd the targets). A page
+served by the web app also opens an entity's page when its node is clicked and offers other
+depths of an ego network: :func:`with_controls` adds those to a drawn page (the views
+themselves know nothing of URLs, so a page written to a file has no dead links).
 
 Targets are coloured by coverage status (covered green, stale orange, indirect blue,
 uncovered red); leaders are purple stars, areas grey boxes, interactions grey diamonds.
@@ -66,6 +74,7 @@ from typing import Any
 import jinja2
 import networkx as nx
 from markupsafe import Markup
+from markupsafe import escape as html_escape
 
 from graph.coverage import (
     STATUSES,
@@ -76,7 +85,7 @@ from graph.coverage import (
     target_coverage,
     window_start,
 )
-from graph.labels import STATUS_COLORS
+from graph.labels import RATIO_SCALE, STATUS_COLORS
 from graph.network import display_name, ego_network
 from graph.schema import SCHEMA
 
@@ -87,10 +96,12 @@ __all__ = [
     "PHYSICS_MAX_NODES",
     "STATUS_COLORS",
     "area_map_html",
+    "district_areas_html",
     "district_html",
     "ego_network_html",
     "leader_network_html",
     "leader_network_nodes",
+    "with_controls",
     "write_html",
 ]
 
@@ -176,6 +187,7 @@ def leader_network_html(
         edges=edges,
         focus=leader_id,
         layout="radial",
+        interactions_shown=False,
     )
     return _render(ctx, scene)
 
@@ -318,6 +330,101 @@ def district_html(
     return _render(ctx, scene)
 
 
+def district_areas_html(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    window_days: int,
+    *,
+    coverage: Mapping[str, TargetCoverage] | None = None,
+    text: Callable[[str], str] | None = None,
+    area_kinds: Iterable[str] = ("town", "subdistrict"),
+) -> str:
+    """The district as its areas of ``area_kinds`` (towns and subdistricts), one node each:
+    its size grows with the targets in it and the areas below it, its fill is their covered
+    share on the ratio scale; no targets, leaders or edges are drawn."""
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
+    wanted = set(area_kinds)
+    towns = sorted(a for a in ctx.lineage if graph.nodes[a].get("type") in wanted)
+    roots = sorted(a for a, chain in ctx.lineage.items() if len(chain) == 1)
+    name = "、".join(display_name(graph, r) for r in roots) or "全区"
+    scene = _Scene(
+        title=f"{name} 各乡镇街道覆盖图 · district coverage by town",
+        nodes=towns,
+        edges=[],
+        focus=None,
+        layout="areas",
+        ratio_areas=True,
+    )
+    return _render(ctx, scene)
+
+
+def ratio_colour(ratio: float) -> str:
+    """The colour of a 0–1 ratio on the schema's ratio scale (low, middle, high), mixed
+    linearly between the two nearest ends.
+
+    >>> ratio_colour(0.0), ratio_colour(1.0)
+    ('#ffc9c9', '#b2f2bb')
+    """
+    low, middle, high = (_rgb(c) for c in RATIO_SCALE)
+    ratio = min(max(ratio, 0.0), 1.0)
+    start, end, share = (low, middle, ratio * 2) if ratio < 0.5 else (middle, high, ratio * 2 - 1)
+    mixed = (round(a + (b - a) * share) for a, b in zip(start, end, strict=True))
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    value = colour.removeprefix("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+#: Where the page keeps its server-given controls; :func:`with_controls` fills it once.
+_CONTROLS_SLOT = '<script type="application/json" id="concentric-controls">{}</script>'
+_DEPTH_SLOT = '<nav id="depth-control" aria-label="步数 depth"></nav>'
+
+
+def with_controls(
+    html: str,
+    *,
+    links: Mapping[str, str],
+    query: Mapping[str, str] | None = None,
+    depth: int | None = None,
+    depths: Iterable[int] = (),
+) -> str:
+    """A drawn page that opens a node's page on click and, given ``depth``, links the same
+    view at each of ``depths`` (``?depth=N``).
+
+    ``links`` maps a node kind to a URL with ``{id}`` where the node's id goes (a kind not
+    in it opens nothing, nor does a group); ``query`` is appended to every link (the date
+    the page is drawn for). Raises ValueError for a page that was not drawn here.
+    """
+    if html.count(_CONTROLS_SLOT) != 1 or html.count(_DEPTH_SLOT) != 1:
+        raise ValueError("not a network page drawn by graph.render")
+    suffix = "&".join(f"{k}={_url_part(v)}" for k, v in sorted((query or {}).items()))
+    controls = {"links": dict(links), "query": suffix}
+    html = html.replace(
+        _CONTROLS_SLOT,
+        '<script type="application/json" id="concentric-controls">'
+        f"{_script_json(controls)}</script>",
+    )
+    if depth is None:
+        return html
+    parts = []
+    for n in depths:
+        if n == depth:
+            parts.append(f'<strong aria-current="page">{n}</strong>')
+        else:
+            href = f"?depth={n}" + (f"&{suffix}" if suffix else "")
+            parts.append(f'<a href="{html_escape(href)}" data-depth="{n}">{n}</a>')
+    nav = '<nav id="depth-control" aria-label="步数 depth">步数 depth: ' + " ".join(parts)
+    return html.replace(_DEPTH_SLOT, nav + "</nav>")
+
+
+def _url_part(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
 def write_html(path: str | Path, html: str) -> None:
     """Write a page (UTF-8), replacing the file atomically (readers never see half a page)."""
     target = Path(path)
@@ -354,6 +461,10 @@ class _Scene:
     edges: list[_Edge]
     focus: str | None
     layout: str  # "radial" (rings around the focus) or "areas" (clusters per area)
+    # Whether the interactions are drawn when the page opens (the reader can toggle them).
+    interactions_shown: bool = True
+    # Areas drawn by their coverage ratio (size: targets, fill: covered share), physics off.
+    ratio_areas: bool = False
 
 
 @dataclass
@@ -456,6 +567,7 @@ class _Drawn:
     mix: dict[str, int] | None = None
     area: str | None = None  # the area cluster it is laid out in
     size: float = 11.0
+    fill: str | None = None  # a background other than the status or kind colour
     focus: bool = False
     x: float = 0.0
     y: float = 0.0
@@ -941,12 +1053,14 @@ def _render(ctx: _Context, scene: _Scene) -> str:
         if d.id == scene.focus:
             d.focus = True
             d.size *= 1.6
+        if scene.ratio_areas and d.kind == "area":
+            _fill_by_ratio(d, area_counts.get(d.id, Counter()))
     edges = _merge_edges(scene.edges, plan)
     if radial:
         _radial_layout(drawn, list(edges), scene.focus)
     else:
         _area_layout(drawn, list(edges), ctx)
-    physics = len(drawn) <= PHYSICS_MAX_NODES
+    physics = len(drawn) <= PHYSICS_MAX_NODES and not scene.ratio_areas
     vis_nodes = [_vis_node(d) for d in drawn]
     vis_edges = [
         _vis_edge(ctx, i, key, count, faint=not radial)
@@ -961,6 +1075,7 @@ def _render(ctx: _Context, scene: _Scene) -> str:
         "statusColors": STATUS_COLORS,
         "font": FONT_STACK,
         "aggregated": aggregated,
+        "showInteractions": scene.interactions_shown,
     }
     mix: Counter[str] = Counter()
     for d in drawn:
@@ -968,9 +1083,13 @@ def _render(ctx: _Context, scene: _Scene) -> str:
             mix.update(d.mix)
         elif d.status:
             mix[d.status] += 1
+    if scene.ratio_areas:
+        mix = Counter(
+            {s: sum(area_counts.get(d.id, Counter())[s] for d in drawn) for s in STATUSES}
+        )
     subtitle = (
         f"截至 as of {ctx.as_of.isoformat()} · 窗口 window {ctx.window_days} 天 days · "
-        f"{len(drawn)} 个节点 nodes · {len(edges)} 条连线 edges · 对象 targets: {_mix_text(mix)}"
+        f"对象 targets: {_mix_text(mix)}"
     )
     notes = []
     if aggregated:
@@ -979,9 +1098,38 @@ def _render(ctx: _Context, scene: _Scene) -> str:
             f"饼图为状态构成 / {original} nodes exceed {MAX_NODES}: grouped by area and "
             f"category into {len(drawn)} (each pie shows the status mix)"
         )
-    if not physics:
+    if not physics and not scene.ratio_areas:
         notes.append("布局已预先计算，物理模拟关闭 / layout computed in advance, physics off")
-    return _page(ctx.text(scene.title), subtitle, notes, data, _legend(drawn, edges))
+    legend = _legend(drawn, edges)
+    if scene.ratio_areas:
+        legend["ratio"] = [
+            {"color": ratio_colour(r), "text": f"覆盖率 {r:.0%}"}
+            for r in (0.0, 0.25, 0.5, 0.75, 1.0)
+        ]
+        legend["statuses"] = []
+    return _page(ctx.text(scene.title), subtitle, notes, data, legend, _filters(drawn, scene))
+
+
+def _filters(drawn: list[_Drawn], scene: _Scene) -> dict[str, Any]:
+    """The page's filter controls: a box per node kind and per status drawn, and the
+    interactions' toggle (a kind of its own) when there are interactions."""
+    kinds = {d.member_kind or d.kind for d in drawn}
+    statuses = {d.status for d in drawn if d.status}
+    return {
+        "kinds": [
+            {"kind": k, "text": _kind_label(k)} for k in _SYMBOLS if k in kinds - {"interaction"}
+        ],
+        "statuses": [{"status": s, "text": _status_label(s)} for s in STATUSES if s in statuses],
+        "interactions": "interaction" in kinds,
+        "interactions_shown": scene.interactions_shown,
+    }
+
+
+def _fill_by_ratio(d: _Drawn, counts: Counter[str]) -> None:
+    """An area node of the ratio view: sized by its targets, filled by their covered share."""
+    total = sum(counts.values())
+    d.size = 14.0 + 3.0 * math.sqrt(total)
+    d.fill = ratio_colour(counts["covered"] / total) if total else "#f1f3f5"
 
 
 def _shown_through(item: dict[str, Any], text: Callable[[str], str]) -> None:
@@ -1018,7 +1166,9 @@ def _color(background: str, border: str = "#343a40") -> dict[str, Any]:
 
 def _vis_node(d: _Drawn) -> dict[str, Any]:
     kind = d.member_kind or d.kind
-    if d.status:
+    if d.fill:
+        background = d.fill
+    elif d.status:
         background = STATUS_COLORS[d.status]
     else:
         background = KIND_COLORS.get(kind, KIND_COLORS["group"])
@@ -1043,6 +1193,10 @@ def _vis_node(d: _Drawn) -> dict[str, Any]:
     if kind == "area":
         node["font"] = {"size": 16, "multi": False}
         node["margin"] = 8
+    if d.fill and kind == "area":
+        # A circle whose area grows with the targets, the name and counts beneath it.
+        node["shape"] = "dot"
+        node["font"] = {"size": 15}
     if d.kind == "leader" or d.member_kind == "leader":
         node["font"] = {"size": 16, "color": "#3b2a82"}
     if d.focus:
@@ -1152,6 +1306,7 @@ def _legend(drawn: list[_Drawn], edges: Mapping[tuple[str, str, str], int]) -> d
             if k in kinds
         ],
         "groups": any(d.kind == "group" for d in drawn),
+        "ratio": [],
         "edges": [
             {
                 "color": _EDGE_STYLES[k][0],
@@ -1231,7 +1386,12 @@ def _sha256(text: str) -> str:
 
 
 def _page(
-    title: str, subtitle: str, notes: list[str], data: dict[str, Any], legend: dict[str, Any]
+    title: str,
+    subtitle: str,
+    notes: list[str],
+    data: dict[str, Any],
+    legend: dict[str, Any],
+    filters: dict[str, Any],
 ) -> str:
     vis_js, vis_css = _vendor()
     app_js = _app_script()
@@ -1249,6 +1409,7 @@ def _page(
             subtitle=subtitle,
             notes=notes,
             legend=legend,
+            filters=filters,
             csp=csp,
             font_stack=Markup(FONT_STACK),
             vis_css=Markup(vis_css),

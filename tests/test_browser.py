@@ -327,8 +327,8 @@ def test_leader_page_draws_the_network(page: Page, site: Site, tmp_path: Path) -
     nodes, 80 edges, labels) covers several per cent of it with thousands of distinct
     colours (anti-aliased lines and text). Three checks, each with wide margin:
     at least 1 % of the pixels differ from the background, at least 100 distinct colours,
-    and every node fill colour in the page's data (status colours, leader, interactions)
-    appears as at least 10 opaque pixels, i.e. the nodes themselves were painted.
+    and every node fill colour in the page's data (status colours, leader; not the
+    interactions, hidden when the page opens) appears as at least 10 opaque pixels, i.e. the nodes themselves were painted.
     """
     sign_in(page, site, site.planner_token)
     open_page(page, site, f"/leaders/{HOSTILE_LEADER}")
@@ -338,7 +338,13 @@ def test_leader_page_draws_the_network(page: Page, site: Site, tmp_path: Path) -
 
     data = json.loads(frame.locator("#concentric-data").text_content() or "{}")
     assert {node["id"] for node in data["nodes"]} >= {HOSTILE_LEADER, *HOSTILE}
-    fills = {hex_rgb(node["color"]["background"]) for node in data["nodes"]}
+    # Interactions start hidden in a leader's network (the "show interactions" box).
+    assert frame.locator("#show-interactions").is_checked() is False
+    fills = {
+        hex_rgb(node["color"]["background"])
+        for node in data["nodes"]
+        if node["kind"] != "interaction"
+    }
 
     # Read the canvas until it holds the drawing (at most 10 s after "drawn" was flagged).
     deadline = time.monotonic() + 10

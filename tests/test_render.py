@@ -218,9 +218,10 @@ def test_markup_in_names_is_never_raw(view: tuple[str, str]) -> None:
 
 def test_script_blocks_are_not_broken_by_names(view: tuple[str, str]) -> None:
     _, html = view
-    # Three <script> elements (data, vis-network, page) and exactly three closing tags.
-    assert html.count("<script") == 3
-    assert html.count("</script>") == 3
+    # Four <script> elements (data, server controls, vis-network, page) and exactly four
+    # closing tags.
+    assert html.count("<script") == 4
+    assert html.count("</script>") == 4
     page_data(html)  # the whole data block parses as JSON
 
 

@@ -4,6 +4,8 @@
   "use strict";
   var started = performance.now();
   var data = JSON.parse(document.getElementById("concentric-data").textContent);
+  // Filled by the web app (graph/render.py with_controls): where a node's page is.
+  var controls = JSON.parse(document.getElementById("concentric-controls").textContent);
   var statusEl = document.getElementById("status");
 
   function card(c) {
@@ -84,13 +86,12 @@
   var network = new vis.Network(
     document.getElementById("network"), { nodes: nodes, edges: edges }, data.options);
   var physics = data.options.physics.enabled;
+  // Reachable from outside the page script (browser tests find a node's place on the canvas).
+  window.concentricNetwork = network;
 
+  // Marks the page as drawn (for tests and tools); nothing is shown to the reader.
   function drawn() {
-    var ms = Math.round(performance.now() - started);
-    document.body.setAttribute("data-drawn-ms", String(ms));
-    statusEl.textContent = data.nodes.length + " 节点 nodes · " + ms + " ms";
-    console.info("concentric: drew " + data.nodes.length + " nodes and " +
-                 data.edges.length + " edges in " + ms + " ms");
+    document.body.setAttribute("data-drawn-ms", String(Math.round(performance.now() - started)));
   }
   if (physics) {
     network.once("stabilizationIterationsDone", function () {
@@ -102,6 +103,55 @@
   } else {
     network.once("afterDrawing", drawn);
   }
+
+  // -- filters: a node shows when its kind's box and (for a target) its status's box are ticked.
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("#filters input[type=checkbox]"));
+  function ticked(attribute) {
+    var on = {};
+    boxes.forEach(function (b) {
+      var value = b.getAttribute(attribute);
+      if (value !== null) { on[value] = b.checked; }
+    });
+    return on;
+  }
+  function applyFilters() {
+    var kinds = ticked("data-filter-kind"), statuses = ticked("data-filter-status");
+    var changes = [];
+    nodes.forEach(function (n) {
+      var kind = n.kind === "group" ? n.memberKind : n.kind;
+      var hidden = kinds[kind] === false || (n.status !== undefined && statuses[n.status] === false);
+      if (Boolean(n.hidden) !== hidden) { changes.push({ id: n.id, hidden: hidden }); }
+    });
+    if (changes.length) { nodes.update(changes); }
+  }
+  boxes.forEach(function (b) { b.addEventListener("change", applyFilters); });
+  applyFilters();
+
+  // -- a click on a node opens its page (in the whole window when the view is framed).
+  var links = controls.links || {};
+  function pageOf(id) {
+    var n = nodes.get(id);
+    if (!n || n.kind === "group") { return null; }
+    var pattern = links[n.kind];
+    if (!pattern) { return null; }
+    var url = pattern.split("{id}").join(encodeURIComponent(id));
+    if (controls.query) { url += (url.indexOf("?") >= 0 ? "&" : "?") + controls.query; }
+    return url;
+  }
+  network.on("click", function (params) {
+    if (params.nodes.length !== 1) { return; }
+    var url = pageOf(params.nodes[0]);
+    if (url) { (window.top || window).location.assign(url); }
+  });
+  network.on("hoverNode", function (params) {
+    document.getElementById("network").style.cursor = pageOf(params.node) ? "pointer" : "";
+  });
+  network.on("blurNode", function () { document.getElementById("network").style.cursor = ""; });
+  document.body.setAttribute("data-node-links", Object.keys(links).length ? "on" : "off");
+
+  // -- the legend: open where there is room, folded on a phone.
+  var fold = document.getElementById("legend-fold");
+  if (fold && window.innerWidth > 600) { fold.open = true; }
 
   document.getElementById("fit").addEventListener("click", function () { network.fit(); });
   document.getElementById("physics").addEventListener("click", function () {
