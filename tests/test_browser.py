@@ -328,7 +328,8 @@ def test_leader_page_draws_the_network(page: Page, site: Site, tmp_path: Path) -
     colours (anti-aliased lines and text). Three checks, each with wide margin:
     at least 1 % of the pixels differ from the background, at least 100 distinct colours,
     and every node fill colour in the page's data (status colours, leader; not the
-    interactions, hidden when the page opens) appears as at least 10 opaque pixels, i.e. the nodes themselves were painted.
+    interactions, hidden when the page opens) appears as at least 10 opaque pixels, i.e.
+    the nodes themselves were painted.
     """
     sign_in(page, site, site.planner_token)
     open_page(page, site, f"/leaders/{HOSTILE_LEADER}")
