@@ -30,14 +30,11 @@ from api.deps import (
 )
 from api.downloads import gaps_csv, gaps_xlsx
 from api.limits import LIMITS
-from api.privacy import cut, entity_classes, mask_numbers, masks_text, visible_classes
+from api.privacy import cut, mask_numbers, masks_text, visible_classes
 from api.scope import (
     ego_network_page,
-    entity_for,
     leader_network_page,
-    leader_view,
     refuse_leader,
-    todo_for,
 )
 from api.services import page as cut_page
 from api.settings import Settings
@@ -254,10 +251,14 @@ def gaps_page(
     page: PageNumber = 1,
 ) -> Response:
     refuse_leader(principal)
+    from api.page_actions import gap_actions, worst_first  # it imports this module
+
     answer = cut(
         _gap_answer(workspace, status, kind, category, line, area_id),
         _classes(principal, settings),
     )
+    answer = {**answer, "items": worst_first(answer["items"])}
+    paged = _paged(answer, page)
     query = {
         "status": status,
         "kind": kind or "",
@@ -275,7 +276,7 @@ def gaps_page(
         "gaps.html",
         principal,
         answer=answer,
-        paged=_paged(answer, page),
+        paged=paged,
         query=query,
         querystring=urlencode({k: v for k, v in query.items() if v}),
         status_choices=choices,
@@ -283,6 +284,7 @@ def gaps_page(
         areas=workspace.areas(TOWN_KINDS),
         area_names=workspace.names("area"),
         leader_names=workspace.names("leader"),
+        **gap_actions(request, workspace, principal, paged["rows"]),
     )
 
 
@@ -367,18 +369,9 @@ def leader_page(
     principal: PagePrincipal,
     settings: SettingsDep,
 ) -> Response:
-    scope = leader_view(workspace, principal, leader_id)
-    # UnknownId for a non-leader
-    todo = cut(todo_for(workspace, scope, leader_id), _classes(principal, settings))
-    load = next((i for i in workspace.leaders()["items"] if i["id"] == leader_id), None)
-    return _render(
-        request,
-        "leader.html",
-        principal,
-        leader=workspace.leader(leader_id),
-        load=load,
-        todo=todo,
-    )
+    from api.page_actions import render_leader  # it imports this module
+
+    return render_leader(request, workspace, principal, settings, leader_id)
 
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
@@ -389,9 +382,9 @@ def entity_page(
     principal: PagePrincipal,
     settings: SettingsDep,
 ) -> Response:
-    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
-    entity = cut(entity_for(workspace, principal, entity_id), classes)
-    return _render(request, "entity.html", principal, entity=entity)
+    from api.page_actions import render_entity  # it imports this module
+
+    return render_entity(request, workspace, principal, settings, entity_id)
 
 
 # -- network views (pyvis, self-contained) ------------------------------------------------
