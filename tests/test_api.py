@@ -1484,6 +1484,8 @@ def worst_first_ids(items: list[dict[str, Any]]) -> list[str]:
             ),
         )
     ]
+
+
 LEADER_ROW = r'<tr><td>([^<]+)</td><td><a href="/leaders/'
 
 
