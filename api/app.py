@@ -16,11 +16,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import page_analyses, pages
+from api import page_actions, page_analyses, pages
 from api.access import AccessStore
 from api.health import AuditHealth
 from api.idempotency import IdempotencyStore, KeyReused
 from api.limits import BodySizeLimit, allowed_methods
+from api.page_actions import UPLOAD_PATH
 from api.pages import LoginRequired, error_page
 from api.privacy import ALL_CLASSES, cut, visible_classes
 from api.routers import admin, analysis, coverage, entities, writes
@@ -231,7 +232,11 @@ def create_app(
     app.state.idempotency = IdempotencyStore(settings.access_path())
     app.state.audit_health = AuditHealth()
     _install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={UPLOAD_PATH: max(settings.max_upload_bytes, settings.max_body_bytes)},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -298,7 +303,7 @@ def create_app(
     ) -> Response:
         return secure_headers(request, await call_next(request))
 
-    for module in (admin, coverage, analysis, entities, writes, pages):
+    for module in (admin, coverage, analysis, entities, writes, pages, page_actions):
         app.include_router(module.router)
     app.include_router(page_analyses.router)
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -186,17 +186,22 @@ class BodySizeLimit:
     (the application sees a disconnected client and its answer is replaced by the 413).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths allowed a bigger body (the dataset upload page), by exact path.
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or ()).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send, declared.isdigit())
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, declared.isdigit(), limit)
             return
         received = 0
         exceeded = False
@@ -209,7 +214,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     return {"type": "http.disconnect"}
             return message
@@ -227,12 +232,12 @@ class BodySizeLimit:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await self._refuse(send, True)
+            await self._refuse(send, True, limit)
 
-    async def _refuse(self, send: Send, too_large: bool) -> None:
+    async def _refuse(self, send: Send, too_large: bool, limit: int) -> None:
         if too_large:
             status, error = 413, "too large"
-            detail = f"the request body is over the limit of {self.max_bytes} bytes"
+            detail = f"the request body is over the limit of {limit} bytes"
         else:
             status, error, detail = 400, "bad request", "Content-Length is not a number"
         body = json.dumps({"error": error, "detail": detail, "problems": []}).encode()

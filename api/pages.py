@@ -30,14 +30,11 @@ from api.deps import (
 )
 from api.downloads import gaps_csv, gaps_xlsx
 from api.limits import LIMITS
-from api.privacy import cut, entity_classes, mask_numbers, masks_text, visible_classes
+from api.privacy import cut, mask_numbers, masks_text, visible_classes
 from api.scope import (
     ego_network_page,
-    entity_for,
     leader_network_page,
-    leader_view,
     refuse_leader,
-    todo_for,
 )
 from api.services import page as cut_page
 from api.settings import Settings
@@ -418,10 +415,14 @@ def gaps_page(
     as_of: AsOf = None,
 ) -> Response:
     refuse_leader(principal)
+    from api.page_actions import gap_actions, worst_first  # it imports this module
+
     answer = cut(
         _gap_answer(workspace, status, kind, category, line, area_id, as_of),
         _classes(principal, settings),
     )
+    answer = {**answer, "items": worst_first(answer["items"])}
+    paged = _paged(answer, page)
     query = {
         "status": status,
         "kind": kind or "",
@@ -440,7 +441,7 @@ def gaps_page(
         "gaps.html",
         principal,
         answer=answer,
-        paged=_paged(answer, page),
+        paged=paged,
         query=query,
         querystring=urlencode({k: v for k, v in query.items() if v}),
         status_choices=choices,
@@ -448,6 +449,7 @@ def gaps_page(
         areas=workspace.areas(TOWN_KINDS),
         area_names=workspace.names("area"),
         leader_names=workspace.names("leader"),
+        **gap_actions(request, workspace, principal, paged["rows"]),
     )
 
 
@@ -539,21 +541,9 @@ def leader_page(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    scope = leader_view(workspace, principal, leader_id)
-    # UnknownId for a non-leader
-    todo = cut(todo_for(workspace, scope, leader_id, as_of), _classes(principal, settings))
-    loads = workspace.leaders(as_of)
-    load = next((i for i in loads["items"] if i["id"] == leader_id), None)
-    as_of = dt.date.fromisoformat(str(loads["as_of"]))
-    return _render(
-        request,
-        "leader.html",
-        principal,
-        leader=workspace.leader(leader_id),
-        load=load,
-        warnings=activity_warnings(load, as_of) if load else [],
-        todo=todo,
-    )
+    from api.page_actions import render_leader  # it imports this module
+
+    return render_leader(request, workspace, principal, settings, leader_id, as_of=as_of)
 
 
 @router.get("/entities/{entity_id}", response_class=HTMLResponse)
@@ -565,13 +555,9 @@ def entity_page(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    classes = entity_classes(principal, settings.sensitive_roles, workspace, entity_id)
-    entity = cut(entity_for(workspace, principal, entity_id, as_of), classes)
-    # Areas and leaders by name; the entity's tie ends (an interaction's targets) too.
-    names = workspace.names("area", "leader")
-    names.update((t["id"], t["name"] or t["id"]) for t in entity["ties"])
-    rows = property_rows(entity, names, PageText(page_language(request)))
-    return _render(request, "entity.html", principal, entity=entity, rows=rows, names=names)
+    from api.page_actions import render_entity  # it imports this module
+
+    return render_entity(request, workspace, principal, settings, entity_id, as_of=as_of)
 
 
 # -- network views (pyvis, self-contained) ------------------------------------------------

@@ -262,10 +262,11 @@ def todo_for(
     leader_id: str,
     as_of: dt.date | None = None,
     window_days: int | None = None,
+    due_within: int = 30,
 ) -> dict[str, Any]:
     """A leader's to-do list (from :func:`leader_view`'s scope: rows of its own targets only,
     even as of a day it had others)."""
-    todo = dict(workspace.todo(leader_id, as_of, window_days))
+    todo = dict(workspace.todo(leader_id, as_of, window_days, due_within))
     if scope is None:
         return todo
     cut: dict[str, Any] = scope.cut(todo)

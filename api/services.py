@@ -26,7 +26,9 @@ __all__ = [
     "InputProblems",
     "UnknownReferences",
     "assign_contact",
+    "assign_contacts",
     "end_contact",
+    "hand_over",
     "log_interaction",
     "page",
 ]
@@ -85,8 +87,14 @@ def _mentioned(row: dict[str, Any]) -> set[str]:
 
 
 def _write(workspace: Workspace, table: str, row: dict[str, Any]) -> int:
-    existing = workspace.store.existing_nodes(_mentioned(row))
-    result = read_records(table, [row], existing, source=f"api:{table}")
+    return _write_rows(workspace, table, [row])
+
+
+def _write_rows(workspace: Workspace, table: str, rows: list[dict[str, Any]]) -> int:
+    """Validate ``rows`` as one table's rows and store them in one load: all or none."""
+    mentioned = set().union(*map(_mentioned, rows)) if rows else set()
+    existing = workspace.store.existing_nodes(mentioned)
+    result = read_records(table, rows, existing, source=f"api:{table}")
     if result.problems:
         raise _refused(table, result.problems)
     workspace.load(result.dataset)
@@ -135,12 +143,7 @@ def end_contact(workspace: Workspace, body: ContactEnd) -> int:
     if result.problems:
         raise InputProblems(result.problems)
     until = result.dataset.links[0].props["until"]
-    rows = []
-    for data in workspace.edges_between(body.leader_id, body.target_id):
-        if data["kind"] == "contacts" and is_open(data, until - dt.timedelta(days=1)):
-            row = {k: v for k, v in data.items() if k not in ("kind", "file", "line", "extra")}
-            row = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
-            rows.append({**row, "until": until.isoformat()})
+    rows = _ending_rows(workspace, body.leader_id, body.target_id, until)
     if not rows:
         raise UnknownId(
             f"no contact between {body.leader_id!r} and {body.target_id!r} is open "
@@ -150,3 +153,64 @@ def end_contact(workspace: Workspace, body: ContactEnd) -> int:
     for row in rows:
         version = _write(workspace, "contacts", row)
     return version
+
+
+def _ending_rows(
+    workspace: Workspace, leader_id: str, target_id: str, until: dt.date
+) -> list[dict[str, Any]]:
+    """The stored contacts between the two that are open the day before ``until``, as rows
+    that close them on ``until`` (the same natural key, so the load updates them)."""
+    rows = []
+    for data in workspace.edges_between(leader_id, target_id):
+        if data["kind"] == "contacts" and is_open(data, until - dt.timedelta(days=1)):
+            row = {k: v for k, v in data.items() if k not in ("kind", "file", "line", "extra")}
+            row = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}
+            rows.append({**row, "until": until.isoformat()})
+    return rows
+
+
+def assign_contacts(workspace: Workspace, bodies: list[ContactIn]) -> int:
+    """Open several contacts in one load: every one is stored, or (any problem) none."""
+    rows = [{k: v for k, v in body.model_dump().items() if v is not None} for body in bodies]
+    return _write_rows(workspace, "contacts", rows)
+
+
+def hand_over(
+    workspace: Workspace,
+    leaving: list[str],
+    until: dt.date,
+    successors: dict[str, str],
+) -> tuple[int, int]:
+    """The leaving leaders' contacts open the day before ``until`` end on ``until``, and
+    each target in ``successors`` gets a contact with its successor from ``until`` on: one
+    load, all or nothing. Returns (contacts ended, contacts opened)."""
+    known = workspace.store.existing_nodes([*leaving, *successors.values()])
+    problems = [
+        Problem("handover", 1, "leader_ids", f"{leader!r} is not a stored leader")
+        for leader in leaving
+        if leader not in known or known[leader].kind != "leader"
+    ]
+    problems += [
+        Problem("handover", 1, "successor_ids", f"{leader!r} is one of the leaving leaders")
+        for leader in successors.values()
+        if leader in leaving
+    ]
+    if problems:
+        raise InputProblems(problems)
+    day_before = until - dt.timedelta(days=1)
+    ending = [
+        row
+        for leader in leaving
+        for target in sorted(workspace.assigned_targets(leader, day_before))
+        for row in _ending_rows(workspace, leader, target, until)
+    ]
+    opening = [
+        {"leader_id": leader, "target_id": target, "since": until.isoformat()}
+        for target, leader in sorted(successors.items())
+    ]
+    if not ending and not opening:
+        raise InputProblems(
+            [Problem("handover", 1, "leader_ids", f"no contact of theirs is open on {day_before}")]
+        )
+    _write_rows(workspace, "contacts", ending + opening)
+    return len(ending), len(opening)

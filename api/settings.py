@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Request bodies over this many bytes are refused with 413 before parsing.",
     )
+    max_upload_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1,
+        description="The dataset upload page (/upload) takes bodies up to this many bytes "
+        "(files or a zip of them); a zip may unpack to at most eight times as much.",
+    )
     session_hours: int = Field(
         12, ge=1, description="A web page session ends this many hours after sign-in."
     )

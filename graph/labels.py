@@ -92,6 +92,8 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "nav.gaps": ("缺口", "Gaps"),
     "nav.leaders": ("联系领导", "Leaders"),
     "nav.mine": ("我的联系", "My contacts"),
+    "nav.handover": ("移交", "Handover"),
+    "nav.upload": ("上传", "Upload"),
     "nav.blind_spots": ("盲区", "Blind spots"),
     "nav.single_points": ("单点", "Single points"),
     "nav.suggestions": ("建议", "Suggestions"),
@@ -184,6 +186,18 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "col.since": ("开始", "Since"),
     "col.until": ("结束", "Until"),
     "col.date": ("日期", "Date"),
+    "col.select": ("选择", "Select"),
+    "col.suggested": ("建议领导", "Suggested leader"),
+    "col.reasons": ("理由", "Reasons"),
+    "never": ("从未", "never"),
+    "gaps.order": (
+        "排序：最严重的在前——未覆盖在前，其次久未联系；同一状态中从未联系的在前，其余按最近联系"
+        "由远到近。建议领导由全局匹配（不超过各领导的定额上限）给出。",
+        "Worst first: uncovered, then stale; within a status never contacted first, then the "
+        "oldest last contact. Suggested leaders come from one global matching within each "
+        "leader's quota.",
+    ),
+    "gaps.accept": ("采纳所选建议…", "Accept the selected suggestions…"),
     "col.summary": ("内容", "Summary"),
     "col.source": ("来源", "Source"),
     "help.active": (
@@ -214,9 +228,11 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     ),
     "leaders.title": ("联系领导工作量", "Leader load"),
     "leader.not_in_office": ("不在任", "not in office"),
-    "leader.todo": ("待办：已逾期和 30 天内到期", "To do: overdue and due within 30 days"),
+    "leader.targets": ("联系对象", "Targets"),
+    "leader.targets_count": ("共 {n} 个，到期在前", "{n} in all, due first"),
+    "leader.log": ("登记联系", "Log a contact"),
+    "leader.no_targets": ("暂无联系对象", "no targets"),
     "leader.overdue": ("逾期", "overdue"),
-    "leader.nothing_due": ("暂无到期事项", "nothing due"),
     "leader.network": ("联系网络", "Contact network"),
     "entity.status": ("状态", "Status"),
     "entity.leaders": ("联系领导", "Leaders"),

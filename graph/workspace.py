@@ -524,11 +524,17 @@ class Workspace:
         return Answer(search_entities(self.graph(), query, limit), "search")
 
     def todo(
-        self, leader_id: str, as_of: dt.date | None = None, window_days: int | None = None
+        self,
+        leader_id: str,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+        due_within: int = 30,
     ) -> Answer:
-        """A leader's overdue and soon-due targets."""
+        """A leader's targets that are overdue or due within ``due_within`` days."""
         as_of, window = self._when(as_of, window_days)
-        return Answer(arrays.leader_todo(self.index(), leader_id, as_of, window), "todo")
+        return Answer(
+            arrays.leader_todo(self.index(), leader_id, as_of, window, due_within), "todo"
+        )
 
     def assigned_targets(self, leader_id: str, as_of: dt.date | None = None) -> set[str]:
         """The targets a leader has an open contact with (today unless ``as_of``)."""

@@ -395,7 +395,7 @@ def test_gap_filters_match_cli(page: Page, site: Site) -> None:
     shown: dict[str, str] = {}
     for row in rows.all():
         cells = [cell.inner_text().strip() for cell in row.locator("td").all()]
-        shown[cells[0]] = cells[4]
+        shown[cells[1]] = cells[5]  # after the planner's selection box: id, …, area
     assert set(shown) == set(item_area)
     for item_id, area_name in shown.items():
         area_id = item_area[item_id]
