@@ -78,7 +78,7 @@ def _error(
     if _is_page(request):
         # The page says what happened in the reader's language; the detail (English, may
         # name server internals) stays in the JSON answers and the log.
-        return error_page(request, status, getattr(request.state, "principal", None))
+        return error_page(request, status, getattr(request.state, "principal", None), detail)
     body: dict[str, Any] = {"error": error, "detail": detail, "problems": problems or []}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -96,7 +96,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(GraphTooLarge)
     async def too_large(request: Request, exc: GraphTooLarge) -> Response:
-        return _error(request, 422, "too large", str(exc))
+        detail = str(exc)
+        if _is_page(request):
+            limit = request.app.state.workspace.graph_max_rows or 0
+            detail = (
+                f"数据量超过服务器内存中整图的上限（{limit:,} 行，CONCENTRIC_GRAPH_MAX_ROWS），"
+                "此页面需要整图；请按区域查看，或在命令行中运行相应分析。"
+            )
+        return _error(request, 422, "too large", detail)
 
     @app.exception_handler(QueryError)
     async def bad_query(request: Request, exc: QueryError) -> Response:

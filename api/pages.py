@@ -10,6 +10,7 @@ the JSON API and follow the same roles.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Annotated, Any, ClassVar
@@ -255,9 +256,20 @@ def _render(
     return response
 
 
-def error_page(request: Request, status: int, principal: Principal | None) -> Response:
-    """An error as a page, in the page's language: what happened, never a server detail."""
-    return _render(request, "error.html", principal, status=status, status_code=status)
+# A detail written for the pages' readers (in Chinese, e.g. a refused form's reason) is shown
+# under the status's own sentence; other details (English, may name server internals) are not.
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def error_page(
+    request: Request, status: int, principal: Principal | None, detail: str = ""
+) -> Response:
+    """An error as a page, in the page's language: what happened, and the reason when it
+    was written for the reader; never a server detail."""
+    shown = detail if _CHINESE.search(detail) else ""
+    return _render(
+        request, "error.html", principal, status=status, detail=shown, status_code=status
+    )
 
 
 TOWN_KINDS = ("district", "town", "subdistrict")

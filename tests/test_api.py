@@ -1486,7 +1486,7 @@ def worst_first_ids(items: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-LEADER_ROW = r'<tr><td>([^<]+)</td><td><a href="/leaders/'
+LEADER_ROW = r'<tr><td[^>]*>([^<]+)</td><td[^>]*><a href="/leaders/'
 
 
 @pytest.mark.parametrize(

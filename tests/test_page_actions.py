@@ -284,7 +284,11 @@ def test_log_interaction_double_submit_stores_once(site: Site) -> None:
     before = len(site.interactions())
     assert site.post(form["action"], data).status_code == 303
     assert site.post(form["action"], data).status_code == 303
-    mine = [i for i in site.interactions() if i.get("target_ids") == [figure]]
+    mine = [
+        i
+        for i in site.interactions()
+        if i.get("target_ids") == [figure] and i.get("summary") == "走访座谈"
+    ]
     assert len(site.interactions()) == before + 1 and len(mine) == 1
     assert mine[0]["date"] == "2026-03-04" and mine[0]["kind"] == "visit"
     assert sorted(mine[0]["leader_ids"]) == ["L02", "L03"]
@@ -429,7 +433,7 @@ def test_gap_rows_come_worst_first(site: Site) -> None:
     assert [rank.index(s) for s in statuses] == sorted(rank.index(s) for s in statuses)
     for status in set(statuses):
         last = [
-            re.findall(r"<td>(从未|\d{4}-\d\d-\d\d)</td>", r)[-1]
+            re.findall(r"<td[^>]*>(从未|\d{4}-\d\d-\d\d)</td>", r)[-1]
             for r, s in zip(rows, statuses, strict=True)
             if s == status
         ]

@@ -39,9 +39,9 @@ CODES: frozenset[str] = frozenset(
     code for values in RAW["enumerations"].values() for code in values
 )
 
-#: ASCII words a Chinese page may show: the file formats of the downloads (their names),
+#: ASCII words a Chinese page may show: the names of file formats (downloads, uploads),
 #: nothing else.
-ALLOWED: frozenset[str] = frozenset({"CSV", "XLSX"})
+ALLOWED: frozenset[str] = frozenset({"CSV", "XLSX", "JSON", "ZIP"})
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
 WORD = re.compile(r"[A-Za-z_]+")
 
@@ -102,10 +102,11 @@ def page_paths(routes: list[Any]) -> list[str]:
 
 class VisibleText(HTMLParser):
     """The text a reader sees: element text and `title`/`placeholder` tooltips, without
-    scripts, styles, the small id labels beside names and the names of source files
-    (`figures.csv`: the office's own file names, data rather than words of the page)."""
+    scripts, styles, the small id labels beside names, the names of source files
+    (`figures.csv`: the office's own file names, data rather than words of the page) and
+    what a reader types (`<kbd>`: pinyin examples, a command)."""
 
-    HIDDEN = frozenset({"script", "style", "template", "noscript"})
+    HIDDEN = frozenset({"script", "style", "template", "noscript", "kbd"})
     VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "area", "wbr"})
 
     def __init__(self) -> None:
