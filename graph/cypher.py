@@ -257,9 +257,4 @@ PARTICIPATIONS = (
 
 def dated_links(rel: str) -> str:
     """(source, target, since, until) of every link of one type."""
-    return (
-        f"MATCH (a)-[r:{rel}]->(b) "
-        "RETURN a.id, b.id, toString(r.since), toString(r.until)"
-    )
-
-
+    return f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, toString(r.since), toString(r.until)"

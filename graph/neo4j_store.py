@@ -10,7 +10,6 @@ builds them from the columns.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os

@@ -12,8 +12,8 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Collection
-from pathlib import Path
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
@@ -43,9 +43,7 @@ __all__ = ["LOCAL_GRAPH_MAX_NODES", "Snapshot", "Workspace", "open_workspace"]
 
 log = logging.getLogger(__name__)
 # How to bring a snapshot's arrays up to date with a write, when it can be done.
-_Patch = Callable[
-    [CoverageIndex, LeaderActivity], tuple[CoverageIndex, LeaderActivity] | None
-]
+_Patch = Callable[[CoverageIndex, LeaderActivity], tuple[CoverageIndex, LeaderActivity] | None]
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
@@ -243,6 +241,7 @@ class Workspace:
             contacts = self._contact_rows(links)
             if contacts is None:
                 return None
+
             # Contacts are not in the leaders' interaction table: it carries over as it is.
             def add_contacts(
                 index: CoverageIndex, activity: LeaderActivity
@@ -259,7 +258,9 @@ class Workspace:
         """The contacts a write holds, each marked if it replaces a stored one (the store
         upserts by key); None if a key is reused for another contact."""
         ends = {link.source_id for link in links} | {link.target_id for link in links}
-        stored = {link.key: link for link in self.store.links_among(ends) if link.kind == "contacts"}
+        stored = {
+            link.key: link for link in self.store.links_among(ends) if link.kind == "contacts"
+        }
         rows = []
         for link in links:
             old = stored.get(link.key)
@@ -682,9 +683,7 @@ class Workspace:
         if not self._uses_local_graphs(snap):
             graph, snap = self._graph_of(snap)
             coverage = snap.index.target_coverage(as_of, window)
-            return render.area_map_html(
-                graph, area_id, as_of, window, coverage=coverage, text=text
-            )
+            return render.area_map_html(graph, area_id, as_of, window, coverage=coverage, text=text)
         index = snap.index
         part = _Part(self.store)
         part.add(self.store.node_records(index.area_list))

@@ -2,8 +2,8 @@
 the embedded store and Neo4j give the same records, the same load reports, the same full
 coverage JSON, the same gap lists (every status, and filtered) and the same leader load.
 
-The embedded store computes coverage in Python over the graph; Neo4j computes it in Cypher
-on the server. Any disagreement is a bug in one of them.
+Both feed the same engine from the columns they read (SQL on one, Cypher on the other), so
+any disagreement is a bug in what one of them hands the engine.
 
 Needs ``CONCENTRIC_TEST_NEO4J`` (skipped with a reason when unset).
 """
