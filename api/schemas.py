@@ -81,7 +81,13 @@ class Counts(Model):
     uncovered: int
 
 
-class CoverageSummary(Model):
+class Versioned(Model):
+    version: int | None = Field(
+        None, description="The data version the answer was computed from (one snapshot)."
+    )
+
+
+class CoverageSummary(Versioned):
     as_of: dt.date
     window_days: int
     totals: Counts
@@ -91,7 +97,7 @@ class CoverageSummary(Model):
     by_area: dict[str, Counts]
 
 
-class Page(Model):
+class Page(Versioned):
     total: int = Field(description="Items matching, before paging (limit/offset).")
 
 
@@ -258,7 +264,7 @@ class LineScore(Model):
     towns_with_station: int | None = None
 
 
-class BlindSpots(Model):
+class BlindSpots(Versioned):
     as_of: dt.date
     window_days: int
     total: int
@@ -367,7 +373,7 @@ class Provenance(Model):
     line: int | None
 
 
-class Entity(Model):
+class Entity(Versioned):
     id: str
     kind: NodeKind
     name: str | None
@@ -395,7 +401,7 @@ class NetworkEdge(Model):
     kind: str
 
 
-class EgoNetwork(Model):
+class EgoNetwork(Versioned):
     center: str
     depth: int
     nodes: list[NetworkNode]
@@ -411,7 +417,7 @@ class PathStep(Model):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class RelationshipPath(Model):
+class RelationshipPath(Versioned):
     source: str
     target: str
     found: bool
@@ -425,7 +431,7 @@ class Broker(NetworkNode):
     degree: int
 
 
-class Brokers(Model):
+class Brokers(Versioned):
     explanation: str
     total: int
     items: list[Broker]
@@ -441,7 +447,7 @@ class Community(Model):
     members: list[str]
 
 
-class Communities(Model):
+class Communities(Versioned):
     explanation: str
     total: int
     items: list[Community]

@@ -90,37 +90,26 @@ class LeaderScope:
     def build(cls, workspace: Workspace, leader_id: str) -> LeaderScope:
         """The scope of ``leader_id`` today. A token naming no stored leader reaches nothing."""
         store = workspace.store
-        if hasattr(store, "neighbourhood"):
-            # Read from the store: the leader's neighbourhood, then its scope's records.
-            nodes, _ = store.neighbourhood([leader_id])
-            kinds = {n.id: n.kind for n in nodes}
-            interactions = {
-                n.id
-                for n in nodes
-                if n.kind == "interaction" and leader_id in n.props.get("leader_ids", ())
-            }
-        else:
-            whole = workspace.graph()
-            kinds = {leader_id: whole.nodes[leader_id]["kind"]} if leader_id in whole else {}
-            interactions = {
-                i for _, i, kind in whole.out_edges(leader_id, data="kind") if kind == "took_part"
-            }
+        # Read from the store: the leader's neighbourhood, then its scope's records.
+        nodes, _ = store.neighbourhood([leader_id])
+        kinds = {n.id: n.kind for n in nodes}
+        interactions = {
+            n.id
+            for n in nodes
+            if n.kind == "interaction" and leader_id in n.props.get("leader_ids", ())
+        }
         if kinds.get(leader_id) != "leader":
             empty: frozenset[str] = frozenset()
             return cls(workspace, leader_id, empty, empty, empty, nx.MultiDiGraph())
         targets = workspace.assigned_targets(leader_id)
         entities = {leader_id, *targets, *interactions}
-        if hasattr(store, "node_records") and hasattr(store, "links_among"):
-            records = store.node_records(entities)
-            areas = {r.props.get("area_id") for r in records if r.id in targets} - {None}
-            records += store.node_records(areas - entities)
-            areas = {r.id for r in records if r.kind == "area"} & areas
-            graph = build_graph(records, store.links_among(entities | areas))
-        else:
-            whole = workspace.graph()
-            areas = {whole.nodes[t].get("area_id") for t in targets if t in whole} - {None}
-            areas &= {a for a in areas if a in whole and whole.nodes[a]["kind"] == "area"}
-            graph = nx.MultiDiGraph(whole.subgraph(entities | areas))
+        records = store.node_records(entities)
+        named: set[str] = {
+            str(r.props["area_id"]) for r in records if r.id in targets and r.props.get("area_id")
+        }
+        records += store.node_records(named - entities)
+        areas = {r.id for r in records if r.kind == "area"} & named
+        graph = build_graph(records, store.links_among(entities | areas))
         scope = cls(
             workspace,
             leader_id,

@@ -102,7 +102,6 @@ def analyse(store_path: Path, area: str, repeat: int, with_graph: bool) -> dict[
 
     import numpy as np
 
-    from graph import coverage as cov
     from graph.build import build_graph
     from graph.coverage_index import CoverageIndex
     from graph.sqlite_store import SQLiteStore
@@ -238,10 +237,6 @@ def analyse(store_path: Path, area: str, repeat: int, with_graph: bool) -> dict[
         out["graph_nodes"] = graph.number_of_nodes()
         out["graph_edges"] = graph.number_of_edges()
         out["rss_graph_mib"] = rss()
-        out["nx_statuses_s"], out["nx_statuses_cpu_s"] = median_of(
-            min(repeat, 2), lambda: cov.target_coverage(graph, AS_OF, WINDOW)
-        )
-        out["ratio_nx_vs_numpy"] = out["nx_statuses_cpu_s"] / out["numpy_pass_cpu_s"]
     out["rss_end_mib"] = rss()
     return out
 
@@ -327,8 +322,7 @@ def bench_size(
             f"[{targets}] networkx graph: {a['graph_nodes']} nodes, {a['graph_edges']} edges; "
             f"read records {a['read_s']:.1f} s ({a['read_cpu_s']:.1f} CPU) + build "
             f"{a['build_s']:.1f} s ({a['build_cpu_s']:.1f} CPU); RSS {a['rss_graph_mib']:,.0f} "
-            f"MiB; networkx statuses {a['nx_statuses_cpu_s']:.2f} CPU-s = "
-            f"{a['ratio_nx_vs_numpy']:.0f}x the NumPy reference"
+            "MiB"
         )
     say(f"[{targets}] analysis process: peak RSS {rss:,.0f} MiB, {cpu:.1f} CPU-s, {seconds:.0f} s")
     return result

@@ -13,8 +13,8 @@ scripts/neo4j-local start``), in one run:
 4. the batched loader ``Neo4jStore.load(replace=True)`` of the whole dataset in one
    transaction -> wall time, rows/s (all rows, and the figure-node phase alone), and the
    ratio batched / baseline (issue 4 target: >= 20x);
-5. ``Workspace.coverage`` and ``Workspace.gaps`` computed in Cypher: cold, then the median
-   of ``--repeat`` warm runs; the totals are checked against the embedded algorithm.
+5. ``Workspace.coverage`` and ``Workspace.gaps`` from columns fetched by Cypher: cold, then
+   the median of ``--repeat`` warm runs; the totals are checked against the embedded store.
 
 Prints every figure; ``--json FILE`` also writes them. Loopback only; bounded by the sizes.
 
@@ -39,8 +39,7 @@ from typing import Any
 
 import graph.neo4j_store as neo4j_store
 from graph import cypher
-from graph.build import build_graph
-from graph.coverage import coverage_summary
+from graph.coverage_index import CoverageIndex
 from graph.model import Dataset, encode_props
 from graph.neo4j_store import Neo4jStore
 from graph.store import StoreError
@@ -272,13 +271,13 @@ def analyses(store: Neo4jStore, dataset: Dataset, repeat: int, limit: float) -> 
             out["totals"] = answer["totals"]
             out["by_area"] = dict(answer["by_area"])
     if "totals" in out:
-        graph = build_graph(dataset.nodes, dataset.links)
-        embedded = coverage_summary(graph, AS_OF, WINDOW, store.policy())
+        index = CoverageIndex.from_records(dataset.nodes, dataset.links)
+        embedded = index.summary(AS_OF, WINDOW, store.policy())
         out["totals_embedded"] = embedded["totals"]
         out["parity"] = embedded["totals"] == out["totals"] and embedded["by_area"] == out.pop(
             "by_area"
         )
-        say(f"  totals (Cypher)  : {out['totals']}")
+        say(f"  totals (Neo4j)   : {out['totals']}")
         say(f"  totals (embedded): {out['totals_embedded']}  -> same: {out['parity']}")
     return out
 
@@ -522,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{cost['rows']} interaction rows ({cost['slowdown']:.0f}x slower as committed)"
     )
 
-    say(f"analyses in Cypher as of {AS_OF}, window {WINDOW} days:")
+    say(f"analyses on Neo4j as of {AS_OF}, window {WINDOW} days:")
     results["analyses"] = analyses(store, dataset, args.repeat, args.analysis_timeout)
     store.close()
     _write(args.json, results)

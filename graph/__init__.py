@@ -12,7 +12,7 @@ In Python (a notebook, a script), start from :func:`open_workspace` (also ``conn
 """
 
 from graph.answers import Answer, CJKFontError, NetworkView, use_cjk_font
-from graph.coverage import QueryError, coverage_summary, gap_list, target_coverage
+from graph.coverage import QueryError
 from graph.schema import SCHEMA, Policy
 from graph.store import Store, StoreError, open_store
 from graph.workspace import Workspace, open_workspace
@@ -31,10 +31,7 @@ __all__ = [
     "StoreError",
     "Workspace",
     "connect",
-    "coverage_summary",
-    "gap_list",
     "open_store",
     "open_workspace",
-    "target_coverage",
     "use_cjk_font",
 ]

@@ -1,4 +1,4 @@
-"""Coverage on arrays: the same rules as :mod:`graph.coverage`, vectorised with NumPy.
+"""The coverage engine: the status rule (:func:`status_rule`, spec section 3) on arrays.
 
 The networkx graph is the right tool for the rich, local analyses, but a coverage summary
 over a province (10^6 targets, 5×10^6 edges) is a handful of array passes: which contacts
@@ -33,6 +33,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
@@ -50,10 +51,13 @@ __all__ = [
     "CoverageColumns",
     "CoverageIndex",
     "contains",
+    "coverage_of_graph",
     "date_of",
     "distinct",
+    "is_covered",
     "out_of_office",
     "pack_state",
+    "status_rule",
     "unpack_state",
 ]
 
@@ -62,6 +66,7 @@ _NEVER_BEFORE = np.iinfo(np.int32).min
 _NEVER_AFTER = np.iinfo(np.int32).max
 IntArray = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
 
 
 # datetime64[D] counts days from 1970-01-01; date.toordinal() from 0001-01-01.
@@ -151,6 +156,45 @@ class CoverageColumns:
     memberships: list[tuple[str, str, Any, Any]]  # figure, org/unit, since, until
     concerns: list[tuple[str, Any]]  # target, interaction date
     joint_meeting: set[str]  # units in the joint-meeting system (联席会议)
+
+
+def _record_props(attributes: dict[str, Any]) -> dict[str, Any]:
+    """A record's own columns from a graph element's attributes (``type`` was ``kind``)."""
+    props = {k: v for k, v in attributes.items() if k not in ("kind", "file", "line", "type")}
+    if "type" in attributes:
+        props["kind"] = attributes["type"]
+    return props
+
+
+def coverage_of_graph(
+    graph: nx.MultiDiGraph, as_of: dt.date, window_days: int
+) -> dict[str, TargetCoverage]:
+    """Status, assigned leaders and last contact of every target of a graph, decided by the
+    engine (:meth:`CoverageIndex.target_coverage`)."""
+    return CoverageIndex.from_graph(graph).target_coverage(as_of, window_days)
+
+
+def is_covered(assigned: BoolArray, recent: BoolArray) -> BoolArray:
+    """Covered: an open contact from a leader in office, and an interaction in the window."""
+    return assigned & recent
+
+
+def status_rule(assigned: BoolArray, recent: BoolArray, near_covered: BoolArray) -> Int8Array:
+    """The status rule of spec section 3, as codes into ``STATUSES``, from three facts per
+    target at T: ``assigned`` (an open contact from a leader in office), ``recent`` (an
+    interaction in [T − W, T]) and ``near_covered`` (an open membership, either way, with a
+    covered target).
+
+    >>> yes, no = np.array([True]), np.array([False])
+    >>> [STATUSES[status_rule(a, r, n)[0]] for a, r, n in
+    ...  [(yes, yes, no), (yes, no, yes), (no, yes, no), (no, no, yes), (no, no, no)]]
+    ['covered', 'stale', 'indirect', 'indirect', 'uncovered']
+    """
+    status = np.full(len(assigned), STATUSES.index("uncovered"), dtype=np.int8)
+    status[~assigned & (recent | near_covered)] = STATUSES.index("indirect")
+    status[assigned] = STATUSES.index("stale")
+    status[is_covered(assigned, recent)] = STATUSES.index("covered")
+    return status
 
 
 def _open(since: IntArray, until: IntArray, day: int) -> BoolArray:
@@ -391,6 +435,23 @@ class CoverageIndex:
         return index
 
     @classmethod
+    def from_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
+        """Build from a networkx graph's nodes and links (what :func:`graph.build.build_graph`
+        made of the records): for analyses handed a graph and no statuses."""
+        links = (
+            (u, v, key, data)
+            for u, v, key, data in graph.edges(keys=True, data=True)
+            if data["kind"] in ("contacts", "member_of")
+        )
+        return cls.from_records(
+            (
+                NodeRecord(n, data["kind"], _record_props(data))
+                for n, data in graph.nodes(data=True)
+            ),
+            (LinkRecord(data["kind"], u, v, key, _record_props(data)) for u, v, key, data in links),
+        )
+
+    @classmethod
     def from_records(
         cls, nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]
     ) -> CoverageIndex:
@@ -491,31 +552,26 @@ class CoverageIndex:
         hi = np.searchsorted(self.i_date, t, side="right")
         recent = np.zeros(self.n, dtype=bool)
         recent[self.i_target[lo:hi]] = True
-        covered = assigned & recent
+        covered = is_covered(assigned, recent)
         open_member = _open(self.m_since, self.m_until, t)
         near_covered = np.zeros(self.n, dtype=bool)
         near_covered[self.m_a[open_member & covered[self.m_b]]] = True
         near_covered[self.m_b[open_member & covered[self.m_a]]] = True
-        status = np.full(self.n, 3, dtype=np.int8)  # uncovered
-        status[~assigned & (recent | near_covered)] = 2  # indirect
-        status[assigned] = 1  # stale
-        status[covered] = 0  # covered
-        return status, open_contact
+        return status_rule(assigned, recent, near_covered), open_contact
 
     def statuses_of(
         self, targets: npt.NDArray[np.integer[Any]], as_of: dt.date, window_days: int
     ) -> npt.NDArray[np.int8]:
         """:meth:`statuses` of some targets only, touching only their own edges.
 
-        The same rules on the targets' contacts, their interactions and their members'
-        (one hop): a gap list for one town of a province looks at a few hundred targets,
-        not a million.
+        The same facts, gathered from the targets' contacts, their interactions and their
+        members' (one hop): a gap list for one town of a province looks at a few hundred
+        targets, not a million.
         """
         t = as_of.toordinal()
         start = t - window_days
         targets = np.asarray(targets, dtype=np.int64)
         assigned, recent = self._assigned_recent(targets, t, start)
-        covered_here = assigned & recent
         # One hop: an open membership to a covered target, from either end.
         near = np.zeros(len(targets), dtype=bool)
         for by, start_of, other in (
@@ -529,12 +585,8 @@ class CoverageIndex:
             if ends.size:
                 unique, inverse = np.unique(ends, return_inverse=True)
                 end_assigned, end_recent = self._assigned_recent(unique, t, start)
-                near[owner[(end_assigned & end_recent)[inverse]]] = True
-        status = np.full(len(targets), 3, dtype=np.int8)
-        status[~assigned & (recent | near)] = 2
-        status[assigned] = 1
-        status[covered_here] = 0
-        return status
+                near[owner[is_covered(end_assigned, end_recent)[inverse]]] = True
+        return status_rule(assigned, recent, near)
 
     def _assigned_recent(
         self, targets: npt.NDArray[np.integer[Any]], t: int, start: int
@@ -566,7 +618,7 @@ class CoverageIndex:
         return np.where(ok, found & 0xFFFFFFFF, -1).astype(np.int32)
 
     def target_coverage(self, as_of: dt.date, window_days: int) -> dict[str, TargetCoverage]:
-        """The same answer as :func:`graph.coverage.target_coverage`, from the arrays."""
+        """Status, assigned leaders and last contact of every target, keyed by id."""
         status, open_contact = self.statuses(as_of, window_days)
         hi = int(np.searchsorted(self.i_date, as_of.toordinal(), side="right"))
         last = self._last_contact(hi)
@@ -577,7 +629,8 @@ class CoverageIndex:
             leaders.setdefault(target, set()).add(self.leader_ids[leader])
         every = range(self.n)
         assigned = [sorted(leaders.get(i, ())) for i in every]
-        return self._coverage_records(every, status.tolist(), last.tolist(), assigned)
+        start = as_of.toordinal() - window_days
+        return self._coverage_records(every, status.tolist(), last.tolist(), assigned, start)
 
     def coverage_of(
         self, ids: Iterable[str], as_of: dt.date, window_days: int
@@ -589,7 +642,7 @@ class CoverageIndex:
         status = self.statuses_of(targets, as_of, window_days)
         last = self.last_contact_of(targets, t)
         return self._coverage_records(
-            found, status.tolist(), last.tolist(), self._leaders_of(targets, t)
+            found, status.tolist(), last.tolist(), self._leaders_of(targets, t), t - window_days
         )
 
     def _coverage_records(
@@ -598,6 +651,7 @@ class CoverageIndex:
         status: list[int],
         last: list[int],
         leaders: list[list[str]],
+        start: int,
     ) -> dict[str, TargetCoverage]:
         return {
             self.ids[i]: TargetCoverage(
@@ -606,6 +660,7 @@ class CoverageIndex:
                 status=STATUSES[code],
                 assigned_leaders=tuple(assigned),
                 last_contact=date_of(day),
+                recent=day > 0 and day >= start,
             )
             for i, code, day, assigned in zip(positions, status, last, leaders, strict=True)
         }
@@ -703,7 +758,11 @@ class CoverageIndex:
         line: str | None = None,
         area_id: str | None = None,
     ) -> dict[str, Any]:
-        """The same answer as :func:`graph.coverage.gap_list`, from the arrays."""
+        """The gap list of spec section 4: targets with the given statuses, worst first.
+
+        ``area_id`` matches targets in that area or below; ``category`` and ``line`` accept
+        codes or Chinese labels; :class:`~graph.coverage.QueryError` for unknown values.
+        """
         wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
         if area_id is not None and area_id not in self.area_position:
             raise UnknownId(f"unknown area id {area_id!r}")

@@ -201,88 +201,53 @@ RETURN r.key AS key, r.kind AS kind, a.id AS source_id, b.id AS target_id, r.pro
 ORDER BY r.kind, r.key
 """
 
-# The status of every target (spec section 3), computed on the server. Parameters: $as_of,
-# $start (as_of minus the window), $area_id (null, or only targets in that area or below).
-# A contact is open when since <= T < until; last contact is the latest interaction on or
-# before T; "recent" is an interaction in [start, T].
-# Patterns start from the target and leave the other end unlabelled (only leaders have
-# CONTACTS, only interactions CONCERNS), so the planner expands from each target instead
-# of scanning the interaction-date index once per target.
-TARGET_STATUS = """
-MATCH (t:Target)
-WHERE $area_id IS NULL OR EXISTS {
-    MATCH (t)-[:LOCATED_IN]->(:Area)-[:PART_OF*0..]->(:Area {id: $area_id}) }
-CALL (t) {
-    OPTIONAL MATCH (t)<-[c:CONTACTS]-(l)
-    WHERE coalesce(l.in_office, true)
-      AND (c.since IS NULL OR c.since <= $as_of) AND (c.until IS NULL OR c.until > $as_of)
-    WITH l ORDER BY l.id
-    RETURN collect(DISTINCT l.id) AS leaders
-}
-CALL (t) {
-    OPTIONAL MATCH (t)<-[:CONCERNS]-(i) WHERE i.date <= $as_of
-    RETURN max(i.date) AS last_contact
-}
-WITH t, leaders, last_contact,
-     size(leaders) > 0 AS assigned,
-     last_contact IS NOT NULL AND last_contact >= $start AS recent
-WITH t, leaders, last_contact,
-     CASE
-       WHEN assigned AND recent THEN 'covered'
-       WHEN assigned THEN 'stale'
-       WHEN recent THEN 'indirect'
-       WHEN EXISTS {
-         MATCH (t)-[m:MEMBER_OF]-(o:Target)
-         WHERE (m.since IS NULL OR m.since <= $as_of) AND (m.until IS NULL OR m.until > $as_of)
-           AND EXISTS {
-             MATCH (o)<-[c2:CONTACTS]-(l2)
-             WHERE coalesce(l2.in_office, true)
-               AND (c2.since IS NULL OR c2.since <= $as_of)
-               AND (c2.until IS NULL OR c2.until > $as_of)
-           }
-           AND EXISTS {
-             MATCH (o)<-[:CONCERNS]-(i2) WHERE $start <= i2.date <= $as_of
-           }
-       } THEN 'indirect'
-       ELSE 'uncovered'
-     END AS status
-"""
-
-# Per-target rows for the gap list (filters applied in the WHERE).
-GAP_ROWS = (
-    TARGET_STATUS
-    + """
-WHERE status IN $statuses
-  AND ($kind IS NULL OR t.kind = $kind)
-  AND ($category IS NULL OR t.category = $category)
-  AND ($subtypes IS NULL OR (t.kind = 'figure' AND t.category IN $subtypes.figure)
-       OR (t.kind = 'organization' AND t.kind_code IN $subtypes.organization)
-       OR (t.kind = 'unit' AND t.kind_code IN $subtypes.unit))
-RETURN t.id AS id, t.name AS name, t.kind AS kind, t.category AS category,
-       t.kind_code AS type, t.area_id AS area_id, status, leaders AS assigned_leaders,
-       last_contact
-"""
+NODE_ROW = "n.id AS id, n.kind AS kind, n.props AS props, n.file AS file, n.line AS line"
+NODES_AMONG = f"MATCH (n:Entity) WHERE n.id IN $ids RETURN {NODE_ROW}"
+_LINK_ROW = (
+    "r.key AS key, r.kind AS kind, a.id AS source_id, b.id AS target_id, r.props AS props, "
+    "r.file AS file, r.line AS line"
+)
+LINKS_AMONG = (
+    "MATCH (a:Entity)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b:Entity) "
+    f"WHERE a.id IN $ids AND b.id IN $ids RETURN {_LINK_ROW}"
+)
+LINKS_TOUCHING = (
+    "MATCH (a:Entity)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b) WHERE a.id IN $ids "
+    f"RETURN {_LINK_ROW} UNION "
+    "MATCH (a)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b:Entity) WHERE b.id IN $ids "
+    f"RETURN {_LINK_ROW}"
+)
+# The nodes whose reference columns name one of $ids: the other ends of the edges those
+# columns became (an interaction names its leaders through TOOK_PART, which points to it).
+NAMING = (
+    "MATCH (n:Entity)<-[:LOCATED_IN|PART_OF|IN_CHARGE_OF|CONCERNS]-(x) WHERE n.id IN $ids "
+    "RETURN x.id AS id UNION "
+    "MATCH (n:Leader)-[:TOOK_PART]->(x) WHERE n.id IN $ids RETURN x.id AS id"
 )
 
-# The summary's counts, aggregated on the server: one row per (dimension, key, status).
-SUMMARY_COUNTS = (
-    TARGET_STATUS
-    + """
-WITH t, status,
-     CASE t.kind WHEN 'figure' THEN t.category ELSE t.kind_code END AS subtype
-CALL (t) {
-    OPTIONAL MATCH (t)-[:LOCATED_IN]->(:Area)-[:PART_OF*0..]->(a:Area)
-    RETURN collect(DISTINCT a.id) AS areas
-}
-WITH status, [['total', 'all'], ['kind', t.kind]]
-     + CASE WHEN t.kind = 'figure' AND t.category IS NOT NULL
-            THEN [['category', t.category]] ELSE [] END
-     + [line IN keys($lines) WHERE subtype IN $lines[line][t.kind] | ['line', line]]
-     + [a IN areas | ['area', a]] AS buckets
-UNWIND buckets AS bucket
-RETURN bucket[0] AS dimension, bucket[1] AS key, status, count(*) AS n
-"""
+# Plain columns for the coverage engine (dates as ISO text); it decides the statuses.
+TARGET_COLUMNS = (
+    "MATCH (t:Target) RETURN t.id, t.kind, "
+    "CASE t.kind WHEN 'figure' THEN t.category ELSE t.kind_code END, t.area_id, t.name "
+    "ORDER BY t.kind, t.id"
+)
+LEADER_COLUMNS = (
+    "MATCH (l:Leader) RETURN l.id, l.name, l.post, l.in_office, l.quota_min, l.quota_max "
+    "ORDER BY l.id"
+)
+AREA_COLUMNS = "MATCH (a:Area) RETURN a.id, a.parent_id, a.name, a.kind_code"
+JOINT_MEETING_UNITS = "MATCH (u:Unit) WHERE u.joint_meeting = true RETURN u.id"
+CONCERN_DATES = (
+    "MATCH (i:Interaction) UNWIND coalesce(i.target_ids, []) AS target "
+    "RETURN target, toString(i.date)"
+)
+PARTICIPATIONS = (
+    "MATCH (i:Interaction) UNWIND coalesce(i.leader_ids, []) AS leader "
+    "UNWIND CASE WHEN size(coalesce(i.target_ids, [])) = 0 THEN [null] "
+    "ELSE i.target_ids END AS target RETURN leader, target, toString(i.date)"
 )
 
-AREA_IDS = "MATCH (a:Area) RETURN a.id AS id ORDER BY id"
-AREA_EXISTS = "MATCH (a:Area {id: $id}) RETURN a.id AS id"
+
+def dated_links(rel: str) -> str:
+    """(source, target, since, until) of every link of one type."""
+    return f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, toString(r.since), toString(r.until)"

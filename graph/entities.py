@@ -14,9 +14,6 @@
 ['F1', 'F2']
 >>> [i["id"] for i in search_entities(g, "王")["items"]]
 ['F1']
->>> todo = leader_todo(g, "L1", dt.date(2026, 11, 1), 365)
->>> [(i["id"], i["due"], i["overdue"]) for i in todo["items"]]
-[('F1', '2026-12-01', False)]
 """
 
 from __future__ import annotations
@@ -27,13 +24,13 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage
+from graph.coverage import QueryError, TargetCoverage, UnknownId
+from graph.coverage_index import coverage_of_graph
 from graph.schema import SCHEMA
 
 __all__ = [
     "PERSON_KINDS",
     "entity_record",
-    "leader_todo",
     "pinyin_keys",
     "search_entities",
     "todo_answer",
@@ -138,7 +135,9 @@ def entity_record(
         "interactions": [],
     }
     if data["kind"] in SCHEMA.target_kinds:
-        coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+        coverage = (
+            coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
+        )
         item = coverage[node_id]
         record["coverage"] = {
             "status": item.status,
@@ -185,34 +184,6 @@ def entity_record(
     return record
 
 
-def leader_todo(
-    graph: nx.MultiDiGraph,
-    leader_id: str,
-    as_of: dt.date,
-    window_days: int,
-    due_within: int = 30,
-    coverage: dict[str, TargetCoverage] | None = None,
-) -> dict[str, Any]:
-    """A leader's assigned targets that are overdue or due within ``due_within`` days.
-
-    A target is due ``window_days`` after its last contact (the last day a meeting keeps it
-    covered; at once if never contacted). Overdue (already stale) first, then by due date.
-    """
-    if leader_id not in graph or graph.nodes[leader_id]["kind"] != "leader":
-        raise UnknownId(f"unknown leader id {leader_id!r}")
-    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
-    items = []
-    for target, item in coverage.items():
-        if leader_id not in item.assigned_leaders:
-            continue
-        record = todo_item(
-            _summary(graph, target), item.status, item.last_contact, as_of, window_days, due_within
-        )
-        if record is not None:
-            items.append(record)
-    return todo_answer(leader_id, as_of, window_days, items)
-
-
 def todo_item(
     summary: dict[str, Any],
     status: str,
@@ -221,7 +192,7 @@ def todo_item(
     window_days: int,
     due_within: int,
 ) -> dict[str, Any] | None:
-    """One target's row of :func:`leader_todo`, or None when it is not due soon.
+    """One target's row of a leader's to-do list, or None when it is not due soon.
 
     >>> todo_item({"id": "F1"}, "stale", None, dt.date(2026, 1, 1), 365, 30)["due"]
     '2026-01-01'
@@ -245,7 +216,7 @@ def todo_item(
 def todo_answer(
     leader_id: str, as_of: dt.date, window_days: int, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The :func:`leader_todo` answer around its rows: overdue first, then by due date."""
+    """The to-do answer around its rows: overdue first, then by due date."""
     items.sort(key=lambda i: (not i["overdue"], i["due"], i["id"]))
     return {
         "leader_id": leader_id,

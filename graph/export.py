@@ -102,7 +102,7 @@ def export_graph(
 
     With ``center``, the nodes are those of :func:`graph.network.ego_network` (``depth``
     relationship steps) and the edges every relationship edge among them (parallel edges
-    kept). ``coverage`` (from :func:`graph.coverage.target_coverage`) adds each target's
+    kept). ``coverage`` (from the engine) adds each target's
     ``status``, ``assigned_leaders`` and ``last_contact``. ``fields`` cuts each node's and
     edge's attributes and each label to what the file may hold (``concentric export`` passes
     :func:`api.privacy.cut` to leave out personal, sensitive and unknown fields). Raises

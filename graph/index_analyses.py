@@ -1,11 +1,10 @@
 """Leader load, blind spots, the five-line score, to-do lists and status changes, on arrays.
 
-The same answers as :mod:`graph.leaders`, :mod:`graph.blind_spots`,
-:func:`graph.entities.leader_todo` and :mod:`graph.changes`, computed from the
+The only implementation of these analyses, computed from the
 :class:`~graph.coverage_index.CoverageIndex` and the leaders' interactions
-(:class:`LeaderActivity`) instead of the networkx graph. These
-are the pages a planner opens first; at province size (10^6 targets) the whole graph does not
-fit the server's memory, the arrays do.
+(:class:`LeaderActivity`); :mod:`graph.leaders`, :mod:`graph.blind_spots`,
+:mod:`graph.entities` and :mod:`graph.changes` give the answers their shape. At province
+size (10^6 targets) the whole graph does not fit the server's memory, the arrays do.
 
 >>> import datetime as dt
 >>> from graph.model import NodeRecord, LinkRecord
@@ -170,7 +169,7 @@ def leader_load(
     window_days: int,
     policy: Policy | None = None,
 ) -> dict[str, Any]:
-    """:func:`graph.leaders.leader_load` from the arrays: per leader in office, worst first."""
+    """Leader load against quotas: per leader in office, worst first."""
     policy = policy or SCHEMA.default_policy
     t = as_of.toordinal()
     status, _ = index.statuses(as_of, window_days)
@@ -218,7 +217,7 @@ def leader_load(
 
 
 def single_points(index: CoverageIndex, as_of: dt.date, window_days: int) -> dict[str, Any]:
-    """:func:`graph.leaders.single_points` from the arrays."""
+    """Targets with exactly one assigned leader, grouped by leader."""
     status, _ = index.statuses(as_of, window_days)
     contact_leader, target = _open_pairs(index, as_of.toordinal())
     alone = np.bincount(target, minlength=index.n)[target] == 1
@@ -245,7 +244,7 @@ def leader_todo(
     window_days: int,
     due_within: int = 30,
 ) -> dict[str, Any]:
-    """:func:`graph.entities.leader_todo` from the arrays: one leader's own targets only."""
+    """A leader's overdue and soon-due targets: one leader's own targets only."""
     if leader_id not in index.leaders:
         raise UnknownId(f"unknown leader id {leader_id!r}")
     targets = assigned_targets(index, leader_id, as_of)
@@ -263,7 +262,7 @@ def leader_todo(
 def status_changes(
     index: CoverageIndex, start: dt.date, end: dt.date, window_days: int
 ) -> dict[str, Any]:
-    """:func:`graph.changes.status_changes` from the arrays: two status passes compared."""
+    """Targets whose status differs between two dates: two status passes compared."""
     before, _ = index.statuses(start, window_days)
     after, _ = index.statuses(end, window_days)
     changed = np.nonzero(before != after)[0]
@@ -311,7 +310,7 @@ def _area_counts(
 
 
 def areas_without_station(index: CoverageIndex) -> list[str]:
-    """:func:`graph.blind_spots.areas_without_station` from the arrays."""
+    """Towns and subdistricts without an ethnic work station."""
     station = index.of_subtype("organization", STATION_KIND)
     with_station = _area_counts(index, station, np.zeros(index.n, dtype=np.int64), 1)[:, 0] > 0
     return [

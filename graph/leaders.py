@@ -1,7 +1,6 @@
-"""Leaders' load against their quotas, single points of failure, and departures.
-
-Spec section 3 fixes the definitions; each function takes the graph, the date T and the
-window W and returns JSON-ready records (``{"items": [...]}``).
+"""Leaders' load against their quotas and single points of failure (the answers' shape;
+:mod:`graph.index_analyses` counts them), and departures (a graph analysis that takes its
+statuses from the coverage engine).
 
 >>> import datetime as dt
 >>> from graph.build import build_graph
@@ -16,14 +15,10 @@ window W and returns JSON-ready records (``{"items": [...]}``).
 ...      LinkRecord("contacts", "L2", "F1", "c2", {}),
 ...      LinkRecord("contacts", "L1", "U1", "c3", {})],
 ... )
->>> load = leader_load(g, T, 365)["items"]
->>> [(i["id"], i["assigned"], i["figures"], i["quota_status"]) for i in load]
-[('L2', 1, 1, 'under'), ('L1', 2, 1, 'ok')]
->>> [(i["id"], i["leader_id"]) for i in single_points(g, T, 365)["items"]]
-[('U1', 'L1')]
->>> [i["id"] for i in departure(g, ["L2"], T, 365)["items"]]
+>>> coverage = coverage_of_graph(g, T, 365)
+>>> [i["id"] for i in departure(g, ["L2"], T, 365, coverage=coverage)["items"]]
 []
->>> [i["id"] for i in departure(g, ["L1", "L2"], T, 365)["items"]]
+>>> [i["id"] for i in departure(g, ["L1", "L2"], T, 365, coverage=coverage)["items"]]
 ['F1', 'U1']
 """
 
@@ -36,16 +31,15 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import QueryError, TargetCoverage, UnknownId, target_coverage, window_start
-from graph.schema import SCHEMA, Policy
+from graph.coverage import QueryError, TargetCoverage, UnknownId
+from graph.coverage_index import coverage_of_graph
+from graph.schema import Policy
 
 __all__ = [
     "departure",
-    "leader_load",
     "leader_load_answer",
     "leader_load_item",
     "leaders_in_office",
-    "single_points",
     "single_points_answer",
 ]
 
@@ -63,62 +57,6 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def leader_load(
-    graph: nx.MultiDiGraph,
-    as_of: dt.date,
-    window_days: int,
-    policy: Policy | None = None,
-    coverage: dict[str, TargetCoverage] | None = None,
-) -> dict[str, Any]:
-    """Per leader in office: load, activity and quota status; worst first.
-
-    ``assigned`` counts the targets the leader has an open contact with; ``figures`` the
-    figures among them; ``active`` those the leader met inside the window;
-    ``quota_status`` is ``under`` when ``figures`` < ``quota_min``, ``over`` when
-    ``assigned`` > ``quota_max``, else ``ok``. ``stale_share`` is the share of the
-    assigned targets whose status is ``stale``.
-    """
-    policy = policy or SCHEMA.default_policy
-    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
-    start = window_start(as_of, window_days)
-    assigned: dict[str, list[str]] = defaultdict(list)
-    for target, item in coverage.items():
-        for leader in item.assigned_leaders:
-            assigned[leader].append(target)
-    met: dict[str, set[str]] = defaultdict(set)  # leader -> targets met inside the window
-    last: dict[str, dt.date] = {}
-    for leader in leaders_in_office(graph):
-        for _, interaction, kind in graph.out_edges(leader, data="kind"):
-            if kind != "took_part":
-                continue
-            date = graph.nodes[interaction]["date"]
-            if date > as_of:
-                continue
-            if date > last.get(leader, dt.date.min):
-                last[leader] = date
-            if date >= start:
-                met[leader].update(
-                    t for _, t, k in graph.out_edges(interaction, data="kind") if k == "concerns"
-                )
-    items = []
-    for leader in leaders_in_office(graph):
-        node = graph.nodes[leader]
-        targets = assigned.get(leader, [])
-        items.append(
-            leader_load_item(
-                leader,
-                node,
-                policy,
-                assigned=len(targets),
-                figures=sum(1 for t in targets if graph.nodes[t]["kind"] == "figure"),
-                active=sum(1 for t in targets if t in met[leader]),
-                stale=sum(1 for t in targets if coverage[t].status == "stale"),
-                last_interaction=last.get(leader),
-            )
-        )
-    return leader_load_answer(as_of, window_days, items)
-
-
 def leader_load_item(
     leader: str,
     node: dict[str, Any],
@@ -130,8 +68,10 @@ def leader_load_item(
     stale: int,
     last_interaction: dt.date | None,
 ) -> dict[str, Any]:
-    """One leader's row of :func:`leader_load` from its counts (``node``: name, post, quotas).
+    """One leader's row of :func:`graph.index_analyses.leader_load` from its counts
+    (``node``: name, post, quotas).
 
+    >>> from graph.schema import SCHEMA
     >>> item = leader_load_item("L1", {"name": "张三", "quota_max": 1}, SCHEMA.default_policy,
     ...     assigned=3, figures=3, active=1, stale=2, last_interaction=None)
     >>> item["quota_status"], item["stale_share"]
@@ -166,7 +106,7 @@ def leader_load_item(
 def leader_load_answer(
     as_of: dt.date, window_days: int, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The :func:`leader_load` answer around its rows, worst first."""
+    """The :func:`graph.index_analyses.leader_load` answer around its rows, worst first."""
     items.sort(key=lambda i: (_QUOTA_RANK[i["quota_status"]], -i["stale_share"], i["id"]))
     return {
         "as_of": as_of.isoformat(),
@@ -176,35 +116,10 @@ def leader_load_answer(
     }
 
 
-def single_points(
-    graph: nx.MultiDiGraph,
-    as_of: dt.date,
-    window_days: int,
-    coverage: dict[str, TargetCoverage] | None = None,
-) -> dict[str, Any]:
-    """Targets with exactly one assigned leader, with that leader; grouped by leader."""
-    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
-    items = []
-    for target, item in coverage.items():
-        if len(item.assigned_leaders) == 1:
-            leader = item.assigned_leaders[0]
-            items.append(
-                {
-                    "id": target,
-                    "name": graph.nodes[target].get("name"),
-                    "kind": item.kind,
-                    "status": item.status,
-                    "leader_id": leader,
-                    "leader_name": graph.nodes[leader].get("name"),
-                }
-            )
-    return single_points_answer(as_of, window_days, items)
-
-
 def single_points_answer(
     as_of: dt.date, window_days: int, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """The :func:`single_points` answer around its rows, grouped by leader."""
+    """The :func:`graph.index_analyses.single_points` answer around its rows, grouped by leader."""
     items.sort(key=lambda i: (i["leader_id"], i["id"]))
     by_leader: dict[str, list[str]] = defaultdict(list)
     for record in items:
@@ -251,7 +166,7 @@ def departure(
     from graph.recommend import rank_candidates  # recommend builds on this module
 
     leaving = set(check_leaders(graph, leader_ids))
-    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
     orphaned = [
         t
         for t, item in coverage.items()

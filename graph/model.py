@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, NamedTuple
 
+from graph.schema import SCHEMA
+
 __all__ = [
     "Dataset",
     "ExistingNode",
@@ -377,3 +379,14 @@ def decode_props(text: str, date_fields: frozenset[str]) -> dict[str, Any]:
         if props[name] is not None:
             props[name] = dt.date.fromisoformat(props[name])
     return props
+
+
+def references_of(record: NodeRecord) -> Iterator[str]:
+    """The ids a node's own reference columns name (its area, parent, an interaction's
+    leaders and targets)."""
+    for column in SCHEMA.references.get(record.kind, ()):
+        value = record.props.get(column.name)
+        if isinstance(value, list):
+            yield from value
+        elif value:
+            yield value

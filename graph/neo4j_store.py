@@ -2,14 +2,14 @@
 
 Loads are batched ``UNWIND … MERGE`` statements inside ONE explicit transaction: Neo4j
 commits all of it or, if anything fails or the connection drops, rolls all of it back, so a
-failed load leaves the previous data. Coverage and gaps run as Cypher on the server
-(:data:`graph.cypher.TARGET_STATUS`); the richer analyses pull the graph once per data
-version, like the embedded store.
+failed load leaves the previous data. The engine reads plain columns from it (Cypher fetches,
+:mod:`graph.coverage_index` decides); the richer analyses pull the graph once per data
+version, like the embedded store. Built arrays are not kept on the server: every new process
+builds them from the columns.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -22,13 +22,7 @@ import networkx as nx
 
 from graph import cypher
 from graph.build import build_graph
-from graph.coverage import (
-    STATUSES,
-    UnknownId,
-    parse_gap_filters,
-    sort_gap_items,
-    window_start,
-)
+from graph.coverage_index import CoverageColumns
 from graph.model import (
     Dataset,
     ExistingNode,
@@ -36,6 +30,7 @@ from graph.model import (
     NodeRecord,
     decode_props,
     encode_props,
+    references_of,
 )
 from graph.schema import SCHEMA, Policy
 from graph.store import (
@@ -70,6 +65,19 @@ def _split_credentials(uri: str) -> tuple[str, tuple[str, str] | None, str]:
     netloc = f"{host}:{parts.port}" if parts.port else host
     clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
     return clean, auth, clean
+
+
+def _node_record(r: Any) -> NodeRecord:
+    kind = r["kind"]
+    props = decode_props(r["props"], SCHEMA.date_fields[kind])
+    return NodeRecord(r["id"], kind, props, r["file"] or "", r["line"] or 0)
+
+
+def _link_record(r: Any) -> LinkRecord:
+    props = decode_props(r["props"], SCHEMA.date_fields[r["kind"]])
+    return LinkRecord(
+        r["kind"], r["source_id"], r["target_id"], r["key"], props, r["file"] or "", r["line"] or 0
+    )
 
 
 def _native(props: dict[str, Any]) -> dict[str, Any]:
@@ -273,26 +281,10 @@ class Neo4jStore:
         return {r["id"]: ExistingNode(r["kind"], r["parent_id"]) for r in records}
 
     def nodes(self) -> Iterator[NodeRecord]:
-        for r in self._read(cypher.NODES):
-            yield NodeRecord(
-                r["id"],
-                r["kind"],
-                decode_props(r["props"], SCHEMA.date_fields[r["kind"]]),
-                r["file"] or "",
-                r["line"] or 0,
-            )
+        return map(_node_record, self._read(cypher.NODES))
 
     def links(self) -> Iterator[LinkRecord]:
-        for r in self._read(cypher.LINKS):
-            yield LinkRecord(
-                r["kind"],
-                r["source_id"],
-                r["target_id"],
-                r["key"],
-                decode_props(r["props"], SCHEMA.date_fields[r["kind"]]),
-                r["file"] or "",
-                r["line"] or 0,
-            )
+        return map(_link_record, self._read(cypher.LINKS))
 
     def _meta(self) -> tuple[int, dict[str, Any]]:
         with self._lock:
@@ -317,98 +309,71 @@ class Neo4jStore:
         with self._lock:
             version = self.version()
             if self._graph is None or self._graph[0] != version:
-                self._graph = (version, build_graph(self.nodes(), self.links()))
+                graph = build_graph(self.nodes(), self.links())
+                graph.graph["version"] = version
+                self._graph = (version, graph)
             return self._graph[1]
 
-    # -- coverage on the server ---------------------------------------------------------
-    def _status_params(self, as_of: dt.date, window_days: int) -> dict[str, Any]:
-        return {"as_of": as_of, "start": window_start(as_of, window_days)}
+    # -- what the engine reads: plain columns (the engine decides statuses) ---------------
+    def coverage_columns(self) -> CoverageColumns:
+        """The columns the coverage index needs, read in one transaction."""
+        with self._lock, self._session() as session:
+            tx = session.begin_transaction()
+            try:
 
-    def coverage_summary(self, as_of: dt.date, window_days: int, policy: Policy) -> dict[str, Any]:
-        """The coverage summary (spec section 4), counted by Cypher on the server."""
+                def rows(query: str) -> list[tuple[Any, ...]]:
+                    return [tuple(record.values()) for record in tx.run(query)]
 
-        def zero() -> dict[str, int]:
-            return {"targets": 0, **dict.fromkeys(STATUSES, 0)}
+                columns = CoverageColumns(
+                    targets=rows(cypher.TARGET_COLUMNS),
+                    leaders=rows(cypher.LEADER_COLUMNS),
+                    areas=rows(cypher.AREA_COLUMNS),
+                    contacts=rows(cypher.dated_links("CONTACTS")),
+                    memberships=rows(cypher.dated_links("MEMBER_OF")),
+                    concerns=rows(cypher.CONCERN_DATES),
+                    joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNITS)},
+                )
+            finally:
+                tx.close()
+        return columns
 
-        lines = {
-            code: {k: list(v) for k, v in members.items()} for code, members in policy.lines.items()
-        }
-        buckets: dict[str, dict[str, dict[str, int]]] = {
-            "total": {"all": zero()},
-            "kind": {kind: zero() for kind in SCHEMA.target_kinds},
-            "category": {code: zero() for code in SCHEMA.figure_categories},
-            "line": {code: zero() for code in SCHEMA.line_codes},
-            "area": {r["id"]: zero() for r in self._read(cypher.AREA_IDS)},
-        }
-        rows = self._read(
-            cypher.SUMMARY_COUNTS,
-            lines=lines,
-            area_id=None,
-            **self._status_params(as_of, window_days),
-        )
-        for r in rows:
-            bucket = buckets[r["dimension"]].setdefault(r["key"], zero())
-            bucket["targets"] += r["n"]
-            bucket[r["status"]] += r["n"]
-        return {
-            "as_of": as_of.isoformat(),
-            "window_days": window_days,
-            "totals": buckets["total"]["all"],
-            "by_kind": buckets["kind"],
-            "by_category": buckets["category"],
-            "by_line": buckets["line"],
-            "by_area": dict(sorted(buckets["area"].items())),
-        }
+    def participations(self) -> list[tuple[str, str | None, Any]]:
+        """(leader, target, date): one row per leader and target of each interaction."""
+        return [tuple(r.values()) for r in self._read(cypher.PARTICIPATIONS)]
 
-    def gap_list(
-        self,
-        as_of: dt.date,
-        window_days: int,
-        policy: Policy,
-        *,
-        statuses: Collection[str] = ("uncovered", "stale"),
-        kind: str | None = None,
-        category: str | None = None,
-        line: str | None = None,
-        area_id: str | None = None,
-    ) -> dict[str, Any]:
-        """The gap list (spec section 4), filtered by Cypher on the server."""
-        wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
-        subtypes = {k: list(v) for k, v in policy.lines[line_code].items()} if line_code else None
-        if area_id is not None and not self._read(cypher.AREA_EXISTS, id=area_id):
-            raise UnknownId(f"unknown area id {area_id!r}")
-        rows = self._read(
-            cypher.GAP_ROWS,
-            statuses=sorted(wanted),
-            kind=kind,
-            category=category_code,
-            subtypes=subtypes,
-            area_id=area_id,
-            **self._status_params(as_of, window_days),
-        )
-        items = []
-        for r in rows:
-            last = r["last_contact"]
-            items.append(
-                {
-                    "id": r["id"],
-                    "name": r["name"],
-                    "kind": r["kind"],
-                    "category": r["category"] if r["kind"] == "figure" else None,
-                    "type": r["type"],
-                    "area_id": r["area_id"],
-                    "status": r["status"],
-                    "assigned_leaders": list(r["assigned_leaders"]),
-                    "last_contact": last.iso_format() if last is not None else None,
-                }
-            )
-        sort_gap_items(items)
-        return {
-            "as_of": as_of.isoformat(),
-            "window_days": window_days,
-            "total": len(items),
-            "items": items,
-        }
+    # -- what local graphs read -----------------------------------------------------------
+    def _node_rows(self, tx: Any, ids: Collection[str]) -> list[NodeRecord]:
+        return [_node_record(r) for r in tx.run(cypher.NODES_AMONG, ids=sorted(set(ids)))]
+
+    def neighbourhood(self, ids: Collection[str]) -> tuple[list[NodeRecord], list[LinkRecord]]:
+        """The records around ``ids`` (see :meth:`graph.store.Store.neighbourhood`), read in
+        one transaction: the nodes that name one of them are the other ends of the edges
+        their reference columns became."""
+        wanted = sorted(set(ids))
+        with self._session() as session:
+            tx = session.begin_transaction()
+            try:
+                records = {n.id: n for n in self._node_rows(tx, wanted)}
+                links = [_link_record(r) for r in tx.run(cypher.LINKS_TOUCHING, ids=wanted)]
+                naming = [r["id"] for r in tx.run(cypher.NAMING, ids=wanted)]
+                records.update((n.id, n) for n in self._node_rows(tx, set(naming) - set(records)))
+                far = {ref for n in records.values() for ref in references_of(n)}
+                far.update(end for link in links for end in (link.source_id, link.target_id))
+                records.update((n.id, n) for n in self._node_rows(tx, far - set(records)))
+            finally:
+                tx.close()
+        return list(records.values()), links
+
+    def node_records(self, ids: Collection[str]) -> list[NodeRecord]:
+        """The stored nodes among ``ids`` (unknown ids are left out)."""
+        return [_node_record(r) for r in self._read(cypher.NODES_AMONG, ids=sorted(set(ids)))]
+
+    def links_among(self, ids: Collection[str]) -> list[LinkRecord]:
+        """The links with both ends among ``ids``."""
+        return [_link_record(r) for r in self._read(cypher.LINKS_AMONG, ids=sorted(set(ids)))]
+
+    def prepare_lookups(self) -> None:
+        """Nothing to prepare: the server finds the nodes naming an id along its edges."""
 
     def clear(self) -> None:
         """Delete every Concentric node (tests and `load --replace` of nothing)."""

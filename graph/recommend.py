@@ -42,7 +42,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import TargetCoverage, area_lineage, target_coverage, target_lines
+from graph.coverage import TargetCoverage, area_lineage, target_lines
+from graph.coverage_index import coverage_of_graph
 from graph.leaders import leaders_in_office
 from graph.network import display_name, relationship_view
 from graph.schema import SCHEMA, Policy
@@ -200,7 +201,7 @@ def rank_candidates(
     Network distances (and the "经由" reason) never run through the ``avoid`` nodes.
     """
     policy = policy or SCHEMA.default_policy
-    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
     signals = _Signals(graph, as_of, policy, avoid)
     leaders = [lead for lead in leaders_in_office(graph) if lead not in exclude]
     ranked = {}
@@ -232,7 +233,7 @@ def recommend(
     out, or no leader can take them) are listed in ``unassigned``.
     """
     policy = policy or SCHEMA.default_policy
-    coverage = coverage if coverage is not None else target_coverage(graph, as_of, window_days)
+    coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
     wanted = set(statuses)
     targets = sorted(t for t, item in coverage.items() if item.status in wanted)
     capacity = _capacities(graph, coverage, policy)

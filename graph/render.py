@@ -82,9 +82,9 @@ from graph.coverage import (
     TargetCoverage,
     area_lineage,
     is_open,
-    target_coverage,
     window_start,
 )
+from graph.coverage_index import coverage_of_graph
 from graph.labels import RATIO_SCALE, STATUS_COLORS
 from graph.network import display_name, ego_network
 from graph.schema import SCHEMA
@@ -495,7 +495,7 @@ class _Context:
         if window_days < 0:
             raise QueryError(f"window_days must be ≥ 0, not {window_days}")
         if coverage is None:
-            coverage = target_coverage(graph, as_of, window_days)
+            coverage = coverage_of_graph(graph, as_of, window_days)
         counts = (
             {a: Counter(c) for a, c in area_counts.items()} if area_counts is not None else None
         )
@@ -628,7 +628,7 @@ def _why(ctx: _Context, item: TargetCoverage) -> str:
         when = f"最近一次 last {last.isoformat()}" if last else "从未联系 never contacted"
         return f"有联系领导，但{window}无联系活动（{when}）/ assigned but not contacted lately"
     if item.status == "indirect":
-        if last is not None and last >= ctx.window_start:
+        if item.recent and last is not None:
             return (
                 f"无联系领导，但 {last.isoformat()} 有联系活动（{window}）"
                 " / not assigned, but contacted"

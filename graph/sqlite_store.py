@@ -26,6 +26,7 @@ from graph.model import (
     LinkRecord,
     NodeRecord,
     decode_props,
+    references_of,
 )
 from graph.schema import SCHEMA, Policy
 from graph.store import (
@@ -121,16 +122,6 @@ def _link_record(row: tuple[Any, ...]) -> LinkRecord:
     return LinkRecord(
         kind, source_id, target_id, key, decode_props(props, SCHEMA.date_fields[kind]), source, line
     )
-
-
-def _references(record: NodeRecord) -> Iterator[str]:
-    """The ids a node's own reference columns name."""
-    for column in SCHEMA.references.get(record.kind, ()):
-        value = record.props.get(column.name)
-        if isinstance(value, list):
-            yield from value
-        elif value:
-            yield value
 
 
 def _version_of(con: sqlite3.Connection) -> int:
@@ -396,7 +387,7 @@ class SQLiteStore:
                 for row in self._naming(wanted, {row[1] for row in rows.values()}):
                     rows.setdefault(row[0], row)
                 records = [_node_record(row) for row in rows.values()]
-                far = {ref for record in records for ref in _references(record)}
+                far = {ref for record in records for ref in references_of(record)}
                 far.update(end for link in links for end in (link[2], link[3]))
                 far.difference_update(rows)
                 if far:
@@ -570,7 +561,9 @@ class SQLiteStore:
         with self._lock:
             version = self.version()
             if self._graph is None or self._graph[0] != version:
-                self._graph = (version, build_graph(self.nodes(), self.links()))
+                graph = build_graph(self.nodes(), self.links())
+                graph.graph["version"] = version
+                self._graph = (version, graph)
             return self._graph[1]
 
     def close(self) -> None:

@@ -16,11 +16,13 @@ from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
 
+from graph.coverage_index import CoverageColumns
 from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
 from graph.schema import SCHEMA, Policy
 
 __all__ = [
     "DiskFull",
+    "KeepsDerived",
     "LoadReport",
     "Store",
     "StoreError",
@@ -107,12 +109,56 @@ class Store(Protocol):
         ...
 
     def graph(self) -> nx.MultiDiGraph:
-        """The graph of the stored data, built once per version."""
+        """The graph of the stored data, built once per version; ``graph.graph["version"]``
+        is the data version it was built from."""
         ...
 
     def policy(self) -> Policy: ...
 
     def close(self) -> None: ...
+
+    # -- what the engine reads ------------------------------------------------------------
+    def coverage_columns(self) -> CoverageColumns:
+        """The plain columns the coverage index is built from."""
+        ...
+
+    def participations(self) -> list[tuple[str, str | None, Any]]:
+        """(leader, target, date): one row per leader and target of each interaction
+        (target None for an interaction without targets)."""
+        ...
+
+    # -- what local graphs read -----------------------------------------------------------
+    def neighbourhood(self, ids: Collection[str]) -> tuple[list[NodeRecord], list[LinkRecord]]:
+        """The records of ``ids``, every link touching one of them, the nodes at the far end
+        of those links, and the interactions naming them (with their links)."""
+        ...
+
+    def node_records(self, ids: Collection[str]) -> list[NodeRecord]:
+        """The stored records of those of ``ids`` that exist."""
+        ...
+
+    def links_among(self, ids: Collection[str]) -> list[LinkRecord]:
+        """Every link with both ends among ``ids``."""
+        ...
+
+    def prepare_lookups(self) -> None:
+        """Build whatever :meth:`neighbourhood` needs to answer quickly (may do nothing)."""
+        ...
+
+
+@runtime_checkable
+class KeepsDerived(Protocol):
+    """A store that keeps derived data (a built snapshot's arrays) next to the data, so the
+    next process reads them back instead of building them. Checked once per workspace."""
+
+    def saved_state(self, name: str, version: int) -> bytes | None:
+        """What :meth:`save_state` kept under ``name`` for data version ``version``."""
+        ...
+
+    def save_state(self, name: str, version: int, data: bytes) -> bool:
+        """Keep ``data`` as built from data version ``version``; refused (False) unless
+        ``version`` is still the stored data's version."""
+        ...
 
 
 def merge_policy(overrides: dict[str, Any]) -> Policy:

@@ -12,8 +12,9 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -36,25 +37,35 @@ from graph.network import (
 )
 from graph.recommend import recommend
 from graph.schema import Policy
-from graph.store import LoadReport, Store, open_store
+from graph.store import KeepsDerived, LoadReport, Store, open_store
 
-__all__ = ["LOCAL_GRAPH_MAX_NODES", "Workspace", "open_workspace"]
+__all__ = ["LOCAL_GRAPH_MAX_NODES", "Snapshot", "Workspace", "open_workspace"]
 
 log = logging.getLogger(__name__)
-_Kept = TypeVar("_Kept", CoverageIndex, LeaderActivity)
-_Patch = Callable[
-    [CoverageIndex, LeaderActivity | None], tuple[CoverageIndex | None, LeaderActivity | None]
-]
+# How to bring a snapshot's arrays up to date with a write, when it can be done.
+_Patch = Callable[[CoverageIndex, LeaderActivity], tuple[CoverageIndex, LeaderActivity] | None]
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the engine answers from, for one data version. Never changed once
+    published: a request takes one and works on it from start to end."""
+
+    version: int
+    policy: Policy
+    index: CoverageIndex
+    activity: LeaderActivity
+    rows: int | None  # stored rows (only read when the whole graph has a limit)
 
 
 class _Part:
     """Records read from a store a neighbourhood at a time, for a local graph."""
 
     def __init__(self, store: Store) -> None:
-        self.neighbourhood = store.neighbourhood  # type: ignore[attr-defined]
+        self.store = store
         self.nodes: dict[str, NodeRecord] = {}
         self.links: dict[str, LinkRecord] = {}
         self.expanded: set[str] = set()
@@ -63,7 +74,7 @@ class _Part:
         """Add the neighbourhoods of ``ids`` (those not read yet)."""
         fresh = ids - self.expanded
         if fresh:
-            nodes, links = self.neighbourhood(fresh)
+            nodes, links = self.store.neighbourhood(fresh)
             self.add(nodes)
             self.links.update((link.key, link) for link in links)
             self.expanded |= fresh
@@ -81,96 +92,135 @@ class _Part:
 
 
 class Workspace:
-    """A store plus the analyses over its graph, with the policy's defaults filled in."""
+    """A store plus the analyses over its data, with the policy's defaults filled in.
+
+    Answers come from the published :class:`Snapshot` of the stored data's version. One
+    lock, ``_build_lock``, serialises whoever replaces the snapshot (a builder, a writer);
+    readers never take it while a snapshot is published: during a rebuild they answer from
+    the previous one, which says its version.
+    """
 
     def __init__(self, store: Store, graph_max_rows: int | None = None) -> None:
         self.store = store
+        self._keeps: KeepsDerived | None = store if isinstance(store, KeepsDerived) else None
         # Above this many stored rows, analyses that need the whole networkx graph refuse
         # (about 2.5 KB of memory per row); None: no limit (the CLI and notebooks).
         self.graph_max_rows = graph_max_rows
-        self._rows: tuple[int, int] | None = None
-        # (data version, as_of, window) -> statuses; analyses of one request share them.
-        self._coverage: dict[tuple[int, dt.date, int], dict[str, cov.TargetCoverage]] = {}
-        # Built once per data version: the array index and the policy.
-        self._index: tuple[int, CoverageIndex] | None = None
-        self._activity: tuple[int, LeaderActivity] | None = None
-        self._policy: tuple[int, Policy] | None = None
-        # Answers of the aggregate queries, per (data version, query, arguments).
+        self._snapshot: Snapshot | None = None
+        self._build_lock = threading.Lock()
+        # Answers per (data version, query, arguments); single dict operations only.
         self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
-        self._lock = threading.RLock()
-        self._activity_lock = threading.Lock()  # taken after _lock, never before it
+
+    # -- the snapshot -----------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the stored data's version: one read of the version when the
+        published snapshot is current; otherwise built (the first time, or when no other
+        thread is building) or the previous one while another thread builds."""
+        version = self.store.version()
+        current = self._snapshot
+        if current is not None and current.version == version:
+            return current
+        if current is not None and not self._build_lock.acquire(blocking=False):
+            return current
+        if current is None:
+            self._build_lock.acquire()
+        try:
+            return self._refresh()
+        finally:
+            self._build_lock.release()
+
+    def _refresh(self) -> Snapshot:
+        """The current snapshot, built and published if the data moved on (build lock held)."""
+        while True:
+            version = self.store.version()
+            current = self._snapshot
+            if current is not None and current.version == version:
+                return current
+            built, restored = self._build(version)
+            if self.store.version() != version:
+                continue  # written to while reading: the parts may mix two versions
+            self._keep(built, restored)
+            self._snapshot = built
+            return built
+
+    def _build(self, version: int) -> tuple[Snapshot, set[str]]:
+        """A snapshot read from the store (kept arrays where the store has them for
+        ``version``), and the names of the parts read back rather than built."""
+        restored: set[str] = set()
+
+        def kept(name: str) -> bytes | None:
+            return self._keeps.saved_state(name, version) if self._keeps else None
+
+        index: CoverageIndex | None = None
+        if (data := kept("coverage_index")) is not None:
+            try:
+                index = CoverageIndex.from_bytes(data)
+                restored.add("coverage_index")
+            except ValueError:
+                log.warning("rebuilding %s: the kept copy is unreadable", "coverage_index")
+        if index is None:
+            index = CoverageIndex(self.store.coverage_columns())
+        activity: LeaderActivity | None = None
+        # A kept table is read back only with the kept index it was built on.
+        if "coverage_index" in restored and (data := kept("leader_activity")) is not None:
+            try:
+                activity = LeaderActivity.from_bytes(data)
+                restored.add("leader_activity")
+            except ValueError:
+                log.warning("rebuilding %s: the kept copy is unreadable", "leader_activity")
+        if activity is None:
+            activity = LeaderActivity(index, self.store.participations())
+        rows = self.store.row_count() if self.graph_max_rows is not None else None
+        return Snapshot(version, self.store.policy(), index, activity, rows), restored
+
+    def _keep(self, snapshot: Snapshot, restored: set[str]) -> None:
+        """Keep the built parts under the version they were built from (the store refuses
+        them if the data has moved on since)."""
+        if self._keeps is None:
+            return
+        parts = {
+            "coverage_index": snapshot.index.to_bytes,
+            "leader_activity": snapshot.activity.to_bytes,
+        }
+        for name, to_bytes in parts.items():
+            if name not in restored:
+                self._keeps.save_state(name, snapshot.version, to_bytes())
 
     def index(self) -> CoverageIndex:
-        """The array index for coverage and gaps (built once per data version)."""
-        with self._lock:
-            version = self.store.version()
-            if self._index is None or self._index[0] != version:
-                read_columns = getattr(self.store, "coverage_columns", None)
-                index = self._kept(
-                    "coverage_index",
-                    version,
-                    CoverageIndex.from_bytes,
-                    lambda: (
-                        CoverageIndex(read_columns())
-                        if read_columns is not None
-                        else CoverageIndex.from_records(self.store.nodes(), self.store.links())
-                    ),
-                )
-                self._index = (version, index)
-            return self._index[1]
+        """The array index of the current snapshot."""
+        return self.snapshot().index
 
     def activity(self) -> LeaderActivity:
-        """Who met whom when, as arrays (built once per data version, after the index).
-
-        Built under a lock of its own: coverage and gaps need not wait for it.
-        """
-        index = self.index()
-        with self._activity_lock:
-            version = self.store.version()
-            if self._activity is None or self._activity[0] != version:
-                read_rows = getattr(self.store, "participations", None)
-                activity = self._kept(
-                    "leader_activity",
-                    version,
-                    LeaderActivity.from_bytes,
-                    lambda: (
-                        LeaderActivity(index, read_rows())
-                        if read_rows is not None
-                        else LeaderActivity.from_records(index, self.store.nodes())
-                    ),
-                )
-                self._activity = (version, activity)
-            return self._activity[1]
+        """The leaders' interaction table of the current snapshot."""
+        return self.snapshot().activity
 
     def load(self, dataset: Dataset) -> LoadReport:
-        """Store ``dataset`` (upsert, one transaction) and keep the arrays up to date.
+        """Store ``dataset`` (upsert, one transaction) and keep the snapshot up to date.
 
         A write of new interactions only (what a leader logs) or of contacts only (assigning
-        or ending them) patches the index and the leaders' interaction table already built,
-        instead of leaving them to be rebuilt: 27 s for the next coverage answer at 10^6
-        targets. Anything else, or another writer in between, and they are rebuilt on the
-        next read as before.
+        or ending them) patches the published snapshot's arrays into the next version's,
+        instead of leaving them to be rebuilt. Anything else, or another writer in
+        between, and the next read builds a new snapshot.
         """
-        with self._lock, self._activity_lock:
+        with self._build_lock:
+            current = self._snapshot
             before = self.store.version()
             patch = self._patch_for(dataset)
             report = self.store.load(dataset)
             after = self.store.version()
-            built, activity = self._index, self._activity
-            if patch is not None and after == before + 1 and built and built[0] == before:
-                index, patched = patch(
-                    built[1], activity[1] if activity and activity[0] == before else None
+            ok = current is not None and current.version == before and after == before + 1
+            patched = patch(current.index, current.activity) if patch and current and ok else None
+            if current is not None and patched is not None:
+                index, activity = patched
+                rows = self.store.row_count() if current.rows is not None else None
+                self._snapshot = replace(
+                    current, version=after, index=index, activity=activity, rows=rows
                 )
-                if index is not None:
-                    self._index = (after, index)
-                    if patched is not None:
-                        self._activity = (after, patched)
             return report
 
     def _patch_for(self, dataset: Dataset) -> _Patch | None:
         """How to bring the arrays of the version before ``dataset`` up to date with it,
-        if it can be done: (index, leader table or None) -> the same after the write
-        (index None: rebuild)."""
+        if it can be done."""
         if dataset.policy:
             return None
         nodes, links = dataset.nodes, dataset.links
@@ -181,30 +231,36 @@ class Workspace:
             rows = LeaderActivity.rows_of(nodes)
 
             def add_interactions(
-                index: CoverageIndex, activity: LeaderActivity | None
-            ) -> tuple[CoverageIndex | None, LeaderActivity | None]:
+                index: CoverageIndex, activity: LeaderActivity
+            ) -> tuple[CoverageIndex, LeaderActivity] | None:
                 index = index.with_concerns(concerns)
-                return index, activity.with_rows(index, rows) if activity else None
+                return index, activity.with_rows(index, rows)
 
             return add_interactions
         if not nodes and links and all(link.kind == "contacts" for link in links):
             contacts = self._contact_rows(links)
             if contacts is None:
                 return None
+
             # Contacts are not in the leaders' interaction table: it carries over as it is.
-            return lambda index, activity: (index.with_contacts(contacts), activity)
+            def add_contacts(
+                index: CoverageIndex, activity: LeaderActivity
+            ) -> tuple[CoverageIndex, LeaderActivity] | None:
+                patched = index.with_contacts(contacts)
+                return (patched, activity) if patched is not None else None
+
+            return add_contacts
         return None
 
     def _contact_rows(
         self, links: list[LinkRecord]
     ) -> list[tuple[str, str, Any, Any, bool]] | None:
         """The contacts a write holds, each marked if it replaces a stored one (the store
-        upserts by key); None if the store cannot tell."""
-        links_among = getattr(self.store, "links_among", None)
-        if links_among is None:
-            return None
+        upserts by key); None if a key is reused for another contact."""
         ends = {link.source_id for link in links} | {link.target_id for link in links}
-        stored = {link.key: link for link in links_among(ends) if link.kind == "contacts"}
+        stored = {
+            link.key: link for link in self.store.links_among(ends) if link.kind == "contacts"
+        }
         rows = []
         for link in links:
             old = stored.get(link.key)
@@ -216,48 +272,24 @@ class Workspace:
         return rows
 
     def warm(self) -> None:
-        """Build (or read back) what the first requests need: the coverage index, the
-        leaders' interaction table and, past the whole-graph limit, the store's lookup of
-        who each interaction names (about 9 s at 10^6 targets)."""
-        self.activity()  # builds the index first
-        if self._uses_local_graphs():
-            self.store.prepare_lookups()  # type: ignore[attr-defined]
+        """Build (or read back) the snapshot the first requests need and, past the
+        whole-graph limit, the store's lookup of who each interaction names."""
+        if self._uses_local_graphs(self.snapshot()):
+            self.store.prepare_lookups()
 
-    def _kept(
-        self, name: str, version: int, restore: Callable[[bytes], _Kept], build: Callable[[], _Kept]
-    ) -> _Kept:
-        """What the store kept of ``name`` for this data version, else built (and kept).
-
-        A store that keeps derived data (the embedded one) spares the next process the
-        build: about 25 s for the index at 10^6 targets, against 2 s to read it back.
-        """
-        saved = getattr(self.store, "saved_state", None)
-        data = saved(name, version) if saved is not None else None
-        if data is not None:
-            try:
-                return restore(data)
-            except ValueError:
-                log.warning("rebuilding %s: the kept copy is unreadable", name)
-        value = build()
-        save = getattr(self.store, "save_state", None)
-        if save is not None and self.store.version() == version:
-            save(name, version, value.to_bytes())
-        return value
-
-    def _memo(self, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """``compute()``, remembered for this data version (answers are not to be mutated).
-
-        Computed outside the lock, so a slow analysis does not hold up cached answers.
-        """
-        full_key = (self.store.version(), *key)
-        with self._lock:
-            if full_key in self._answers:
-                return self._answers[full_key]
-        answer = compute()
-        with self._lock:
-            if len(self._answers) > 256:
-                self._answers.clear()
-            return self._answers.setdefault(full_key, answer)
+    def _memo(
+        self, snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """``compute()``, remembered for the snapshot's version (answers are not to be
+        mutated), with the version it was computed from."""
+        full_key = (snap.version, *key)
+        found = self._answers.get(full_key)
+        if found is not None:
+            return found
+        answer = {**compute(), "version": snap.version}
+        if len(self._answers) > 256:
+            self._answers.clear()
+        return self._answers.setdefault(full_key, answer)
 
     def graph(self) -> nx.MultiDiGraph:
         """The stored data as a graph (rebuilt only when the data changed).
@@ -265,7 +297,11 @@ class Workspace:
         Raises :class:`~graph.coverage.GraphTooLarge` when the store holds more rows than
         ``graph_max_rows``.
         """
-        rows = self._rows_over_limit()
+        return self._graph_of(self.snapshot())[0]
+
+    def _graph_of(self, snap: Snapshot) -> tuple[nx.MultiDiGraph, Snapshot]:
+        """The whole graph and the snapshot of the same data version."""
+        rows = self._rows_over_limit(snap)
         if rows is not None:
             raise cov.GraphTooLarge(
                 f"this analysis needs the whole graph in memory, and the store holds "
@@ -275,24 +311,25 @@ class Workspace:
                 "their pictures and area maps answer at any size; run this analysis from the "
                 "command line, or raise the limit on a bigger machine"
             )
-        return self.store.graph()
+        graph = self.store.graph()
+        while graph.graph.get("version") != snap.version:
+            # Written to between the two reads: take the snapshot of the graph's version.
+            with self._build_lock:
+                snap = self._refresh()
+            graph = self.store.graph()
+        return graph, snap
 
-    def _rows_over_limit(self) -> int | None:
+    def _rows_over_limit(self, snap: Snapshot) -> int | None:
         """The stored row count when it is over ``graph_max_rows``, else None."""
         limit = self.graph_max_rows
-        if limit is None:
+        if limit is None or snap.rows is None:
             return None
-        with self._lock:
-            version = self.store.version()
-            if self._rows is None or self._rows[0] != version:
-                self._rows = (version, self.store.row_count())
-            rows = self._rows[1]
-        return rows if rows > limit else None
+        return snap.rows if snap.rows > limit else None
 
-    def _uses_local_graphs(self) -> bool:
+    def _uses_local_graphs(self, snap: Snapshot) -> bool:
         """Whether local analyses read just their part of the data (over the whole-graph
-        limit, on a store that can hand out neighbourhoods)."""
-        return hasattr(self.store, "neighbourhood") and self._rows_over_limit() is not None
+        limit)."""
+        return self._rows_over_limit(snap) is not None
 
     def local_graph(self, center: str, depth: int = 1) -> nx.MultiDiGraph:
         """The part of the data within ``depth`` relationship steps of ``center``, as a graph.
@@ -325,45 +362,29 @@ class Workspace:
                 break
         else:
             # Links between two nodes both ``depth`` steps out touch no expanded node.
-            among = self.store.links_among(frontier)  # type: ignore[attr-defined]
-            part.links.update((link.key, link) for link in among)
+            part.links.update((link.key, link) for link in self.store.links_among(frontier))
         return part.graph()
 
     def target_coverage(
         self, as_of: dt.date | None = None, window_days: int | None = None
     ) -> dict[str, cov.TargetCoverage]:
-        """Status, assigned leaders and last contact of every target (cached)."""
-        as_of, window = self._when(as_of, window_days)
-        with self._lock:
-            key = (self.store.version(), as_of, window)
-            if key not in self._coverage:
-                if len(self._coverage) > 32:
-                    self._coverage.clear()
-                self._coverage[key] = self.index().target_coverage(as_of, window)
-            return self._coverage[key]
+        """Status, assigned leaders and last contact of every target."""
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        return snap.index.target_coverage(as_of, window)
 
     @property
     def policy(self) -> Policy:
-        with self._lock:
-            version = self.store.version()
-            if self._policy is None or self._policy[0] != version:
-                self._policy = (version, self.store.policy())
-            return self._policy[1]
-
-    def _window(self, window_days: int | None) -> int:
-        if window_days is not None and window_days < 0:
-            raise cov.QueryError(f"window_days must be ≥ 0, not {window_days}")
-        return self.policy.window_days if window_days is None else window_days
+        return self.snapshot().policy
 
     def coverage(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """The coverage summary (spec section 4)."""
-        as_of, window = self._when(as_of, window_days)
-        server_side = getattr(self.store, "coverage_summary", None)
-        if server_side is not None:  # a server backend counts where the data lives
-            return Answer(server_side(as_of, window, self.policy), "coverage")
-        policy = self.policy
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
         summary = self._memo(
-            ("coverage", as_of, window), lambda: self.index().summary(as_of, window, policy)
+            snap,
+            ("coverage", as_of, window),
+            lambda: snap.index.summary(as_of, window, snap.policy),
         )
         return Answer(summary, "coverage")
 
@@ -379,29 +400,15 @@ class Workspace:
         area_id: str | None = None,
     ) -> Answer:
         """The gap list (spec section 4), filtered."""
-        as_of, window = self._when(as_of, window_days)
-        server_side = getattr(self.store, "gap_list", None)
-        if server_side is not None:
-            return Answer(
-                server_side(
-                    as_of,
-                    window,
-                    self.policy,
-                    statuses=statuses,
-                    kind=kind,
-                    category=category,
-                    line=line,
-                    area_id=area_id,
-                ),
-                "gaps",
-            )
-        policy = self.policy
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
         answer = self._memo(
+            snap,
             ("gaps", as_of, window, tuple(statuses), kind, category, line, area_id),
-            lambda: self.index().gap_list(
+            lambda: snap.index.gap_list(
                 as_of,
                 window,
-                policy,
+                snap.policy,
                 statuses=statuses,
                 kind=kind,
                 category=category,
@@ -411,34 +418,28 @@ class Workspace:
         )
         return Answer(answer, "gaps")
 
-    def _when(self, as_of: dt.date | None, window_days: int | None) -> tuple[dt.date, int]:
-        """The date (today unless given) and the window (the policy's unless given)."""
-        return as_of or dt.date.today(), self._window(window_days)
-
-    def _args(
-        self, as_of: dt.date | None, window_days: int | None
-    ) -> tuple[nx.MultiDiGraph, dt.date, int]:
-        return self.graph(), *self._when(as_of, window_days)
-
     def leaders(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Leader load and quota status, worst first."""
-        as_of, window = self._when(as_of, window_days)
-        policy = self.policy
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
         return Answer(
             self._memo(
+                snap,
                 ("leaders", as_of, window),
-                lambda: arrays.leader_load(self.index(), self.activity(), as_of, window, policy),
+                lambda: arrays.leader_load(snap.index, snap.activity, as_of, window, snap.policy),
             ),
             "leaders",
         )
 
     def single_points(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Targets with exactly one assigned leader."""
-        as_of, window = self._when(as_of, window_days)
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
         return Answer(
             self._memo(
+                snap,
                 ("single_points", as_of, window),
-                lambda: arrays.single_points(self.index(), as_of, window),
+                lambda: arrays.single_points(snap.index, as_of, window),
             ),
             "single_points",
         )
@@ -450,22 +451,21 @@ class Workspace:
         window_days: int | None = None,
     ) -> Answer:
         """Targets orphaned if these leaders left, with ranked successors."""
-        graph, as_of, window = self._args(as_of, window_days)
-        return Answer(
-            departure(
-                graph, leader_ids, as_of, window, self.policy, self.target_coverage(as_of, window)
-            ),
-            "departure",
-        )
+        graph, snap = self._graph_of(self.snapshot())
+        as_of, window = _when(snap, as_of, window_days)
+        coverage = snap.index.target_coverage(as_of, window)
+        answer = departure(graph, leader_ids, as_of, window, snap.policy, coverage)
+        return Answer({**answer, "version": snap.version}, "departure")
 
     def blind_spots(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Empty area × category cells, towns without a station, the five-line score."""
-        as_of, window = self._when(as_of, window_days)
-        policy = self.policy
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
         return Answer(
             self._memo(
+                snap,
                 ("blind_spots", as_of, window),
-                lambda: arrays.blind_spots(self.index(), self.activity(), as_of, window, policy),
+                lambda: arrays.blind_spots(snap.index, snap.activity, as_of, window, snap.policy),
             ),
             "blind_spots",
         )
@@ -477,18 +477,21 @@ class Workspace:
         statuses: Collection[str] = ("uncovered", "stale"),
     ) -> Answer:
         """A global min-cost assignment of leaders to targets without an active owner."""
-        graph, as_of, window = self._args(as_of, window_days)
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
         wanted = cov.parse_statuses(statuses)
+        key = ("recommend", as_of, window, tuple(wanted))
+        found = self._answers.get((snap.version, *key))
+        if found is not None:
+            return Answer(found, "recommend")
+        graph, snap = self._graph_of(snap)
+        coverage = snap.index.target_coverage(as_of, window)
         return Answer(
             self._memo(
-                ("recommend", as_of, window, tuple(wanted)),
+                snap,
+                key,
                 lambda: recommend(
-                    graph,
-                    as_of,
-                    window,
-                    self.policy,
-                    statuses=wanted,
-                    coverage=self.target_coverage(as_of, window),
+                    graph, as_of, window, snap.policy, statuses=wanted, coverage=coverage
                 ),
             ),
             "recommend",
@@ -498,11 +501,13 @@ class Workspace:
         self, start: dt.date, end: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """Targets whose status changed between two dates."""
-        end, window = end or dt.date.today(), self._window(window_days)
+        snap = self.snapshot()
+        end, window = _when(snap, end, window_days)
         return Answer(
             self._memo(
+                snap,
                 ("changes", start, end, window),
-                lambda: arrays.status_changes(self.index(), start, end, window),
+                lambda: arrays.status_changes(snap.index, start, end, window),
             ),
             "changes",
         )
@@ -511,17 +516,22 @@ class Workspace:
         self, node_id: str, as_of: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """One entity's record: properties, coverage, ties, recent interactions."""
-        as_of, window = self._when(as_of, window_days)
-        if self._uses_local_graphs():
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        if self._uses_local_graphs(snap):
             graph = self.local_graph(node_id)
-            coverage = self.index().coverage_of([node_id], as_of, window)
+            coverage = snap.index.coverage_of([node_id], as_of, window)
         else:
-            graph, coverage = self.graph(), self.target_coverage(as_of, window)
-        return Answer(entity_record(graph, node_id, as_of, window, coverage), "entity")
+            graph, snap = self._graph_of(snap)
+            coverage = snap.index.target_coverage(as_of, window)
+        answer = entity_record(graph, node_id, as_of, window, coverage)
+        return Answer({**answer, "version": snap.version}, "entity")
 
     def search(self, query: str, limit: int = 50) -> Answer:
         """Entities by name, id or pinyin."""
-        return Answer(search_entities(self.graph(), query, limit), "search")
+        graph, snap = self._graph_of(self.snapshot())
+        answer = search_entities(graph, query, limit)
+        return Answer({**answer, "version": snap.version}, "search")
 
     def todo(
         self,
@@ -531,10 +541,10 @@ class Workspace:
         due_within: int = 30,
     ) -> Answer:
         """A leader's targets that are overdue or due within ``due_within`` days."""
-        as_of, window = self._when(as_of, window_days)
-        return Answer(
-            arrays.leader_todo(self.index(), leader_id, as_of, window, due_within), "todo"
-        )
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        answer = arrays.leader_todo(snap.index, leader_id, as_of, window, due_within)
+        return Answer({**answer, "version": snap.version}, "todo")
 
     def assigned_targets(self, leader_id: str, as_of: dt.date | None = None) -> set[str]:
         """The targets a leader has an open contact with (today unless ``as_of``)."""
@@ -588,11 +598,13 @@ class Workspace:
         """
         from graph import render
 
-        as_of, window = self._when(as_of, window_days)
-        if not self._uses_local_graphs():
-            coverage = self.target_coverage(as_of, window)
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        if not self._uses_local_graphs(snap):
+            graph, snap = self._graph_of(snap)
+            coverage = snap.index.target_coverage(as_of, window)
             return render.leader_network_html(
-                self.graph(), leader_id, as_of, window, coverage=coverage, text=text
+                graph, leader_id, as_of, window, coverage=coverage, text=text
             )
         part = _Part(self.store)
         part.grow({leader_id})
@@ -602,12 +614,12 @@ class Workspace:
             part.grow({n for n in graph.successors(leader_id) if graph.nodes[n]["kind"] != "area"})
             graph = part.graph()
             drawn = render.leader_network_nodes(
-                graph, leader_id, as_of, window, self._coverage_in(graph, as_of, window)
+                graph, leader_id, as_of, window, snap.index.coverage_of(graph.nodes, as_of, window)
             )
             part.grow(set(drawn))
-            part.add(self.store.node_records(self.index().area_list))  # type: ignore[attr-defined]
+            part.add(self.store.node_records(snap.index.area_list))
             graph = part.graph()
-        coverage = self._coverage_in(graph, as_of, window)
+        coverage = snap.index.coverage_of(graph.nodes, as_of, window)
         return render.leader_network_html(
             graph, leader_id, as_of, window, coverage=coverage, text=text
         )
@@ -628,21 +640,28 @@ class Workspace:
         """
         from graph import render
 
-        as_of, window = self._when(as_of, window_days)
-        if not self._uses_local_graphs():
-            coverage = self.target_coverage(as_of, window)
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        if not self._uses_local_graphs(snap):
+            graph, snap = self._graph_of(snap)
+            coverage = snap.index.target_coverage(as_of, window)
             return render.ego_network_html(
-                self.graph(), node_id, depth, as_of, window, coverage=coverage, text=text
+                graph, node_id, depth, as_of, window, coverage=coverage, text=text
             )
         if depth < 0:
             raise cov.QueryError(f"depth must be ≥ 0, not {depth}")
         local = self.local_graph(node_id, depth)
         part = _Part(self.store)
         part.grow({n["id"] for n in ego_network(local, node_id, depth)["nodes"]})
-        part.add(self.store.node_records(self.index().area_list))  # type: ignore[attr-defined]
+        part.add(self.store.node_records(snap.index.area_list))
         graph = part.graph()
-        coverage = self._coverage_in(graph, as_of, window)
-        counts = self._area_counts(as_of, window)
+        coverage = snap.index.coverage_of(graph.nodes, as_of, window)
+        summary = self._memo(
+            snap,
+            ("coverage", as_of, window),
+            lambda: snap.index.summary(as_of, window, snap.policy),
+        )
+        counts = _area_counts(summary)
         return render.ego_network_html(
             graph, node_id, depth, as_of, window, coverage=coverage, area_counts=counts, text=text
         )
@@ -663,15 +682,15 @@ class Workspace:
         """
         from graph import render
 
-        as_of, window = self._when(as_of, window_days)
-        if not self._uses_local_graphs():
-            coverage = self.target_coverage(as_of, window)
-            return render.area_map_html(
-                self.graph(), area_id, as_of, window, coverage=coverage, text=text
-            )
-        index = self.index()
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        if not self._uses_local_graphs(snap):
+            graph, snap = self._graph_of(snap)
+            coverage = snap.index.target_coverage(as_of, window)
+            return render.area_map_html(graph, area_id, as_of, window, coverage=coverage, text=text)
+        index = snap.index
         part = _Part(self.store)
-        part.add(self.store.node_records(index.area_list))  # type: ignore[attr-defined]
+        part.add(self.store.node_records(index.area_list))
         if area_id in index.area_position:
             inside = np.nonzero(index.within_area(area_id))[0].tolist()
             if len(inside) > LOCAL_GRAPH_MAX_NODES:
@@ -681,49 +700,42 @@ class Workspace:
                 )
             part.grow({index.ids[i] for i in inside})
         else:  # not an area: the page says what it is
-            part.add(self.store.node_records([area_id]))  # type: ignore[attr-defined]
+            part.add(self.store.node_records([area_id]))
         graph = part.graph()
         # Every target of the area and the areas below it is read, so its cards count all.
-        coverage = self._coverage_in(graph, as_of, window)
+        coverage = index.coverage_of(graph.nodes, as_of, window)
         return render.area_map_html(graph, area_id, as_of, window, coverage=coverage, text=text)
-
-    def _area_counts(self, as_of: dt.date, window: int) -> dict[str, dict[str, int]]:
-        """Targets per status in each area and the areas below it (an area's card counts
-        every target in it, not only those a local graph read)."""
-        by_area = self.coverage(as_of, window)["by_area"]
-        return {a: {s: row[s] for s in cov.STATUSES} for a, row in by_area.items()}
-
-    def _coverage_in(
-        self, graph: nx.MultiDiGraph, as_of: dt.date, window: int
-    ) -> dict[str, cov.TargetCoverage]:
-        """Coverage of the targets in a local graph, from the index."""
-        return self.index().coverage_of(graph.nodes, as_of, window)
 
     def edges_between(self, source: str, target: str) -> list[dict[str, Any]]:
         """The attributes of every edge from ``source`` to ``target`` (any size of data)."""
-        graph = self.local_graph(source) if self._uses_local_graphs() else self.graph()
+        snap = self.snapshot()
+        graph = self.local_graph(source) if self._uses_local_graphs(snap) else self.graph()
         return list((graph.get_edge_data(source, target) or {}).values())
 
     def network(self, node_id: str, depth: int = 1) -> Answer:
         """The ego network of any entity."""
         if depth < 0:
             raise cov.QueryError(f"depth must be ≥ 0, not {depth}")
-        graph = self.local_graph(node_id, depth) if self._uses_local_graphs() else self.graph()
-        return Answer(ego_network(graph, node_id, depth), "network")
+        snap = self.snapshot()
+        if self._uses_local_graphs(snap):
+            graph = self.local_graph(node_id, depth)
+        else:
+            graph, snap = self._graph_of(snap)
+        return Answer({**ego_network(graph, node_id, depth), "version": snap.version}, "network")
 
     def path(self, source: str, target: str) -> Answer:
         """The shortest chain of real relationships between two entities."""
-        return Answer(relationship_path(self.graph(), source, target), "path")
+        graph, snap = self._graph_of(self.snapshot())
+        answer = relationship_path(graph, source, target)
+        return Answer({**answer, "version": snap.version}, "path")
 
     def brokers(self, top: int = 20) -> Answer:
         """Figures and organizations bridging groups (betweenness)."""
-        graph = self.graph()
-        return Answer(self._memo(("brokers", top), lambda: brokers(graph, top=top)), "brokers")
+        return Answer(self._graph_memo(("brokers", top), lambda g: brokers(g, top=top)), "brokers")
 
     def communities(self) -> Answer:
         """Densely tied groups (Louvain)."""
-        graph = self.graph()
-        return Answer(self._memo(("communities",), lambda: communities(graph)), "communities")
+        return Answer(self._graph_memo(("communities",), communities), "communities")
 
     def show(
         self,
@@ -759,8 +771,33 @@ class Workspace:
             page = self.ego_network_html(node_id, depth, as_of, window_days)
         return NetworkView(f"{name or node_id} ({node_id}): {view}", page, height)
 
+    def _graph_memo(
+        self, key: tuple[Any, ...], compute: Callable[[nx.MultiDiGraph], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """An analysis of the whole graph, remembered per data version (the graph is only
+        fetched when the answer is not remembered)."""
+        snap = self.snapshot()
+        found = self._answers.get((snap.version, *key))
+        if found is not None:
+            return found
+        graph, snap = self._graph_of(snap)
+        return self._memo(snap, key, lambda: compute(graph))
+
     def close(self) -> None:
         self.store.close()
+
+
+def _when(snap: Snapshot, as_of: dt.date | None, window_days: int | None) -> tuple[dt.date, int]:
+    """The date (today unless given) and the window (the snapshot's policy's unless given)."""
+    if window_days is not None and window_days < 0:
+        raise cov.QueryError(f"window_days must be ≥ 0, not {window_days}")
+    return as_of or dt.date.today(), snap.policy.window_days if window_days is None else window_days
+
+
+def _area_counts(summary: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Targets per status in each area and the areas below it (an area's card counts
+    every target in it, not only those a local graph read)."""
+    return {a: {s: row[s] for s in cov.STATUSES} for a, row in summary["by_area"].items()}
 
 
 def open_workspace(location: str | Path, graph_max_rows: int | None = None) -> Workspace:

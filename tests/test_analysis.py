@@ -15,10 +15,64 @@ from analysis_helpers import T, W, World, day, expected_coverage, in_office, wor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.blind_spots import areas_without_station, blind_spots, line_scores
-from graph.changes import check_period, status_changes
-from graph.coverage import QueryError, target_coverage
-from graph.leaders import departure, leader_load, single_points
+from graph import index_analyses as arrays
+from graph.changes import check_period
+from graph.coverage import QueryError, TargetCoverage
+from graph.coverage_index import CoverageIndex
+from graph.leaders import departure
+from graph.model import NodeRecord
+from graph.schema import SCHEMA, Policy
+
+
+# The engine (graph.index_analyses on a CoverageIndex), built from the graph the tests
+# describe: every expected answer below is worked out by hand from that district.
+def _engine(graph: nx.MultiDiGraph) -> tuple[CoverageIndex, arrays.LeaderActivity]:
+    index = CoverageIndex.from_graph(graph)
+    interactions = [
+        NodeRecord(n, "interaction", data)
+        for n, data in graph.nodes(data=True)
+        if data["kind"] == "interaction"
+    ]
+    return index, arrays.LeaderActivity.from_records(index, interactions)
+
+
+def target_coverage(
+    graph: nx.MultiDiGraph, as_of: dt.date, window: int
+) -> dict[str, TargetCoverage]:
+    return CoverageIndex.from_graph(graph).target_coverage(as_of, window)
+
+
+def leader_load(
+    graph: nx.MultiDiGraph, as_of: dt.date, window: int, policy: Policy | None = None
+) -> dict[str, Any]:
+    index, activity = _engine(graph)
+    return arrays.leader_load(index, activity, as_of, window, policy or SCHEMA.default_policy)
+
+
+def single_points(graph: nx.MultiDiGraph, as_of: dt.date, window: int) -> dict[str, Any]:
+    return arrays.single_points(CoverageIndex.from_graph(graph), as_of, window)
+
+
+def blind_spots(
+    graph: nx.MultiDiGraph, as_of: dt.date, window: int, policy: Policy | None = None
+) -> dict[str, Any]:
+    index, activity = _engine(graph)
+    return arrays.blind_spots(index, activity, as_of, window, policy or SCHEMA.default_policy)
+
+
+def line_scores(graph: nx.MultiDiGraph, as_of: dt.date, window: int) -> dict[str, Any]:
+    return {"items": blind_spots(graph, as_of, window)["lines"]}
+
+
+def areas_without_station(graph: nx.MultiDiGraph) -> list[str]:
+    return arrays.areas_without_station(CoverageIndex.from_graph(graph))
+
+
+def status_changes(
+    graph: nx.MultiDiGraph, start: dt.date, end: dt.date, window: int
+) -> dict[str, Any]:
+    return arrays.status_changes(CoverageIndex.from_graph(graph), start, end, window)
+
 
 PROPERTY = settings(max_examples=50, deadline=None)
 

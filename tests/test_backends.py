@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,14 @@ from backends import (
     snapshot,
     write_tables,
 )
+from graph_oracle import blind_spots, leader_load, leader_todo, single_points, target_coverage
 from typer.testing import CliRunner
 
 import graph.neo4j_store
 import graph.sqlite_store
-from graph.blind_spots import blind_spots
-from graph.coverage import QueryError, UnknownId, target_coverage
-from graph.entities import leader_todo
-from graph.leaders import leader_load, single_points
-from graph.model import ExistingNode
-from graph.store import Store, open_store
+from graph.coverage import QueryError, UnknownId
+from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from graph.store import KeepsDerived, Store, open_store
 from graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)
@@ -274,8 +272,8 @@ def statuses_of(answer: dict[str, Any]) -> dict[str, str]:
 
 def test_workspace_array_analyses_equal_the_graph_ones(backend: Backend, district: Path) -> None:
     """Leader load, single points, blind spots and to-do lists come from the coverage index
-    on every backend (built from SQL columns, or from records on Neo4j); the graph functions
-    over the same store's graph are the reference."""
+    on every backend (built from the columns each store reads); the tests' own walk over
+    the same store's graph (tests/graph_oracle.py) is the reference."""
     store = backend.open()
     load_folder(store, district)
     workspace = Workspace(store)
@@ -283,9 +281,11 @@ def test_workspace_array_analyses_equal_the_graph_ones(backend: Backend, distric
     policy = store.policy()
     coverage = target_coverage(graph, T, W)
 
-    def same(a: object, b: object) -> bool:
-        return json.dumps(a, sort_keys=True, default=str) == json.dumps(
-            b, sort_keys=True, default=str
+    def same(answer: dict[str, Any], expected: object) -> bool:
+        assert answer["version"] == store.version()
+        answer = {k: v for k, v in answer.items() if k != "version"}
+        return json.dumps(answer, sort_keys=True, default=str) == json.dumps(
+            expected, sort_keys=True, default=str
         )
 
     assert same(workspace.leaders(T, W), leader_load(graph, T, W, policy, coverage))
@@ -306,6 +306,7 @@ def test_district_coverage_summary(backend: Backend, district: Path) -> None:
     store = backend.open()
     load_folder(store, district)
     answer = Workspace(store).coverage(as_of=T, window_days=W)
+    assert answer.pop("version") == store.version()
     assert answer == DISTRICT_COVERAGE
     # Same key order too, so the JSON text of both backends is identical.
     assert list(answer["by_category"]) == list(CATEGORIES)
@@ -926,6 +927,11 @@ def _sample_queries() -> list[dict[str, Any]]:
     return queries
 
 
+def _unversioned(answer: Any) -> Any:
+    assert isinstance(answer["version"], int)
+    return {k: v for k, v in answer.items() if k != "version"}
+
+
 @pytest.fixture
 def neo4j_uri() -> Iterator[str]:
     """The test server, held for this test and cleared (skipped when not configured)."""
@@ -948,6 +954,8 @@ def test_sample_district_same_json_on_both_backends(neo4j_uri: str, tmp_path: Pa
     disagreements: list[str] = []
 
     def same(what: str, a: str, b: str) -> None:
+        # Each store counts its own writes: the answers agree but for the version they name.
+        a, b = (json.dumps(_unversioned(json.loads(x)), ensure_ascii=False) for x in (a, b))
         if a != b:
             disagreements.append(f"{what}: sqlite {a[:300]!r} != neo4j {b[:300]!r}")
 
@@ -979,3 +987,169 @@ def test_sample_district_same_json_on_both_backends(neo4j_uri: str, tmp_path: Pa
     lite.close()
     neo.close()
     assert not disagreements, "\n".join(disagreements)
+
+
+# -- every method of the Store protocol, on every backend -----------------------------------
+# Expected values come from the loaded records themselves (the loader's dataset), worked
+# out here without the stores' SQL or Cypher.
+
+# The reference columns of each node kind (spec: a node names these ids).
+_REFERENCES = {
+    "area": ("parent_id",),
+    "leader": ("area_id",),
+    "figure": ("area_id",),
+    "organization": ("area_id", "parent_id"),
+    "unit": ("area_id",),
+    "interaction": ("leader_ids", "target_ids"),
+}
+
+
+def _named(node: NodeRecord) -> set[str]:
+    found: set[str] = set()
+    for column in _REFERENCES.get(node.kind, ()):
+        value = node.props.get(column)
+        found.update(value if isinstance(value, list) else [value] if value else [])
+    return found
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+def _node_keys(nodes: Iterable[NodeRecord]) -> list[tuple[str, str, str]]:
+    return sorted((n.id, n.kind, json.dumps(n.props, sort_keys=True, default=str)) for n in nodes)
+
+
+def _link_keys(links: Iterable[LinkRecord]) -> list[tuple[str, str, str, str, str]]:
+    return sorted(
+        (k.key, k.kind, k.source_id, k.target_id, json.dumps(k.props, sort_keys=True, default=str))
+        for k in links
+    )
+
+
+@pytest.fixture
+def loaded(backend: Backend, district: Path) -> tuple[Store, Dataset]:
+    store = backend.open()
+    dataset = read_folder(district, store.existing_nodes())
+    store.load(dataset)
+    return store, dataset
+
+
+def test_coverage_columns_are_the_records_columns(loaded: tuple[Store, Dataset]) -> None:
+    store, dataset = loaded
+    columns = store.coverage_columns()
+    nodes = {n.id: n for n in dataset.nodes}
+    targets = sorted(
+        (n for n in nodes.values() if n.kind in ("figure", "organization", "unit")),
+        key=lambda n: (n.kind, n.id),
+    )
+    assert [tuple(row) for row in columns.targets] == [
+        (
+            n.id,
+            n.kind,
+            n.props.get("category") if n.kind == "figure" else n.props.get("kind"),
+            n.props.get("area_id"),
+            n.props.get("name"),
+        )
+        for n in targets
+    ]
+    leaders = sorted((n for n in nodes.values() if n.kind == "leader"), key=lambda n: n.id)
+    in_office = {"L1": True, "L2": True, "L3": False}  # 是, empty (in office), 否 in DISTRICT
+
+    def leader_row(row: Any) -> tuple[Any, ...]:
+        office = None if row[3] is None else bool(row[3])
+        return (row[0], row[1], row[2], office, row[4], row[5])
+
+    assert [leader_row(row) for row in columns.leaders] == [
+        (n.id, n.props["name"], n.props["post"], in_office[n.id], None, None) for n in leaders
+    ]
+    assert sorted(tuple(row) for row in columns.areas) == sorted(
+        (a["id"], a["parent_id"], a["name"], nodes[a["id"]].props["kind"])
+        for a in DISTRICT["areas"]
+    )
+
+    def dated(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
+        return sorted((a, b, _iso(since), _iso(until)) for a, b, since, until in rows)
+
+    assert dated(columns.contacts) == sorted(
+        (c["leader_id"], c["target_id"], _iso(c["since"]), _iso(c["until"]))
+        for c in DISTRICT["contacts"]
+    )
+    assert dated(columns.memberships) == sorted(
+        (m["figure_id"], m["org_id"], _iso(m["since"]), _iso(m["until"]))
+        for m in DISTRICT["memberships"]
+    )
+    assert sorted((t, _iso(day)) for t, day in columns.concerns) == sorted(
+        (t, _iso(i["date"])) for i in DISTRICT["interactions"] for t in i["target_ids"]
+    )
+    assert columns.joint_meeting == set()  # DISTRICT marks no unit
+
+
+def test_participations_are_one_row_per_leader_and_target(
+    loaded: tuple[Store, Dataset],
+) -> None:
+    store, _ = loaded
+    rows = sorted((leader, target, _iso(day)) for leader, target, day in store.participations())
+    assert rows == sorted(
+        (leader, target, _iso(i["date"]))
+        for i in DISTRICT["interactions"]
+        for leader in i["leader_ids"]
+        for target in i["target_ids"]
+    )
+
+
+@pytest.mark.parametrize(
+    "ids", [{"L1"}, {"F1"}, {"A1"}, {"O1", "U2"}, {"A0", "I4"}, {"NOPE"}, {"F5", "L2", "A3"}]
+)
+def test_neighbourhood_is_the_records_around_the_ids(
+    loaded: tuple[Store, Dataset], ids: set[str]
+) -> None:
+    store, dataset = loaded
+    store.prepare_lookups()  # may do nothing; the answer is the same either way
+    nodes, links = store.neighbourhood(ids)
+    own = [n for n in dataset.nodes if n.id in ids]
+    touching = [k for k in dataset.links if k.source_id in ids or k.target_id in ids]
+    naming = [n for n in dataset.nodes if _named(n) & ids]
+    far = {r for n in own + naming for r in _named(n)}
+    far |= {end for k in touching for end in (k.source_id, k.target_id)}
+    expected = {n.id: n for n in [*own, *naming, *(n for n in dataset.nodes if n.id in far)]}
+    assert _node_keys(nodes) == _node_keys(expected.values())
+    assert _link_keys(links) == _link_keys(touching)
+
+
+@pytest.mark.parametrize("ids", [set(), {"F1", "O2", "U1", "NOPE"}, {"L1", "L2", "F1", "F9"}])
+def test_node_records_and_links_among(loaded: tuple[Store, Dataset], ids: set[str]) -> None:
+    store, dataset = loaded
+    assert _node_keys(store.node_records(ids)) == _node_keys(
+        n for n in dataset.nodes if n.id in ids
+    )
+    assert _link_keys(store.links_among(ids)) == _link_keys(
+        k for k in dataset.links if k.source_id in ids and k.target_id in ids
+    )
+
+
+def test_version_row_count_and_existing_nodes(backend: Backend, district: Path) -> None:
+    store = backend.open()
+    before = store.version()
+    dataset = read_folder(district, store.existing_nodes())
+    store.load(dataset)
+    assert store.version() == before + 1
+    assert store.row_count() == len(dataset.nodes) + len(dataset.links)
+    assert set(store.existing_nodes(["F1", "A2", "NOPE"])) == {"F1", "A2"}
+    assert store.existing_nodes(["A2"])["A2"] == ExistingNode("area", "A1")
+    graph = store.graph()
+    assert graph.graph["version"] == store.version()
+
+
+def test_keeping_derived_data_is_a_declared_capability(loaded: tuple[Store, Dataset]) -> None:
+    store, _ = loaded
+    if not isinstance(store, KeepsDerived):
+        # Neo4j keeps no built arrays (README): a workspace builds them in each process.
+        assert isinstance(store, graph.neo4j_store.Neo4jStore)
+        assert Workspace(store)._keeps is None
+        return
+    version = store.version()
+    assert store.save_state("probe", version, b"kept")
+    assert store.saved_state("probe", version) == b"kept"
+    assert not store.save_state("probe", version - 1, b"old")  # not the data's version
+    assert store.saved_state("probe", version - 1) is None

@@ -1,6 +1,7 @@
-"""The array index answers exactly what the networkx implementation and the spec answer.
+"""The array index answers exactly what the tests' own walk over the graph
+(tests/graph_oracle.py) and the spec answer.
 
-Three ways to the same statuses: the pure-Python graph functions (graph.coverage), the
+Three ways to the same statuses: the tests' graph walk (tests/graph_oracle.py), the
 NumPy index built from records, and the index built from the SQL columns of a real
 embedded store. Expected statuses also come from the tests' own spec checker.
 """
@@ -11,12 +12,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import graph_oracle as cov
 import numpy as np
 from analysis_helpers import World, expected_coverage, worlds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import coverage as cov
 from graph.coverage_index import CoverageIndex
 from graph.model import Dataset
 from graph.schema import SCHEMA

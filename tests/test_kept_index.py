@@ -243,8 +243,7 @@ def test_new_interactions_patch_the_arrays(
         assert not result.problems, result.problems
         workspace.load(result.dataset)
         # Patched, not rebuilt: the arrays are already of the new data version.
-        assert workspace._index is not None and workspace._index[0] == store.version()
-        assert workspace._activity is not None and workspace._activity[0] == store.version()
+        assert workspace._snapshot is not None and workspace._snapshot.version == store.version()
         assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -260,7 +259,9 @@ def test_other_writes_leave_the_arrays_to_be_rebuilt(store: SQLiteStore) -> None
     assert not result.problems
     workspace.load(result.dataset)
     assert store.version() == before + 1
-    assert workspace._index is not None and workspace._index[0] == before  # stale: rebuilt
+    assert (
+        workspace._snapshot is not None and workspace._snapshot.version == before
+    )  # stale: rebuilt
     assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -321,7 +322,7 @@ def test_contact_writes_patch_the_index(
         result = read_records("contacts", rows, store.existing_nodes(), source="test")
         assume(not result.problems)  # e.g. an end before the start: nothing is written
         workspace.load(result.dataset)
-        assert workspace._index is not None and workspace._index[0] == store.version()
+        assert workspace._snapshot is not None and workspace._snapshot.version == store.version()
         assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -351,6 +352,8 @@ def test_a_contact_write_that_could_mean_two_rows_is_left_to_rebuild(tmp_path: P
         result = read_records("contacts", ended, store.existing_nodes(), source="test")
         assert not result.problems
         workspace.load(result.dataset)
-        assert workspace._index is not None and workspace._index[0] == before  # not patched
+        assert (
+            workspace._snapshot is not None and workspace._snapshot.version == before
+        )  # not patched
         assert _same(_answers(workspace), _answers(Workspace(store)))
         assert workspace.gaps(T, 365, statuses=ALL)["items"][0]["assigned_leaders"] == ["L1"]

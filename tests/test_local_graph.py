@@ -63,8 +63,8 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace
 
 def test_the_sample_is_over_the_forced_limit(sample: tuple[Workspace, Workspace]) -> None:
     whole, local = sample
-    assert not whole._uses_local_graphs()
-    assert local._uses_local_graphs()
+    assert not whole._uses_local_graphs(whole.snapshot())
+    assert local._uses_local_graphs(local.snapshot())
     with pytest.raises(GraphTooLarge):
         local.graph()
 
@@ -204,7 +204,7 @@ def test_warming_up_builds_what_the_first_requests_need(tmp_path: Path) -> None:
         assert store._named is None
         local = Workspace(store, graph_max_rows=0)
         local.warm()
-        assert local._index is not None and local._activity is not None
+        assert local._snapshot is not None and local._snapshot.version == store.version()
         assert store._named is not None and store._named[0] == store.version()
 
 
@@ -233,14 +233,19 @@ def test_an_area_map_past_the_local_limit_is_refused(
 def test_building_the_lookups_does_not_hold_up_other_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # At 10^6 targets the lookup takes about 9 s and the leaders' interaction table 10 s;
-    # while they are built, coverage and every other read of the store must go on.
+    # While the next data version's snapshot and the lookup are built (seconds at 10^6
+    # targets), coverage answers from the published snapshot and the store reads go on.
     result = read_dataset([SAMPLE])
     with SQLiteStore(tmp_path / "c.db") as store:
         store.load(result.dataset)
         workspace = Workspace(store, graph_max_rows=0)
-        workspace.index()
+        published = workspace.snapshot().version
+        row = {"id": "F0000", "name": "新人", "category": "religious", "area_id": "A43"}
+        figure = read_records("figures", [row], store.existing_nodes(), "test")
+        assert not figure.problems
+        store.load(figure.dataset)  # behind the workspace's back: the next read rebuilds
         answered: list[str] = []
+        versions: list[int] = []
 
         def meanwhile(what: str, read: Callable[[], object]) -> None:
             thread = threading.Thread(target=lambda: (read(), answered.append(what)))
@@ -258,9 +263,10 @@ def test_building_the_lookups_does_not_hold_up_other_readers(
         read_rows = store.participations
 
         def slow_rows() -> list[tuple[str, str | None, object]]:
-            meanwhile("coverage", lambda: workspace.coverage(AS_OF))
+            meanwhile("coverage", lambda: versions.append(workspace.coverage(AS_OF)["version"]))
             return read_rows()
 
         monkeypatch.setattr(store, "participations", slow_rows)
         workspace.warm()
         assert answered == ["coverage", "store read"]
+        assert versions == [published]  # the snapshot published before the write
