@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,9 +20,9 @@ from api.access import AccessStore
 from api.health import AuditHealth
 from api.idempotency import IdempotencyStore, KeyReused
 from api.limits import BodySizeLimit, allowed_methods
+from api.middleware import FieldClassCut, SecurityHeaders, add_security
 from api.page_actions import UPLOAD_PATH
 from api.pages import LoginRequired, error_page
-from api.privacy import ALL_CLASSES, cut, visible_classes
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from api.settings import Settings
@@ -40,24 +39,14 @@ __all__ = ["create_app"]
 # a logout), not each time the form is shown.
 _UNAUDITED = ("/healthz", "/login", "/logout", "/openapi.json")
 
+
 # On every response. Nothing is cached (answers and pages carry personal data), no page is
 # framed by another site, and no URL leaks in a Referer. Pages set their own CSP; everything
 # else (JSON, downloads, redirects) may load nothing at all.
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "SAMEORIGIN",
-}
-NO_CONTENT_CSP = "default-src 'none'; frame-ancestors 'none'"
-
-
 def secure_headers(request: Request, response: Response) -> Response:
-    """``response`` with the security headers every answer carries."""
-    response.headers.update(SECURITY_HEADERS)
-    response.headers.setdefault("Content-Security-Policy", NO_CONTENT_CSP)
-    if request.url.scheme == "https":
-        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    """``response`` with the security headers every answer carries (for the answers sent
+    from outside the middleware, such as a 500)."""
+    add_security(response.headers, request.url.scheme == "https")
     return response
 
 
@@ -278,37 +267,10 @@ def create_app(
                 app.state.audit_health.succeeded()
         return response
 
-    @app.middleware("http")
-    async def minimise(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """Every JSON answer of the API cut to the caller's field classes (api.privacy), so
-        no route, present or future, hands an analyst a personal or sensitive field."""
-        response = await call_next(request)
-        principal = getattr(request.state, "principal", None)
-        if (
-            principal is None
-            or getattr(request.state, "fields_cut", False)
-            or not request.url.path.startswith("/api/")
-            or not response.headers.get("content-type", "").startswith("application/json")
-        ):
-            return response
-        classes = visible_classes(principal.role, settings.sensitive_roles)
-        if classes == ALL_CLASSES:
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(
-            json.dumps(cut(json.loads(body), classes), ensure_ascii=False).encode("utf-8"),
-            status_code=response.status_code,
-            headers=headers,
-        )
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        return secure_headers(request, await call_next(request))
+    # Added last, so outermost: the cut sees what the routes answered, the headers go on
+    # every answer.
+    app.add_middleware(FieldClassCut, sensitive_roles=lambda: settings.sensitive_roles)
+    app.add_middleware(SecurityHeaders)
 
     for module in (admin, coverage, analysis, entities, writes, pages, page_actions):
         app.include_router(module.router)
