@@ -48,12 +48,14 @@ SUGGESTED = ("uncovered", "stale")
 
 @jinja2.pass_context
 def href(context: Any, path: str, **params: Any) -> str:
-    """``path`` with ``params`` and the page's own ``as_of`` (unless given), as a link."""
+    """``path`` with ``params`` and the page's own ``as_of`` and ``lang`` (each unless
+    given), as a link: a page asked for a date or a language keeps it on the next page."""
     request: Request = context["request"]
     query = {k: str(v) for k, v in params.items() if v not in (None, "")}
-    as_of = request.query_params.get("as_of")
-    if as_of and "as_of" not in query:
-        query["as_of"] = as_of
+    for kept in ("as_of", "lang"):
+        value = request.query_params.get(kept)
+        if value and kept not in query:
+            query[kept] = value
     return f"{path}?{urlencode(query)}" if query else path
 
 

@@ -50,6 +50,7 @@ from graph.labels import (
     UI_TEXT,
     activity_warnings,
     enum_text,
+    kind_text,
     quota_reason,
     tie_text,
     ui_text,
@@ -165,9 +166,7 @@ class PageText:
         return self.enum("line", code)
 
     def kind(self, code: str) -> str:
-        if self.language == "en":
-            return code
-        return str(SCHEMA.node_kinds[code]["label"])
+        return kind_text(code, self.language)
 
     def subtype(self, item: dict[str, Any]) -> str:
         if item.get("category"):
@@ -593,13 +592,18 @@ def _links(principal: Principal) -> dict[str, str]:
     return ENTITY_LINKS if principal.role == "leader" else {**ENTITY_LINKS, **AREA_LINK}
 
 
-def _dated(as_of: dt.date | None) -> dict[str, str]:
-    """The query every link of a page carries: its date, when it is not today's."""
-    return {"as_of": as_of.isoformat()} if as_of else {}
+def _dated(as_of: dt.date | None, language: str = LANGUAGES[0]) -> dict[str, str]:
+    """The query every link of a page carries: its date, when it is not today's, and its
+    language, when it is not the default."""
+    query = {"as_of": as_of.isoformat()} if as_of else {}
+    if language != LANGUAGES[0]:
+        query["lang"] = language
+    return query
 
 
 @router.get("/viz/leader/{leader_id}", response_class=HTMLResponse)
 def viz_leader(
+    request: Request,
     leader_id: str,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
@@ -609,13 +613,16 @@ def viz_leader(
     from graph.render import with_controls
 
     day, window = _when(workspace, as_of)
-    text = _text(principal, settings)
-    html = leader_network_page(workspace, principal, leader_id, day, window, text=text)
-    return _viz(with_controls(html, links=_links(principal), query=_dated(as_of)))
+    text, language = _text(principal, settings), page_language(request)
+    html = leader_network_page(
+        workspace, principal, leader_id, day, window, text=text, language=language
+    )
+    return _viz(with_controls(html, links=_links(principal), query=_dated(as_of, language)))
 
 
 @router.get("/viz/entity/{entity_id}", response_class=HTMLResponse)
 def viz_entity(
+    request: Request,
     entity_id: str,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
@@ -626,17 +633,19 @@ def viz_entity(
     from graph.render import with_controls
 
     day, window = _when(workspace, as_of)
-    text = _text(principal, settings)
-    html = ego_network_page(workspace, principal, entity_id, depth, day, window, text=text)
+    text, language = _text(principal, settings), page_language(request)
+    html = ego_network_page(
+        workspace, principal, entity_id, depth, day, window, text=text, language=language
+    )
+    query = _dated(as_of, language)
     return _viz(
-        with_controls(
-            html, links=_links(principal), query=_dated(as_of), depth=depth, depths=EGO_DEPTHS
-        )
+        with_controls(html, links=_links(principal), query=query, depth=depth, depths=EGO_DEPTHS)
     )
 
 
 @router.get("/viz/area/{area_id}", response_class=HTMLResponse)
 def viz_area(
+    request: Request,
     area_id: str,
     workspace: WorkspaceDep,
     principal: PagePrincipal,
@@ -647,24 +656,34 @@ def viz_area(
 
     refuse_leader(principal)
     day, window = _when(workspace, as_of)
-    html = workspace.area_map_html(area_id, day, window, text=_text(principal, settings))
-    return _viz(with_controls(html, links=_links(principal), query=_dated(as_of)))
+    language = page_language(request)
+    html = workspace.area_map_html(
+        area_id, day, window, text=_text(principal, settings), language=language
+    )
+    return _viz(with_controls(html, links=_links(principal), query=_dated(as_of, language)))
 
 
 @router.get("/viz/district", response_class=HTMLResponse)
 def viz_district(
-    workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep, as_of: AsOf = None
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    as_of: AsOf = None,
 ) -> Response:
     from graph.render import district_areas_html, with_controls
 
     refuse_leader(principal)
     day, window = _when(workspace, as_of)
+    language = page_language(request)
     html = district_areas_html(
         workspace.graph(),
         day,
         window,
         coverage=workspace.target_coverage(day, window),
         text=_text(principal, settings),
+        language=language,
     )
     # A town opens into its own map.
-    return _viz(with_controls(html, links={"area": "/viz/area/{id}"}, query=_dated(as_of)))
+    query = _dated(as_of, language)
+    return _viz(with_controls(html, links={"area": "/viz/area/{id}"}, query=query))

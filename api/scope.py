@@ -271,16 +271,19 @@ def leader_network_page(
     window_days: int,
     *,
     text: Callable[[str], str] | None = None,
+    language: str = "zh",
 ) -> str:
     """A leader's contact network picture; for a leader token, drawn from its scope only."""
     from graph import render  # jinja and the vendored script: loaded for pictures only
 
     scope = leader_view(workspace, principal, leader_id)
     if scope is None:
-        return workspace.leader_network_html(leader_id, as_of, window_days, text=text)
+        return workspace.leader_network_html(
+            leader_id, as_of, window_days, text=text, language=language
+        )
     coverage = scope.coverage(as_of, window_days)
     return render.leader_network_html(
-        scope.graph, leader_id, as_of, window_days, coverage=coverage, text=text
+        scope.graph, leader_id, as_of, window_days, coverage=coverage, text=text, language=language
     )
 
 
@@ -293,6 +296,7 @@ def ego_network_page(
     window_days: int,
     *,
     text: Callable[[str], str] | None = None,
+    language: str = "zh",
 ) -> str:
     """An entity's network picture; for a leader token, drawn from its scope only (the
     hover cards name nothing outside it)."""
@@ -300,11 +304,20 @@ def ego_network_page(
 
     scope = LeaderScope.of(workspace, principal)
     if scope is None:
-        return workspace.ego_network_html(entity_id, depth, as_of, window_days, text=text)
+        return workspace.ego_network_html(
+            entity_id, depth, as_of, window_days, text=text, language=language
+        )
     scope.require(entity_id)
     coverage = scope.coverage(as_of, window_days)
     return render.ego_network_html(
-        scope.graph, entity_id, depth, as_of, window_days, coverage=coverage, text=text
+        scope.graph,
+        entity_id,
+        depth,
+        as_of,
+        window_days,
+        coverage=coverage,
+        text=text,
+        language=language,
     )
 
 

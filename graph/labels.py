@@ -34,6 +34,7 @@ __all__ = [
     "activity_warnings",
     "enum_text",
     "hex_argb",
+    "kind_text",
     "quota_reason",
     "tie_text",
     "ui_text",
@@ -275,6 +276,89 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "error.500": ("服务器出错，详情已记入日志", "The server failed; the log has the details"),
     "error.503": ("数据存储暂时不可用", "The store is unavailable"),
     "network.frame": ("网络图", "network"),
+    # -- the network pages (graph/render.py, graph/templates/network.*) --
+    "net.title.leader": ("{name} 的联系网络", "Contact network of {name}"),
+    "net.title.ego": ("{name} 的关系网络（{depth} 步）", "Network of {name} ({depth} steps)"),
+    "net.title.area": ("{name} 覆盖图", "Coverage map of {name}"),
+    "net.title.district": ("{name} 全区覆盖图", "District coverage map of {name}"),
+    "net.title.towns": ("{name} 各乡镇街道覆盖图", "{name}: coverage by town"),
+    "net.district": ("全区", "the district"),
+    "net.targets_mix": ("对象：{mix}", "targets: {mix}"),
+    "net.aggregated": (
+        "共 {original} 个节点，超过 {limit} 个，已按区域和类别汇总为 {drawn} 个；饼图为状态构成",
+        "{original} nodes are more than {limit}: grouped by area and category into {drawn} "
+        "(each pie shows the status mix)",
+    ),
+    "net.fixed_layout": (
+        "节点较多，布局已固定；点“自动排布”可让节点自行散开",
+        "Many nodes: the layout is fixed; press Auto layout to let them spread",
+    ),
+    "net.find_hint": ("查找名称", "find by name"),
+    "net.find": ("查找", "Find"),
+    "net.found": ("{n} 个匹配", "{n} found"),
+    "net.fit": ("适应窗口", "Fit"),
+    "net.physics": ("自动排布", "Auto layout"),
+    "net.filters": ("筛选", "Filters"),
+    "net.show_interactions": ("显示联系活动", "Show interactions"),
+    "net.depth": ("步数", "Depth"),
+    "net.legend": ("图例", "Legend"),
+    "net.legend.status": ("覆盖状态", "Coverage status"),
+    "net.legend.ratio": (
+        "覆盖率 = 已覆盖 ÷ 对象（圆越大，对象越多）",
+        "coverage = covered ÷ targets (the bigger the circle, the more targets)",
+    ),
+    "net.legend.ratio_item": ("覆盖率 {ratio}", "coverage {ratio}"),
+    "net.legend.nodes": ("节点", "Nodes"),
+    "net.legend.group": ("汇总（饼图为状态构成）", "group (pie: status mix)"),
+    "net.legend.edges": ("连线", "Ties"),
+    "net.noscript": ("此页需要浏览器启用脚本。", "This page needs scripts enabled."),
+    "net.more": ("…等 {n} 个", "… {n} in all"),
+    "net.area_label": ("{name}\n覆盖 {covered}/{total}", "{name}\ncovered {covered}/{total}"),
+    "net.card.id": ("编号", "ID"),
+    "net.card.why": ("原因", "Why"),
+    "net.card.department": ("单位", "Department"),
+    "net.card.area_in_charge": ("分管区域", "Area"),
+    "net.card.in_office": ("在任", "In office"),
+    "net.card.assigned": ("联系对象", "Assigned targets"),
+    "net.card.mix": ("覆盖情况", "Status mix"),
+    "net.card.area_kind": ("区域类型", "Area kind"),
+    "net.card.parent": ("上级", "Parent"),
+    "net.card.targets_below": ("对象（含下级）", "Targets incl. below"),
+    "net.card.ratio_reach": ("覆盖率 / 可及率", "Coverage / reach"),
+    "net.card.activity": ("活动类型", "Activity"),
+    "net.card.group": ("汇总", "Group"),
+    "net.card.count": ("数量", "Count"),
+    "net.card.all": ("全部", "all"),
+    "net.card.includes": ("包含", "Includes"),
+    "net.card.includes_areas": ("含下级区域", "Includes areas"),
+    "net.card.from": ("从", "From"),
+    "net.card.to": ("到", "To"),
+    "net.card.role": ("分工", "Role"),
+    "net.card.relation": ("关系", "Relation"),
+    "net.why.covered": (
+        "有联系领导，且 {last} 有联系活动（{window} 天内）",
+        "assigned, and contacted on {last} (within {window} days)",
+    ),
+    "net.why.stale": (
+        "有联系领导，但 {window} 天内无联系活动（最近一次 {last}）",
+        "assigned, but not contacted within {window} days (last {last})",
+    ),
+    "net.why.stale_never": (
+        "有联系领导，但 {window} 天内无联系活动（从未联系）",
+        "assigned, but not contacted within {window} days (never contacted)",
+    ),
+    "net.why.indirect_recent": (
+        "无联系领导，但 {last} 有联系活动（{window} 天内）",
+        "not assigned, but contacted on {last} (within {window} days)",
+    ),
+    "net.why.indirect_member": (
+        "无联系领导；与已覆盖对象 {via} 有成员关系",
+        "not assigned; shares a membership with the covered {via}",
+    ),
+    "net.why.uncovered": (
+        "无联系领导，{window} 天内无联系活动，也不与已覆盖对象有成员关系",
+        "not assigned, not contacted within {window} days, no membership with a covered target",
+    ),
 }
 
 #: Ties as words, by edge kind and direction from the page's entity ("out": the entity is
@@ -313,6 +397,13 @@ def tie_text(kind: str, direction: str, language: str = "zh") -> str:
     """A tie in words: ``member_of`` seen from the organization is 成员."""
     chinese, english = TIE_TEXT[(kind, direction)]
     return english if language == "en" else chinese
+
+
+def kind_text(kind: str, language: str = "zh") -> str:
+    """A node kind as its label: 党外代表人士 for ``figure``."""
+    if language == "en":
+        return kind.replace("_", " ")
+    return str(SCHEMA.node_kinds[kind]["label"])
 
 
 def enum_text(enumeration: str, code: str | None, language: str = "zh") -> str:

@@ -85,7 +85,15 @@ from graph.coverage import (
     window_start,
 )
 from graph.coverage_index import coverage_of_graph
-from graph.labels import RATIO_SCALE, STATUS_COLORS
+from graph.labels import (
+    LANGUAGES,
+    RATIO_SCALE,
+    STATUS_COLORS,
+    enum_text,
+    kind_text,
+    tie_text,
+    ui_text,
+)
 from graph.network import display_name, ego_network
 from graph.schema import SCHEMA
 
@@ -155,7 +163,6 @@ _LEGEND_COLORS = {"leader": KIND_COLORS["leader"], "interaction": "#868e96", "ar
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 _NO_AREA = "\x00no-area"  # layout cluster of targets without an area (never a node id)
 _GROUP_PREFIX = "group:"
-_NONE = "无 none"
 
 
 # -- public views ---------------------------------------------------------------------------
@@ -169,6 +176,7 @@ def leader_network_html(
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
     text: Callable[[str], str] | None = None,
+    language: str = "zh",
 ) -> str:
     """A leader's contact network as a self-contained HTML page.
 
@@ -178,11 +186,11 @@ def leader_network_html(
     targets they concern). Raises :class:`QueryError` if ``leader_id`` is not a leader.
     """
     _check_kind(graph, leader_id, "leader")
-    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text, language=language)
     nodes, edges = _leader_scene(ctx, leader_id)
-    name = display_name(graph, leader_id)
     scene = _Scene(
-        title=f"{name} 的联系网络 · contact network of {name} ({leader_id})",
+        title=ctx.t("net.title.leader", name=ctx.name(leader_id)),
+        subject=leader_id,
         nodes=sorted(nodes),
         edges=edges,
         focus=leader_id,
@@ -258,6 +266,7 @@ def ego_network_html(
     coverage: Mapping[str, TargetCoverage] | None = None,
     area_counts: Mapping[str, Mapping[str, int]] | None = None,
     text: Callable[[str], str] | None = None,
+    language: str = "zh",
 ) -> str:
     """Everything within ``depth`` relationship steps of any entity, as an HTML page.
 
@@ -267,10 +276,12 @@ def ego_network_html(
     :class:`QueryError` for an unknown id or a negative depth.
     """
     ego = ego_network(graph, node_id, depth)
-    ctx = _Context.make(graph, as_of, window_days, coverage, area_counts, text=text)
-    name = display_name(graph, node_id)
+    ctx = _Context.make(
+        graph, as_of, window_days, coverage, area_counts, text=text, language=language
+    )
     scene = _Scene(
-        title=f"{name} 的关系网络 · network of {name} ({node_id}), {depth} 步 steps",
+        title=ctx.t("net.title.ego", name=ctx.name(node_id), depth=depth),
+        subject=node_id,
         nodes=[n["id"] for n in ego["nodes"]],
         edges=[_Edge(e["source"], e["target"], e["kind"]) for e in ego["edges"]],
         focus=node_id,
@@ -287,18 +298,19 @@ def area_map_html(
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
     text: Callable[[str], str] | None = None,
+    language: str = "zh",
 ) -> str:
     """An area's coverage map: the area, the areas below it and the targets located in them.
 
     Raises :class:`QueryError` if ``area_id`` is not an area.
     """
     _check_kind(graph, area_id, "area")
-    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text, language=language)
     areas = {a for a, chain in ctx.lineage.items() if area_id in chain}
     nodes, edges = _area_scene(graph, areas, ctx, with_leaders=False)
-    name = display_name(graph, area_id)
     scene = _Scene(
-        title=f"{name} 覆盖图 · coverage map of {name} ({area_id})",
+        title=ctx.t("net.title.area", name=ctx.name(area_id)),
+        subject=area_id,
         nodes=nodes,
         edges=edges,
         focus=area_id,
@@ -314,14 +326,13 @@ def district_html(
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
     text: Callable[[str], str] | None = None,
+    language: str = "zh",
 ) -> str:
     """The whole district: every area, every target, and the leaders with their contacts."""
-    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text, language=language)
     nodes, edges = _area_scene(graph, set(ctx.lineage), ctx, with_leaders=True)
-    roots = sorted(a for a, chain in ctx.lineage.items() if len(chain) == 1)
-    name = "、".join(display_name(graph, r) for r in roots) or "全区"
     scene = _Scene(
-        title=f"{name} 全区覆盖图 · district coverage map",
+        title=ctx.t("net.title.district", name=_district_name(ctx)),
         nodes=nodes,
         edges=edges,
         focus=None,
@@ -338,17 +349,16 @@ def district_areas_html(
     coverage: Mapping[str, TargetCoverage] | None = None,
     text: Callable[[str], str] | None = None,
     area_kinds: Iterable[str] = ("town", "subdistrict"),
+    language: str = "zh",
 ) -> str:
     """The district as its areas of ``area_kinds`` (towns and subdistricts), one node each:
     its size grows with the targets in it and the areas below it, its fill is their covered
     share on the ratio scale; no targets, leaders or edges are drawn."""
-    ctx = _Context.make(graph, as_of, window_days, coverage, text=text)
+    ctx = _Context.make(graph, as_of, window_days, coverage, text=text, language=language)
     wanted = set(area_kinds)
     towns = sorted(a for a in ctx.lineage if graph.nodes[a].get("type") in wanted)
-    roots = sorted(a for a, chain in ctx.lineage.items() if len(chain) == 1)
-    name = "、".join(display_name(graph, r) for r in roots) or "全区"
     scene = _Scene(
-        title=f"{name} 各乡镇街道覆盖图 · district coverage by town",
+        title=ctx.t("net.title.towns", name=_district_name(ctx)),
         nodes=towns,
         edges=[],
         focus=None,
@@ -356,6 +366,12 @@ def district_areas_html(
         ratio_areas=True,
     )
     return _render(ctx, scene)
+
+
+def _district_name(ctx: _Context) -> str:
+    """The district's name: its top areas' names (全区 when there are none)."""
+    roots = sorted(a for a, chain in ctx.lineage.items() if len(chain) == 1)
+    return "、".join(ctx.name(r) for r in roots) or ctx.t("net.district")
 
 
 def ratio_colour(ratio: float) -> str:
@@ -379,7 +395,8 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 
 #: Where the page keeps its server-given controls; :func:`with_controls` fills it once.
 _CONTROLS_SLOT = '<script type="application/json" id="concentric-controls">{}</script>'
-_DEPTH_SLOT = '<nav id="depth-control" aria-label="步数 depth"></nav>'
+#: Where the depth links go; its label is the page's own word for depth (its language).
+_DEPTH_SLOT = re.compile(r'<nav id="depth-control" aria-label="([^"<>]*)"></nav>')
 
 
 def with_controls(
@@ -397,8 +414,10 @@ def with_controls(
     in it opens nothing, nor does a group); ``query`` is appended to every link (the date
     the page is drawn for). Raises ValueError for a page that was not drawn here.
     """
-    if html.count(_CONTROLS_SLOT) != 1 or html.count(_DEPTH_SLOT) != 1:
+    slots = _DEPTH_SLOT.findall(html)
+    if html.count(_CONTROLS_SLOT) != 1 or len(slots) != 1:
         raise ValueError("not a network page drawn by graph.render")
+    label = slots[0]  # already escaped: it is the page's own attribute
     suffix = "&".join(f"{k}={_url_part(v)}" for k, v in sorted((query or {}).items()))
     controls = {"links": dict(links), "query": suffix}
     html = html.replace(
@@ -415,8 +434,8 @@ def with_controls(
         else:
             href = f"?depth={n}" + (f"&{suffix}" if suffix else "")
             parts.append(f'<a href="{html_escape(href)}" data-depth="{n}">{n}</a>')
-    nav = '<nav id="depth-control" aria-label="步数 depth">步数 depth: ' + " ".join(parts)
-    return html.replace(_DEPTH_SLOT, nav + "</nav>")
+    nav = f'<nav id="depth-control" aria-label="{label}">{label}：' + " ".join(parts)
+    return _DEPTH_SLOT.sub(lambda _: nav + "</nav>", html, count=1)
 
 
 def _url_part(value: str) -> str:
@@ -465,6 +484,8 @@ class _Scene:
     interactions_shown: bool = True
     # Areas drawn by their coverage ratio (size: targets, fill: covered share), physics off.
     ratio_areas: bool = False
+    # The entity the view is about: its id is shown small beside the heading.
+    subject: str | None = None
 
 
 @dataclass
@@ -480,6 +501,8 @@ class _Context:
     area_counts: Mapping[str, Counter[str]] | None = None
     # How text reaches the page (names, cards, titles): a caller's view masks numbers in it.
     text: Callable[[str], str] = str
+    # The language of every word the page writes (graph/labels.py: LANGUAGES).
+    language: str = "zh"
 
     @classmethod
     def make(
@@ -491,7 +514,10 @@ class _Context:
         area_counts: Mapping[str, Mapping[str, int]] | None = None,
         *,
         text: Callable[[str], str] | None = None,
+        language: str = "zh",
     ) -> _Context:
+        if language not in LANGUAGES:
+            raise QueryError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
         if window_days < 0:
             raise QueryError(f"window_days must be ≥ 0, not {window_days}")
         if coverage is None:
@@ -499,7 +525,8 @@ class _Context:
         counts = (
             {a: Counter(c) for a, c in area_counts.items()} if area_counts is not None else None
         )
-        return cls(graph, as_of, window_days, coverage, area_lineage(graph), counts, text or str)
+        lineage = area_lineage(graph)
+        return cls(graph, as_of, window_days, coverage, lineage, counts, text or str, language)
 
     @property
     def window_start(self) -> dt.date:
@@ -510,6 +537,56 @@ class _Context:
 
     def depth(self, area: str) -> int:
         return len(self.lineage[area]) - 1
+
+    def t(self, key: str, **values: object) -> str:
+        """The page text ``key`` in the page's language (graph/labels.py)."""
+        return ui_text(key, self.language, **values)
+
+    def none(self) -> str:
+        return self.t("entity.none")
+
+    def kind(self, kind: str) -> str:
+        return kind_text(kind, self.language)
+
+    def status(self, status: str) -> str:
+        return enum_text("coverage_status", status, self.language)
+
+    def enum(self, enumeration: str, code: str | None) -> str:
+        return enum_text(enumeration, code, self.language)
+
+    def name(self, node_id: str) -> str:
+        """How a node is named: its name, or for an interaction its kind and date."""
+        data = self.graph.nodes[node_id]
+        if data["kind"] == "interaction":
+            return f"{self.enum('interaction_kind', data.get('type'))} {data['date'].isoformat()}"
+        return display_name(self.graph, node_id)
+
+    def name_with_id(self, node_id: str) -> str:
+        name = self.name(node_id) if node_id in self.graph else node_id
+        return f"{name} ({node_id})" if name != node_id else node_id
+
+    def names(self, ids: Iterable[str], limit: int = 8) -> str:
+        ids = list(ids)
+        shown = "、".join(self.name_with_id(i) for i in ids[:limit])
+        if len(ids) > limit:
+            shown += " " + self.t("net.more", n=len(ids))
+        return shown or self.none()
+
+    def mix(self, mix: Mapping[str, int]) -> str:
+        return " · ".join(f"{self.status(s)} {mix.get(s, 0)}" for s in STATUSES)
+
+    def date(self, value: Any) -> str:
+        return value.isoformat() if isinstance(value, dt.date) else self.none()
+
+    def subtype(self, data: Mapping[str, Any]) -> str:
+        """The category of a figure, or the type of an organization, unit, area or
+        interaction; a leader's post."""
+        kind = data["kind"]
+        if kind == "figure":
+            return self.enum("figure_category", data.get("category"))
+        if kind in ("organization", "unit", "area", "interaction"):
+            return self.enum(f"{kind}_kind", data.get("type"))
+        return str(data.get("post") or "")
 
 
 def _area_scene(
@@ -573,75 +650,21 @@ class _Drawn:
     y: float = 0.0
 
 
-def _kind_label(kind: str) -> str:
-    return f"{SCHEMA.node_kinds[kind]['label']} {kind}"
-
-
-def _status_label(status: str) -> str:
-    return f"{SCHEMA.enum_label('coverage_status', status)} {status}"
-
-
-def _subtype_label(data: Mapping[str, Any]) -> str:
-    """The category of a figure, or the type of an organization, unit, area or interaction."""
-    kind = data["kind"]
-    if kind == "figure":
-        return SCHEMA.enum_label("figure_category", data.get("category"))
-    enum = {
-        "organization": "organization_kind",
-        "unit": "unit_kind",
-        "area": "area_kind",
-        "interaction": "interaction_kind",
-    }.get(kind)
-    if enum:
-        return SCHEMA.enum_label(enum, data.get("type"))
-    return str(data.get("post") or "")
-
-
-def _name_with_id(graph: nx.MultiDiGraph, node_id: str) -> str:
-    name = display_name(graph, node_id) if node_id in graph else node_id
-    return f"{name} ({node_id})" if name != node_id else node_id
-
-
-def _names(graph: nx.MultiDiGraph, ids: Iterable[str], limit: int = 8) -> str:
-    ids = list(ids)
-    shown = "、".join(_name_with_id(graph, i) for i in ids[:limit])
-    if len(ids) > limit:
-        shown += f" …等 {len(ids)} 个 ({len(ids) - limit} more)"
-    return shown or _NONE
-
-
-def _mix_text(mix: Mapping[str, int]) -> str:
-    return " · ".join(f"{_status_label(s)} {mix.get(s, 0)}" for s in STATUSES)
-
-
-def _date_text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else _NONE
-
-
 def _why(ctx: _Context, item: TargetCoverage) -> str:
     """Why a target has its status, in words (spec section 3)."""
-    window = f"{ctx.window_days} 天内 within {ctx.window_days} days"
-    last = item.last_contact
+    window, last = ctx.window_days, item.last_contact
     if item.status == "covered":
-        return f"有联系领导，且 {_date_text(last)} 有联系活动（{window}）/ assigned and contacted"
+        return ctx.t("net.why.covered", last=ctx.date(last), window=window)
     if item.status == "stale":
-        when = f"最近一次 last {last.isoformat()}" if last else "从未联系 never contacted"
-        return f"有联系领导，但{window}无联系活动（{when}）/ assigned but not contacted lately"
+        if last is None:
+            return ctx.t("net.why.stale_never", window=window)
+        return ctx.t("net.why.stale", last=last.isoformat(), window=window)
     if item.status == "indirect":
         if item.recent and last is not None:
-            return (
-                f"无联系领导，但 {last.isoformat()} 有联系活动（{window}）"
-                " / not assigned, but contacted"
-            )
-        via = _names(ctx.graph, _covered_memberships(ctx, item.id), limit=3)
-        return (
-            f"无联系领导；与已覆盖对象 {via} 有成员关系"
-            " / not assigned; shares a membership with a covered target"
-        )
-    return (
-        f"无联系领导，{window}无联系活动，也不与已覆盖对象有成员关系"
-        " / not assigned, not contacted, no membership with a covered target"
-    )
+            return ctx.t("net.why.indirect_recent", last=last.isoformat(), window=window)
+        via = ctx.names(_covered_memberships(ctx, item.id), limit=3)
+        return ctx.t("net.why.indirect_member", via=via)
+    return ctx.t("net.why.uncovered", window=window)
 
 
 def _covered_memberships(ctx: _Context, target: str) -> list[str]:
@@ -670,11 +693,11 @@ def _area_counts(ctx: _Context) -> dict[str, Counter[str]]:
 def _drawn_node(
     ctx: _Context, node_id: str, area_counts: Mapping[str, Counter[str]], radial: bool
 ) -> _Drawn:
-    graph = ctx.graph
+    graph, t, none = ctx.graph, ctx.t, ctx.none()
     data = graph.nodes[node_id]
     kind = data["kind"]
-    name = display_name(graph, node_id)
-    rows: list[tuple[str, str]] = [("编号 ID", node_id), ("类型 kind", _kind_label(kind))]
+    name = ctx.name(node_id)
+    rows: list[tuple[str, str]] = [(t("net.card.id"), node_id), (t("col.kind"), ctx.kind(kind))]
     drawn = _Drawn(
         id=node_id,
         kind=kind,
@@ -684,18 +707,18 @@ def _drawn_node(
         size=_SIZES.get(kind, 11.0),
     )
     area = data.get("area_id")
-    area_text = _name_with_id(graph, area) if area in graph else _NONE
+    area_text = ctx.name_with_id(area) if area in graph else none
     if kind in _TARGET_KINDS:
         item = ctx.coverage[node_id]
         drawn.status = item.status
         drawn.area = area if area in ctx.lineage else None
         rows += [
-            ("类别 category", _subtype_label(data) or _NONE),
-            ("区域 area", area_text),
-            ("状态 status", _status_label(item.status)),
-            ("最近联系 last contact", _date_text(item.last_contact)),
-            ("联系领导 assigned leaders", _names(graph, item.assigned_leaders)),
-            ("原因 why", _why(ctx, item)),
+            (t("col.category"), ctx.subtype(data) or none),
+            (t("area"), area_text),
+            (t("col.status"), ctx.status(item.status)),
+            (t("col.last_contact"), ctx.date(item.last_contact)),
+            (t("col.leaders"), ctx.names(item.assigned_leaders)),
+            (t("net.card.why"), _why(ctx, item)),
         ]
     elif kind == "leader":
         contacts = sorted(
@@ -705,26 +728,26 @@ def _drawn_node(
                 if d["kind"] == "contacts" and v in ctx.coverage and is_open(d, ctx.as_of)
             }
         )
-        mix = Counter(ctx.coverage[t].status for t in contacts)
+        mix = Counter(ctx.coverage[c].status for c in contacts)
         rows += [
-            ("职务 post", str(data.get("post") or _NONE)),
-            ("单位 department", str(data.get("department") or _NONE)),
-            ("分管区域 area", area_text),
-            ("在任 in office", "是 yes" if data.get("in_office", True) else "否 no"),
-            ("联系对象 assigned targets", str(len(contacts))),
-            ("覆盖情况 status mix", _mix_text(mix)),
+            (t("col.post"), str(data.get("post") or none)),
+            (t("net.card.department"), str(data.get("department") or none)),
+            (t("net.card.area_in_charge"), area_text),
+            (t("net.card.in_office"), t("yes") if data.get("in_office", True) else t("no")),
+            (t("net.card.assigned"), str(len(contacts))),
+            (t("net.card.mix"), ctx.mix(mix)),
         ]
     elif kind == "area":
         counts = area_counts.get(node_id, Counter())
         total = sum(counts.values())
         chain = ctx.lineage.get(node_id, (node_id,))
         rows += [
-            ("区域类型 area kind", _subtype_label(data) or _NONE),
-            ("上级 parent", _name_with_id(graph, chain[1]) if len(chain) > 1 else _NONE),
-            ("对象（含下级）targets incl. below", str(total)),
-            ("覆盖情况 status mix", _mix_text(counts)),
+            (t("net.card.area_kind"), ctx.subtype(data) or none),
+            (t("net.card.parent"), ctx.name_with_id(chain[1]) if len(chain) > 1 else none),
+            (t("net.card.targets_below"), str(total)),
+            (t("net.card.mix"), ctx.mix(counts)),
             (
-                "覆盖率 covered / 可及率 reach",
+                t("net.card.ratio_reach"),
                 f"{counts['covered'] / total:.0%} / "
                 f"{(counts['covered'] + counts['indirect']) / total:.0%}"
                 if total
@@ -732,17 +755,17 @@ def _drawn_node(
             ),
         ]
         drawn.area = node_id
-        if not radial:
-            drawn.label = f"{name}\n覆盖 {counts['covered']}/{total}" if total else name
+        if not radial and total:
+            drawn.label = t("net.area_label", name=name, covered=counts["covered"], total=total)
     elif kind == "interaction":
         leaders = sorted(u for u, _, k in graph.in_edges(node_id, data="kind") if k == "took_part")
         targets = sorted(v for _, v, k in graph.out_edges(node_id, data="kind") if k == "concerns")
         rows += [
-            ("日期 date", _date_text(data.get("date"))),
-            ("活动类型 activity", _subtype_label(data) or _NONE),
-            ("联系领导 leaders", _names(graph, leaders)),
-            ("联系对象 targets", _names(graph, targets)),
-            ("内容 summary", str(data.get("summary") or _NONE)),
+            (t("col.date"), ctx.date(data.get("date"))),
+            (t("net.card.activity"), ctx.subtype(data) or none),
+            (t("col.leaders"), ctx.names(leaders)),
+            (t("targets"), ctx.names(targets)),
+            (t("col.summary"), str(data.get("summary") or none)),
         ]
     return drawn
 
@@ -805,27 +828,23 @@ def _group_plan(ctx: _Context, scene: _Scene, limit: int) -> dict[str, str]:
 
 
 def _group_node(ctx: _Context, key: str, members: list[str], radial: bool) -> _Drawn:
-    graph = ctx.graph
+    graph, t = ctx.graph, ctx.t
     first = graph.nodes[members[0]]
     kind = first["kind"]
     parts = key[len(_GROUP_PREFIX) :].split("|")
     area = parts[-1] if kind != "interaction" and parts[-1] in ctx.lineage else None
-    area_name = display_name(graph, area) if area else ""
-    if kind == "leader":
-        what = SCHEMA.node_kinds["leader"]["label"]
-    elif kind == "interaction":
-        what = _subtype_label(first) or SCHEMA.node_kinds["interaction"]["label"]
-    elif kind == "figure":
-        what = _subtype_label(first) or SCHEMA.node_kinds["figure"]["label"]
+    area_name = ctx.name(area) if area else ""
+    if kind in ("interaction", "figure"):
+        what = ctx.subtype(first) or ctx.kind(kind)
     else:
-        what = SCHEMA.node_kinds[kind]["label"]
+        what = ctx.kind(kind)
     heading = f"{area_name} · {what}" if area_name else what
     count = len(members)
     rows: list[tuple[str, str]] = [
-        ("汇总 group", f"{what} ×{count}"),
-        ("类型 kind", _kind_label(kind)),
-        ("区域 area", _name_with_id(graph, area) if area else "全部 all"),
-        ("数量 count", str(count)),
+        (t("net.card.group"), f"{what} ×{count}"),
+        (t("col.kind"), ctx.kind(kind)),
+        (t("area"), ctx.name_with_id(area) if area else t("net.card.all")),
+        (t("net.card.count"), str(count)),
     ]
     drawn = _Drawn(
         id=key,
@@ -844,12 +863,12 @@ def _group_node(ctx: _Context, key: str, members: list[str], radial: bool) -> _D
         # The most frequent status, the worse one on a tie (STATUSES is best first).
         drawn.status = max(reversed(STATUSES), key=lambda s: mix.get(s, 0))
         rows += [
-            (_status_label(s), f"{mix.get(s, 0)} ({mix.get(s, 0) / count:.0%})") for s in STATUSES
+            (ctx.status(s), f"{mix.get(s, 0)} ({mix.get(s, 0) / count:.0%})") for s in STATUSES
         ]
     elif kind == "interaction":
         dates = sorted(graph.nodes[m]["date"] for m in members)
-        rows.append(("日期 dates", f"{dates[0].isoformat()} – {dates[-1].isoformat()}"))
-    rows.append(("包含 includes", _names(graph, members, limit=12)))
+        rows.append((t("col.date"), f"{dates[0].isoformat()} – {dates[-1].isoformat()}"))
+    rows.append((t("net.card.includes"), ctx.names(members, limit=12)))
     return drawn
 
 
@@ -1045,7 +1064,7 @@ def _render(ctx: _Context, scene: _Scene) -> str:
         elif key in graph:  # an area standing for the areas below it that were merged into it
             area = _drawn_node(ctx, key, area_counts, radial)
             merged = [m for m in members if m != key]
-            area.rows.append(("含下级区域 includes areas", _names(graph, merged, limit=12)))
+            area.rows.append((ctx.t("net.card.includes_areas"), ctx.names(merged, limit=12)))
             drawn.append(area)
         else:
             drawn.append(_group_node(ctx, key, members, radial))
@@ -1087,39 +1106,43 @@ def _render(ctx: _Context, scene: _Scene) -> str:
         mix = Counter(
             {s: sum(area_counts.get(d.id, Counter())[s] for d in drawn) for s in STATUSES}
         )
-    subtitle = (
-        f"截至 as of {ctx.as_of.isoformat()} · 窗口 window {ctx.window_days} 天 days · "
-        f"对象 targets: {_mix_text(mix)}"
-    )
+    as_of = ctx.t("as_of", as_of=ctx.as_of.isoformat(), window=ctx.window_days)
+    subtitle = f"{as_of} · {ctx.t('net.targets_mix', mix=ctx.mix(mix))}"
     notes = []
     if aggregated:
-        notes.append(
-            f"共 {original} 个节点，超过 {MAX_NODES}，已按区域和类别汇总为 {len(drawn)} 个；"
-            f"饼图为状态构成 / {original} nodes exceed {MAX_NODES}: grouped by area and "
-            f"category into {len(drawn)} (each pie shows the status mix)"
-        )
+        notes.append(ctx.t("net.aggregated", original=original, limit=MAX_NODES, drawn=len(drawn)))
     if not physics and not scene.ratio_areas:
-        notes.append("布局已预先计算，物理模拟关闭 / layout computed in advance, physics off")
-    legend = _legend(drawn, edges)
+        notes.append(ctx.t("net.fixed_layout"))
+    legend = _legend(ctx, drawn, edges)
     if scene.ratio_areas:
         legend["ratio"] = [
-            {"color": ratio_colour(r), "text": f"覆盖率 {r:.0%}"}
+            {"color": ratio_colour(r), "text": ctx.t("net.legend.ratio_item", ratio=f"{r:.0%}")}
             for r in (0.0, 0.25, 0.5, 0.75, 1.0)
         ]
         legend["statuses"] = []
-    return _page(ctx.text(scene.title), subtitle, notes, data, legend, _filters(drawn, scene))
+    data["text"] = {"found": ctx.t("net.found", n="{n}")}
+    return _page(
+        ctx,
+        ctx.text(scene.title),
+        scene.subject,
+        subtitle,
+        notes,
+        data,
+        legend,
+        _filters(ctx, drawn, scene),
+    )
 
 
-def _filters(drawn: list[_Drawn], scene: _Scene) -> dict[str, Any]:
+def _filters(ctx: _Context, drawn: list[_Drawn], scene: _Scene) -> dict[str, Any]:
     """The page's filter controls: a box per node kind and per status drawn, and the
     interactions' toggle (a kind of its own) when there are interactions."""
     kinds = {d.member_kind or d.kind for d in drawn}
     statuses = {d.status for d in drawn if d.status}
     return {
         "kinds": [
-            {"kind": k, "text": _kind_label(k)} for k in _SYMBOLS if k in kinds - {"interaction"}
+            {"kind": k, "text": ctx.kind(k)} for k in _SYMBOLS if k in kinds - {"interaction"}
         ],
-        "statuses": [{"status": s, "text": _status_label(s)} for s in STATUSES if s in statuses],
+        "statuses": [{"status": s, "text": ctx.status(s)} for s in STATUSES if s in statuses],
         "interactions": "interaction" in kinds,
         "interactions_shown": scene.interactions_shown,
     }
@@ -1200,15 +1223,17 @@ def _vis_node(d: _Drawn) -> dict[str, Any]:
     if d.kind == "leader" or d.member_kind == "leader":
         node["font"] = {"size": 16, "color": "#3b2a82"}
     if d.focus:
+        node["focus"] = True
         node["borderWidth"] = 4
         node["font"] = {"size": 20, "bold": True}
     return node
 
 
 def _edge_card(ctx: _Context, source: str, target: str, kind: str) -> list[list[str]]:
+    t = ctx.t
     rows = [
-        ["从 from", _name_with_id(ctx.graph, source)],
-        ["到 to", _name_with_id(ctx.graph, target)],
+        [t("net.card.from"), ctx.name_with_id(source)],
+        [t("net.card.to"), ctx.name_with_id(target)],
     ]
     if source in ctx.graph and target in ctx.graph:
         found = ctx.graph.get_edge_data(source, target) or {}
@@ -1217,14 +1242,14 @@ def _edge_card(ctx: _Context, source: str, target: str, kind: str) -> list[list[
             if data["kind"] != kind:
                 continue
             if kind == "contacts" and data.get("role"):
-                rows.append(["分工 role", SCHEMA.enum_label("contact_role", data["role"])])
+                rows.append([t("net.card.role"), ctx.enum("contact_role", data["role"])])
             if kind == "member_of" and data.get("role"):
-                rows.append(["职务 role", SCHEMA.enum_label("membership_role", data["role"])])
+                rows.append([t("col.post"), ctx.enum("membership_role", data["role"])])
             if kind == "related_to" and data.get("type"):
-                rows.append(["关系 relation", str(data["type"])])
-            for column, label in (("since", "开始 since"), ("until", "结束 until")):
+                rows.append([t("net.card.relation"), str(data["type"])])
+            for column in ("since", "until"):
                 if data.get(column):
-                    rows.append([label, _date_text(data[column])])
+                    rows.append([t(f"col.{column}"), ctx.date(data[column])])
             break
     return rows
 
@@ -1236,9 +1261,8 @@ def _vis_edge(
     leader's contacts stand out when the leader is selected or hovered)."""
     source, target, kind = key
     colour, width, dashed = _EDGE_STYLES.get(kind, ("#adb5bd", 1.0, False))
-    label = SCHEMA.raw["edge_kinds"].get(kind, {}).get("label", kind)
     if count > 1:
-        rows = [["数量 count", str(count)]]
+        rows = [[ctx.t("net.card.count"), str(count)]]
         width += math.log2(count)
     else:
         rows = _edge_card(ctx, source, target, kind)
@@ -1255,7 +1279,7 @@ def _vis_edge(
             "hover": "#000000",
             "opacity": 0.2 if faint and kind == "contacts" else 0.8,
         },
-        "card": {"heading": f"{label} {kind}", "rows": rows},
+        "card": {"heading": _tie(ctx, kind), "rows": rows},
     }
     if kind == "contacts":
         edge["arrows"] = {"to": {"enabled": True, "scaleFactor": 0.5}}
@@ -1291,16 +1315,23 @@ def _options(physics: bool, count: int) -> dict[str, Any]:
     }
 
 
-def _legend(drawn: list[_Drawn], edges: Mapping[tuple[str, str, str], int]) -> dict[str, Any]:
+def _tie(ctx: _Context, kind: str) -> str:
+    """An edge kind in words, read from its source: 联系, 所属组织, 位于."""
+    return tie_text(kind, "out", ctx.language)
+
+
+def _legend(
+    ctx: _Context, drawn: list[_Drawn], edges: Mapping[tuple[str, str, str], int]
+) -> dict[str, Any]:
     kinds = {d.member_kind or d.kind for d in drawn}
     edge_kinds = {kind for _, _, kind in edges}
     return {
-        "statuses": [{"color": STATUS_COLORS[s], "text": _status_label(s)} for s in STATUSES],
+        "statuses": [{"color": STATUS_COLORS[s], "text": ctx.status(s)} for s in STATUSES],
         "kinds": [
             {
                 "symbol": _SYMBOLS[k],
                 "color": _LEGEND_COLORS.get(k, "#495057"),
-                "text": _kind_label(k),
+                "text": ctx.kind(k),
             }
             for k in _SYMBOLS
             if k in kinds
@@ -1311,7 +1342,7 @@ def _legend(drawn: list[_Drawn], edges: Mapping[tuple[str, str, str], int]) -> d
             {
                 "color": _EDGE_STYLES[k][0],
                 "dashed": _EDGE_STYLES[k][2],
-                "text": f"{SCHEMA.raw['edge_kinds'][k]['label']} {k}",
+                "text": _tie(ctx, k),
             }
             for k in _EDGE_STYLES
             if k in edge_kinds
@@ -1386,7 +1417,9 @@ def _sha256(text: str) -> str:
 
 
 def _page(
+    ctx: _Context,
     title: str,
+    subject: str | None,
     subtitle: str,
     notes: list[str],
     data: dict[str, Any],
@@ -1406,6 +1439,9 @@ def _page(
         .get_template("network.html.j2")
         .render(
             title=title,
+            subject=subject,
+            lang="en" if ctx.language == "en" else "zh-CN",
+            t=ctx.t,
             subtitle=subtitle,
             notes=notes,
             legend=legend,

@@ -588,6 +588,7 @@ class Workspace:
         window_days: int | None = None,
         *,
         text: Callable[[str], str] | None = None,
+        language: str = "zh",
     ) -> str:
         """A leader's contact network as a page (see :func:`graph.render.leader_network_html`).
 
@@ -604,7 +605,7 @@ class Workspace:
             graph, snap = self._graph_of(snap)
             coverage = snap.index.target_coverage(as_of, window)
             return render.leader_network_html(
-                graph, leader_id, as_of, window, coverage=coverage, text=text
+                graph, leader_id, as_of, window, coverage=coverage, text=text, language=language
             )
         part = _Part(self.store)
         part.grow({leader_id})
@@ -621,7 +622,7 @@ class Workspace:
             graph = part.graph()
         coverage = snap.index.coverage_of(graph.nodes, as_of, window)
         return render.leader_network_html(
-            graph, leader_id, as_of, window, coverage=coverage, text=text
+            graph, leader_id, as_of, window, coverage=coverage, text=text, language=language
         )
 
     def ego_network_html(
@@ -632,6 +633,7 @@ class Workspace:
         window_days: int | None = None,
         *,
         text: Callable[[str], str] | None = None,
+        language: str = "zh",
     ) -> str:
         """An entity's ego network as a page (see :func:`graph.render.ego_network_html`).
 
@@ -646,7 +648,14 @@ class Workspace:
             graph, snap = self._graph_of(snap)
             coverage = snap.index.target_coverage(as_of, window)
             return render.ego_network_html(
-                graph, node_id, depth, as_of, window, coverage=coverage, text=text
+                graph,
+                node_id,
+                depth,
+                as_of,
+                window,
+                coverage=coverage,
+                text=text,
+                language=language,
             )
         if depth < 0:
             raise cov.QueryError(f"depth must be ≥ 0, not {depth}")
@@ -663,7 +672,15 @@ class Workspace:
         )
         counts = _area_counts(summary)
         return render.ego_network_html(
-            graph, node_id, depth, as_of, window, coverage=coverage, area_counts=counts, text=text
+            graph,
+            node_id,
+            depth,
+            as_of,
+            window,
+            coverage=coverage,
+            area_counts=counts,
+            text=text,
+            language=language,
         )
 
     def area_map_html(
@@ -673,6 +690,7 @@ class Workspace:
         window_days: int | None = None,
         *,
         text: Callable[[str], str] | None = None,
+        language: str = "zh",
     ) -> str:
         """An area's coverage map as a page (see :func:`graph.render.area_map_html`).
 
@@ -687,7 +705,9 @@ class Workspace:
         if not self._uses_local_graphs(snap):
             graph, snap = self._graph_of(snap)
             coverage = snap.index.target_coverage(as_of, window)
-            return render.area_map_html(graph, area_id, as_of, window, coverage=coverage, text=text)
+            return render.area_map_html(
+                graph, area_id, as_of, window, coverage=coverage, text=text, language=language
+            )
         index = snap.index
         part = _Part(self.store)
         part.add(self.store.node_records(index.area_list))
@@ -704,7 +724,9 @@ class Workspace:
         graph = part.graph()
         # Every target of the area and the areas below it is read, so its cards count all.
         coverage = index.coverage_of(graph.nodes, as_of, window)
-        return render.area_map_html(graph, area_id, as_of, window, coverage=coverage, text=text)
+        return render.area_map_html(
+            graph, area_id, as_of, window, coverage=coverage, text=text, language=language
+        )
 
     def edges_between(self, source: str, target: str) -> list[dict[str, Any]]:
         """The attributes of every edge from ``source`` to ``target`` (any size of data)."""

@@ -18,6 +18,7 @@ fails on any page wider than the screen (document.scrollingElement.scrollWidth >
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -59,6 +60,13 @@ PATH_VALUES: dict[str, tuple[str, ...]] = {
     "target_id": ("U01",),
     "interaction_id": ("I00001",),
 }
+#: Pages the walk cannot find from the routes alone: the other depths of an ego network (the
+#: walk asks for the default depth, 1).
+EXTRA_PAGES: tuple[str, ...] = (
+    "/viz/entity/F0001?depth=0",
+    "/viz/entity/U01?depth=2",
+    "/viz/entity/A16?depth=3",
+)
 #: Pages that are not for reading: signing out ends the session the walk uses.
 NOT_PAGES = frozenset({"/logout"})
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
@@ -196,12 +204,15 @@ def html_of(client: TestClient, path: str) -> str | None:
 
 def html_paths(site: Api, client: TestClient) -> list[str]:
     """The walked pages that answer HTML (downloads left out), and the sign-in page."""
-    return [p for p in [*page_paths(site.app.routes), "/login"] if html_of(client, p) is not None]
+    paths = [*page_paths(site.app.routes), *EXTRA_PAGES, "/login"]
+    return [p for p in paths if html_of(client, p) is not None]
 
 
 def test_the_walk_finds_the_pages(site: Api) -> None:
     paths = page_paths(site.app.routes)
     for page in ("/", "/gaps", "/leaders", "/leaders/L01", "/entities/U01", "/viz/district"):
+        assert page in paths
+    for page in ("/viz/leader/L01", "/viz/entity/F0001", "/viz/area/A16"):
         assert page in paths
 
 
@@ -224,15 +235,33 @@ def test_no_page_shows_codes_or_english(site: Api, planner: TestClient) -> None:
     assert not found, found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the network pages' text (graph/render.py, graph/templates/network.*) still "
-    "doubles every label in English; it is rewritten on the 'analyses' branch. Strict: "
-    "once they pass, this mark must go.",
-)
 def test_no_network_page_shows_codes_or_english(site: Api, planner: TestClient) -> None:
     found = pages_with_problems(site, planner, network=True)
     assert not found, found
+
+
+def test_network_pages_switch_to_english_as_a_whole(planner: TestClient) -> None:
+    for path in ("/viz/leader/L01", "/viz/entity/F0001?depth=2", "/viz/area/A16", "/viz/district"):
+        chinese = visible_text(planner.get(path).text)
+        joiner = "&" if "?" in path else "?"
+        page = planner.get(f"{path}{joiner}lang=en").text
+        english = visible_text(page)
+        assert "图例" in chinese and "Legend" not in chinese, path
+        assert "Legend" in english and "图例" not in english, path
+        # Fixed words all English: what Han script is left are names (people, areas).
+        for word in ("截至", "覆盖率", "联系周期", "查找", "适应窗口", "节点"):
+            assert word not in english, (path, word)
+        # A click on a node keeps the language.
+        assert "lang=en" in str(network_controls(page)["query"]), path
+
+
+def network_controls(html: str) -> dict[str, Any]:
+    found = re.search(
+        r'<script type="application/json" id="concentric-controls">(.*?)</script>', html
+    )
+    assert found is not None
+    value: dict[str, Any] = json.loads(found.group(1))
+    return value
 
 
 def test_error_pages_are_chinese(site: Api, planner: TestClient) -> None:
@@ -304,6 +333,17 @@ def test_the_center_line_says_what_it_measures(planner: TestClient) -> None:
 # -- every page, on a phone ---------------------------------------------------------------
 
 PHONE = {"width": 390, "height": 844}
+#: The smallest label on a phone, in screen pixels.
+READABLE_PX = 12
+#: A drawn network page's smallest label on screen: the font size of each node's label (its
+#: own, the page's default, or 13 px for a group's pie, which draws its label itself) times
+#: the zoom at which the page opened.
+SMALLEST_LABEL_PX = """() => {
+  const data = JSON.parse(document.getElementById("concentric-data").textContent);
+  const base = data.options.nodes.font.size;
+  const sizes = data.nodes.map(n => n.mix ? 13 : (n.font && n.font.size) || base);
+  return Math.min(base, ...sizes) * window.concentricNetwork.getScale();
+}"""
 
 
 def test_no_page_is_wider_than_a_phone(
@@ -318,6 +358,7 @@ def test_no_page_is_wider_than_a_phone(
     token.close()
     paths = html_paths(site, planner)
     too_wide: dict[str, int] = {}
+    small_labels: dict[str, float] = {}
     with running_server(store, folder / "serve.log") as server, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
@@ -332,8 +373,16 @@ def test_no_page_is_wider_than_a_phone(
         for path in paths:
             response = page.goto(f"{server.base_url}{path}", wait_until="load")
             assert response is not None and response.status == 200, path
+            if path.startswith(NETWORK):
+                page.locator("body[data-drawn-ms]").wait_for(state="attached")
+                smallest = page.evaluate(SMALLEST_LABEL_PX)
+                if smallest < READABLE_PX:
+                    small_labels[path] = smallest
+                legend = page.locator("#legend-fold")
+                assert legend.get_attribute("open") is None, f"{path}: the legend is open"
             width = page.evaluate("() => document.scrollingElement.scrollWidth")
             if width > PHONE["width"]:
                 too_wide[path] = width
         browser.close()
     assert not too_wide, too_wide
+    assert not small_labels, small_labels

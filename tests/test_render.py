@@ -231,7 +231,7 @@ def test_hostile_names_arrive_intact_in_the_data(view: tuple[str, str]) -> None:
     # The escaped form sits in the page; the browser gets the name back as text.
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in html
     assert nodes["F1"]["label"] == XSS
-    assert card(nodes["F1"])["编号 ID"] == "F1"
+    assert card(nodes["F1"])["编号"] == "F1"
     if "F2" in nodes:
         assert "王五\\u003c/script\\u003e\\u003cscript\\u003ealert(2)" in html
         assert nodes["F2"]["label"] == SCRIPT
@@ -298,14 +298,14 @@ def test_legend(view: tuple[str, str]) -> None:
     assert legend is not None
     text = legend.group(0)
     for label, colour in (
-        ("已覆盖 covered", "#2f9e44"),
-        ("久未联系 stale", "#f08c00"),
-        ("间接覆盖 indirect", "#1c7ed6"),
-        ("未覆盖 uncovered", "#e03131"),
+        ("已覆盖", "#2f9e44"),
+        ("久未联系", "#f08c00"),
+        ("间接覆盖", "#1c7ed6"),
+        ("未覆盖", "#e03131"),
     ):
         assert label in text
         assert colour in text
-    assert "党外代表人士 figure" in text
+    assert "党外代表人士" in text
 
 
 def test_cjk_font_stack(view: tuple[str, str]) -> None:
@@ -318,28 +318,60 @@ def test_cjk_font_stack(view: tuple[str, str]) -> None:
 def test_hover_cards_say_why(graph: nx.MultiDiGraph) -> None:
     nodes = nodes_by_id(render.district_html(graph, T, W))
     f1, f2, f3, f4, u1 = (card(nodes[i]) for i in ("F1", "F2", "F3", "F4", "U1"))
-    assert f1["状态 status"] == "已覆盖 covered"
-    assert f1["最近联系 last contact"] == "2026-06-20"
-    assert f1["联系领导 assigned leaders"] == "张书记 (L1)"
-    assert f1["类别 category"] == "宗教界人士"
-    assert f1["区域 area"] == "西湖街道 (A1)"
-    assert f2["最近联系 last contact"] == "无 none"
-    assert "从未联系" in f2["原因 why"]
-    assert "清真寺 (O1)" in f3["原因 why"]  # indirect through its membership of O1
-    assert f3["联系领导 assigned leaders"] == "无 none"
-    assert f4["状态 status"] == "未覆盖 uncovered"
-    assert u1["最近联系 last contact"] == "2025-05-26"  # T - 400
-    assert "2025-05-26" in u1["原因 why"]
+    assert f1["状态"] == "已覆盖"
+    assert f1["最近联系"] == "2026-06-20"
+    assert f1["联系领导"] == "张书记 (L1)"
+    assert f1["类别"] == "宗教界人士"
+    assert f1["区域"] == "西湖街道 (A1)"
+    assert f2["最近联系"] == "无"
+    assert "从未联系" in f2["原因"]
+    assert "清真寺 (O1)" in f3["原因"]  # indirect through its membership of O1
+    assert f3["联系领导"] == "无"
+    assert f4["状态"] == "未覆盖"
+    assert u1["最近联系"] == "2025-05-26"  # T - 400
+    assert "2025-05-26" in u1["原因"]
     leader = card(nodes["L1"])
-    assert leader["联系对象 assigned targets"] == "2"
-    assert "已覆盖 covered 1" in leader["覆盖情况 status mix"]
+    assert leader["联系对象"] == "2"
+    assert "已覆盖 1" in leader["覆盖情况"]
     a1 = card(nodes["A1"])
-    assert a1["对象（含下级）targets incl. below"] == "7"  # F1 F3 O1 + F2 F4 F5 F6
+    assert a1["对象（含下级）"] == "7"  # F1 F3 O1 + F2 F4 F5 F6
+
+
+def test_english_is_a_switch_for_the_whole_page(graph: nx.MultiDiGraph) -> None:
+    html = render.district_html(graph, T, W, language="en")
+    nodes = nodes_by_id(html)
+    f1, f2 = card(nodes["F1"]), card(nodes["F2"])
+    assert f1["Status"] == "covered"
+    assert f1["Category"] == "religious"
+    assert f1["Leaders"] == "张书记 (L1)"  # names stay as they are
+    assert f2["Last contact"] == "none"
+    assert "never contacted" in f2["Why"]
+    assert "已覆盖" not in html and "原因" not in html and "图例" not in html
+    assert '<html lang="en">' in html
+    legend = re.search(r'<aside id="legend".*?</aside>', html, re.DOTALL)
+    assert legend is not None and "Coverage status" in legend.group(0)
+    # The Chinese page (the default) has no English card row or legend word.
+    chinese = render.district_html(graph, T, W)
+    assert '<html lang="zh-CN">' in chinese
+    assert "Coverage status" not in chinese and '"Status"' not in chinese
+
+
+def test_depth_links_use_the_page_language(graph: nx.MultiDiGraph) -> None:
+    for language, word in (("zh", "步数"), ("en", "Depth")):
+        page = render.ego_network_html(graph, "F1", 1, T, W, language=language)
+        linked = render.with_controls(page, links={}, depth=1, depths=(0, 1, 2))
+        nav = re.search(r'<nav id="depth-control".*?</nav>', linked, re.DOTALL)
+        assert nav is not None and f'aria-label="{word}">{word}：' in nav.group(0)
+
+
+def test_an_unknown_language_is_refused(graph: nx.MultiDiGraph) -> None:
+    with pytest.raises(QueryError, match="language"):
+        render.district_html(graph, T, W, language="fr")
 
 
 def test_interaction_summary_is_text(graph: nx.MultiDiGraph) -> None:
     nodes = nodes_by_id(render.leader_network_html(graph, "L1", T, W))
-    assert card(nodes["I1"])["内容 summary"] == "<script>alert(3)</script>"
+    assert card(nodes["I1"])["内容"] == "<script>alert(3)</script>"
     assert nodes["I1"]["label"] == "走访 2026-06-20"
 
 
@@ -431,10 +463,10 @@ def test_aggregation_above_the_threshold(
     assert religious["mix"] == [["covered", 1], ["stale", 0], ["indirect", 0], ["uncovered", 2]]
     assert religious["status"] == "uncovered"  # the majority
     rows = card(religious)
-    assert rows["已覆盖 covered"] == "1 (33%)"
-    assert "周八 (F5)" in rows["包含 includes"]
+    assert rows["已覆盖"] == "1 (33%)"
+    assert "周八 (F5)" in rows["包含"]
     assert "<img" not in html
-    assert "汇总 group" in html  # the legend explains the pies
+    assert "汇总（饼图为状态构成）" in html  # the legend explains the pies
     edges = {(e["from"], e["to"], e["kind"]) for e in data["edges"]}
     assert all(u in nodes and v in nodes for u, v, _ in edges)
     assert ("A2", "A1", "part_of") not in edges
@@ -456,7 +488,7 @@ def test_large_views_are_laid_out_in_python_with_physics_off(
     monkeypatch.setattr(render, "PHYSICS_MAX_NODES", 12)
     html = render.district_html(graph, T, W)
     assert page_data(html)["options"]["physics"]["enabled"] is False
-    assert "physics off" in html
+    assert "布局已固定" in html
 
 
 def test_layout_places_every_node_apart(view: tuple[str, str]) -> None:

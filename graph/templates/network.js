@@ -7,6 +7,7 @@
   // Filled by the web app (graph/render.py with_controls): where a node's page is.
   var controls = JSON.parse(document.getElementById("concentric-controls").textContent);
   var statusEl = document.getElementById("status");
+  var PIE_LABEL_PX = 13;
 
   function card(c) {
     var box = document.createElement("div");
@@ -57,7 +58,7 @@
           ctx.stroke();
         },
         drawExternalLabel: function () {
-          ctx.font = "13px " + data.font;
+          ctx.font = PIE_LABEL_PX + "px " + data.font;
           ctx.textAlign = "center";
           ctx.textBaseline = "top";
           ctx.fillStyle = "#212529";
@@ -89,6 +90,28 @@
   // Reachable from outside the page script (browser tests find a node's place on the canvas).
   window.concentricNetwork = network;
 
+  // On a phone a fitted view is so small that labels shrink to a few pixels: zoom in (around
+  // the view's subject, or the middle) until the smallest label is READABLE_PX on screen.
+  var READABLE_PX = 12;
+  var PHONE_WIDTH = 600;
+  function smallestFont() {
+    var smallest = data.options.nodes.font.size;
+    data.nodes.forEach(function (n) {
+      var size = n.mix ? PIE_LABEL_PX : (n.font && n.font.size) || data.options.nodes.font.size;
+      if (size < smallest) { smallest = size; }
+    });
+    return smallest;
+  }
+  function readable() {
+    if (window.innerWidth > PHONE_WIDTH) { return; }
+    var scale = READABLE_PX / smallestFont();
+    if (network.getScale() >= scale) { return; }
+    var focus = data.nodes.filter(function (n) { return n.focus; })[0];
+    var view = { scale: scale };
+    if (focus) { view.position = network.getPositions([focus.id])[focus.id]; }
+    network.moveTo(view);
+  }
+
   // Marks the page as drawn (for tests and tools); nothing is shown to the reader.
   function drawn() {
     document.body.setAttribute("data-drawn-ms", String(Math.round(performance.now() - started)));
@@ -98,10 +121,15 @@
       physics = false;
       network.setOptions({ physics: { enabled: false } });
       network.fit();
+      readable();
       drawn();
     });
   } else {
-    network.once("afterDrawing", drawn);
+    network.once("afterDrawing", function () {
+      network.fit();
+      readable();
+      drawn();
+    });
   }
 
   // -- filters: a node shows when its kind's box and (for a target) its status's box are ticked.
@@ -166,7 +194,7 @@
     } }).map(function (n) { return n.id; });
     network.selectNodes(hits);
     if (hits.length) { network.fit({ nodes: hits, animation: true }); }
-    statusEl.textContent = hits.length + " 个匹配 found";
+    statusEl.textContent = data.text.found.split("{n}").join(String(hits.length));
   }
   document.getElementById("find-button").addEventListener("click", find);
   document.getElementById("find").addEventListener("keydown", function (ev) {
