@@ -26,9 +26,10 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from graph import SCHEMA, QueryError, StoreError
-from graph.labels import COUNT_HEADINGS, COUNT_KEYS
 from graph.lookup import ENTITY_KINDS, AmbiguousName, area_tree, resolve, resolve_all
-from graph.store import DiskFull, is_server_uri
+from graph.store.factory import is_server_uri
+from graph.store.protocol import DiskFull
+from graph.views.labels import COUNT_HEADINGS, COUNT_KEYS
 from graph.workspace import Workspace, open_workspace
 from loaders import read_dataset
 from loaders.cells import CellError, parse_date

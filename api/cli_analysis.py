@@ -28,7 +28,7 @@ from api.cli import (
     workspace_for,
 )
 from graph import SCHEMA
-from graph.changes import check_period
+from graph.engine.changes import check_period
 
 
 def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table | LongTable:

@@ -30,7 +30,7 @@ from api.cli import (
 )
 from api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
 from api.report import collect, report_html, report_xlsx
-from graph.export import FORMATS, csv_tables, export_graph
+from graph.network.export import FORMATS, csv_tables, export_graph
 
 __all__ = ["export", "report"]
 

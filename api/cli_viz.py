@@ -23,8 +23,8 @@ from api.cli import (
     resolve_id,
     workspace_for,
 )
-from graph import render
-from graph.coverage import TargetCoverage
+from graph.engine.coverage import TargetCoverage
+from graph.views import render
 from graph.workspace import Workspace
 
 viz = typer.Typer(

@@ -39,8 +39,9 @@ from api.scope import (
 )
 from api.services import page as cut_page
 from api.settings import Settings
-from graph.coverage import QueryError
-from graph.labels import (
+from graph.engine.coverage import QueryError
+from graph.schema.schema import EXTRA_KEY, SCHEMA
+from graph.views.labels import (
     INACTIVE_DAYS,
     LANGUAGES,
     PAGE_ROWS,
@@ -54,7 +55,6 @@ from graph.labels import (
     tie_text,
     ui_text,
 )
-from graph.schema import EXTRA_KEY, SCHEMA
 from graph.workspace import Workspace
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -606,7 +606,7 @@ def viz_leader(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import with_controls
+    from graph.views.render import with_controls
 
     day, window = _when(workspace, as_of)
     text = _text(principal, settings)
@@ -623,7 +623,7 @@ def viz_entity(
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import with_controls
+    from graph.views.render import with_controls
 
     day, window = _when(workspace, as_of)
     text = _text(principal, settings)
@@ -643,7 +643,7 @@ def viz_area(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import with_controls
+    from graph.views.render import with_controls
 
     refuse_leader(principal)
     day, window = _when(workspace, as_of)
@@ -655,7 +655,7 @@ def viz_area(
 def viz_district(
     workspace: WorkspaceDep, principal: PagePrincipal, settings: SettingsDep, as_of: AsOf = None
 ) -> Response:
-    from graph.render import district_areas_html, with_controls
+    from graph.views.render import district_areas_html, with_controls
 
     refuse_leader(principal)
     day, window = _when(workspace, as_of)

@@ -19,25 +19,25 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 
-from graph import coverage as cov
-from graph import index_analyses as arrays
-from graph.answers import Answer, NetworkView
-from graph.build import build_graph
-from graph.coverage_index import CoverageIndex
-from graph.entities import entity_record, search_entities
-from graph.index_analyses import LeaderActivity
-from graph.leaders import departure
-from graph.model import Dataset, LinkRecord, NodeRecord
-from graph.network import (
+from graph.engine import coverage as cov
+from graph.engine import index_analyses as arrays
+from graph.engine.coverage_index import CoverageIndex
+from graph.engine.entities import entity_record, search_entities
+from graph.engine.index_analyses import LeaderActivity
+from graph.network.network import (
     brokers,
     communities,
     ego_network,
     relationship_path,
     relationship_view,
 )
-from graph.recommend import recommend
-from graph.schema import Policy
-from graph.store import KeepsDerived, LoadReport, Store, open_store
+from graph.network.recommend import departure, recommend
+from graph.schema.build import build_graph
+from graph.schema.model import Dataset, LinkRecord, NodeRecord
+from graph.schema.schema import Policy
+from graph.store.factory import open_store
+from graph.store.protocol import KeepsDerived, LoadReport, Store
+from graph.views.answers import Answer, NetworkView
 
 __all__ = ["LOCAL_GRAPH_MAX_NODES", "Snapshot", "Workspace", "open_workspace"]
 
@@ -294,7 +294,7 @@ class Workspace:
     def graph(self) -> nx.MultiDiGraph:
         """The stored data as a graph (rebuilt only when the data changed).
 
-        Raises :class:`~graph.coverage.GraphTooLarge` when the store holds more rows than
+        Raises :class:`~graph.engine.coverage.GraphTooLarge` when the store holds more rows than
         ``graph_max_rows``.
         """
         return self._graph_of(self.snapshot())[0]
@@ -334,7 +334,7 @@ class Workspace:
     def local_graph(self, center: str, depth: int = 1) -> nx.MultiDiGraph:
         """The part of the data within ``depth`` relationship steps of ``center``, as a graph.
 
-        Every node within ``depth`` steps (as :func:`graph.network.ego_network` counts them)
+        Every node within ``depth`` steps (as :func:`graph.network.network.ego_network` counts them)
         with every edge among them, and every edge of the nodes nearer than ``depth``, with
         their far ends: what an entity record (depth 1) or an ego network needs, read from
         the store without building the whole graph. Raises UnknownId for an unknown id and
@@ -589,14 +589,14 @@ class Workspace:
         *,
         text: Callable[[str], str] | None = None,
     ) -> str:
-        """A leader's contact network as a page (see :func:`graph.render.leader_network_html`).
+        """A leader's contact network as a page (see :func:`.render.leader_network_html`).
 
         Over the whole-graph limit it reads the leader's part of the data in three rounds:
         the leader's ties; its targets' and interactions' ties, which fix what is drawn;
         then the ties of everything drawn, with every area, so each card reads as it would
         on the whole graph.
         """
-        from graph import render
+        from graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -633,12 +633,12 @@ class Workspace:
         *,
         text: Callable[[str], str] | None = None,
     ) -> str:
-        """An entity's ego network as a page (see :func:`graph.render.ego_network_html`).
+        """An entity's ego network as a page (see :func:`graph.views.render.ego_network_html`).
 
         Over the whole-graph limit: the local graph ``depth`` steps deep fixes what is
         drawn; the ties of everything drawn, with every area, fill in the cards.
         """
-        from graph import render
+        from graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -674,13 +674,13 @@ class Workspace:
         *,
         text: Callable[[str], str] | None = None,
     ) -> str:
-        """An area's coverage map as a page (see :func:`graph.render.area_map_html`).
+        """An area's coverage map as a page (see :func:`graph.views.render.area_map_html`).
 
         Over the whole-graph limit: the index names the areas below it and the targets in
         them; their ties and every area are read from the store. An area holding more than
         ``LOCAL_GRAPH_MAX_NODES`` targets is refused (pick an area below it).
         """
-        from graph import render
+        from graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)

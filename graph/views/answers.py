@@ -8,7 +8,7 @@ dict the CLI prints with ``--json`` and the API answers (it *is* a ``dict``), pl
 - :meth:`Answer._repr_html_`: a title line and an HTML table when a notebook displays it.
 
 :meth:`Workspace.show` returns a :class:`NetworkView`, which a notebook displays as the
-self-contained network page of :mod:`graph.render` inside an ``<iframe srcdoc>``: no
+self-contained network page of :mod:`graph.views.render` inside an ``<iframe srcdoc>``: no
 pyvis notebook mode, no files beside the notebook, no network, so it also shows in a saved
 notebook opened offline. :func:`use_cjk_font` points matplotlib at an installed CJK font.
 
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.labels import (
+from graph.schema.schema import SCHEMA
+from graph.views.labels import (
     COUNT_HEADINGS,
     COUNT_KEYS,
     HTML_ROWS,
@@ -42,7 +43,6 @@ from graph.labels import (
     STATUS_LABELS,
     STATUSES,
 )
-from graph.schema import SCHEMA
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -396,7 +396,7 @@ def _counts_html(answer: Answer) -> str:
 class NetworkView:
     """A self-contained network page that a notebook shows inline (in an iframe).
 
-    ``html`` is the whole page (:mod:`graph.render`); :meth:`save` writes it to a file.
+    ``html`` is the whole page (:mod:`graph.views.render`); :meth:`save` writes it to a file.
     """
 
     title: str
@@ -413,7 +413,7 @@ class NetworkView:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (open it in any browser, offline)."""
-        from graph.render import write_html
+        from graph.views.render import write_html
 
         write_html(path, self.html)
         return Path(path)

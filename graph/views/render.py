@@ -76,7 +76,7 @@ import networkx as nx
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from graph.coverage import (
+from graph.engine.coverage import (
     STATUSES,
     QueryError,
     TargetCoverage,
@@ -84,10 +84,10 @@ from graph.coverage import (
     is_open,
     window_start,
 )
-from graph.coverage_index import coverage_of_graph
-from graph.labels import RATIO_SCALE, STATUS_COLORS
-from graph.network import display_name, ego_network
-from graph.schema import SCHEMA
+from graph.engine.coverage_index import coverage_of_graph
+from graph.network.network import display_name, ego_network
+from graph.schema.schema import SCHEMA
+from graph.views.labels import RATIO_SCALE, STATUS_COLORS
 
 __all__ = [
     "FONT_STACK",
@@ -261,7 +261,7 @@ def ego_network_html(
 ) -> str:
     """Everything within ``depth`` relationship steps of any entity, as an HTML page.
 
-    The nodes and edges are those of :func:`graph.network.ego_network`. ``area_counts``
+    The nodes and edges are those of :func:`graph.network.network.ego_network`. ``area_counts``
     (status -> targets in each area and those below it) is counted from ``coverage`` when
     not given; a caller drawing from part of the data passes the whole data's. Raises
     :class:`QueryError` for an unknown id or a negative depth.
@@ -398,7 +398,7 @@ def with_controls(
     the page is drawn for). Raises ValueError for a page that was not drawn here.
     """
     if html.count(_CONTROLS_SLOT) != 1 or html.count(_DEPTH_SLOT) != 1:
-        raise ValueError("not a network page drawn by graph.render")
+        raise ValueError("not a network page drawn by graph.views.render")
     suffix = "&".join(f"{k}={_url_part(v)}" for k, v in sorted((query or {}).items()))
     controls = {"links": dict(links), "query": suffix}
     html = html.replace(
@@ -1366,7 +1366,7 @@ def _vendor() -> tuple[str, str]:
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("graph", "templates"),
+        loader=jinja2.PackageLoader("graph.views", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -1,0 +1,1 @@
+"""The coverage engine: the status rule, the NumPy index and the analyses computed on it."""

@@ -1,0 +1,1 @@
+"""Graph algorithms (networkx): ego networks, centrality, recommendations, departures, export."""

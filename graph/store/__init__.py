@@ -1,0 +1,1 @@
+"""Storage: the interface every backend meets, SQLite (embedded), Neo4j and its Cypher text."""
