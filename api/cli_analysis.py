@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli import (
+from api.cli_common import (
     DEFAULT_STORE,
     AsOfOpt,
     JsonOpt,

@@ -12,7 +12,7 @@ from typing import Annotated
 import networkx as nx
 import typer
 
-from api.cli import (
+from api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     AsOfOpt,

@@ -281,7 +281,7 @@ def test_cjk_font_error_names_the_package(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_area_helpers(ws: Workspace, sample_store: Path) -> None:
-    from graph.views.answers import area_category_matrix, area_coverage
+    from graph.workspace import area_category_matrix, area_coverage
 
     expected = cli_json(sample_store, "coverage", "--as-of", AS_OF)["by_area"]
     areas = area_coverage(ws, DAY)
