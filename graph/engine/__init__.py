@@ -1,1 +1,0 @@
-"""The coverage engine: the status rule, the NumPy index and the analyses computed on it."""

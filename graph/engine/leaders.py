@@ -14,14 +14,7 @@ import networkx as nx
 from graph.engine.coverage import QueryError, UnknownId
 from graph.schema.schema import Policy
 
-__all__ = [
-    "check_leaders",
-    "iso_date",
-    "leader_load_answer",
-    "leader_load_item",
-    "leaders_in_office",
-    "single_points_answer",
-]
+__all__ = ["leader_load_answer", "leader_load_item", "leaders_in_office", "single_points_answer"]
 
 _QUOTA_RANK = {"under": 0, "over": 1, "ok": 2}
 

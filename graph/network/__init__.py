@@ -1,1 +1,0 @@
-"""Graph algorithms (networkx): ego networks, centrality, recommendations, departures, export."""

@@ -1,1 +1,0 @@
-"""The domain model: the schema (schema.yaml), the records, and the records-to-graph build."""

@@ -1,8 +1,4 @@
-"""Pick a storage backend from a location: a file path (embedded SQLite) or a Neo4j URI.
-
-It sits above the backends so that the interface (:mod:`graph.store.protocol`) imports
-neither of them.
-"""
+"""Pick a backend from a location; above the backends, so the interface imports neither."""
 
 from __future__ import annotations
 
@@ -13,17 +9,12 @@ from graph.store.sqlite_store import SQLiteStore
 
 __all__ = ["is_server_uri", "open_store"]
 
+SERVER_SCHEMES = {"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"}
+
 
 def is_server_uri(location: str) -> bool:
     """Whether a ``--store`` value names a Neo4j server rather than a file."""
-    return location.split("://", 1)[0].lower() in {
-        "bolt",
-        "bolt+s",
-        "bolt+ssc",
-        "neo4j",
-        "neo4j+s",
-        "neo4j+ssc",
-    }
+    return location.split("://", 1)[0].lower() in SERVER_SCHEMES
 
 
 def open_store(location: str | Path) -> Store:
