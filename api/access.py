@@ -40,7 +40,7 @@ from api.audit_chain import (
     verify_chain,
     void_line,
 )
-from graph.coverage import UnknownId
+from graph.engine.coverage import UnknownId
 
 if TYPE_CHECKING:
     from graph.workspace import Workspace

@@ -26,8 +26,8 @@ from api.pages import LoginRequired, error_page
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from api.settings import Settings
-from graph.coverage import GraphTooLarge, QueryError, UnknownId
-from graph.store import DiskFull, StoreError
+from graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
+from graph.store.protocol import DiskFull, StoreError
 from graph.workspace import Workspace, open_workspace
 
 log = logging.getLogger("concentric.api")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli import (
+from api.cli_common import (
     DEFAULT_STORE,
     AsOfOpt,
     JsonOpt,
@@ -28,7 +28,7 @@ from api.cli import (
     workspace_for,
 )
 from graph import SCHEMA
-from graph.changes import check_period
+from graph.engine.changes import check_period
 
 
 def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table | LongTable:

@@ -16,7 +16,7 @@ from typing import Annotated
 import networkx as nx
 import typer
 
-from api.cli import (
+from api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     AsOfOpt,
@@ -30,7 +30,7 @@ from api.cli import (
 )
 from api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
 from api.report import collect, report_html, report_xlsx
-from graph.export import FORMATS, csv_tables, export_graph
+from graph.network.export import FORMATS, csv_tables, export_graph
 
 __all__ = ["export", "report"]
 

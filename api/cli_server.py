@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from api.access import ROLES, AccessStore, require_known_leader, verify_audit
-from api.cli import (
+from api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     JsonOpt,

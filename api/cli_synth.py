@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli import EXIT_BAD_INPUT, _progress, app, out, parse_date_option, say
-from graph.schema import SCHEMA
+from api.cli_common import EXIT_BAD_INPUT, _progress, app, out, parse_date_option, say
+from graph.schema.schema import SCHEMA
 from loaders.synth import DEFAULT_END, EARLIEST_END, MIN_TARGETS, CsvWriter, Sizes, generate
 from loaders.tables import TABLE_SUFFIXES
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import networkx as nx
 import typer
 
-from api.cli import (
+from api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     AsOfOpt,
@@ -23,8 +23,8 @@ from api.cli import (
     resolve_id,
     workspace_for,
 )
-from graph import render
-from graph.coverage import TargetCoverage
+from graph.engine.coverage import TargetCoverage
+from graph.views import render
 from graph.workspace import Workspace
 
 viz = typer.Typer(

@@ -1,6 +1,6 @@
 """Input limits: the request body's size (before parsing), ids, id lists, dates, offsets.
 
-The bounds themselves live in ``graph/schema.yaml`` (``input_limits``); this module turns
+The bounds themselves live in ``graph/schema/schema.yaml`` (``input_limits``); this module turns
 them into an ASGI middleware and into the types the request schemas and query parameters
 use, so that the OpenAPI document says what the API accepts.
 """
@@ -24,7 +24,7 @@ from pydantic_core import core_schema
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.schema import SCHEMA
+from graph.schema.schema import SCHEMA
 
 __all__ = [
     "LIMITS",

@@ -59,11 +59,11 @@ from api.services import (
     log_interaction,
 )
 from api.settings import Settings
-from graph.coverage import GraphTooLarge, UnknownId
-from graph.labels import activity_warnings
-from graph.model import Problem
-from graph.recommend import rank_candidates
-from graph.schema import SCHEMA
+from graph.engine.coverage import GraphTooLarge, UnknownId
+from graph.network.recommend import rank_candidates
+from graph.schema.model import Problem
+from graph.schema.schema import SCHEMA
+from graph.views.labels import activity_warnings
 from graph.workspace import Workspace
 from loaders import read_dataset
 from loaders.tables import TABLE_SUFFIXES
@@ -252,7 +252,7 @@ def candidates_for(
     workspace: Workspace, target_id: str, office: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The leaders best placed to take ``target_id``, cheapest first, with their reasons
-    (the ranking :func:`graph.recommend.recommend` and the departure analysis use); empty
+    (the ranking :func:`graph.network.recommend.recommend` and the departure analysis use); empty
     past the whole-graph limit."""
     as_of = dt.date.today()
     window = workspace.policy.window_days

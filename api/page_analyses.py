@@ -32,10 +32,10 @@ from api.pages import (
 )
 from api.privacy import cut
 from api.scope import refuse_leader
-from graph.coverage import QueryError, UnknownId
-from graph.labels import STATUSES
-from graph.render import ratio_colour
-from graph.schema import SCHEMA
+from graph.engine.coverage import QueryError, UnknownId
+from graph.schema.schema import SCHEMA
+from graph.views.labels import STATUSES
+from graph.views.render import ratio_colour
 from graph.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)

@@ -39,8 +39,9 @@ from api.scope import (
 )
 from api.services import page as cut_page
 from api.settings import Settings
-from graph.coverage import QueryError
-from graph.labels import (
+from graph.engine.coverage import QueryError
+from graph.schema.schema import EXTRA_KEY, SCHEMA
+from graph.views.labels import (
     INACTIVE_DAYS,
     LANGUAGES,
     PAGE_ROWS,
@@ -55,7 +56,6 @@ from graph.labels import (
     tie_text,
     ui_text,
 )
-from graph.schema import EXTRA_KEY, SCHEMA
 from graph.workspace import Workspace
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -610,7 +610,7 @@ def viz_leader(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import with_controls
+    from graph.views.render import with_controls
 
     day, window = _when(workspace, as_of)
     text, language = _text(principal, settings), page_language(request)
@@ -630,7 +630,7 @@ def viz_entity(
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import with_controls
+    from graph.views.render import with_controls
 
     day, window = _when(workspace, as_of)
     text, language = _text(principal, settings), page_language(request)
@@ -652,7 +652,7 @@ def viz_area(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import with_controls
+    from graph.views.render import with_controls
 
     refuse_leader(principal)
     day, window = _when(workspace, as_of)
@@ -671,7 +671,7 @@ def viz_district(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.render import district_areas_html, with_controls
+    from graph.views.render import district_areas_html, with_controls
 
     refuse_leader(principal)
     day, window = _when(workspace, as_of)

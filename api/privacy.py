@@ -1,6 +1,6 @@
 """Data minimisation: which field classes a caller may see, and records cut to that view.
 
-The schema declares each column's class (``graph/schema.yaml``: ordinary, ``personal``,
+The schema declares each column's class (``graph/schema/schema.yaml``: ordinary, ``personal``,
 ``sensitive``; unknown columns under ``extra`` are ``unknown``). A role's view is an
 allow-list of classes (:func:`visible_classes`); :func:`cut` keeps only the fields of those
 classes and, for a view without personal access, masks phone-like and ID-card-like numbers
@@ -23,7 +23,7 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from graph.schema import FIELD_CLASSES, SCHEMA
+from graph.schema.schema import FIELD_CLASSES, SCHEMA
 
 if TYPE_CHECKING:
     from api.access import Principal
@@ -138,7 +138,7 @@ def masks_text(classes: Collection[str]) -> bool:
 def cut(record: Any, classes: Collection[str]) -> Any:
     """``record`` (mappings, lists and scalars, at any depth) cut to ``classes``.
 
-    A key whose field class (:meth:`graph.schema.Schema.field_class`) is not in
+    A key whose field class (:meth:`graph.schema.schema.Schema.field_class`) is not in
     ``classes`` is left out with its value; keys that are no column (``status``, ``ties``)
     stay. When :func:`masks_text`, every text value left is masked with
     :func:`mask_numbers`. The record itself is not changed.

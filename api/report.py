@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.downloads import GAP_COLUMNS, gap_rows
-from graph.labels import (
+from graph.schema.schema import SCHEMA
+from graph.views.labels import (
     COUNT_HEADINGS,
     COUNT_KEYS,
     QUOTA_FILLS,
@@ -32,8 +33,7 @@ from graph.labels import (
     STATUSES,
     hex_argb,
 )
-from graph.render import FONT_STACK
-from graph.schema import SCHEMA
+from graph.views.render import FONT_STACK
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

@@ -31,10 +31,10 @@ from typing import Any
 import networkx as nx
 
 from api.access import Principal
-from graph.build import build_graph
-from graph.coverage import TargetCoverage
-from graph.entities import entity_record
-from graph.network import ego_network
+from graph.engine.coverage import TargetCoverage
+from graph.engine.entities import entity_record
+from graph.network.network import ego_network
+from graph.schema.build import build_graph
 from graph.workspace import Workspace
 
 __all__ = [
@@ -274,7 +274,7 @@ def leader_network_page(
     language: str = "zh",
 ) -> str:
     """A leader's contact network picture; for a leader token, drawn from its scope only."""
-    from graph import render  # jinja and the vendored script: loaded for pictures only
+    from graph.views import render  # jinja and the vendored script: loaded for pictures only
 
     scope = leader_view(workspace, principal, leader_id)
     if scope is None:
@@ -300,7 +300,7 @@ def ego_network_page(
 ) -> str:
     """An entity's network picture; for a leader token, drawn from its scope only (the
     hover cards name nothing outside it)."""
-    from graph import render
+    from graph.views import render
 
     scope = LeaderScope.of(workspace, principal)
     if scope is None:

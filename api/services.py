@@ -15,9 +15,9 @@ from typing import Any
 from api.access import Principal
 from api.schemas import ContactEnd, ContactIn, InteractionIn
 from api.scope import Forbidden, LeaderScope
-from graph.coverage import UnknownId, is_open
-from graph.model import Problem
-from graph.schema import SCHEMA
+from graph.engine.coverage import UnknownId, is_open
+from graph.schema.model import Problem
+from graph.schema.schema import SCHEMA
 from graph.workspace import Workspace
 from loaders import read_records
 

@@ -8,14 +8,14 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.access import ROLES
-from graph.store import is_server_uri
+from graph.store.factory import is_server_uri
 
 
 class Settings(BaseSettings):
     """Everything the service can be told through ``CONCENTRIC_*`` variables.
 
     Three other variables are read where they are used: ``NEO4J_USER``/``NEO4J_PASSWORD``
-    and ``NEO4J_DATABASE`` by ``graph/neo4j_store.py`` (the library under the service, which
+    and ``NEO4J_DATABASE`` by ``graph/store/neo4j_store.py`` (the library under the service, which
     has no settings of its own, so a notebook's store is configured the same way), and
     ``CONCENTRIC_DEBUG`` by ``api/cli.py`` (show a command's traceback).
     """

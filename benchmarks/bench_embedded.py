@@ -102,9 +102,9 @@ def analyse(store_path: Path, area: str, repeat: int, with_graph: bool) -> dict[
 
     import numpy as np
 
-    from graph.build import build_graph
-    from graph.coverage_index import CoverageIndex
-    from graph.sqlite_store import SQLiteStore
+    from graph.engine.coverage_index import CoverageIndex
+    from graph.schema.build import build_graph
+    from graph.store.sqlite_store import SQLiteStore
     from graph.workspace import Workspace
 
     def rss() -> float:

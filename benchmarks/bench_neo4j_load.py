@@ -7,7 +7,7 @@ scripts/neo4j-local start``), in one run:
 1. generate a synthetic dataset (``loaders.synth``, default 100k targets) and validate it
    with ``loaders.read_dataset`` (no problems allowed);
 2. batch sizes: load a smaller synthetic dataset (default 20k targets) into the emptied
-   database once per ``graph.neo4j_store.BATCH_ROWS`` value (monkeypatched) -> rows/s;
+   database once per ``graph.store.neo4j_store.BATCH_ROWS`` value (monkeypatched) -> rows/s;
 3. baseline: MERGE a sample of figure rows with ``SINGLE_NODE_MERGE`` (below), each in
    its own transaction, into the emptied database -> rows/s;
 4. the batched loader ``Neo4jStore.load(replace=True)`` of the whole dataset in one
@@ -37,12 +37,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import graph.neo4j_store as neo4j_store
-from graph import cypher
-from graph.coverage_index import CoverageIndex
-from graph.model import Dataset, encode_props
-from graph.neo4j_store import Neo4jStore
-from graph.store import StoreError
+import graph.store.neo4j_store as neo4j_store
+from graph.engine.coverage_index import CoverageIndex
+from graph.schema.model import Dataset, encode_props
+from graph.store import cypher
+from graph.store.neo4j_store import Neo4jStore
+from graph.store.protocol import StoreError
 from graph.workspace import Workspace
 from loaders import read_dataset
 from loaders.synth import DEFAULT_END, CsvWriter, generate
@@ -289,7 +289,7 @@ def _a_town(dataset: Dataset) -> str:
     raise SystemExit("no town in the dataset")
 
 
-# graph.cypher.COUNT_ROWS as committed is rejected by Neo4j 5.26 ("Aggregation column contains
+# graph.store.cypher.COUNT_ROWS as committed is rejected by Neo4j 5.26 ("Aggregation column contains
 # implicit grouping expressions"), which fails every load with replace=True. The benchmark
 # measures the loader, so it substitutes this equivalent statement (and says so) when needed.
 COUNT_ROWS_FIXED = (
@@ -312,7 +312,7 @@ def check_count_rows(store: Neo4jStore) -> str | None:
     return None
 
 
-# graph.cypher.INTERACTION_EDGES as committed finds each concerned target with
+# graph.store.cypher.INTERACTION_EDGES as committed finds each concerned target with
 # ``MATCH (t:Target {id: …})``; no index covers Target(id), so the planner scans every Target
 # for every id (NodeByLabelScan + Filter): interactions x targets, hours at 100k targets.
 # The same lookup through the Entity(id) uniqueness constraint is an index seek.
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--as-committed",
         action="store_true",
-        help="keep graph.cypher.INTERACTION_EDGES as committed (label scan per target id: "
+        help="keep graph.store.cypher.INTERACTION_EDGES as committed (label scan per target id: "
         "quadratic; only for small --targets)",
     )
     args = parser.parse_args(argv)
@@ -455,12 +455,14 @@ def main(argv: list[str] | None = None) -> int:
     complaint = check_count_rows(store)
     results["count_rows_patched"] = complaint
     if complaint:
-        say(f"PRODUCT BUG: graph.cypher.COUNT_ROWS is rejected by the server ({complaint[:90]}…);")
+        say(f"PRODUCT BUG: cypher.COUNT_ROWS is rejected by the server ({complaint[:90]}…);")
         say("  using an equivalent statement for this run so that load(replace=True) works")
     scan = None if args.as_committed else check_target_lookup(store)
     results["target_lookup_patched"] = scan
     if scan:
-        say(f"PRODUCT BUG: graph.cypher.INTERACTION_EDGES scans every Target per id ({scan});")
+        say(
+            f"PRODUCT BUG: graph.store.cypher.INTERACTION_EDGES scans every Target per id ({scan});"
+        )
         say(f"  using {TARGET_LOOKUP_FIXED!r} for this run (an index seek on Entity(id))")
 
     say(f"dataset ({args.targets} targets) ->  {work}")

@@ -11,10 +11,11 @@ In Python (a notebook, a script), start from :func:`open_workspace` (also ``conn
     ws.show("L01")                            # a leader's network, drawn inline
 """
 
-from graph.answers import Answer, CJKFontError, NetworkView, use_cjk_font
-from graph.coverage import QueryError
-from graph.schema import SCHEMA, Policy
-from graph.store import Store, StoreError, open_store
+from graph.engine.coverage import QueryError
+from graph.schema.schema import SCHEMA, Policy
+from graph.store.factory import open_store
+from graph.store.protocol import Store, StoreError
+from graph.views.answers import Answer, CJKFontError, NetworkView, use_cjk_font
 from graph.workspace import Workspace, open_workspace
 
 #: The same as :func:`open_workspace`.

@@ -18,12 +18,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graph.coverage import QueryError, UnknownId
-from graph.entities import pinyin_keys
-from graph.schema import SCHEMA
+from graph.engine.coverage import QueryError, UnknownId
+from graph.engine.entities import pinyin_keys
+from graph.schema.schema import SCHEMA
 
 if TYPE_CHECKING:
-    from graph.coverage_index import CoverageIndex
+    from graph.engine.coverage_index import CoverageIndex
     from graph.workspace import Workspace
 
 __all__ = [

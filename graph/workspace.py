@@ -11,35 +11,45 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import numpy as np
 
-from graph import coverage as cov
-from graph import index_analyses as arrays
-from graph.answers import Answer, NetworkView
-from graph.build import build_graph
-from graph.coverage_index import CoverageIndex
-from graph.entities import entity_record, search_entities
-from graph.index_analyses import LeaderActivity
-from graph.leaders import departure
-from graph.model import Dataset, LinkRecord, NodeRecord
-from graph.network import (
+from graph.engine import coverage as cov
+from graph.engine import index_analyses as arrays
+from graph.engine.coverage_index import CoverageIndex
+from graph.engine.entities import entity_record, search_entities
+from graph.engine.index_analyses import LeaderActivity
+from graph.network.network import (
     brokers,
     communities,
     ego_network,
     relationship_path,
     relationship_view,
 )
-from graph.recommend import recommend
-from graph.schema import Policy
-from graph.store import KeepsDerived, LoadReport, Store, open_store
+from graph.network.recommend import departure, recommend
+from graph.schema.build import build_graph
+from graph.schema.model import Dataset, LinkRecord, NodeRecord
+from graph.schema.schema import SCHEMA, Policy
+from graph.store.factory import open_store
+from graph.store.protocol import KeepsDerived, LoadReport, Store
+from graph.views.answers import Answer, NetworkView
 
-__all__ = ["LOCAL_GRAPH_MAX_NODES", "Snapshot", "Workspace", "open_workspace"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "LOCAL_GRAPH_MAX_NODES",
+    "Snapshot",
+    "Workspace",
+    "area_category_matrix",
+    "area_coverage",
+    "open_workspace",
+]
 
 log = logging.getLogger(__name__)
 # How to bring a snapshot's arrays up to date with a write, when it can be done.
@@ -294,7 +304,7 @@ class Workspace:
     def graph(self) -> nx.MultiDiGraph:
         """The stored data as a graph (rebuilt only when the data changed).
 
-        Raises :class:`~graph.coverage.GraphTooLarge` when the store holds more rows than
+        Raises :class:`~graph.engine.coverage.GraphTooLarge` when the store holds more rows than
         ``graph_max_rows``.
         """
         return self._graph_of(self.snapshot())[0]
@@ -334,7 +344,7 @@ class Workspace:
     def local_graph(self, center: str, depth: int = 1) -> nx.MultiDiGraph:
         """The part of the data within ``depth`` relationship steps of ``center``, as a graph.
 
-        Every node within ``depth`` steps (as :func:`graph.network.ego_network` counts them)
+        Every node within ``depth`` steps (as :func:`graph.network.network.ego_network` counts them)
         with every edge among them, and every edge of the nodes nearer than ``depth``, with
         their far ends: what an entity record (depth 1) or an ego network needs, read from
         the store without building the whole graph. Raises UnknownId for an unknown id and
@@ -590,14 +600,14 @@ class Workspace:
         text: Callable[[str], str] | None = None,
         language: str = "zh",
     ) -> str:
-        """A leader's contact network as a page (see :func:`graph.render.leader_network_html`).
+        """A leader's contact network as a page (see :func:`.render.leader_network_html`).
 
         Over the whole-graph limit it reads the leader's part of the data in three rounds:
         the leader's ties; its targets' and interactions' ties, which fix what is drawn;
         then the ties of everything drawn, with every area, so each card reads as it would
         on the whole graph.
         """
-        from graph import render
+        from graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -635,12 +645,12 @@ class Workspace:
         text: Callable[[str], str] | None = None,
         language: str = "zh",
     ) -> str:
-        """An entity's ego network as a page (see :func:`graph.render.ego_network_html`).
+        """An entity's ego network as a page (see :func:`graph.views.render.ego_network_html`).
 
         Over the whole-graph limit: the local graph ``depth`` steps deep fixes what is
         drawn; the ties of everything drawn, with every area, fill in the cards.
         """
-        from graph import render
+        from graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -692,13 +702,13 @@ class Workspace:
         text: Callable[[str], str] | None = None,
         language: str = "zh",
     ) -> str:
-        """An area's coverage map as a page (see :func:`graph.render.area_map_html`).
+        """An area's coverage map as a page (see :func:`graph.views.render.area_map_html`).
 
         Over the whole-graph limit: the index names the areas below it and the targets in
         them; their ties and every area are read from the store. An area holding more than
         ``LOCAL_GRAPH_MAX_NODES`` targets is refused (pick an area below it).
         """
-        from graph import render
+        from graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -825,3 +835,83 @@ def _area_counts(summary: dict[str, Any]) -> dict[str, dict[str, int]]:
 def open_workspace(location: str | Path, graph_max_rows: int | None = None) -> Workspace:
     """Open the store at ``location`` (a file path or a ``bolt://`` URI) for analysis."""
     return Workspace(open_store(location), graph_max_rows)
+
+
+# -- tables for plots -----------------------------------------------------------------------
+
+
+def _areas(workspace: Workspace, area_kinds: Iterable[str]) -> list[tuple[str, str]]:
+    """(id, name) of the areas of these kinds (``type``), in id order."""
+    wanted = set(area_kinds)
+    return [
+        (node, str(data.get("name") or node))
+        for node, data in sorted(workspace.graph().nodes(data=True))
+        if data["kind"] == "area" and data.get("type") in wanted
+    ]
+
+
+def area_coverage(
+    workspace: Workspace,
+    as_of: dt.date | None = None,
+    window_days: int | None = None,
+    *,
+    area_kinds: Iterable[str] = ("town", "subdistrict"),
+) -> pd.DataFrame:
+    """Status counts per area of ``area_kinds`` (each with the areas below it).
+
+    The ``by_area`` table of :meth:`Workspace.coverage` (with ``ratio`` and ``reach``),
+    for the areas of these kinds only, indexed by area name, with an ``area_id`` column.
+    """
+    import pandas as pd
+
+    frame = workspace.coverage(as_of, window_days).to_frame("by_area")
+    areas = [(a, name) for a, name in _areas(workspace, area_kinds) if a in frame.index]
+    picked = frame.loc[[a for a, _ in areas]].reset_index()
+    picked.index = pd.Index([name for _, name in areas], name="area")
+    return picked
+
+
+def area_category_matrix(
+    workspace: Workspace,
+    as_of: dt.date | None = None,
+    window_days: int | None = None,
+    *,
+    area_kinds: Iterable[str] = ("town", "subdistrict"),
+    value: str = "ratio",
+) -> pd.DataFrame:
+    """Area × figure category, for a heat map: one row per area of ``area_kinds``.
+
+    Built from the ``matrix`` of :meth:`Workspace.blind_spots` (each area counts the
+    figures in it and below it). ``value`` is ``"ratio"`` (covered / figures; empty where
+    an area has no figure of a category), ``"covered"`` or ``"figures"``. Rows are area
+    names (in id order), columns the categories' Chinese labels in the schema's order.
+    """
+    import pandas as pd
+
+    if value not in ("ratio", "covered", "figures"):
+        raise ValueError(f"value must be ratio, covered or figures, not {value!r}")
+    areas = _areas(workspace, area_kinds)
+    cells = {
+        (cell["area_id"], cell["category"]): cell
+        for cell in workspace.blind_spots(as_of, window_days)["matrix"]
+    }
+    categories = list(SCHEMA.figure_categories)
+    data: list[list[float]] = []
+    for area, _ in areas:
+        row = []
+        for category in categories:
+            cell = cells.get((area, category))
+            if cell is None or not cell["figures"]:
+                row.append(float("nan") if value == "ratio" else 0.0)
+            elif value == "ratio":
+                row.append(cell["covered"] / cell["figures"])
+            else:
+                row.append(float(cell[value]))
+        data.append(row)
+    return pd.DataFrame(
+        data,
+        index=pd.Index([name for _, name in areas], name="area"),
+        columns=pd.Index(
+            [SCHEMA.enum_label("figure_category", c) or c for c in categories], name="category"
+        ),
+    )

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from graph.schema import SCHEMA, Column, normalize_label
+from graph.schema.schema import SCHEMA, Column, normalize_label
 
 __all__ = ["CellError", "cell_text", "convert_cell", "parse_bool", "parse_date", "split_list"]
 

@@ -1,4 +1,4 @@
-"""Files → a validated :class:`graph.model.Dataset`, with every problem found.
+"""Files → a validated :class:`graph.schema.model.Dataset`, with every problem found.
 
 Validation runs in full before anything is written: each cell against its column, then ids
 (unique across the dataset), references (to a known id of the right kind, in the files or
@@ -25,9 +25,9 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from graph.model import Dataset, ExistingNode, Problem, RecordBlock
-from graph.schema import SCHEMA, Column, Table
-from graph.store import paused_gc
+from graph.schema.model import Dataset, ExistingNode, Problem, RecordBlock
+from graph.schema.schema import SCHEMA, Column, Table
+from graph.store.protocol import paused_gc
 from loaders.cells import CellError, convert_cell, is_empty
 from loaders.tables import TABLE_SUFFIXES, NotATable, RawTable, read_table, table_from_records
 

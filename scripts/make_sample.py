@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from loaders.synth import TABLE_COLUMNS, District, MemoryWriter, Town, generate  # noqa: E402
 
-SCHEMA_PATH = ROOT / "graph" / "schema.yaml"
+SCHEMA_PATH = ROOT / "graph" / "schema" / "schema.yaml"
 DEFAULT_OUT = ROOT / "data" / "sample"
 SEED = 7110
 TARGETS = 774
@@ -427,7 +427,7 @@ FORMATS: dict[str, tuple[str, str | None, str, str]] = {
 }
 
 POLICY_YAML = """\
-# Policy for the sample district (七里河区). Same values as the defaults in graph/schema.yaml;
+# Policy for the sample district (七里河区), the defaults in graph/schema/schema.yaml;
 # edit a copy to try other settings: window_days is the coverage window W (an assigned target
 # with no interaction in the last W days is "stale"), quota_min/quota_max are the defaults
 # for leaders whose 联系下限/联系上限 cells are empty.
@@ -464,7 +464,7 @@ between 2025-11-11 and 2025-12-09 and no contact or membership starts or ends be
 2026-11-21 to 2026-12-09 (window 365).
 
 Formats are deliberately mixed to exercise the loaders: Chinese headers (the aliases in
-`graph/schema.yaml`) and Chinese enumeration labels; dates mostly `YYYY-MM-DD`, some
+`graph/schema/schema.yaml`) and Chinese enumeration labels; dates mostly `YYYY-MM-DD`, some
 `YYYY年M月D日` and `YYYY/MM/DD`; list cells separated by `；`, `、` or `;`;
 `organizations.csv` carries an extra column 备注 (kept as an extra property).
 

@@ -1,4 +1,4 @@
-"""Write one blank Excel template per table of ``graph/schema.yaml`` to ``data/templates/``.
+"""Write one blank Excel template per table of ``graph/schema/schema.yaml`` to ``data/templates/``.
 
 Each ``<table>.xlsx`` has:
 
@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from stable_xlsx import save_workbook  # scripts/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_PATH = ROOT / "graph" / "schema.yaml"
+SCHEMA_PATH = ROOT / "graph" / "schema" / "schema.yaml"
 DEFAULT_OUT = ROOT / "data" / "templates"
 CREATOR = "Concentric template generator"
 LAST_ROW = 2000  # rows that carry the drop-down lists and formats

@@ -1,6 +1,6 @@
 """The storage backends under test, and helpers shared by the backend contract suites.
 
-Two backends sit behind :class:`graph.store.Store`: the embedded SQLite file and a Neo4j
+Two backends sit behind :class:`graph.store.protocol.Store`: the embedded SQLite file and a Neo4j
 server. The contract suites (``test_backends.py``, ``test_parity_properties.py``,
 ``test_neo4j_faults.py``) run one set of expectations against both.
 
@@ -46,13 +46,14 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 import yaml
 
-from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from graph.store import Store, StoreError, open_store
+from graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from graph.store.factory import open_store
+from graph.store.protocol import Store, StoreError
 from graph.workspace import Workspace
 from loaders import read_dataset
 
 if TYPE_CHECKING:
-    from graph.neo4j_store import Neo4jStore
+    from graph.store.neo4j_store import Neo4jStore
 
 __all__ = [
     "ALL_STATUSES",

@@ -1,7 +1,7 @@
 """An independent, brute-force reference for the coverage contract, plus a dataset writer.
 
 Everything here is written from `shared/spec/domain.md` (sections 1-4) alone: it does not
-import or read the product (`graph`, `loaders`, `api`, nor `graph/schema.yaml`), so the
+import or read the product (`graph`, `loaders`, `api`, nor `graph/schema/schema.yaml`), so the
 answers it gives are a second opinion, not an echo of the code under test.
 
 A dataset is a :class:`Dataset`: table name -> list of rows, each row a plain dict of

@@ -15,16 +15,16 @@ from analysis_helpers import T, W, World, day, expected_coverage, in_office, wor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph import index_analyses as arrays
-from graph.changes import check_period
-from graph.coverage import QueryError, TargetCoverage
-from graph.coverage_index import CoverageIndex
-from graph.leaders import departure
-from graph.model import NodeRecord
-from graph.schema import SCHEMA, Policy
+from graph.engine import index_analyses as arrays
+from graph.engine.changes import check_period
+from graph.engine.coverage import QueryError, TargetCoverage
+from graph.engine.coverage_index import CoverageIndex
+from graph.network.recommend import departure
+from graph.schema.model import NodeRecord
+from graph.schema.schema import SCHEMA, Policy
 
 
-# The engine (graph.index_analyses on a CoverageIndex), built from the graph the tests
+# The engine (graph.engine.index_analyses on a CoverageIndex), built from the graph the tests
 # describe: every expected answer below is worked out by hand from that district.
 def _engine(graph: nx.MultiDiGraph) -> tuple[CoverageIndex, arrays.LeaderActivity]:
     index = CoverageIndex.from_graph(graph)

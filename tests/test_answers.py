@@ -2,7 +2,7 @@
 and matplotlib with a CJK font.
 
 Expected values come from the CLI's ``--json`` (the contract) or from the sample's files,
-never from :mod:`graph.answers` itself.
+never from :mod:`graph.views.answers` itself.
 """
 
 from __future__ import annotations
@@ -272,7 +272,7 @@ def test_cjk_font_draws_chinese_without_missing_glyphs() -> None:
 def test_cjk_font_error_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib import font_manager
 
-    from graph import answers
+    from graph.views import answers
 
     monkeypatch.setattr(answers, "CJK_FONTS", ("No Such Font For Testing",))
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
@@ -281,7 +281,7 @@ def test_cjk_font_error_names_the_package(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_area_helpers(ws: Workspace, sample_store: Path) -> None:
-    from graph.answers import area_category_matrix, area_coverage
+    from graph.workspace import area_category_matrix, area_coverage
 
     expected = cli_json(sample_store, "coverage", "--as-of", AS_OF)["by_area"]
     areas = area_coverage(ws, DAY)

@@ -31,7 +31,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.app import create_app
 from api.settings import Settings
-from graph.store import open_store
+from graph.store.factory import open_store
 from loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"

@@ -32,11 +32,12 @@ from backends import (
 from graph_oracle import blind_spots, leader_load, leader_todo, single_points, target_coverage
 from typer.testing import CliRunner
 
-import graph.neo4j_store
-import graph.sqlite_store
-from graph.coverage import QueryError, UnknownId
-from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from graph.store import KeepsDerived, Store, open_store
+import graph.store.neo4j_store
+import graph.store.sqlite_store
+from graph.engine.coverage import QueryError, UnknownId
+from graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from graph.store.factory import open_store
+from graph.store.protocol import KeepsDerived, Store
 from graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)
@@ -530,8 +531,8 @@ def test_load_failing_midway_leaves_previous_data(
     Batch 1 is the first nodes; batch 12 is mid-way through the figures; batch 30 comes after
     every node (47 of them) and some links were written.
     """
-    monkeypatch.setattr(graph.sqlite_store, "BATCH_ROWS", 2)
-    monkeypatch.setattr(graph.neo4j_store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(graph.store.sqlite_store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(graph.store.neo4j_store, "BATCH_ROWS", 2)
     store = backend.open()
     load_folder(store, district)
     before = snapshot(store)
@@ -1145,7 +1146,7 @@ def test_keeping_derived_data_is_a_declared_capability(loaded: tuple[Store, Data
     store, _ = loaded
     if not isinstance(store, KeepsDerived):
         # Neo4j keeps no built arrays (README): a workspace builds them in each process.
-        assert isinstance(store, graph.neo4j_store.Neo4jStore)
+        assert isinstance(store, graph.store.neo4j_store.Neo4jStore)
         assert Workspace(store)._keeps is None
         return
     version = store.version()

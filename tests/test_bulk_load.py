@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.model import Dataset, NodeRecord, RecordBlock, encode_props, link_key
-from graph.sqlite_store import SQLiteStore
+from graph.schema.model import Dataset, NodeRecord, RecordBlock, encode_props, link_key
+from graph.store.sqlite_store import SQLiteStore
 from loaders.dataset import read_dataset
 
 # -- RecordBlock: text equal to encode_props / link_key ---------------------------------

@@ -21,7 +21,7 @@ from typer.testing import CliRunner, Result
 
 import api.cli_server
 from api.cli import app
-from graph.store import open_store
+from graph.store.factory import open_store
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = "2026-06-30"

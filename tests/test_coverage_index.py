@@ -18,10 +18,10 @@ from analysis_helpers import World, expected_coverage, worlds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.coverage_index import CoverageIndex
-from graph.model import Dataset
-from graph.schema import SCHEMA
-from graph.sqlite_store import SQLiteStore
+from graph.engine.coverage_index import CoverageIndex
+from graph.schema.model import Dataset
+from graph.schema.schema import SCHEMA
+from graph.store.sqlite_store import SQLiteStore
 
 T = dt.date(2026, 6, 30)
 ALL = ("covered", "stale", "indirect", "uncovered")

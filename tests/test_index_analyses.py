@@ -1,7 +1,7 @@
 """Leader load, single points, blind spots and to-do lists of the engine answer what a walk
 over the graph does.
 
-The engine (graph.index_analyses) is checked against the spec by hand in
+The engine (graph.engine.index_analyses) is checked against the spec by hand in
 tests/test_analysis.py; here it must give the same JSON as the tests' own networkx
 implementation (tests/graph_oracle.py), built from records and from a real store's SQL
 columns, on random districts and on the sample at several dates.
@@ -28,12 +28,12 @@ from graph_oracle import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph import index_analyses as arrays
-from graph.coverage import UnknownId
-from graph.coverage_index import CoverageIndex
-from graph.model import Dataset
-from graph.schema import SCHEMA
-from graph.sqlite_store import SQLiteStore
+from graph.engine import index_analyses as arrays
+from graph.engine.coverage import UnknownId
+from graph.engine.coverage_index import CoverageIndex
+from graph.schema.model import Dataset
+from graph.schema.schema import SCHEMA
+from graph.store.sqlite_store import SQLiteStore
 from graph.workspace import Workspace, open_workspace
 from loaders.dataset import read_dataset
 

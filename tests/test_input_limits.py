@@ -1,6 +1,6 @@
 """Hostile input is answered 4xx, never 500 and never stored (issue 12, V6).
 
-Bounds come from graph/schema.yaml's `input_limits` (dates from 1949-10-01; interactions
+Bounds come from graph/schema/schema.yaml's `input_limits` (dates from 1949-10-01; interactions
 up to tomorrow; contacts up to 366 days ahead; at most 200 ids of at most 64 characters;
 offsets up to 10^9), written out here by hand. The body limit is checked at the ASGI
 level, where the test sees how much of the body the server read.

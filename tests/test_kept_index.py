@@ -23,11 +23,11 @@ from analysis_helpers import World, worlds
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from graph import index_analyses as arrays
-from graph.coverage_index import CoverageIndex, pack_state, unpack_state
-from graph.model import Dataset, LinkRecord, NodeRecord, link_key
-from graph.schema import SCHEMA
-from graph.sqlite_store import SQLiteStore
+from graph.engine import index_analyses as arrays
+from graph.engine.coverage_index import CoverageIndex, pack_state, unpack_state
+from graph.schema.model import Dataset, LinkRecord, NodeRecord, link_key
+from graph.schema.schema import SCHEMA
+from graph.store.sqlite_store import SQLiteStore
 from graph.workspace import Workspace
 from loaders import read_records
 from loaders.dataset import read_dataset

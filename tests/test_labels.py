@@ -1,9 +1,9 @@
 """Labels and colours in one place: every view shows a status with the schema's colour.
 
-The expected colours are read from ``graph/schema.yaml`` here with plain ``yaml`` (not
-through ``graph.schema`` or ``graph.labels``), then looked for in what each view produces:
-the web pages' CSS, a notebook's table and the network picture (the report's fills are
-checked in test_report_export.py, against the same file).
+The expected colours are read from ``graph/schema/schema.yaml`` here with plain ``yaml``
+(not through ``graph.schema.schema`` or ``graph.views.labels``), then looked for in what each
+view produces: the web pages' CSS, a notebook's table and the network picture (the report's
+fills are checked in test_report_export.py, against the same file).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from graph.answers import Answer
-from graph.render import STATUS_COLORS
+from graph.views.answers import Answer
+from graph.views.render import STATUS_COLORS
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graph" / "schema.yaml"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graph" / "schema" / "schema.yaml"
 RAW: dict[str, Any] = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
 STATUS_CODES = list(RAW["enumerations"]["coverage_status"])
 QUOTA_CODES = list(RAW["enumerations"]["quota_status"])

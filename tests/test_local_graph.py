@@ -19,11 +19,12 @@ import pytest
 from analysis_helpers import World, worlds
 from hypothesis import given, settings
 
-from graph import render, sqlite_store
 from graph import workspace as workspace_module
-from graph.coverage import GraphTooLarge, UnknownId
-from graph.model import Dataset
-from graph.sqlite_store import SQLiteStore
+from graph.engine.coverage import GraphTooLarge, UnknownId
+from graph.schema.model import Dataset
+from graph.store import sqlite_store
+from graph.store.sqlite_store import SQLiteStore
+from graph.views import render
 from graph.workspace import Workspace
 from loaders import read_records
 from loaders.dataset import read_dataset

@@ -21,12 +21,12 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import graph.sqlite_store as sqlite_store
+import graph.store.sqlite_store as sqlite_store
 from api.app import create_app
 from api.cli import app as cli_app
 from api.settings import Settings
-from graph.sqlite_store import SQLiteStore
-from graph.store import StoreError
+from graph.store.protocol import StoreError
+from graph.store.sqlite_store import SQLiteStore
 from loaders import read_dataset
 
 HERE = Path(__file__).resolve().parent

@@ -41,10 +41,10 @@ from backends import (
     write_tables,
 )
 
-import graph.neo4j_store
-from graph.coverage import QueryError, UnknownId
-from graph.model import Dataset, NodeRecord
-from graph.store import Store, StoreError
+import graph.store.neo4j_store
+from graph.engine.coverage import QueryError, UnknownId
+from graph.schema.model import Dataset, NodeRecord
+from graph.store.protocol import Store, StoreError
 from graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)
@@ -257,7 +257,7 @@ def _all_nodes_by_label(uri: str) -> dict[str, int]:
     """Every node on the server by label set, Concentric's or not (straight from the driver)."""
     from neo4j import GraphDatabase
 
-    from graph.neo4j_store import _split_credentials
+    from graph.store.neo4j_store import _split_credentials
 
     clean, auth, _ = _split_credentials(uri)
     with GraphDatabase.driver(clean, auth=auth) as driver, driver.session() as session:
@@ -342,7 +342,7 @@ def _transactions(uri: str) -> list[dict[str, Any]]:
     """Open transactions on the server other than the one asking."""
     from neo4j import GraphDatabase
 
-    from graph.neo4j_store import _split_credentials
+    from graph.store.neo4j_store import _split_credentials
 
     clean, auth, _ = _split_credentials(uri)
     with GraphDatabase.driver(clean, auth=auth) as driver, driver.session() as session:
@@ -358,7 +358,7 @@ def _kill_from_server(uri: str, how: str) -> None:
     """End the one other open transaction from the server side."""
     from neo4j import GraphDatabase
 
-    from graph.neo4j_store import _split_credentials
+    from graph.store.neo4j_store import _split_credentials
 
     (victim,) = _transactions(uri)
     clean, auth, _ = _split_credentials(uri)
@@ -400,7 +400,7 @@ def test_load_killed_from_the_server_rolls_back(
 ) -> None:
     uri, store = neo4j_with_baseline
     before = snapshot(store)
-    monkeypatch.setattr(graph.neo4j_store, "BATCH_ROWS", 50)
+    monkeypatch.setattr(graph.store.neo4j_store, "BATCH_ROWS", 50)
     dataset = _big_change(before.nodes, 500)
     batches = 0
 
@@ -428,11 +428,11 @@ def test_load_killed_from_the_server_rolls_back(
 _CHILD = textwrap.dedent(
     """
     import sys, time
-    import graph.neo4j_store
-    from graph.model import Dataset, NodeRecord
-    from graph.store import open_store
+    import graph.store.neo4j_store
+    from graph.schema.model import Dataset, NodeRecord
+    from graph.store.factory import open_store
 
-    graph.neo4j_store.BATCH_ROWS = 50
+    graph.store.neo4j_store.BATCH_ROWS = 50
     store = open_store(sys.argv[1])
     figures = [n for n in store.nodes() if n.kind == "figure"]
     nodes = [NodeRecord(n.id, n.kind, {**n.props, "name": "改"}, "big.csv", 2) for n in figures]

@@ -9,8 +9,8 @@ import itertools
 import pytest
 from analysis_helpers import World, day
 
-from graph.coverage import QueryError
-from graph.network import brokers, communities, ego_network, relationship_path
+from graph.engine.coverage import QueryError
+from graph.network.network import brokers, communities, ego_network, relationship_path
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ parameters are filled from the sample district (`PATH_VALUES`); a route with a p
 this file does not know fails, naming it.
 
 Two checks on the default (Chinese) text of every page, rendered for a planner:
-- no raw enumeration code: every code of every enumeration in graph/schema.yaml, read here
+- no raw enumeration code: every code of every enumeration in graph/schema/schema.yaml, read here
   with plain `yaml`, is looked for as a word of the visible text;
 - no English: no run of three or more ASCII letters outside ids (`<small class="id">`),
   source file names (`<span class="file">`), scripts, styles and attributes (tooltips,
@@ -33,7 +33,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Route
 from test_api import Api, copy_store, open_api
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graph" / "schema.yaml"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graph" / "schema" / "schema.yaml"
 RAW: dict[str, Any] = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))
 #: Every enumeration code (not one of them may reach a Chinese page as it is).
 CODES: frozenset[str] = frozenset(
@@ -216,7 +216,7 @@ def test_the_walk_finds_the_pages(site: Api) -> None:
         assert page in paths
 
 
-#: The network pages: self-contained documents written by graph/render.py.
+#: The network pages: self-contained documents written by graph/views/render.py.
 NETWORK = "/viz/"
 
 

@@ -32,9 +32,10 @@ from backends import (
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from graph.coverage import QueryError
-from graph.schema import SCHEMA
-from graph.store import Store, open_store
+from graph.engine.coverage import QueryError
+from graph.schema.schema import SCHEMA
+from graph.store.factory import open_store
+from graph.store.protocol import Store
 from graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)

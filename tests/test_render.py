@@ -1,4 +1,4 @@
-"""The HTML network views (graph.render) and ``concentric viz``.
+"""The HTML network views (graph.views.render) and ``concentric viz``.
 
 One small district, built by hand, with hostile names. As of T = 2026-06-30, window 365:
 
@@ -32,10 +32,10 @@ from typer.testing import CliRunner, Result
 
 import api.cli_viz  # noqa: F401  (registers `concentric viz`)
 from api.cli import app
-from graph import render
-from graph.build import build_graph
-from graph.coverage import QueryError
-from graph.model import LinkRecord, NodeRecord
+from graph.engine.coverage import QueryError
+from graph.schema.build import build_graph
+from graph.schema.model import LinkRecord, NodeRecord
+from graph.views import render
 
 T = dt.date(2026, 6, 30)
 W = 365

@@ -189,7 +189,7 @@ def test_xlsx_colours_statuses(store: Path, reports: tuple[Path, Path]) -> None:
 
 def test_report_fills_are_the_schemas(reports: tuple[Path, Path]) -> None:
     # Expected colours from schema.yaml read as plain YAML, not through the product.
-    schema_file = Path(__file__).resolve().parent.parent / "graph" / "schema.yaml"
+    schema_file = Path(__file__).resolve().parent.parent / "graph" / "schema" / "schema.yaml"
     raw = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
     shown, labels = raw["presentation"], raw["enumerations"]
     book = load_workbook(reports[0])

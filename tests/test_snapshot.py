@@ -15,9 +15,9 @@ from typing import Any
 import oracle
 import pytest
 
-from graph.coverage_index import CoverageColumns
-from graph.model import Dataset
-from graph.sqlite_store import SQLiteStore
+from graph.schema.model import Dataset
+from graph.store.protocol import CoverageColumns
+from graph.store.sqlite_store import SQLiteStore
 from graph.workspace import Workspace
 from loaders import read_dataset, read_records
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import Concentric, Run, assert_usage_error
 
 import api.cli_synth  # noqa: F401  (registers `synth` on api.cli.app)
-from graph.schema import SCHEMA
+from graph.schema.schema import SCHEMA
 from loaders.synth import DEFAULT_END, MemoryWriter, Sizes, generate
 
 N = 3000

@@ -21,7 +21,7 @@ from api.schemas import (
 )
 from api.scope import entity_for, leader_view, network_for, todo_for
 from api.services import page
-from graph.coverage import UnknownId
+from graph.engine.coverage import UnknownId
 
 router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES)
 

@@ -8,8 +8,8 @@ from fastapi import Path, Query
 
 from api.limits import ID_PATTERN, LIMITS, choices_pattern
 from api.schemas import DateText
-from graph.labels import MAX_PAGE_SIZE
-from graph.schema import SCHEMA
+from graph.schema.schema import SCHEMA
+from graph.views.labels import MAX_PAGE_SIZE
 
 QueryDate = DateText
 AsOf = Annotated[

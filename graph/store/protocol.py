@@ -1,6 +1,6 @@
-"""The storage interface, and :func:`open_store` to pick a backend from a location.
+"""The storage interface (:mod:`graph.store.factory` picks a backend from a location).
 
-A store persists a validated :class:`~graph.model.Dataset` atomically and hands back its
+A store persists a validated :class:`~graph.schema.model.Dataset` atomically and hands back its
 records (and the ``networkx`` graph built from them, cached per data version). Algorithms
 never see which backend they run on.
 """
@@ -11,25 +11,22 @@ import gc
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
 
-from graph.coverage_index import CoverageColumns
-from graph.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from graph.schema import SCHEMA, Policy
+from graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
+    "CoverageColumns",
     "DiskFull",
     "KeepsDerived",
     "LoadReport",
     "Store",
     "StoreError",
-    "is_server_uri",
     "merge_policy",
     "merged_overrides",
-    "open_store",
     "paused_gc",
 ]
 
@@ -51,6 +48,21 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@dataclass
+class CoverageColumns:
+    """The plain columns coverage needs, as a store can read them cheaply."""
+
+    targets: list[tuple[str, str, str | None, str | None, str | None]]
+    # (id, kind, subtype: category or org/unit kind, area_id, name), ordered by kind, id
+    leaders: list[tuple[str, str | None, str | None, Any, Any, Any]]
+    # (id, name, post, in_office, quota_min, quota_max), ordered by id
+    areas: list[tuple[str, str | None, str | None, str | None]]  # id, parent_id, name, kind
+    contacts: list[tuple[str, str, Any, Any]]  # leader, target, since, until
+    memberships: list[tuple[str, str, Any, Any]]  # figure, org/unit, since, until
+    concerns: list[tuple[str, Any]]  # target, interaction date
+    joint_meeting: set[str]  # units in the joint-meeting system (联席会议)
 
 
 class StoreError(Exception):
@@ -187,30 +199,3 @@ def merged_overrides(
     merged = {} if replace else dict(stored)
     merged.update(loaded or {})
     return merged
-
-
-def is_server_uri(location: str) -> bool:
-    """Whether a ``--store`` value names a Neo4j server rather than a file."""
-    return location.split("://", 1)[0].lower() in {
-        "bolt",
-        "bolt+s",
-        "bolt+ssc",
-        "neo4j",
-        "neo4j+s",
-        "neo4j+ssc",
-    }
-
-
-def open_store(location: str | Path) -> Store:
-    """Open the store at ``location``: a file path (embedded) or a ``bolt://`` URI (Neo4j)."""
-    text = str(location)
-    if is_server_uri(text):
-        try:
-            from graph.neo4j_store import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
-        except ImportError as exc:
-            raise StoreError(f"{text}: the Neo4j backend is not available ({exc})") from exc
-        store: Store = Neo4jStore(text)
-        return store
-    from graph.sqlite_store import SQLiteStore
-
-    return SQLiteStore(Path(text))

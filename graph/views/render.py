@@ -76,7 +76,7 @@ import networkx as nx
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from graph.coverage import (
+from graph.engine.coverage import (
     STATUSES,
     QueryError,
     TargetCoverage,
@@ -84,8 +84,10 @@ from graph.coverage import (
     is_open,
     window_start,
 )
-from graph.coverage_index import coverage_of_graph
-from graph.labels import (
+from graph.engine.coverage_index import coverage_of_graph
+from graph.network.network import display_name, ego_network
+from graph.schema.schema import SCHEMA
+from graph.views.labels import (
     LANGUAGES,
     RATIO_SCALE,
     STATUS_COLORS,
@@ -94,8 +96,6 @@ from graph.labels import (
     tie_text,
     ui_text,
 )
-from graph.network import display_name, ego_network
-from graph.schema import SCHEMA
 
 __all__ = [
     "FONT_STACK",
@@ -270,7 +270,7 @@ def ego_network_html(
 ) -> str:
     """Everything within ``depth`` relationship steps of any entity, as an HTML page.
 
-    The nodes and edges are those of :func:`graph.network.ego_network`. ``area_counts``
+    The nodes and edges are those of :func:`graph.network.network.ego_network`. ``area_counts``
     (status -> targets in each area and those below it) is counted from ``coverage`` when
     not given; a caller drawing from part of the data passes the whole data's. Raises
     :class:`QueryError` for an unknown id or a negative depth.
@@ -416,7 +416,7 @@ def with_controls(
     """
     slots = _DEPTH_SLOT.findall(html)
     if html.count(_CONTROLS_SLOT) != 1 or len(slots) != 1:
-        raise ValueError("not a network page drawn by graph.render")
+        raise ValueError("not a network page drawn by graph.views.render")
     label = slots[0]  # already escaped: it is the page's own attribute
     suffix = "&".join(f"{k}={_url_part(v)}" for k, v in sorted((query or {}).items()))
     controls = {"links": dict(links), "query": suffix}
@@ -1397,7 +1397,7 @@ def _vendor() -> tuple[str, str]:
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("graph", "templates"),
+        loader=jinja2.PackageLoader("graph.views", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

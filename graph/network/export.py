@@ -39,8 +39,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import TargetCoverage
-from graph.network import RELATIONSHIP_EDGES, display_name, ego_network
+from graph.engine.coverage import TargetCoverage
+from graph.network.network import RELATIONSHIP_EDGES, display_name, ego_network
 
 __all__ = ["FORMATS", "csv_tables", "export_graph", "scalar"]
 
@@ -100,13 +100,13 @@ def export_graph(
 ) -> nx.MultiDiGraph:
     """A copy of ``graph`` (or of ``center``'s ego network) with scalar attributes only.
 
-    With ``center``, the nodes are those of :func:`graph.network.ego_network` (``depth``
+    With ``center``, the nodes are those of :func:`graph.network.network.ego_network` (``depth``
     relationship steps) and the edges every relationship edge among them (parallel edges
     kept). ``coverage`` (from the engine) adds each target's
     ``status``, ``assigned_leaders`` and ``last_contact``. ``fields`` cuts each node's and
     edge's attributes and each label to what the file may hold (``concentric export`` passes
     :func:`api.privacy.cut` to leave out personal, sensitive and unknown fields). Raises
-    :class:`graph.coverage.QueryError` for an unknown ``center`` or a negative depth.
+    :class:`graph.engine.coverage.QueryError` for an unknown ``center`` or a negative depth.
     """
     if center is None:
         nodes: Iterable[str] = graph.nodes

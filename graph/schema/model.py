@@ -1,6 +1,6 @@
 """The domain model: validated records, a dataset of them, and load problems.
 
-Loaders turn files into a :class:`Dataset`; stores persist it; :mod:`graph.build` turns the
+Loaders turn files into a :class:`Dataset`; stores persist it; :mod:`graph.schema.build` turns the
 stored records into a ``networkx.MultiDiGraph``. Property values are typed Python values
 (``datetime.date`` for dates, ``list`` for list cells, ``bool``, ``int``, ``str``).
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from graph.schema import SCHEMA
+from graph.schema.schema import SCHEMA
 
 __all__ = [
     "Dataset",

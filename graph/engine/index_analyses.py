@@ -1,13 +1,13 @@
 """Leader load, blind spots, the five-line score, to-do lists and status changes, on arrays.
 
 The only implementation of these analyses, computed from the
-:class:`~graph.coverage_index.CoverageIndex` and the leaders' interactions
-(:class:`LeaderActivity`); :mod:`graph.leaders`, :mod:`graph.blind_spots`,
-:mod:`graph.entities` and :mod:`graph.changes` give the answers their shape. At province
+:class:`~graph.engine.coverage_index.CoverageIndex` and the leaders' interactions
+(:class:`LeaderActivity`); :mod:`.leaders`, :mod:`.blind_spots`, :mod:`.entities` and
+:mod:`.changes` give the answers their shape. At province
 size (10^6 targets) the whole graph does not fit the server's memory, the arrays do.
 
 >>> import datetime as dt
->>> from graph.model import NodeRecord, LinkRecord
+>>> from graph.schema.model import NodeRecord, LinkRecord
 >>> T = dt.date(2026, 6, 30)
 >>> nodes = [
 ...     NodeRecord("A0", "area", {"name": "七里河区", "kind": "district"}),
@@ -38,15 +38,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from graph.blind_spots import (
+from graph.engine.blind_spots import (
     STATION_AREA_KINDS,
     STATION_KIND,
     blind_spots_answer,
     line_scores_answer,
 )
-from graph.changes import change_item, status_changes_answer
-from graph.coverage import STATUSES, UnknownId
-from graph.coverage_index import (
+from graph.engine.changes import change_item, status_changes_answer
+from graph.engine.coverage import STATUSES, UnknownId
+from graph.engine.coverage_index import (
     CoverageIndex,
     _days,
     _open,
@@ -57,10 +57,10 @@ from graph.coverage_index import (
     pack_state,
     unpack_state,
 )
-from graph.entities import todo_answer, todo_item
-from graph.leaders import leader_load_answer, leader_load_item, single_points_answer
-from graph.model import NodeRecord
-from graph.schema import SCHEMA, Policy
+from graph.engine.entities import todo_answer, todo_item
+from graph.engine.leaders import leader_load_answer, leader_load_item, single_points_answer
+from graph.schema.model import NodeRecord
+from graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
     "LeaderActivity",
@@ -327,7 +327,7 @@ def blind_spots(
     window_days: int,
     policy: Policy | None = None,
 ) -> dict[str, Any]:
-    """:func:`graph.blind_spots.blind_spots` from the arrays."""
+    """:func:`graph.engine.blind_spots.blind_spots` from the arrays."""
     policy = policy or SCHEMA.default_policy
     status, _ = index.statuses(as_of, window_days)
     covered = status == _COVERED
@@ -367,7 +367,7 @@ def _line_scores(
     without_station: list[str],
     worst: int,
 ) -> dict[str, Any]:
-    """:func:`graph.blind_spots.line_scores` from the arrays, given the statuses."""
+    """:func:`graph.engine.blind_spots.line_scores` from the arrays, given the statuses."""
     covered = status == _COVERED
     towns = [a for a in index.area_list if index.area_kinds.get(a) in STATION_AREA_KINDS]
     town_rows = [index.area_position[a] for a in towns]

@@ -1,5 +1,5 @@
 """Change over time: the answer's shape for targets whose status differs between two
-as-of dates (:func:`graph.index_analyses.status_changes` compares them)."""
+as-of dates (:func:`graph.engine.index_analyses.status_changes` compares them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from graph.coverage import STATUSES, QueryError
+from graph.engine.coverage import STATUSES, QueryError
 
 __all__ = [
     "change_item",
@@ -25,7 +25,7 @@ def check_period(start: dt.date, end: dt.date) -> None:
 def change_item(
     target: str, name: str | None, kind: str, was: str, now: str, last: dt.date | None
 ) -> dict[str, Any]:
-    """One target's row of :func:`graph.index_analyses.status_changes`."""
+    """One target's row of :func:`graph.engine.index_analyses.status_changes`."""
     return {
         "id": target,
         "name": name,

@@ -18,9 +18,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.build import build_graph
-from graph.coverage_index import CoverageColumns
-from graph.model import (
+from graph.schema.build import build_graph
+from graph.schema.model import (
     Dataset,
     ExistingNode,
     LinkRecord,
@@ -28,8 +27,9 @@ from graph.model import (
     decode_props,
     references_of,
 )
-from graph.schema import SCHEMA, Policy
-from graph.store import (
+from graph.schema.schema import SCHEMA, Policy
+from graph.store.protocol import (
+    CoverageColumns,
     DiskFull,
     LoadReport,
     ProgressCallback,

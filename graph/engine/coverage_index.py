@@ -6,7 +6,7 @@ are open at T, which targets had an interaction in [T−W, T], one membership ho
 is built once per data version from plain columns (no graph), then answers any (T, W).
 
 >>> import datetime as dt
->>> from graph.model import NodeRecord, LinkRecord
+>>> from graph.schema.model import NodeRecord, LinkRecord
 >>> T = dt.date(2026, 6, 30)
 >>> index = CoverageIndex.from_records(
 ...     [NodeRecord("L1", "leader", {"name": "张三", "in_office": True}),
@@ -30,25 +30,24 @@ import io
 import json
 import zipfile
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from graph.coverage import (
+from graph.engine.coverage import (
     STATUSES,
     TargetCoverage,
     UnknownId,
     parse_gap_filters,
     sort_gap_items,
 )
-from graph.model import LinkRecord, NodeRecord
-from graph.schema import SCHEMA, Policy
+from graph.schema.model import LinkRecord, NodeRecord
+from graph.schema.schema import SCHEMA, Policy
+from graph.store.protocol import CoverageColumns
 
 __all__ = [
-    "CoverageColumns",
     "CoverageIndex",
     "contains",
     "coverage_of_graph",
@@ -141,21 +140,6 @@ def unpack_state(data: bytes) -> tuple[dict[str, npt.NDArray[Any]], dict[str, An
     if not isinstance(plain, dict):
         raise ValueError("not a saved state")
     return arrays, plain
-
-
-@dataclass
-class CoverageColumns:
-    """The plain columns coverage needs, as a store can read them cheaply."""
-
-    targets: list[tuple[str, str, str | None, str | None, str | None]]
-    # (id, kind, subtype: category or org/unit kind, area_id, name), ordered by kind, id
-    leaders: list[tuple[str, str | None, str | None, Any, Any, Any]]
-    # (id, name, post, in_office, quota_min, quota_max), ordered by id
-    areas: list[tuple[str, str | None, str | None, str | None]]  # id, parent_id, name, kind
-    contacts: list[tuple[str, str, Any, Any]]  # leader, target, since, until
-    memberships: list[tuple[str, str, Any, Any]]  # figure, org/unit, since, until
-    concerns: list[tuple[str, Any]]  # target, interaction date
-    joint_meeting: set[str]  # units in the joint-meeting system (联席会议)
 
 
 def _record_props(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -436,7 +420,7 @@ class CoverageIndex:
 
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> CoverageIndex:
-        """Build from a networkx graph's nodes and links (what :func:`graph.build.build_graph`
+        """Build from a networkx graph's nodes and links (what :func:`.build.build_graph`
         made of the records): for analyses handed a graph and no statuses."""
         links = (
             (u, v, key, data)
@@ -761,7 +745,7 @@ class CoverageIndex:
         """The gap list of spec section 4: targets with the given statuses, worst first.
 
         ``area_id`` matches targets in that area or below; ``category`` and ``line`` accept
-        codes or Chinese labels; :class:`~graph.coverage.QueryError` for unknown values.
+        codes or Chinese labels; :class:`~graph.engine.coverage.QueryError` for unknown values.
         """
         wanted, kind, category_code, line_code = parse_gap_filters(statuses, kind, category, line)
         if area_id is not None and area_id not in self.area_position:

@@ -1,6 +1,6 @@
 """Coverage vocabulary (spec section 3): the statuses, a target's coverage record, query
 errors, and the filters of the gap list. The rule that decides a status lives in one place,
-:func:`graph.coverage_index.status_rule`; this module holds what every layer shares.
+:func:`graph.engine.coverage_index.status_rule`; this module holds what every layer shares.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.schema import SCHEMA, Policy
+from graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
     "STATUSES",

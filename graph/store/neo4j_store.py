@@ -3,7 +3,7 @@
 Loads are batched ``UNWIND … MERGE`` statements inside ONE explicit transaction: Neo4j
 commits all of it or, if anything fails or the connection drops, rolls all of it back, so a
 failed load leaves the previous data. The engine reads plain columns from it (Cypher fetches,
-:mod:`graph.coverage_index` decides); the richer analyses pull the graph once per data
+:mod:`graph.engine.coverage_index` decides); the richer analyses pull the graph once per data
 version, like the embedded store. Built arrays are not kept on the server: every new process
 builds them from the columns.
 """
@@ -20,10 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import networkx as nx
 
-from graph import cypher
-from graph.build import build_graph
-from graph.coverage_index import CoverageColumns
-from graph.model import (
+from graph.schema.build import build_graph
+from graph.schema.model import (
     Dataset,
     ExistingNode,
     LinkRecord,
@@ -32,8 +30,10 @@ from graph.model import (
     encode_props,
     references_of,
 )
-from graph.schema import SCHEMA, Policy
-from graph.store import (
+from graph.schema.schema import SCHEMA, Policy
+from graph.store import cypher
+from graph.store.protocol import (
+    CoverageColumns,
     LoadReport,
     ProgressCallback,
     StoreError,
@@ -346,7 +346,7 @@ class Neo4jStore:
         return [_node_record(r) for r in tx.run(cypher.NODES_AMONG, ids=sorted(set(ids)))]
 
     def neighbourhood(self, ids: Collection[str]) -> tuple[list[NodeRecord], list[LinkRecord]]:
-        """The records around ``ids`` (see :meth:`graph.store.Store.neighbourhood`), read in
+        """The records around ``ids`` (see :meth:`.protocol.Store.neighbourhood`), read in
         one transaction: the nodes that name one of them are the other ends of the edges
         their reference columns became."""
         wanted = sorted(set(ids))

@@ -1,5 +1,5 @@
 """Blind spots (盲区和死角) and the five-line score (统战五线谱): the answers' shape and
-ranking; :mod:`graph.index_analyses` counts them."""
+ranking; :mod:`graph.engine.index_analyses` counts them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from graph.schema import SCHEMA
+from graph.schema.schema import SCHEMA
 
 __all__ = [
     "STATION_AREA_KINDS",

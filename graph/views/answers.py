@@ -8,7 +8,7 @@ dict the CLI prints with ``--json`` and the API answers (it *is* a ``dict``), pl
 - :meth:`Answer._repr_html_`: a title line and an HTML table when a notebook displays it.
 
 :meth:`Workspace.show` returns a :class:`NetworkView`, which a notebook displays as the
-self-contained network page of :mod:`graph.render` inside an ``<iframe srcdoc>``: no
+self-contained network page of :mod:`graph.views.render` inside an ``<iframe srcdoc>``: no
 pyvis notebook mode, no files beside the notebook, no network, so it also shows in a saved
 notebook opened offline. :func:`use_cjk_font` points matplotlib at an installed CJK font.
 
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.labels import (
+from graph.schema.schema import SCHEMA
+from graph.views.labels import (
     COUNT_HEADINGS,
     COUNT_KEYS,
     HTML_ROWS,
@@ -42,12 +43,10 @@ from graph.labels import (
     STATUS_LABELS,
     STATUSES,
 )
-from graph.schema import SCHEMA
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from graph.workspace import Workspace
 
 __all__ = [
     "CJK_FONTS",
@@ -57,8 +56,6 @@ __all__ = [
     "Answer",
     "CJKFontError",
     "NetworkView",
-    "area_category_matrix",
-    "area_coverage",
     "use_cjk_font",
 ]
 
@@ -396,7 +393,7 @@ def _counts_html(answer: Answer) -> str:
 class NetworkView:
     """A self-contained network page that a notebook shows inline (in an iframe).
 
-    ``html`` is the whole page (:mod:`graph.render`); :meth:`save` writes it to a file.
+    ``html`` is the whole page (:mod:`graph.views.render`); :meth:`save` writes it to a file.
     """
 
     title: str
@@ -413,7 +410,7 @@ class NetworkView:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (open it in any browser, offline)."""
-        from graph.render import write_html
+        from graph.views.render import write_html
 
         write_html(path, self.html)
         return Path(path)
@@ -421,86 +418,6 @@ class NetworkView:
     def __repr__(self) -> str:
         size = len(self.html.encode("utf-8")) // 1024
         return f"<NetworkView {self.title!r}: {size} KiB page; display it, or .save(path)>"
-
-
-# -- tables for plots -----------------------------------------------------------------------
-
-
-def _areas(workspace: Workspace, area_kinds: Iterable[str]) -> list[tuple[str, str]]:
-    """(id, name) of the areas of these kinds (``type``), in id order."""
-    wanted = set(area_kinds)
-    return [
-        (node, str(data.get("name") or node))
-        for node, data in sorted(workspace.graph().nodes(data=True))
-        if data["kind"] == "area" and data.get("type") in wanted
-    ]
-
-
-def area_coverage(
-    workspace: Workspace,
-    as_of: dt.date | None = None,
-    window_days: int | None = None,
-    *,
-    area_kinds: Iterable[str] = ("town", "subdistrict"),
-) -> pd.DataFrame:
-    """Status counts per area of ``area_kinds`` (each with the areas below it).
-
-    The ``by_area`` table of :meth:`Workspace.coverage` (with ``ratio`` and ``reach``),
-    for the areas of these kinds only, indexed by area name, with an ``area_id`` column.
-    """
-    import pandas as pd
-
-    frame = workspace.coverage(as_of, window_days).to_frame("by_area")
-    areas = [(a, name) for a, name in _areas(workspace, area_kinds) if a in frame.index]
-    picked = frame.loc[[a for a, _ in areas]].reset_index()
-    picked.index = pd.Index([name for _, name in areas], name="area")
-    return picked
-
-
-def area_category_matrix(
-    workspace: Workspace,
-    as_of: dt.date | None = None,
-    window_days: int | None = None,
-    *,
-    area_kinds: Iterable[str] = ("town", "subdistrict"),
-    value: str = "ratio",
-) -> pd.DataFrame:
-    """Area × figure category, for a heat map: one row per area of ``area_kinds``.
-
-    Built from the ``matrix`` of :meth:`Workspace.blind_spots` (each area counts the
-    figures in it and below it). ``value`` is ``"ratio"`` (covered / figures; empty where
-    an area has no figure of a category), ``"covered"`` or ``"figures"``. Rows are area
-    names (in id order), columns the categories' Chinese labels in the schema's order.
-    """
-    import pandas as pd
-
-    if value not in ("ratio", "covered", "figures"):
-        raise ValueError(f"value must be ratio, covered or figures, not {value!r}")
-    areas = _areas(workspace, area_kinds)
-    cells = {
-        (cell["area_id"], cell["category"]): cell
-        for cell in workspace.blind_spots(as_of, window_days)["matrix"]
-    }
-    categories = list(SCHEMA.figure_categories)
-    data: list[list[float]] = []
-    for area, _ in areas:
-        row = []
-        for category in categories:
-            cell = cells.get((area, category))
-            if cell is None or not cell["figures"]:
-                row.append(float("nan") if value == "ratio" else 0.0)
-            elif value == "ratio":
-                row.append(cell["covered"] / cell["figures"])
-            else:
-                row.append(float(cell[value]))
-        data.append(row)
-    return pd.DataFrame(
-        data,
-        index=pd.Index([name for _, name in areas], name="area"),
-        columns=pd.Index(
-            [SCHEMA.enum_label("figure_category", c) or c for c in categories], name="category"
-        ),
-    )
 
 
 # -- matplotlib ---------------------------------------------------------------------------

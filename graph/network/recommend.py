@@ -13,8 +13,8 @@ whole assignment is cheapest among those that place the most targets without pus
 leader over capacity (``quota_max`` minus current load).
 
 >>> import datetime as dt
->>> from graph.build import build_graph
->>> from graph.model import NodeRecord
+>>> from graph.schema.build import build_graph
+>>> from graph.schema.model import NodeRecord
 >>> T = dt.date(2026, 6, 30)
 >>> g = build_graph(
 ...     [NodeRecord("A1", "area", {"name": "西湖街道", "kind": "subdistrict"}),
@@ -42,13 +42,13 @@ from typing import Any
 
 import networkx as nx
 
-from graph.coverage import TargetCoverage, area_lineage, target_lines
-from graph.coverage_index import coverage_of_graph
-from graph.leaders import leaders_in_office
-from graph.network import display_name, relationship_view
-from graph.schema import SCHEMA, Policy
+from graph.engine.coverage import TargetCoverage, area_lineage, target_lines
+from graph.engine.coverage_index import coverage_of_graph
+from graph.engine.leaders import check_leaders, iso_date, leaders_in_office
+from graph.network.network import display_name, relationship_view
+from graph.schema.schema import SCHEMA, Policy
 
-__all__ = ["Candidate", "candidate_cost", "rank_candidates", "recommend"]
+__all__ = ["Candidate", "candidate_cost", "departure", "rank_candidates", "recommend"]
 
 BASE_COST = 10
 AREA_BONUS = 4
@@ -301,4 +301,90 @@ def recommend(
         "capacity": {lead: capacity[lead] for lead in sorted(capacity)},
         "items": items,
         "unassigned": unassigned,
+    }
+
+
+def departure(
+    graph: nx.MultiDiGraph,
+    leader_ids: Iterable[str],
+    as_of: dt.date,
+    window_days: int,
+    policy: Policy | None = None,
+    coverage: dict[str, TargetCoverage] | None = None,
+    successors: int = 3,
+) -> dict[str, Any]:
+    """The targets left with no assigned leader if these leaders left, with successors.
+
+    Each item has the target's current ``status`` and up to ``successors`` ranked
+    candidate leaders (``{"leader_id", "leader_name", "cost", "reasons"}``), chosen among
+    the leaders in office who stay; a leader with the same post as a departing one ranks
+    first. Network distances between a successor and a target leave the departing leaders
+    out, so no reason runs "经由" (via) someone who is leaving.
+
+    >>> import datetime as dt
+    >>> from graph.schema.build import build_graph
+    >>> from graph.schema.model import NodeRecord, LinkRecord
+    >>> T = dt.date(2026, 6, 30)
+    >>> g = build_graph(
+    ...     [NodeRecord("L1", "leader", {"name": "张三", "in_office": True, "quota_min": 1}),
+    ...      NodeRecord("L2", "leader", {"name": "李四", "in_office": True}),
+    ...      NodeRecord("F1", "figure", {"name": "王五", "category": "religious"}),
+    ...      NodeRecord("U1", "unit", {"name": "兰州理工大学", "kind": "university"})],
+    ...     [LinkRecord("contacts", "L1", "F1", "c1", {}),
+    ...      LinkRecord("contacts", "L2", "F1", "c2", {}),
+    ...      LinkRecord("contacts", "L1", "U1", "c3", {})],
+    ... )
+    >>> coverage = coverage_of_graph(g, T, 365)
+    >>> [i["id"] for i in departure(g, ["L2"], T, 365, coverage=coverage)["items"]]
+    []
+    >>> [i["id"] for i in departure(g, ["L1", "L2"], T, 365, coverage=coverage)["items"]]
+    ['F1', 'U1']
+    """
+    leaving = set(check_leaders(graph, leader_ids))
+    coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
+    orphaned = [
+        t
+        for t, item in coverage.items()
+        if item.assigned_leaders and set(item.assigned_leaders) <= leaving
+    ]
+    posts = {graph.nodes[leader].get("post") for leader in leaving} - {None, ""}
+    ranked = rank_candidates(
+        graph,
+        orphaned,
+        as_of,
+        window_days,
+        policy,
+        exclude=leaving,
+        same_post=posts,
+        avoid=leaving,
+        limit=successors,
+    )
+    items = []
+    for target in sorted(orphaned):
+        item = coverage[target]
+        items.append(
+            {
+                "id": target,
+                "name": graph.nodes[target].get("name"),
+                "kind": item.kind,
+                "status": item.status,
+                "leaving_leaders": list(item.assigned_leaders),
+                "last_contact": iso_date(item.last_contact),
+                "successors": [
+                    {
+                        "leader_id": c.leader_id,
+                        "leader_name": graph.nodes[c.leader_id].get("name"),
+                        "cost": c.cost,
+                        "reasons": c.reasons,
+                    }
+                    for c in ranked.get(target, [])
+                ],
+            }
+        )
+    return {
+        "as_of": as_of.isoformat(),
+        "window_days": window_days,
+        "leaders": sorted(leaving),
+        "total": len(items),
+        "items": items,
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from graph.schema import SCHEMA
+from graph.schema.schema import SCHEMA
 
 __all__ = [
     "COUNT_HEADINGS",
@@ -383,7 +383,7 @@ TIE_TEXT: dict[tuple[str, str], tuple[str, str]] = {
 }
 _missing_ties = {k for k in SCHEMA.raw["edge_kinds"]} - {k for k, _ in TIE_TEXT}
 if _missing_ties:
-    raise ValueError(f"graph/labels.py: TIE_TEXT has no words for edge kinds {_missing_ties}")
+    raise ValueError(f"graph/views/labels.py: TIE_TEXT has no words for edge kinds {_missing_ties}")
 
 
 def ui_text(key: str, language: str = "zh", **values: object) -> str:
