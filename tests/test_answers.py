@@ -205,10 +205,10 @@ def test_show_embeds_the_page_in_an_iframe(ws: Workspace, evil_store: Path) -> N
     import html
 
     assert html.unescape(srcdoc.group(1)) == view.html
-    assert "魏豪" in view.html and "contact network" in view.html  # L07 in leaders.xlsx
+    assert "魏豪 的联系网络" in view.html  # L07 in leaders.xlsx; pictures are Chinese first
     # An ego view of a figure, and of an area (its coverage map).
-    assert "network of" in ws.show("F0013", depth=2, as_of=DAY).html
-    assert "coverage map" in ws.show("A02", as_of=DAY).html
+    assert "的关系网络（2 步）" in ws.show("F0013", depth=2, as_of=DAY).html
+    assert "覆盖图" in ws.show("A02", as_of=DAY).html
 
     evil = open_workspace(evil_store)
     try:
