@@ -66,6 +66,7 @@ from graph.schema.schema import SCHEMA
 from graph.views.labels import activity_warnings
 from graph.workspace import Workspace
 from loaders import read_dataset
+from loaders.messages import problem
 from loaders.tables import TABLE_SUFFIXES
 
 __all__ = [
@@ -145,7 +146,7 @@ class FormProblems(Exception):
 
 
 def _problem_text(problem: Problem) -> str:
-    return f"{FIELD_LABELS.get(problem.column, problem.column)}：{problem.message}"
+    return f"{FIELD_LABELS.get(problem.column, problem.column)}：{problem.text('zh')}"
 
 
 def _validation_messages(error: ValidationError) -> list[str]:
@@ -805,14 +806,14 @@ class _Unpacked:
     def add(self, name: str, data: bytes) -> None:
         plain = PurePosixPath(name.replace("\\", "/")).name
         if not plain or plain.startswith("."):
-            self.problems.append(Problem(name or "?", 0, "-", "文件名无效"))
+            self.problems.append(problem(name or "?", 0, "-", "upload_name"))
             return
         if plain.lower().endswith(".zip"):
             self._unzip(plain, data)
             return
         path = self.folder / "files" / plain
         if path.exists():
-            self.problems.append(Problem(plain, 0, "-", "同名文件上传了两次"))
+            self.problems.append(problem(plain, 0, "-", "upload_twice"))
             return
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(data)
@@ -824,20 +825,22 @@ class _Unpacked:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile:
-            self.problems.append(Problem(name, 0, "-", "不是有效的 zip 文件"))
+            self.problems.append(problem(name, 0, "-", "upload_bad_zip"))
             return
         with archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if len(members) > ZIP_MEMBERS_MAX:
                 self.problems.append(
-                    Problem(name, 0, "-", f"zip 中文件太多（最多 {ZIP_MEMBERS_MAX} 个）")
+                    problem(name, 0, "-", "upload_zip_members", most=ZIP_MEMBERS_MAX)
                 )
                 return
             for member in members:
                 given = member.filename.replace("\\", "/")
                 parts = PurePosixPath(given).parts
                 if given.startswith("/") or ".." in parts or ":" in given:
-                    self.problems.append(Problem(f"{name}/{member.filename}", 0, "-", "路径不安全"))
+                    self.problems.append(
+                        problem(f"{name}/{member.filename}", 0, "-", "upload_unsafe")
+                    )
                     continue
                 plain = parts[-1]
                 if plain.startswith((".", "~$")) or plain == "__MACOSX":
@@ -845,7 +848,7 @@ class _Unpacked:
                 path = target / plain
                 if path.exists():
                     self.problems.append(
-                        Problem(f"{name}/{member.filename}", 0, "-", "zip 中有同名文件")
+                        problem(f"{name}/{member.filename}", 0, "-", "upload_zip_twice")
                     )
                     continue
                 if not self._extract(archive, member, path, name):
@@ -860,22 +863,23 @@ class _Unpacked:
             while chunk := source.read(1 << 16):
                 self.budget -= len(chunk)
                 if self.budget < 0:
-                    self.problems.append(Problem(name, 0, "-", "zip 解压后太大"))
+                    self.problems.append(problem(name, 0, "-", "upload_zip_size"))
                     return False
                 sink.write(chunk)
         return True
 
-    def shown(self, problem: Problem) -> dict[str, Any]:
-        """A problem as the page shows it: the file by its uploaded name, no server path."""
-        file = problem.file
+    def shown(self, found: Problem, language: str) -> dict[str, Any]:
+        """A problem as the page shows it, in the page's language: the file by its uploaded
+        name, no server path."""
+        file = found.file
         if Path(file).is_relative_to(self.folder):
             # files/NAME, or zip-N/ZIP/MEMBER: shown as NAME or ZIP/MEMBER.
             file = "/".join(Path(file).relative_to(self.folder).parts[1:]) or file
         return {
             "file": file,
-            "line": problem.line,
-            "column": problem.column,
-            "message": problem.message,
+            "line": found.line,
+            "column": found.column,
+            "message": found.text(language),
         }
 
 
@@ -905,6 +909,7 @@ def upload(
         "files": [[name, hashlib.sha256(data).hexdigest()] for name, data in uploads],
     }
     note_for_audit(request, files=[name for name, _ in uploads])
+    language = page_language(request)
 
     def write() -> Answer:
         folder = Path(tempfile.mkdtemp(prefix="concentric-upload-"))
@@ -912,18 +917,16 @@ def upload(
             unpacked = _Unpacked(folder, settings.max_upload_bytes)
             for name, data in uploads:
                 if not name.lower().endswith((*TABLE_SUFFIXES, ".zip")):
-                    unpacked.problems.append(
-                        Problem(name, 0, "-", "只接受 .csv、.xlsx、.json 文件或它们的 zip 包")
-                    )
+                    unpacked.problems.append(problem(name, 0, "-", "upload_type"))
                 else:
                     unpacked.add(name, data)
             if not uploads:
-                unpacked.problems.append(Problem("-", 0, "-", "请选择要上传的文件"))
+                unpacked.problems.append(problem("-", 0, "-", "upload_none"))
             if unpacked.problems:
-                raise _UploadRefused([unpacked.shown(p) for p in unpacked.problems])
+                raise _UploadRefused([unpacked.shown(p, language) for p in unpacked.problems])
             result = read_dataset(unpacked.paths, workspace.store.existing_nodes())
             if result.problems:
-                raise _UploadRefused([unpacked.shown(p) for p in result.problems])
+                raise _UploadRefused([unpacked.shown(p, language) for p in result.problems])
             for block in result.dataset.blocks:
                 block.source = Path(block.source).name  # the file's name, not a server path
             report = workspace.load(result.dataset)

@@ -17,12 +17,21 @@ import re
 from typing import Any
 
 from graph.schema.schema import SCHEMA, Column, normalize_label
+from loaders.messages import problem_text
 
 __all__ = ["CellError", "cell_text", "convert_cell", "parse_bool", "parse_date", "split_list"]
 
 
 class CellError(ValueError):
-    """A cell's value does not fit its column; the message is shown to the user."""
+    """A cell's value does not fit its column; the message is shown to the user.
+
+    Built from a code of :data:`loaders.messages.PROBLEM_TEXT` and its fields: ``str()`` is
+    the English text, :attr:`message_zh` the Chinese one.
+    """
+
+    def __init__(self, code: str, **fields: Any) -> None:
+        self.message_zh, message = problem_text(code, **fields)
+        super().__init__(message)
 
 
 _DATE = re.compile(
@@ -62,16 +71,16 @@ def parse_date(value: Any) -> dt.date:
         # A date cell without date formatting arrives as Excel's serial day number.
         if 1 <= value < 2958466:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-        raise CellError(f"not a date: {value!r}")
+        raise CellError("date_serial", value=value)
     text = unicode_digits(str(value).strip())
     match = _DATE.match(text)
     if not match:
-        raise CellError(f"not a date: {value!r} (use YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日)")
+        raise CellError("date_format", value=value)
     year, month, day = (int(g) for g in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError as exc:
-        raise CellError(f"not a date: {value!r} ({exc})") from exc
+        raise CellError("date_impossible", value=value, reason=exc) from exc
 
 
 def unicode_digits(text: str) -> str:
@@ -93,19 +102,19 @@ def parse_bool(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise CellError(f"not a yes/no value: {value!r} (use true/false, 1/0, yes/no or 是/否)")
+    raise CellError("not_bool", value=value)
 
 
 def parse_int(value: Any) -> int:
     number = _parse_int(value)
     if not -(2**63) <= number < 2**63:
-        raise CellError(f"number out of range: {value!r}")
+        raise CellError("int_range", value=value)
     return number
 
 
 def _parse_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise CellError(f"not a whole number: {value!r}")
+        raise CellError("not_int", value=value)
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -114,7 +123,7 @@ def _parse_int(value: Any) -> int:
     try:
         return int(float(text)) if re.fullmatch(r"-?\d+(\.0+)?", text) else int(text)
     except ValueError as exc:
-        raise CellError(f"not a whole number: {value!r}") from exc
+        raise CellError("not_int", value=value) from exc
 
 
 def split_list(value: Any) -> list[str]:
@@ -129,7 +138,10 @@ def split_list(value: Any) -> list[str]:
 def enum_value(enum: str, value: str) -> str:
     code = SCHEMA.enum_code(enum, value)
     if code is None:
-        raise CellError(f"unknown value {value!r} (allowed: {SCHEMA.enum_choices(enum)})")
+        labels = "、".join(SCHEMA.enumerations[enum].values())
+        raise CellError(
+            "enum_unknown", value=value, choices=SCHEMA.enum_choices(enum), labels=labels
+        )
     return code
 
 
@@ -144,7 +156,7 @@ def convert_cell(column: Column, value: Any) -> Any:
     base = column.base_type
     if base in ("str", "ref"):
         if isinstance(value, (list, dict)):
-            raise CellError(f"expected a single value, not {value!r}")
+            raise CellError("not_single", value=value)
         return cell_text(value)
     if base == "int":
         return parse_int(value)
@@ -158,4 +170,4 @@ def convert_cell(column: Column, value: Any) -> Any:
         return [enum_value(column.argument, item) for item in split_list(value)]
     if base in ("refs", "list"):
         return split_list(value)
-    raise CellError(f"column type {column.type!r} is not known to the loader")
+    raise CellError("column_type", type=column.type)

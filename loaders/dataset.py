@@ -29,6 +29,7 @@ from graph.schema.model import Dataset, ExistingNode, Problem, RecordBlock
 from graph.schema.schema import SCHEMA, Column, Table
 from graph.store.protocol import paused_gc
 from loaders.cells import CellError, convert_cell, is_empty
+from loaders.messages import kind_label, problem
 from loaders.tables import TABLE_SUFFIXES, NotATable, RawTable, read_table, table_from_records
 
 __all__ = ["ExistingNode", "ReadResult", "find_table_files", "read_dataset", "read_records"]
@@ -72,18 +73,14 @@ def find_table_files(paths: Iterable[Path]) -> tuple[list[tuple[Path, Table]], l
             table = SCHEMA.table_for_name(path.stem)
             if table is None or path.suffix.lower() not in TABLE_SUFFIXES:
                 names = ", ".join(SCHEMA.tables)
+                labels = "、".join(t.label for t in SCHEMA.tables.values())
                 problems.append(
-                    Problem(
-                        str(path),
-                        1,
-                        "-",
-                        f"not a known table file (tables: {names}; suffixes .csv, .xlsx, .json)",
-                    )
+                    problem(str(path), 1, "-", "not_table_file", names=names, labels=labels)
                 )
             else:
                 found.append((path, table))
         else:
-            problems.append(Problem(str(path), 0, "-", "no such file or folder"))
+            problems.append(problem(str(path), 0, "-", "no_such_path"))
     return found, problems
 
 
@@ -130,9 +127,7 @@ def _read_dataset(
     result = ReadResult(Dataset(), problems, files=[f for f, _ in files])
     existing = existing or {}
     if not files and not problems:
-        result.problems.append(
-            Problem(", ".join(map(str, path_list)), 0, "-", "no table files found")
-        )
+        result.problems.append(problem(", ".join(map(str, path_list)), 0, "-", "no_tables"))
     blocks: list[_Block] = []
     for block, found in _converted_files(files, progress):
         result.problems.extend(found)
@@ -159,7 +154,7 @@ def _converted(path: Path, table: Table) -> tuple[_Block | None, list[Problem], 
     try:
         raw = read_table(path)
     except NotATable as exc:
-        return None, [Problem(str(path), exc.line, "-", str(exc))], 0
+        return None, [Problem(str(path), exc.line, "-", str(exc), exc.message_zh)], 0
     with paused_gc():
         return _typed_block(raw, table, problems), problems, len(raw)
 
@@ -262,21 +257,20 @@ def _typed_block(raw: RawTable, table: Table, problems: list[Problem]) -> _Block
         if column is None:
             continue  # unknown columns are kept as extra properties
         if column.name in seen:
-            problems.append(
-                Problem(file, 1, header, f"names the same column as {seen[column.name]!r}")
-            )
+            problems.append(problem(file, 1, header, "same_column", other=seen[column.name]))
             continue
         seen[column.name] = header
         columns[position] = column
     for column in table.required_columns if raw.has_header else ():
         if column.name not in seen:
             problems.append(
-                Problem(
+                problem(
                     file,
                     1,
                     column.name,
-                    "required column is missing "
-                    f"(header {' or '.join((column.name, *column.aliases))})",
+                    "column_missing",
+                    headers=" or ".join((column.name, *column.aliases)),
+                    headers_zh="或".join(column.aliases or (column.name,)),
                 )
             )
     block = _Block(table, file, lines, {}, dict(seen))
@@ -304,7 +298,7 @@ def _typed_block(raw: RawTable, table: Table, problems: list[Problem]) -> _Block
             if value is not None:
                 continue
             if required:
-                problems.append(Problem(file, lines[j], header, "required value is missing"))
+                problems.append(problem(file, lines[j], header, "value_missing"))
                 values[j] = _INVALID
             else:
                 values[j] = default
@@ -372,6 +366,7 @@ def _convert_text_column(
 
 class _Failed(NamedTuple):
     message: str
+    message_zh: str
 
 
 def _converted_cell(column: Column, cell: Any) -> Any:
@@ -379,7 +374,7 @@ def _converted_cell(column: Column, cell: Any) -> Any:
     try:
         return None if is_empty(cell) else convert_cell(column, cell)
     except CellError as exc:
-        return _Failed(str(exc))
+        return _Failed(str(exc), exc.message_zh)
 
 
 def _reported(
@@ -388,7 +383,7 @@ def _reported(
     """``values`` with each failed cell reported at its line and marked :data:`_INVALID`."""
     for j, value in enumerate(values):
         if value.__class__ is _Failed:
-            problems.append(Problem(file, lines[j], header, value.message))
+            problems.append(Problem(file, lines[j], header, value.message, value.message_zh))
             values[j] = _INVALID
     return values
 
@@ -506,12 +501,17 @@ def _check_ids(
         if first is not None:
             other, k = first
             problems.append(
-                Problem(
+                problem(
                     block.file,
                     block.lines[j],
                     header,
-                    f"duplicate id {node_id!r} (also the {other.table.node_kind} at "
-                    f"{other.file}:{other.lines[k]})",
+                    "duplicate_id",
+                    value=node_id,
+                    other_kind=other.table.node_kind,
+                    other_kind_zh=kind_label(other.table.node_kind or ""),
+                    other_file=other.file,
+                    other_name=Path(other.file).name,
+                    other_line=other.lines[k],
                 )
             )
             continue
@@ -519,12 +519,14 @@ def _check_ids(
         was = stored.get(node_id)
         if was is not None and was != kind:
             problems.append(
-                Problem(
+                problem(
                     block.file,
                     block.lines[j],
                     header,
-                    f"id {node_id!r} is already a {was} in the store; "
-                    f"ids are unique across the dataset",
+                    "id_other_kind",
+                    value=node_id,
+                    was=was,
+                    was_zh=kind_label(was),
                 )
             )
     return index
@@ -561,6 +563,7 @@ def _check_refs(
 
     kinds = " or ".join(column.ref_kinds)
     expected = ("an " if kinds[0] in "aeiou" else "a ") + kinds
+    expected_zh = "或".join(kind_label(k) for k in column.ref_kinds)
     header = block.header(column.name)
     for j, value in enumerate(values):
         if value is None or value is _INVALID:
@@ -569,11 +572,25 @@ def _check_refs(
             found = kind_of(ref)
             if found in allowed:
                 continue
+            where = (block.file, block.lines[j], header)
             if found is None:
-                message = f"unknown id {ref!r} (expected {expected})"
+                problems.append(
+                    problem(
+                        *where, "unknown_id", value=ref, expected=expected, expected_zh=expected_zh
+                    )
+                )
             else:
-                message = f"{ref!r} is a {found}, but this column needs {expected}"
-            problems.append(Problem(block.file, block.lines[j], header, message))
+                problems.append(
+                    problem(
+                        *where,
+                        "wrong_kind",
+                        value=ref,
+                        found=found,
+                        found_zh=kind_label(found),
+                        expected=expected,
+                        expected_zh=expected_zh,
+                    )
+                )
 
 
 def _check_ancestry(
@@ -603,11 +620,15 @@ def _check_ancestry(
             if current == node_id:
                 path = " → ".join([*chain, node_id])
                 problems.append(
-                    Problem(
+                    problem(
                         block.file,
                         block.lines[j],
                         block.header("parent_id"),
-                        f"{kind} {node_id!r} is its own ancestor ({path})",
+                        "own_ancestor",
+                        kind=kind,
+                        kind_zh=kind_label(kind),
+                        value=node_id,
+                        path=path,
                     )
                 )
 
@@ -625,11 +646,13 @@ def _check_intervals(blocks: list[_Block], problems: list[Problem]) -> None:
             if until.__class__ is date and starts[j].__class__ is date and until < starts[j]
         ]:
             problems.append(
-                Problem(
+                problem(
                     block.file,
                     block.lines[j],
                     header,
-                    f"ends ({ends[j]}) before it starts ({starts[j]})",
+                    "ends_before_start",
+                    until=ends[j],
+                    since=starts[j],
                 )
             )
 
@@ -680,12 +703,16 @@ def _warn_duplicate_links(dataset: Dataset, warnings: list[Problem]) -> None:
             latest[key] = (block, j)
             first_block, i = where
             warnings.append(
-                Problem(
+                problem(
                     block.source,
                     block.lines[j],
                     "-",
-                    f"same {block.kind} as {first_block.source}:{first_block.lines[i]}; "
-                    "the later row is kept",
+                    "same_link",
+                    kind=block.kind,
+                    kind_zh=kind_label(block.kind),
+                    first_file=first_block.source,
+                    first_name=Path(first_block.source).name,
+                    first_line=first_block.lines[i],
                 )
             )
 
@@ -703,13 +730,15 @@ def _read_policy(paths: list[Path], problems: list[Problem]) -> dict[str, Any] |
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 1
-            problems.append(Problem(str(path), line, "-", f"not valid YAML ({exc})"))
+            problems.append(problem(str(path), line, "-", "policy_yaml", error=exc, at=line))
             continue
         found = SCHEMA.policy_problems(raw)
         lines = _key_lines(path)
         for message in found:
             key = message.split()[0] if message.split()[0] in lines else "-"
-            problems.append(Problem(str(path), lines.get(key, 1), key, message))
+            problems.append(
+                problem(str(path), lines.get(key, 1), key, "policy_setting", detail=message)
+            )
         if not found and raw:
             merged.update(raw)
     return merged or None

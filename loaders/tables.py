@@ -18,6 +18,8 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
+from loaders.messages import problem_text
+
 __all__ = [
     "TABLE_SUFFIXES",
     "NotATable",
@@ -31,9 +33,14 @@ TABLE_SUFFIXES = (".csv", ".xlsx", ".json")
 
 
 class NotATable(Exception):
-    """The file cannot be read as a table at all (binary junk, broken workbook, bad JSON)."""
+    """The file cannot be read as a table at all (binary junk, broken workbook, bad JSON).
 
-    def __init__(self, message: str, line: int = 1) -> None:
+    Built from a code of :data:`loaders.messages.PROBLEM_TEXT` and its fields: ``str()`` is
+    the English text, :attr:`message_zh` the Chinese one.
+    """
+
+    def __init__(self, code: str, line: int = 1, **fields: Any) -> None:
+        self.message_zh, message = problem_text(code, **fields)
         super().__init__(message)
         self.line = line
 
@@ -69,7 +76,7 @@ def read_table(path: Path) -> RawTable:
         return _read_xlsx(path)
     if suffix == ".json":
         return _read_json(path)
-    raise NotATable(f"unsupported file type {suffix!r} (use .csv, .xlsx or .json)")
+    raise NotATable("file_type", suffix=suffix)
 
 
 # -- CSV ----------------------------------------------------------------------------------
@@ -95,7 +102,7 @@ def decode_text(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
     if b"\x00" in data:
-        raise NotATable("not a text table (the file holds binary data)")
+        raise NotATable("binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -106,7 +113,7 @@ def decode_text(data: bytes) -> str:
         pass
     best = from_bytes(data).best()
     if best is None:
-        raise NotATable("not a text table (unknown text encoding)")
+        raise NotATable("encoding")
     return str(best)
 
 
@@ -119,7 +126,7 @@ def _read_csv(path: Path) -> RawTable:
     try:
         every = list(reader)
     except csv.Error as exc:
-        raise NotATable(f"not a valid CSV table ({exc})", reader.line_num) from exc
+        raise NotATable("csv_invalid", reader.line_num, error=exc) from exc
     # Row k starts on line k + 1, unless a quoted cell spans lines: then count them again.
     starts = (
         range(1, len(every) + 1)
@@ -128,7 +135,7 @@ def _read_csv(path: Path) -> RawTable:
     )
     filled = [k for k, cells in enumerate(every) if "".join(cells).strip()]
     if not filled:
-        raise NotATable("empty file: no header row")
+        raise NotATable("csv_empty")
     headers = [c.strip() for c in every[filled[0]]]
     body = filled[1:]
     lines = [starts[k] for k in body]
@@ -157,7 +164,7 @@ def _fit(cells: list[Any], width: int, line: int, pad: Any = None) -> list[Any]:
     """A row cut or padded to the header's width; filled cells beyond it are an error."""
     if len(cells) > width:
         if any(_filled(c) for c in cells[width:]):
-            raise NotATable(f"row has {len(cells)} cells but the header has {width}", line)
+            raise NotATable("row_too_wide", line, cells=len(cells), width=width)
         return cells[:width]
     return [*cells, *([pad] * (width - len(cells)))]
 
@@ -188,11 +195,11 @@ def _read_xlsx(path: Path) -> RawTable:
     from openpyxl import load_workbook  # imported lazily: slow, and only xlsx needs it
 
     if not zipfile.is_zipfile(path):
-        raise NotATable("not an Excel workbook (.xlsx); old .xls files must be saved as .xlsx")
+        raise NotATable("not_xlsx")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks
-        raise NotATable(f"not a readable Excel workbook ({exc.__class__.__name__})") from exc
+        raise NotATable("xlsx_unreadable", error=exc.__class__.__name__) from exc
     headers: list[str] | None = None
     lines: list[int] = []
     rows: list[list[Any]] = []
@@ -213,7 +220,7 @@ def _read_xlsx(path: Path) -> RawTable:
     finally:
         workbook.close()
     if headers is None:
-        raise NotATable("empty workbook: no header row on the first sheet")
+        raise NotATable("xlsx_empty")
     return _columnar(str(path), headers, lines, rows)
 
 
@@ -237,7 +244,7 @@ def _read_json(path: Path) -> RawTable:
     decoder = json.JSONDecoder()
     pos = _skip_space(text, 0)
     if pos >= len(text) or text[pos] != "[":
-        raise NotATable("not a JSON table: expected a list of objects", _line_at(text, pos))
+        raise NotATable("json_not_list", _line_at(text, pos))
     pos = _skip_space(text, pos + 1)
     lines: list[int] = []
     rows: list[dict[str, Any]] = []
@@ -248,9 +255,9 @@ def _read_json(path: Path) -> RawTable:
         try:
             item, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            raise NotATable(f"not valid JSON ({exc.msg})", exc.lineno) from exc
+            raise NotATable("json_invalid", exc.lineno, error=exc.msg) from exc
         if not isinstance(item, dict):
-            raise NotATable("not a JSON table: every item must be an object", line)
+            raise NotATable("json_item", line)
         lines.append(line)
         rows.append({str(k).strip(): v for k, v in item.items()})
         pos = _skip_space(text, pos)
@@ -259,9 +266,9 @@ def _read_json(path: Path) -> RawTable:
             continue
         if pos < len(text) and text[pos] == "]":
             break
-        raise NotATable("not valid JSON: expected ',' or ']'", _line_at(text, pos))
+        raise NotATable("json_separator", _line_at(text, pos))
     if _skip_space(text, pos + 1) != len(text):
-        raise NotATable("not valid JSON: text after the closing ']'", _line_at(text, pos + 1))
+        raise NotATable("json_trailing", _line_at(text, pos + 1))
     return table_from_records(str(path), lines, rows)
 
 

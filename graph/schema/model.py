@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, NamedTuple
 
@@ -44,9 +44,16 @@ class Problem:
     line: int
     column: str
     message: str
+    # The same message in Chinese, for pages (``loaders.messages`` writes both); not part
+    # of a problem's identity or order.
+    message_zh: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.column}: {self.message}"
+
+    def text(self, language: str) -> str:
+        """The message in ``language`` ("zh" or "en"); English where no Chinese was written."""
+        return self.message_zh if language == "zh" and self.message_zh else self.message
 
 
 @dataclass
