@@ -63,7 +63,7 @@ from graph.engine.coverage import GraphTooLarge, UnknownId
 from graph.network.recommend import rank_candidates
 from graph.schema.model import Problem
 from graph.schema.schema import SCHEMA
-from graph.views.labels import activity_warnings
+from graph.views.labels import LANGUAGES, UI_TEXT, activity_warnings, enum_text, ui_text
 from graph.workspace import Workspace
 from loaders import read_dataset
 from loaders.messages import problem
@@ -92,20 +92,6 @@ CANDIDATES_SHOWN = 5
 ZIP_MEMBERS_MAX = 100
 ZIP_EXPANSION_MAX = 8
 
-FIELD_LABELS = {
-    "leader_id": "联系领导",
-    "target_id": "联系对象",
-    "since": "开始日期",
-    "until": "结束日期",
-    "date": "日期",
-    "kind": "类型",
-    "leader_ids": "领导",
-    "target_ids": "对象",
-    "successor_ids": "接任领导",
-    "summary": "内容",
-    "role": "分工",
-    "files": "文件",
-}
 DATE_FIELDS = ("since", "until", "date")
 
 
@@ -122,7 +108,7 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, given: str) -> None:
     if not given or not hmac.compare_digest(given, csrf_token(request)):
         note_for_audit(request, refused="csrf")
-        raise Forbidden("表单校验失败（CSRF）：请重新打开页面后再提交")
+        raise Forbidden(ui_text("form.csrf", page_language(request)))
 
 
 class FormTokens:
@@ -145,40 +131,47 @@ class FormProblems(Exception):
         self.status = status
 
 
-def _problem_text(problem: Problem) -> str:
-    return f"{FIELD_LABELS.get(problem.column, problem.column)}：{problem.text('zh')}"
+def field_message(field: str, message: str, language: str) -> str:
+    """A form's complaint as shown: the field by its label (in ``language``), then why."""
+    key = f"field.{field}"
+    label = ui_text(key, language) if key in UI_TEXT else field
+    return ui_text("form.problem", language, field=label, message=message)
 
 
-def _validation_messages(error: ValidationError) -> list[str]:
-    """Pydantic's complaints about a form, in Chinese, each naming its field."""
+def _problem_text(problem: Problem, language: str) -> str:
+    return field_message(problem.column, problem.text(language), language)
+
+
+def _validation_messages(error: ValidationError, language: str) -> list[str]:
+    """Pydantic's complaints about a form, in the page's language, each naming its field."""
     messages = []
     for item in error.errors():
         field = str(item["loc"][0]) if item.get("loc") else ""
-        label = FIELD_LABELS.get(field, field)
+        value = str(item.get("input"))
         if item["type"] == "missing":
-            text = "必须填写"
+            text = ui_text("form.required", language)
         elif field in DATE_FIELDS:
-            text = f"日期无效或超出允许范围：{item.get('input')!s}（格式 YYYY-MM-DD）"
+            text = ui_text("form.bad_date", language, value=value)
         elif field == "kind":
-            text = f"不是允许的类型：{item.get('input')!s}"
+            text = ui_text("form.bad_kind", language, value=value)
         elif item["type"] in ("string_too_long", "too_long"):
-            text = "太长"
+            text = ui_text("form.too_long", language)
         else:
-            text = f"填写有误（{item.get('msg', '')}）"
-        messages.append(f"{label}：{text}")
+            text = ui_text("form.invalid", language, detail=item.get("msg", ""))
+        messages.append(field_message(field, text, language))
     return messages
 
 
 _Body = TypeVar("_Body", InteractionIn, ContactIn, ContactEnd)
 
 
-def _model(model: type[_Body], fields: dict[str, Any]) -> _Body:
+def _model(model: type[_Body], fields: dict[str, Any], language: str) -> _Body:
     """``model`` from a form's fields (empty ones left out), or :class:`FormProblems`."""
     given = {k: v for k, v in fields.items() if v not in ("", [], None)}
     try:
         return model(**given)
     except ValidationError as exc:
-        raise FormProblems(_validation_messages(exc)) from exc
+        raise FormProblems(_validation_messages(exc, language)) from exc
 
 
 def _once(
@@ -191,7 +184,7 @@ def _once(
 ) -> Answer:
     """``write()``'s answer, or the one the first submit of this form (same key) got."""
     if not re.fullmatch(r"[!-~]{1,200}", key or ""):
-        raise FormProblems(["表单缺少提交编号：请重新打开页面后再提交"], 400)
+        raise FormProblems([ui_text("form.no_key", page_language(request))], 400)
     fingerprint = request_hash("POST", request.url.path, fields)
     answer, replayed = idempotency.run(principal.token_id, f"page:{key}", fingerprint, write)
     if replayed:
@@ -200,29 +193,36 @@ def _once(
 
 
 def _attempt(
-    action: Callable[[], Response], show_again: Callable[[list[str], int], Response]
+    request: Request,
+    action: Callable[[], Response],
+    show_again: Callable[[list[str], int], Response],
 ) -> Response:
     """``action()``; a refusal of the data is shown again on the form's page."""
+    language = page_language(request)
     try:
         return action()
     except FormProblems as exc:
         return show_again(exc.messages, exc.status)
     except UnknownReferences as exc:
-        return show_again([_problem_text(p) for p in exc.problems], 404)
+        return show_again([_problem_text(p, language) for p in exc.problems], 404)
     except InputProblems as exc:
-        return show_again([_problem_text(p) for p in exc.problems], 422)
+        return show_again([_problem_text(p, language) for p in exc.problems], 422)
     except UnknownId as exc:
-        return show_again([f"找不到：{exc}"], 404)
+        return show_again([ui_text("form.not_found", language, what=exc)], 404)
     except Conflict as exc:
-        return show_again([f"与已有数据冲突：{exc}"], 409)
+        return show_again([ui_text("form.conflict", language, what=exc)], 409)
 
 
-def _require_planner(principal: Principal) -> None:
+def _require_planner(request: Request, principal: Principal) -> None:
     if principal.role not in PLANNERS:
-        raise Forbidden("只有规划人员（planner）可以这样做")
+        raise Forbidden(ui_text("form.planner_only", page_language(request)))
 
 
-def _redirect(location: str) -> Response:
+def _redirect(request: Request, location: str) -> Response:
+    """A 303 to ``location``, in the language the form was posted in (``?lang=``)."""
+    language = request.query_params.get("lang")
+    if language in LANGUAGES:
+        location += f"{'&' if '?' in location else '?'}lang={language}"
     return RedirectResponse(location, status_code=303)
 
 
@@ -230,8 +230,11 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
-def _labels_of_kinds() -> list[tuple[str, str]]:
-    return list(SCHEMA.enumerations["interaction_kind"].items())
+def _labels_of_kinds(language: str) -> list[tuple[str, str]]:
+    return [
+        (code, enum_text("interaction_kind", code, language))
+        for code in SCHEMA.enumerations["interaction_kind"]
+    ]
 
 
 # -- who could take a target ----------------------------------------------------------------
@@ -323,7 +326,7 @@ def render_entity(
         actions=actions,
         forms=FormTokens(request),
         today=_today(),
-        interaction_kinds=_labels_of_kinds(),
+        interaction_kinds=_labels_of_kinds(page_language(request)),
         problems=problems,
         done=request.query_params.get("done"),
     )
@@ -361,7 +364,7 @@ def render_leader(
         can_log=principal.role in WRITERS and load is not None,
         forms=FormTokens(request),
         today=_today(),
-        interaction_kinds=_labels_of_kinds(),
+        interaction_kinds=_labels_of_kinds(page_language(request)),
         problems=problems,
         done=request.query_params.get("done"),
     )
@@ -431,16 +434,18 @@ def assign_contact_form(
     since: Text = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    _require_planner(principal)
+    language = page_language(request)
+    _require_planner(request, principal)
     fields = {"leader_id": leader_id, "target_id": target_id, "since": since}
 
     def act() -> Response:
-        body = _model(ContactIn, fields)
+        body = _model(ContactIn, fields, language)
 
         def write() -> Answer:
             # Checked here, not before: a second submit of a stored form finds its answer.
             if body.leader_id in workspace.entity(body.target_id)["coverage"]["assigned_leaders"]:
-                raise FormProblems(["联系领导：这位领导已经在联系这个对象"])
+                refused = ui_text("form.already_assigned", language)
+                raise FormProblems([field_message("leader_id", refused, language)])
             assign_contact(workspace, body)
             return Answer(
                 303, {"location": f"/entities/{quote(body.target_id, safe='')}?done=assign-contact"}
@@ -448,9 +453,10 @@ def assign_contact_form(
 
         note_for_audit(request, leader=body.leader_id, target=body.target_id)
         answer = _once(request, idempotency, principal, idempotency_key, fields, write)
-        return _redirect(answer.body["location"])
+        return _redirect(request, answer.body["location"])
 
     return _attempt(
+        request,
         act,
         lambda messages, status: render_entity(
             request, workspace, principal, settings, target_id, messages, status
@@ -472,11 +478,12 @@ def end_contact_form(
     until: Text = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    _require_planner(principal)
+    language = page_language(request)
+    _require_planner(request, principal)
     fields = {"leader_id": leader_id, "target_id": target_id, "until": until}
 
     def act() -> Response:
-        body = _model(ContactEnd, fields)
+        body = _model(ContactEnd, fields, language)
 
         def write() -> Answer:
             end_contact(workspace, body)
@@ -488,9 +495,10 @@ def end_contact_form(
             request, leader=body.leader_id, target=body.target_id, until=body.until.isoformat()
         )
         answer = _once(request, idempotency, principal, idempotency_key, fields, write)
-        return _redirect(answer.body["location"])
+        return _redirect(request, answer.body["location"])
 
     return _attempt(
+        request,
         act,
         lambda messages, status: render_entity(
             request, workspace, principal, settings, target_id, messages, status
@@ -519,8 +527,9 @@ def log_interaction_form(
 ) -> Response:
     """Log an interaction; ``back`` is the page the form is on (an entity's or a leader's)."""
     check_csrf(request, csrf_token)
+    language = page_language(request)
     if principal.role not in WRITERS:
-        raise Forbidden(f"{principal.role} 角色不能登记联系")
+        raise Forbidden(ui_text("form.cannot_log", language, role=principal.role))
     fields = {
         "date": date,
         "kind": kind,
@@ -533,10 +542,12 @@ def log_interaction_form(
 
     def act() -> Response:
         if not leader_ids:
-            raise FormProblems(["领导：至少选择一位"])
+            at_least_one = ui_text("form.at_least_one", language)
+            raise FormProblems([field_message("leader_ids", at_least_one, language)])
         body = _model(
             InteractionIn,
             {**fields, "id": keyed_interaction_id(principal.token_id, idempotency_key)},
+            language,
         )
 
         def write() -> Answer:
@@ -550,7 +561,7 @@ def log_interaction_form(
             return Answer(303, {"location": f"{location}?done=log-interaction"})
 
         answer = _once(request, idempotency, principal, idempotency_key, fields, write)
-        return _redirect(answer.body["location"])
+        return _redirect(request, answer.body["location"])
 
     def show_again(messages: list[str], status: int) -> Response:
         if page is None:
@@ -563,7 +574,7 @@ def log_interaction_form(
             request, workspace, principal, settings, unquote(page.group(2)), messages, status
         )
 
-    return _attempt(act, show_again)
+    return _attempt(request, act, show_again)
 
 
 # -- the gap list's suggestions, accepted in one step ----------------------------------------
@@ -603,11 +614,13 @@ def review_suggestions(
     """The summary to confirm: each selected row's suggested leader and why (nothing is
     written here)."""
     check_csrf(request, csrf_token)
-    _require_planner(principal)
+    _require_planner(request, principal)
     suggestions = suggestions_for(workspace, target_ids)
     pairs = [suggestions[t] for t in dict.fromkeys(target_ids) if t in suggestions]
     skipped = [t for t in dict.fromkeys(target_ids) if t not in suggestions]
-    problems = None if pairs else ["对象：请至少选择一行有建议领导的缺口"]
+    language = page_language(request)
+    choose = ui_text("form.choose_gap", language)
+    problems = None if pairs else [field_message("target_ids", choose, language)]
     return _render_accept(
         request, principal, pairs, skipped, _today(), problems, 200 if pairs else 422
     )
@@ -627,14 +640,16 @@ def accept_suggestions(
 ) -> Response:
     """Assign every confirmed pair (``target_ids[i]`` to ``leader_ids[i]``) in one load."""
     check_csrf(request, csrf_token)
-    _require_planner(principal)
+    language = page_language(request)
+    _require_planner(request, principal)
     fields = {"target_ids": target_ids, "leader_ids": leader_ids, "since": since}
 
     def act() -> Response:
         if not target_ids or len(target_ids) != len(leader_ids):
-            raise FormProblems(["对象：每个对象须对应一位领导"], 400)
+            each = ui_text("form.one_leader_each", language)
+            raise FormProblems([field_message("target_ids", each, language)], 400)
         bodies = [
-            _model(ContactIn, {"leader_id": lead, "target_id": target, "since": since})
+            _model(ContactIn, {"leader_id": lead, "target_id": target, "since": since}, language)
             for target, lead in zip(target_ids, leader_ids, strict=True)
         ]
 
@@ -645,7 +660,7 @@ def accept_suggestions(
 
         note_for_audit(request, contacts=[[b.leader_id, b.target_id] for b in bodies])
         answer = _once(request, idempotency, principal, idempotency_key, fields, write)
-        return _redirect(answer.body["location"])
+        return _redirect(request, answer.body["location"])
 
     def show_again(messages: list[str], status: int) -> Response:
         names = workspace.names("leader")
@@ -655,7 +670,7 @@ def accept_suggestions(
         ]
         return _render_accept(request, principal, pairs, [], since, messages, status)
 
-    return _attempt(act, show_again)
+    return _attempt(request, act, show_again)
 
 
 # -- handover --------------------------------------------------------------------------------
@@ -671,27 +686,32 @@ def _render_handover(
     status: int = 200,
 ) -> Response:
     office = leaders_in_office(workspace)
+    language = page_language(request)
+    names = workspace.names("leader")
     departure = None
     problems = list(problems or [])
     if leaving:
         try:
             day = dt.date.fromisoformat(date)
         except ValueError:
-            problems.append(f"日期：日期无效：{date}（格式 YYYY-MM-DD）")
+            invalid = ui_text("form.invalid_date", language, value=date)
+            problems.append(field_message("date", invalid, language))
             status = 422
         else:
             try:
                 departure = workspace.departure(leaving, as_of=day)
             except UnknownId as exc:
-                problems.append(f"领导：找不到：{exc}")
+                missing = ui_text("form.not_found", language, what=exc)
+                problems.append(field_message("leader_ids", missing, language))
                 status = 404
     response = _render(
         request,
         "handover.html",
         principal,
         office=office,
-        names=workspace.names("leader"),
+        names=names,
         leaving=leaving,
+        leaving_names=[names.get(lead, lead) for lead in leaving],
         date=date,
         departure=departure,
         forms=FormTokens(request),
@@ -733,7 +753,8 @@ def handover(
     """End the leavers' contacts on ``date`` and open ``successor_ids[i]``'s contact with
     ``target_ids[i]`` (an empty successor: that target gets none), in one load."""
     check_csrf(request, csrf_token)
-    _require_planner(principal)
+    language = page_language(request)
+    _require_planner(request, principal)
     fields = {
         "leader_ids": leader_ids,
         "date": date,
@@ -743,13 +764,16 @@ def handover(
 
     def act() -> Response:
         if not leader_ids:
-            raise FormProblems(["领导：请选择离任的领导"])
+            choose = ui_text("form.choose_leaving", language)
+            raise FormProblems([field_message("leader_ids", choose, language)])
         if len(target_ids) != len(successor_ids):
-            raise FormProblems(["接任领导：每个对象须对应一项选择"], 400)
+            each = ui_text("form.one_choice_each", language)
+            raise FormProblems([field_message("successor_ids", each, language)], 400)
         try:
             day = dt.date.fromisoformat(date)
         except ValueError as exc:
-            raise FormProblems([f"日期：日期无效：{date}（格式 YYYY-MM-DD）"]) from exc
+            invalid = ui_text("form.invalid_date", language, value=date)
+            raise FormProblems([field_message("date", invalid, language)]) from exc
         successors = {t: lead for t, lead in zip(target_ids, successor_ids, strict=True) if lead}
 
         def write() -> Answer:
@@ -762,9 +786,10 @@ def handover(
 
         note_for_audit(request, leaving=leader_ids, date=date, successors=successors)
         answer = _once(request, idempotency, principal, idempotency_key, fields, write)
-        return _redirect(answer.body["location"])
+        return _redirect(request, answer.body["location"])
 
     return _attempt(
+        request,
         act,
         lambda messages, status: _render_handover(
             request, workspace, principal, leader_ids, date, messages, status
@@ -885,7 +910,7 @@ class _Unpacked:
 
 @router.get(UPLOAD_PATH, response_class=HTMLResponse)
 def upload_page(request: Request, principal: PagePrincipal) -> Response:
-    _require_planner(principal)
+    _require_planner(request, principal)
     return _render_upload(request, principal)
 
 
@@ -903,7 +928,7 @@ def upload(
     """Validate the uploaded tables as ``concentric load`` does; store them only if every
     row is clean, then say what changed."""
     check_csrf(request, csrf_token)
-    _require_planner(principal)
+    _require_planner(request, principal)
     uploads = [(f.filename or "", f.file.read()) for f in files if f.filename]
     fields = {
         "files": [[name, hashlib.sha256(data).hexdigest()] for name, data in uploads],

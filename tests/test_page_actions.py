@@ -565,3 +565,142 @@ def test_only_planners_upload(site: Site) -> None:
     assert site.client.get("/upload").status_code == 403
     page = site.page("/gaps")
     assert 'name="target_ids"' not in page
+
+
+# -- English is a switch: the forms too ------------------------------------------------------
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+class _Words(HTMLParser):
+    """The fixed words of a page's forms and tables: the text directly inside <label>,
+    <button>, <th>, <h1> and <h2> (not the options of a label's select) and the labels of
+    option groups."""
+
+    WORDS = frozenset({"label", "button", "th", "h1", "h2"})
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "optgroup":
+            self.words.append(str(dict(attrs).get("label") or ""))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.stack:
+            del self.stack[len(self.stack) - 1 - self.stack[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1] in self.WORDS and data.strip():
+            self.words.append(data.strip())
+
+
+def sample_names() -> list[str]:
+    """Every name in the sample's tables (people, organizations, units, areas), longest
+    first: data, not words of the page."""
+    names: list[str] = []
+    for file, encoding, column in (
+        ("figures.csv", "gb18030", "姓名"),
+        ("organizations.csv", "utf-8-sig", "名称"),
+        ("areas.csv", "utf-8-sig", "名称"),
+    ):
+        with (SAMPLE / file).open(encoding=encoding, newline="") as f:
+            names += [row[column] for row in csv.DictReader(f)]
+    for book, column in (("leaders.xlsx", "姓名"), ("units.xlsx", "名称")):
+        sheet = openpyxl.load_workbook(SAMPLE / book).active
+        assert sheet is not None
+        rows = list(sheet.iter_rows(values_only=True))
+        names += [str(r[list(rows[0]).index(column)]) for r in rows[1:]]
+    return sorted({n for n in names if n}, key=len, reverse=True)
+
+
+def chinese_words(html: str, names: list[str]) -> list[str]:
+    """The form and table words of ``html`` that still hold Han script once names are
+    taken out."""
+    parser = _Words()
+    parser.feed(html)
+    found = []
+    for word in parser.words:
+        left = word
+        for name in names:
+            left = left.replace(name, "")
+        if CJK.search(left):
+            found.append(word)
+    return found
+
+
+def test_the_forms_switch_to_english_and_stay_chinese_by_default(site: Site) -> None:
+    from test_pages_chinese import problems
+
+    site.sign_in("planner")
+    names = sample_names()
+    target = unassigned_figure()
+    today = TODAY.isoformat()
+    gaps = site.page("/gaps")
+    (form,) = forms(gaps, "accept-suggestions")
+    suggested = re.findall(
+        r'<tr class="gap-row" data-target="([^"]+)">.*?class="suggested" data-leader="([^"]*)"',
+        gaps,
+        re.S,
+    )
+    chosen = [target for target, leader in suggested if leader][:2]
+    assert len(chosen) == 2
+
+    def pages(query: dict[str, str]) -> dict[str, str]:
+        review = site.post("/gaps/accept", fields(form, target_ids=chosen), params=query)
+        assert review.status_code == 200, review.text[:500]
+        return {
+            "entity": site.page(f"/entities/{target}", **query),
+            "handover": site.page("/handover", leader_ids=LEAVING, date=today, **query),
+            "upload": site.page("/upload", **query),
+            "accept": review.text,
+        }
+
+    english = pages({"lang": "en"})
+    # The words each page must show, so that an empty page cannot pass.
+    for page, word in (
+        ("entity", "Assign a contact leader"),
+        ("entity", "Log a contact"),
+        ("handover", "Confirm the handover"),
+        ("upload", "Check and upload"),
+        ("accept", "Confirm the suggestions"),
+    ):
+        assert word in english[page], (page, word)
+    for page, html in english.items():
+        assert chinese_words(html, names) == [], page
+    # The interaction kinds are offered in English too (the sample's kinds are codes like
+    # visit, whose Chinese labels are in graph/schema/schema.yaml).
+    kinds = re.search(r'<select name="kind"[^>]*>(.*?)</select>', english["entity"], re.S)
+    assert kinds is not None and not CJK.search(kinds.group(1))
+
+    assert "import (<kbd>concentric load</kbd>) checks" in english["upload"]
+
+    chinese = pages({})
+    assert "指派联系领导" in chinese["entity"] and "确认移交" in chinese["handover"]
+    assert "命令行导入（<kbd>concentric load</kbd>）完全相同" in chinese["upload"]
+    for page, html in chinese.items():
+        assert problems(html) == [], (page, problems(html))
+
+
+def test_a_refused_form_says_why_in_english_when_asked(site: Site) -> None:
+    site.sign_in("planner")
+    target = unassigned_figure()
+    page = site.page(f"/entities/{target}", lang="en")
+    (form,) = forms(page, "assign-contact")
+    assert form["action"].endswith("?lang=en")
+    refused = site.post(form["action"], fields(form, leader_id=None))
+    assert refused.status_code == 422
+    assert "contact leader: required" in refused.text
+    assert not CJK.search(" ".join(chinese_words(refused.text, sample_names())))
+    # A stored form answers in the language it was posted in.
+    (form,) = forms(page, "assign-contact")
+    stored = site.post(form["action"], fields(form, leader_id="L02", since=TODAY.isoformat()))
+    assert stored.status_code == 303
+    assert stored.headers["location"].endswith("done=assign-contact&lang=en")
+    done = site.page(stored.headers["location"])
+    assert "Contact leader assigned." in done and "已指派" not in done
