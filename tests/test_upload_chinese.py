@@ -127,6 +127,7 @@ def test_each_problem_is_shown_in_chinese_with_its_value(site: Site, case: str) 
         ours = ours.replace(name, "")
     assert problems(ours) == []
     assert "upload-problem" in problem_table(page)
+    assert 'id="form-problems"' not in page  # listed once, in the table, not again as dicts
     assert site.sql("SELECT count(*) FROM nodes WHERE id IN ('FU1', 'FU2', 'AX1')") == [(0,)]
 
 
