@@ -25,16 +25,17 @@ from api.pages import (
     Optional,
     PageNumber,
     PagePrincipal,
+    PageText,
     _classes,
-    _Labels,
     _paged,
     _render,
+    page_language,
 )
 from api.privacy import cut
 from api.scope import refuse_leader
 from graph.engine.coverage import QueryError, UnknownId
 from graph.schema.schema import SCHEMA
-from graph.views.labels import STATUSES
+from graph.views.labels import STATUSES, ui_text
 from graph.views.render import ratio_colour
 from graph.workspace import Workspace
 
@@ -67,13 +68,16 @@ def _area_names(workspace: Workspace) -> dict[str, str]:
     return workspace.names("area")
 
 
-def _statuses(text: str, allowed: tuple[str, ...]) -> list[str]:
+def _statuses(text: str, allowed: tuple[str, ...], language: str) -> list[str]:
     """A comma-separated status filter, each one of ``allowed`` (400 naming the bad one)."""
     wanted = [s for s in text.split(",") if s]
     bad = [s for s in wanted if s not in allowed]
     if bad:
-        choices = "、".join(f"{s}（{_Labels.status[s]}）" for s in allowed)
-        raise QueryError(f"status：无此状态 {bad[0]!r}，可选 {choices}")
+        words = PageText(language)
+        choices = words("sep").join(
+            s if language == "en" else f"{s}（{words.status(s)}）" for s in allowed
+        )
+        raise QueryError(words("an.bad_status", value=bad[0], choices=choices))
     return wanted or list(allowed)
 
 
@@ -153,7 +157,8 @@ def suggestions_page(
     """The global assignment's suggestions, those of the targets the gap filter keeps (the
     same status, line and area rules as the gap list)."""
     refuse_leader(principal)
-    statuses = _statuses(status, SUGGESTED)
+    language = page_language(request)
+    statuses = _statuses(status, SUGGESTED, language)
     classes = _classes(principal, settings)
     kept = workspace.gaps(as_of, statuses=statuses, line=line or None, area_id=area_id or None)
     targets = {item["id"]: item for item in kept["items"]}
@@ -179,8 +184,8 @@ def suggestions_page(
         query=query,
         querystring=urlencode({k: v for k, v in query.items() if v}),
         status_choices=[
-            (",".join(SUGGESTED), "未覆盖+久未联系"),
-            *((s, _Labels.status[s]) for s in SUGGESTED),
+            (",".join(SUGGESTED), ui_text("suggest.both", language)),
+            *((s, PageText(language).status(s)) for s in SUGGESTED),
         ],
         areas=workspace.areas(TOWN_KINDS),
         area_names=_area_names(workspace),
@@ -190,13 +195,13 @@ def suggestions_page(
 # -- changes -------------------------------------------------------------------------------
 
 
-def _date(name: str, text: str | None) -> dt.date | None:
+def _date(name: str, text: str | None, language: str) -> dt.date | None:
     if not text:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise QueryError(f"{name}：日期格式应为 YYYY-MM-DD，收到 {text!r}") from None
+        raise QueryError(ui_text("an.bad_date", language, field=name, value=text)) from None
 
 
 @router.get("/changes", response_class=HTMLResponse)
@@ -213,10 +218,11 @@ def changes_page(
     """Targets whose status differs between ``from`` and ``to`` (``to``: the page's date;
     ``from``: a year before it)."""
     refuse_leader(principal)
-    to = _date("to", end) or as_of or dt.date.today()
-    since = _date("from", start) or to - dt.timedelta(days=365)
+    language = page_language(request)
+    to = _date("to", end, language) or as_of or dt.date.today()
+    since = _date("from", start, language) or to - dt.timedelta(days=365)
     if since > to:
-        raise QueryError(f"from：开始日期 {since} 晚于结束日期 {to}")
+        raise QueryError(ui_text("an.reversed", language, start=since, end=to))
     answer = cut(dict(workspace.changes(since, to)), _classes(principal, settings))
     query = {"from": since.isoformat(), "to": to.isoformat()}
     if as_of:
@@ -288,7 +294,7 @@ def area_page(
         area={
             "id": area_id,
             "name": names.get(area_id, area_id),
-            "kind": SCHEMA.enum_label("area_kind", index.area_kinds.get(area_id)),
+            "kind": index.area_kinds.get(area_id),
         },
         parent={"id": index.area_list[parent], "name": names.get(index.area_list[parent])}
         if parent >= 0

@@ -15,6 +15,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ import oracle
 import pytest
 from fastapi.testclient import TestClient
 from test_api import copy_store, settings_for
+from test_page_actions import CJK, sample_names
+from test_pages_chinese import problems
 
 from api.app import create_app
 
@@ -226,6 +229,96 @@ def test_a_bad_date_is_a_clear_400(clients: dict[str, TestClient]) -> None:
 def test_an_unknown_area_is_404(clients: dict[str, TestClient]) -> None:
     assert clients["planner"].get("/areas/NOPE").status_code == 404
     assert clients["planner"].get("/areas/F0001").status_code == 404  # a figure, not an area
+
+
+# -- language -------------------------------------------------------------------------------
+
+
+class _FixedWords(HTMLParser):
+    """The text a page writes itself, not read from the data: headings, table headers,
+    labels, buttons, paragraphs, notes, cards and links outside table cells and lists;
+    never the options of a select or the cells of a table (those hold names)."""
+
+    WORDS = frozenset({"h1", "h2", "th", "label", "button", "p", "ul.notes", "div.card"})
+    SKIP = frozenset({"select", "td", "li", "script", "style"})
+    VOID = frozenset({"br", "img", "input", "meta", "link", "hr", "source", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        classes = str(dict(attrs).get("class") or "").split()
+        self.stack.append(next((f"{tag}.{c}" for c in classes if f"{tag}.{c}" in self.WORDS), tag))
+
+    def handle_endtag(self, tag: str) -> None:
+        opened = [t.split(".")[0] for t in self.stack]
+        if tag in opened:
+            del self.stack[len(opened) - 1 - opened[::-1].index(tag) :]
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not self.SKIP & set(self.stack) and self.WORDS & set(self.stack):
+            self.words.append(data.strip())
+
+
+def fixed_words(text: str) -> list[str]:
+    parser = _FixedWords()
+    parser.feed(text)
+    return parser.words
+
+
+def test_fixed_words_leave_out_cells_and_options() -> None:
+    text = (
+        '<h1>盲区 <span class="muted">截至</span></h1><table><tr><th>区域</th></tr>'
+        "<tr><td><a>阿干镇</a></td></tr></table><label>区域<select><option>全部</option>"
+        '</select></label><ul class="notes"><li>无</li></ul><ul><li>不要</li></ul>'
+        '<div class="card"><div>对象</div></div><p>共 <a>看</a><br>项</p>'
+    )
+    assert fixed_words(text) == ["盲区", "截至", "区域", "区域", "对象", "共", "看", "项"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_the_analysis_pages_switch_to_english_and_stay_chinese_by_default(
+    clients: dict[str, TestClient], url: str
+) -> None:
+    names = sample_names()
+    english = page(clients, f"{url}{'&' if '?' in url else '?'}lang=en")
+    words = fixed_words(english)
+    assert len(words) >= 3, words  # an empty page cannot pass
+    left = []
+    for word in words:
+        for name in names:
+            word = word.replace(name, "")
+        left.append(word)
+    assert [w for w in left if CJK.search(w)] == []
+    chinese = page(clients, url)
+    assert any(CJK.search(w) for w in fixed_words(chinese))
+    assert problems(chinese) == []
+
+
+def test_a_refused_query_is_explained_in_the_page_language(
+    clients: dict[str, TestClient],
+) -> None:
+    chinese = clients["planner"].get("/changes?from=2026-02-30")
+    assert chinese.status_code == 400
+    assert "from：日期格式应为 YYYY-MM-DD，收到 '2026-02-30'" in html.unescape(chinese.text)
+    reversed_range = clients["planner"].get("/changes?from=2026-06-30&to=2025-01-01")
+    assert "开始日期 2026-06-30 晚于结束日期 2025-01-01" in reversed_range.text
+    status = clients["planner"].get("/suggestions?status=covered")
+    assert status.status_code == 400
+    assert "status：无此状态 'covered'" in html.unescape(status.text)
+    for url in (
+        "/changes?from=2026-02-30",
+        "/changes?from=2026-06-30&to=2025-01-01",
+        "/suggestions?status=covered",
+    ):
+        english = clients["planner"].get(f"{url}&lang=en")
+        assert english.status_code == 400
+        assert "Bad request" in english.text
+        assert not CJK.search(" ".join(fixed_words(english.text)))
 
 
 # -- blind spots ----------------------------------------------------------------------------

@@ -265,6 +265,7 @@ UI_TEXT: dict[str, tuple[str, str]] = {
         "The sign-in lasts for this browser session only.",
     ),
     "error.title": ("出错了", "Error"),
+    "error.heading": ("出错了（{status}）", "Error ({status})"),
     "error.back": ("返回总览", "Back to the dashboard"),
     "error.400": ("请求有误", "Bad request"),
     "error.401": ("请先登录", "Please sign in"),
@@ -406,6 +407,85 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "upload.inserted": ("新增", "New"),
     "upload.updated": ("更新", "Updated"),
     "upload.unchanged": ("未变", "Unchanged"),
+    # -- the analysis pages (api/page_analyses.py and their templates) --
+    "an.of_total": ("共 {total} 项", "{total} items"),
+    "an.none": ("无", "none"),
+    "an.bad_status": (
+        "status：无此状态 {value!r}，可选 {choices}",
+        "status: no such status {value!r}; choose from {choices}",
+    ),
+    "an.bad_date": (
+        "{field}：日期格式应为 YYYY-MM-DD，收到 {value!r}",
+        "{field}: a date is written YYYY-MM-DD, got {value!r}",
+    ),
+    "an.reversed": (
+        "from：开始日期 {start} 晚于结束日期 {end}",
+        "from: the start date {start} is after the end date {end}",
+    ),
+    "blind.title": ("盲区分析", "Blind spots"),
+    "blind.matrix": ("区域 × 类别覆盖", "Coverage by area and category"),
+    "blind.matrix_help": (
+        "每格：已覆盖 / 人士数；颜色按覆盖率（已覆盖 ÷ 人士），红为 0%，绿为 100%；"
+        "空格表示该区域无此类人士。",
+        "Each cell: covered / figures; coloured by coverage (covered ÷ figures), red for 0%, "
+        "green for 100%; an empty cell means the area has no figures of that category.",
+    ),
+    "blind.cell_ratio": ("覆盖率 {percent}%", "coverage {percent}%"),
+    "blind.no_station": ("没有民族工作站的乡镇街道", "Towns without an ethnic work station"),
+    "blind.units_outside": ("未纳入联席会议的驻区单位", "Units outside the joint meeting"),
+    "blind.unit": ("单位", "Unit"),
+    "blind.lines_help": (
+        "覆盖率 = 已覆盖 ÷ 对象；可及率 = （已覆盖 + 间接覆盖）÷ 对象。"
+        "中心线的比例为领导联系数达标和乡镇街道有工作站的综合。",
+        "Coverage = covered ÷ targets; reach = (covered + indirect) ÷ targets. The center "
+        "line's share combines leaders meeting their quota and towns with a work station.",
+    ),
+    "blind.covered": ("已覆盖", "Covered"),
+    "blind.center": (
+        "领导达标 {ok}/{leaders} · 工作站 {stations}/{towns}",
+        "leaders at quota {ok}/{leaders} · stations {stations}/{towns}",
+    ),
+    "single.title": ("单点联系", "Single points"),
+    "single.help": (
+        "只有一位联系领导的对象：这位领导调离后即无人联系。",
+        "Targets with only one contact leader: nobody contacts them once that leader leaves.",
+    ),
+    "single.leader": ("唯一联系领导", "Only leader"),
+    "suggest.title": ("联系建议", "Suggestions"),
+    "suggest.help": (
+        "为没有在联领导的对象，在领导联系上限之内，全区统一求出的分配（成本越低越合适）。",
+        "One district-wide assignment for the targets without a leader in office, within "
+        "each leader's maximum (the lower the cost, the better the fit).",
+    ),
+    "suggest.both": ("未覆盖+久未联系", "uncovered and stale"),
+    "suggest.cost": ("成本", "Cost"),
+    "changes.title": ("状态变化", "Changes"),
+    "changes.from": ("从", "From"),
+    "changes.to": ("到", "To"),
+    "changes.compare": ("比较", "Compare"),
+    "changes.total": ("共 {total} 个对象状态改变", "{total} targets changed status"),
+    "changes.change": ("变化", "Change"),
+    "changes.count": ("对象数", "Targets"),
+    "changes.was": ("原状态", "Was"),
+    "changes.now": ("现状态", "Now"),
+    "search.title": ("查找", "Search"),
+    "search.help": (
+        "按名称、编号、拼音或拼音首字母查找（如 {name}、{pinyin}、{initials}）。",
+        "Find by name, id, pinyin or pinyin initials (e.g. {name}, {pinyin}, {initials}).",
+    ),
+    "search.total": ("“{q}”：共 {total} 项", "“{q}”: {total} items"),
+    "search.first": ("，显示前 {shown} 项", ", the first {shown} shown"),
+    "area.parent": ("上级：", "Above: "),
+    "area.targets": ("联系对象（含下级）", "Targets (with the areas below)"),
+    "area.below": ("下级区域", "Areas below"),
+    "area.gaps": ("缺口", "Gaps"),
+    "area.gaps_total": ("未覆盖和久未联系，共 {total} 项", "uncovered and stale, {total} in all"),
+    "area.filter_gaps": ("在缺口清单中筛选", "Filter in the gap list"),
+    "area.suggestions": ("联系建议", "Suggestions"),
+    "area.all_gaps": ("查看全部 {total} 项", "See all {total}"),
+    "area.map": ("覆盖图", "Coverage map"),
+    "area.full_screen": ("全屏打开", "Open full screen"),
+    "area.map_title": ("{name} 覆盖图", "Coverage map of {name}"),
     # -- the network pages (graph/render.py, graph/templates/network.*) --
     "net.title.leader": ("{name} 的联系网络", "Contact network of {name}"),
     "net.title.ego": ("{name} 的关系网络（{depth} 步）", "Network of {name} ({depth} steps)"),
