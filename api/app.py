@@ -22,7 +22,7 @@ from api.idempotency import IdempotencyStore, KeyReused
 from api.limits import BodySizeLimit, allowed_methods
 from api.middleware import FieldClassCut, SecurityHeaders, add_security
 from api.page_actions import UPLOAD_PATH
-from api.pages import LoginRequired, error_page
+from api.page_common import LoginRequired, error_page
 from api.routers import admin, analysis, coverage, entities, writes
 from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from api.settings import Settings

@@ -42,7 +42,7 @@ from pydantic import ValidationError
 from api.access import Principal
 from api.deps import SESSION_COOKIE, SettingsDep, WorkspaceDep, note_for_audit
 from api.idempotency import Answer, IdempotencyDep, request_hash
-from api.pages import PagePrincipal, PageText, _render, page_language, property_rows
+from api.page_common import PagePrincipal, PageText, _render, page_language, property_rows
 from api.privacy import cut, entity_classes, visible_classes
 from api.routers.writes import keyed_interaction_id
 from api.schemas import ContactEnd, ContactIn, InteractionIn

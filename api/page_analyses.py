@@ -18,19 +18,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SettingsDep, WorkspaceDep
-from api.pages import (
+from api.page_common import (
     TEMPLATES,
     TOWN_KINDS,
     AsOf,
-    Optional,
-    PageNumber,
     PagePrincipal,
     PageText,
     _classes,
-    _paged,
     _render,
     page_language,
 )
+from api.pages import Optional, PageNumber, _paged
 from api.privacy import cut
 from api.scope import refuse_leader
 from graph.engine.coverage import QueryError, UnknownId
