@@ -160,7 +160,10 @@ def main() -> None:
                 "page_leader_network": f"/viz/leader/{leader}",
                 "whole_graph_brokers": "/api/v1/brokers",
             }
-            client.cookies.set("concentric_session", token)  # pages read the cookie
+            # Pages read a session cookie, which only signing in gives (never the token).
+            signed_in = client.post("/login", data={"token": token}, follow_redirects=False)
+            if signed_in.status_code != 303:
+                raise SystemExit(f"signing in failed: {signed_in.status_code}")
             for name, path in paths.items():
                 cpu0 = cpu_seconds(pid) or 0.0
                 cold, status, size = timed_get(client, path)
