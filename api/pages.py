@@ -344,10 +344,6 @@ def _viz(html: str) -> Response:
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
 
 
-def _when(workspace: Workspace, as_of: dt.date | None) -> tuple[dt.date, int]:
-    return as_of or dt.date.today(), workspace.policy.window_days
-
-
 # A node opens its page; an area its own page (with its map). Leaders reach no area page.
 ENTITY_LINKS = {k: "/entities/{id}" for k in ("leader", *SCHEMA.target_kinds, "interaction")}
 AREA_LINK = {"area": "/areas/{id}"}
@@ -378,7 +374,7 @@ def viz_leader(
 ) -> Response:
     from graph.views.render import with_controls
 
-    day, window = _when(workspace, as_of)
+    day, window = workspace.when(as_of)
     text, language = _text(principal, settings), page_language(request)
     html = leader_network_page(
         workspace, principal, leader_id, day, window, text=text, language=language
@@ -398,7 +394,7 @@ def viz_entity(
 ) -> Response:
     from graph.views.render import with_controls
 
-    day, window = _when(workspace, as_of)
+    day, window = workspace.when(as_of)
     text, language = _text(principal, settings), page_language(request)
     html = ego_network_page(
         workspace, principal, entity_id, depth, day, window, text=text, language=language
@@ -421,7 +417,7 @@ def viz_area(
     from graph.views.render import with_controls
 
     refuse_leader(principal)
-    day, window = _when(workspace, as_of)
+    day, window = workspace.when(as_of)
     language = page_language(request)
     html = workspace.area_map_html(
         area_id, day, window, text=_text(principal, settings), language=language
@@ -440,7 +436,7 @@ def viz_district(
     from graph.views.render import district_areas_html, with_controls
 
     refuse_leader(principal)
-    day, window = _when(workspace, as_of)
+    day, window = workspace.when(as_of)
     language = page_language(request)
     html = district_areas_html(
         workspace.graph(),

@@ -188,8 +188,7 @@ class LeaderScope:
 
     def coverage(self, as_of: dt.date | None, window_days: int | None) -> dict[str, TargetCoverage]:
         """The own targets' coverage, with no assigned leader but this one."""
-        as_of = as_of or dt.date.today()
-        window = self.workspace.policy.window_days if window_days is None else window_days
+        as_of, window = self.workspace.when(as_of, window_days)
         found = self.workspace.index().coverage_of(self.targets, as_of, window)
         return {
             target: dataclasses.replace(
@@ -217,8 +216,7 @@ def entity_for(
     if scope is None:
         return dict(workspace.entity(entity_id, as_of, window_days))
     scope.require(entity_id)
-    as_of = as_of or dt.date.today()
-    window = workspace.policy.window_days if window_days is None else window_days
+    as_of, window = workspace.when(as_of, window_days)
     record = entity_record(
         scope.graph, entity_id, as_of, window, scope.coverage(as_of, window_days)
     )

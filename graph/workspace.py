@@ -122,6 +122,13 @@ class Workspace:
         self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     # -- the snapshot -----------------------------------------------------------------------
+    def when(
+        self, as_of: dt.date | None = None, window_days: int | None = None
+    ) -> tuple[dt.date, int]:
+        """The date (today unless given) and the window (the policy's unless given) that an
+        answer asked with ``as_of`` and ``window_days`` is computed for."""
+        return _when(self.snapshot(), as_of, window_days)
+
     def snapshot(self) -> Snapshot:
         """The snapshot of the stored data's version: one read of the version when the
         published snapshot is current; otherwise built (the first time, or when no other
