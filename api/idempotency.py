@@ -30,6 +30,7 @@ from graph.store.sqlite_store import is_disk_full
 log = logging.getLogger("concentric.api")
 
 __all__ = [
+    "KEY_PATTERN",
     "Answer",
     "IdempotencyDep",
     "IdempotencyKey",
@@ -38,13 +39,17 @@ __all__ = [
     "request_hash",
 ]
 
+#: What a key may be: 1 to 200 printable ASCII characters, no spaces (the header's and the
+#: page forms' keys alike).
+KEY_PATTERN = r"^[!-~]{1,200}$"
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        pattern=r"^[!-~]+$",
+        pattern=KEY_PATTERN,
         description="A key the client makes for one write (e.g. a UUID) and sends again "
         "with every retry of it: the write happens once, and a retry gets the first answer. "
         "Kept 24 hours; reusing it for another request is refused (409).",

@@ -41,7 +41,7 @@ from pydantic import ValidationError
 
 from api.access import Principal
 from api.deps import SESSION_COOKIE, SettingsDep, WorkspaceDep, note_for_audit
-from api.idempotency import Answer, IdempotencyDep, request_hash
+from api.idempotency import KEY_PATTERN, Answer, IdempotencyDep, request_hash
 from api.page_common import PagePrincipal, PageText, _render, page_language, property_rows
 from api.privacy import cut, entity_classes, visible_classes
 from api.routers.writes import keyed_interaction_id
@@ -183,7 +183,7 @@ def _once(
     write: Callable[[], Answer],
 ) -> Answer:
     """``write()``'s answer, or the one the first submit of this form (same key) got."""
-    if not re.fullmatch(r"[!-~]{1,200}", key or ""):
+    if not re.fullmatch(KEY_PATTERN, key or ""):
         raise FormProblems([ui_text("form.no_key", page_language(request))], 400)
     fingerprint = request_hash("POST", request.url.path, fields)
     answer, replayed = idempotency.run(principal.token_id, f"page:{key}", fingerprint, write)
@@ -258,8 +258,7 @@ def candidates_for(
     """The leaders best placed to take ``target_id``, cheapest first, with their reasons
     (the ranking :func:`graph.network.recommend.recommend` and the departure analysis use); empty
     past the whole-graph limit."""
-    as_of = dt.date.today()
-    window = workspace.policy.window_days
+    as_of, window = workspace.when()
     try:
         ranked = rank_candidates(
             workspace.graph(),
