@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from api.audit_chain import (
+from concentric.api.audit_chain import (
     CHAINED_FIELDS,
     GENESIS,
     AuditVerdict,
@@ -40,10 +40,10 @@ from api.audit_chain import (
     verify_chain,
     void_line,
 )
-from graph.engine.coverage import UnknownId
+from concentric.graph.engine.coverage import UnknownId
 
 if TYPE_CHECKING:
-    from graph.workspace import Workspace
+    from concentric.graph.workspace import Workspace
 
 __all__ = ["ROLES", "AccessStore", "Principal", "require_known_leader", "verify_audit"]
 

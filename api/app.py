@@ -15,20 +15,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import page_actions, page_analyses, pages
-from api.access import AccessStore
-from api.health import AuditHealth
-from api.idempotency import IdempotencyStore, KeyReused
-from api.limits import BodySizeLimit, allowed_methods
-from api.middleware import FieldClassCut, SecurityHeaders, add_security
-from api.page_actions import UPLOAD_PATH
-from api.page_common import LoginRequired, error_page
-from api.routers import admin, analysis, coverage, entities, writes
-from api.services import Conflict, Forbidden, InputProblems, UnknownReferences
-from api.settings import Settings
-from graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
-from graph.store.protocol import DiskFull, StoreError
-from graph.workspace import Workspace, open_workspace
+from concentric.api import page_actions, page_analyses, pages
+from concentric.api.access import AccessStore
+from concentric.api.health import AuditHealth
+from concentric.api.idempotency import IdempotencyStore, KeyReused
+from concentric.api.limits import BodySizeLimit, allowed_methods
+from concentric.api.middleware import FieldClassCut, SecurityHeaders, add_security
+from concentric.api.page_actions import UPLOAD_PATH
+from concentric.api.page_common import LoginRequired, error_page
+from concentric.api.routers import admin, analysis, coverage, entities, writes
+from concentric.api.services import Conflict, Forbidden, InputProblems, UnknownReferences
+from concentric.api.settings import Settings
+from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
+from concentric.graph.store.protocol import DiskFull, StoreError
+from concentric.graph.workspace import Workspace, open_workspace
 
 log = logging.getLogger("concentric.api")
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from api.cli_common import (
+from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     AsOfOpt,
@@ -32,9 +32,9 @@ from api.cli_common import (
     table,
     workspace_for,
 )
-from graph import SCHEMA
-from graph.lookup import area_tree
-from loaders import read_dataset
+from concentric.graph import SCHEMA
+from concentric.graph.lookup import area_tree
+from concentric.loaders import read_dataset
 
 
 def main() -> None:
@@ -228,11 +228,11 @@ def areas(as_json: JsonOpt = False, store: StoreOpt = DEFAULT_STORE) -> None:
 
 
 # The analysis commands live in their own module; importing it registers them on `app`.
-import api.cli_analysis  # noqa: E402
-import api.cli_report  # noqa: E402
-import api.cli_server  # noqa: E402
-import api.cli_synth  # noqa: E402
-import api.cli_viz  # noqa: E402, F401
+import concentric.api.cli_analysis  # noqa: E402
+import concentric.api.cli_report  # noqa: E402
+import concentric.api.cli_server  # noqa: E402
+import concentric.api.cli_synth  # noqa: E402
+import concentric.api.cli_viz  # noqa: E402, F401
 
 if __name__ == "__main__":
     main()

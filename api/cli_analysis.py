@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from api.cli_common import (
+from concentric.api.cli_common import (
     DEFAULT_STORE,
     AsOfOpt,
     JsonOpt,
@@ -27,8 +27,8 @@ from api.cli_common import (
     table,
     workspace_for,
 )
-from graph import SCHEMA
-from graph.engine.changes import check_period
+from concentric.graph import SCHEMA
+from concentric.graph.engine.changes import check_period
 
 
 def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table | LongTable:

@@ -22,13 +22,13 @@ from rich.segment import Segment
 from rich.table import Table
 from typer.core import TyperGroup
 
-from graph import QueryError, StoreError
-from graph.lookup import ENTITY_KINDS, AmbiguousName, resolve, resolve_all
-from graph.store.factory import is_server_uri
-from graph.store.protocol import DiskFull
-from graph.views.labels import COUNT_HEADINGS, COUNT_KEYS
-from graph.workspace import Workspace, open_workspace
-from loaders.cells import CellError, parse_date
+from concentric.graph import QueryError, StoreError
+from concentric.graph.lookup import ENTITY_KINDS, AmbiguousName, resolve, resolve_all
+from concentric.graph.store.factory import is_server_uri
+from concentric.graph.store.protocol import DiskFull
+from concentric.graph.views.labels import COUNT_HEADINGS, COUNT_KEYS
+from concentric.graph.workspace import Workspace, open_workspace
+from concentric.loaders.cells import CellError, parse_date
 
 EXIT_BAD_INPUT = 2
 # Not the input's fault: the same command succeeds once space is freed.

@@ -16,7 +16,7 @@ from typing import Annotated
 import networkx as nx
 import typer
 
-from api.cli_common import (
+from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     AsOfOpt,
@@ -28,9 +28,9 @@ from api.cli_common import (
     say,
     workspace_for,
 )
-from api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
-from api.report import collect, report_html, report_xlsx
-from graph.network.export import FORMATS, csv_tables, export_graph
+from concentric.api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
+from concentric.api.report import collect, report_html, report_xlsx
+from concentric.graph.network.export import FORMATS, csv_tables, export_graph
 
 __all__ = ["export", "report"]
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from api.access import ROLES, AccessStore, require_known_leader, verify_audit
-from api.cli_common import (
+from concentric.api.access import ROLES, AccessStore, require_known_leader, verify_audit
+from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     JsonOpt,
@@ -23,7 +23,7 @@ from api.cli_common import (
     table,
     workspace_for,
 )
-from api.settings import Settings
+from concentric.api.settings import Settings
 
 token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -36,7 +36,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from api.app import create_app
+    from concentric.api.app import create_app
 
     # No access log: request lines can carry names in query strings.
     uvicorn.run(
@@ -126,7 +126,7 @@ def demo(
 def prepare_demo(store: Path, data: Path, fresh: bool) -> str:
     """Fill the demo store from ``data`` unless it already holds data (and not ``fresh``);
     say which, and return a new planner token for it."""
-    from loaders import read_dataset
+    from concentric.loaders import read_dataset
 
     existed = store.exists()
     with workspace_for(str(store), need_data=False) as ws:

@@ -16,10 +16,17 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import EXIT_BAD_INPUT, _progress, app, out, parse_date_option, say
-from graph.schema.schema import SCHEMA
-from loaders.synth import DEFAULT_END, EARLIEST_END, MIN_TARGETS, CsvWriter, Sizes, generate
-from loaders.tables import TABLE_SUFFIXES
+from concentric.api.cli_common import EXIT_BAD_INPUT, _progress, app, out, parse_date_option, say
+from concentric.graph.schema.schema import SCHEMA
+from concentric.loaders.tables import TABLE_SUFFIXES
+from concentric.synth import (
+    DEFAULT_END,
+    EARLIEST_END,
+    MIN_TARGETS,
+    CsvWriter,
+    Sizes,
+    generate,
+)
 
 
 class SynthFormat(StrEnum):

@@ -12,7 +12,7 @@ from typing import Annotated
 import networkx as nx
 import typer
 
-from api.cli_common import (
+from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
     AsOfOpt,
@@ -23,9 +23,9 @@ from api.cli_common import (
     resolve_id,
     workspace_for,
 )
-from graph.engine.coverage import TargetCoverage
-from graph.views import render
-from graph.workspace import Workspace
+from concentric.graph.engine.coverage import TargetCoverage
+from concentric.graph.views import render
+from concentric.graph.workspace import Workspace
 
 viz = typer.Typer(
     help="Network views as self-contained HTML pages (open them in any browser, offline).",

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.access import AccessStore, Principal
-from api.privacy import mask_numbers
-from api.settings import Settings
-from graph.workspace import Workspace
+from concentric.api.access import AccessStore, Principal
+from concentric.api.privacy import mask_numbers
+from concentric.api.settings import Settings
+from concentric.graph.workspace import Workspace
 
 SESSION_COOKIE = "concentric_session"
 

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from graph.schema.schema import SCHEMA
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = ["GAP_COLUMNS", "gap_rows", "gaps_csv", "gaps_xlsx"]
 

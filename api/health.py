@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from graph.store.sqlite_store import is_disk_full
+from concentric.graph.store.sqlite_store import is_disk_full
 
 __all__ = ["AuditFailure", "AuditHealth", "failure_kind"]
 

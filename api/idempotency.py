@@ -24,8 +24,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
-from graph.store.protocol import DiskFull, StoreError
-from graph.store.sqlite_store import is_disk_full
+from concentric.graph.store.protocol import DiskFull, StoreError
+from concentric.graph.store.sqlite_store import is_disk_full
 
 log = logging.getLogger("concentric.api")
 

@@ -24,7 +24,7 @@ from pydantic_core import core_schema
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.schema.schema import SCHEMA
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "LIMITS",

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.privacy import ALL_CLASSES, cut, visible_classes
+from concentric.api.privacy import ALL_CLASSES, cut, visible_classes
 
 __all__ = ["NO_CONTENT_CSP", "SECURITY_HEADERS", "FieldClassCut", "SecurityHeaders", "add_security"]
 

@@ -39,15 +39,21 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.access import Principal
-from api.deps import SESSION_COOKIE, SettingsDep, WorkspaceDep, note_for_audit
-from api.idempotency import KEY_PATTERN, Answer, IdempotencyDep, request_hash
-from api.page_common import PagePrincipal, PageText, _render, page_language, property_rows
-from api.privacy import cut, entity_classes, visible_classes
-from api.routers.writes import keyed_interaction_id
-from api.schemas import ContactEnd, ContactIn, InteractionIn
-from api.scope import entity_for, leader_view, refuse_leader, todo_for
-from api.services import (
+from concentric.api.access import Principal
+from concentric.api.deps import SESSION_COOKIE, SettingsDep, WorkspaceDep, note_for_audit
+from concentric.api.idempotency import KEY_PATTERN, Answer, IdempotencyDep, request_hash
+from concentric.api.page_common import (
+    PagePrincipal,
+    PageText,
+    _render,
+    page_language,
+    property_rows,
+)
+from concentric.api.privacy import cut, entity_classes, visible_classes
+from concentric.api.routers.writes import keyed_interaction_id
+from concentric.api.schemas import ContactEnd, ContactIn, InteractionIn
+from concentric.api.scope import entity_for, leader_view, refuse_leader, todo_for
+from concentric.api.services import (
     Conflict,
     Forbidden,
     InputProblems,
@@ -58,16 +64,16 @@ from api.services import (
     hand_over,
     log_interaction,
 )
-from api.settings import Settings
-from graph.engine.coverage import GraphTooLarge, UnknownId
-from graph.network.recommend import rank_candidates
-from graph.schema.model import Problem
-from graph.schema.schema import SCHEMA
-from graph.views.labels import LANGUAGES, UI_TEXT, activity_warnings, enum_text, ui_text
-from graph.workspace import Workspace
-from loaders import read_dataset
-from loaders.messages import problem
-from loaders.tables import TABLE_SUFFIXES
+from concentric.api.settings import Settings
+from concentric.graph.engine.coverage import GraphTooLarge, UnknownId
+from concentric.graph.network.recommend import rank_candidates
+from concentric.graph.schema.model import Problem
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import LANGUAGES, UI_TEXT, activity_warnings, enum_text, ui_text
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_dataset
+from concentric.loaders.messages import problem
+from concentric.loaders.tables import TABLE_SUFFIXES
 
 __all__ = [
     "UPLOAD_PATH",

@@ -17,8 +17,8 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import SettingsDep, WorkspaceDep
-from api.page_common import (
+from concentric.api.deps import SettingsDep, WorkspaceDep
+from concentric.api.page_common import (
     TEMPLATES,
     TOWN_KINDS,
     AsOf,
@@ -28,14 +28,14 @@ from api.page_common import (
     _render,
     page_language,
 )
-from api.pages import Optional, PageNumber, _paged
-from api.privacy import cut
-from api.scope import refuse_leader
-from graph.engine.coverage import QueryError, UnknownId
-from graph.schema.schema import SCHEMA
-from graph.views.labels import STATUSES, ui_text
-from graph.views.render import ratio_colour
-from graph.workspace import Workspace
+from concentric.api.pages import Optional, PageNumber, _paged
+from concentric.api.privacy import cut
+from concentric.api.scope import refuse_leader
+from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import STATUSES, ui_text
+from concentric.graph.views.render import ratio_colour
+from concentric.graph.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,18 +16,18 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from api.access import Principal
-from api.deps import (
+from concentric.api.access import Principal
+from concentric.api.deps import (
     SESSION_COOKIE,
     AccessDep,
     note_for_audit,
     query_detail,
 )
-from api.privacy import mask_numbers, masks_text, visible_classes
-from api.settings import Settings
-from graph.engine.coverage import QueryError
-from graph.schema.schema import EXTRA_KEY, SCHEMA
-from graph.views.labels import (
+from concentric.api.privacy import mask_numbers, masks_text, visible_classes
+from concentric.api.settings import Settings
+from concentric.graph.engine.coverage import QueryError
+from concentric.graph.schema.schema import EXTRA_KEY, SCHEMA
+from concentric.graph.views.labels import (
     INACTIVE_DAYS,
     LANGUAGES,
     STALE_SHARE_WARNING,

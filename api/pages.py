@@ -16,18 +16,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.access import Principal
-from api.deps import (
+from concentric.api.access import Principal
+from concentric.api.deps import (
     SESSION_COOKIE,
     AccessDep,
     SettingsDep,
     WorkspaceDep,
     note_for_audit,
 )
-from api.downloads import gaps_csv, gaps_xlsx
-from api.limits import LIMITS
-from api.page_actions import gap_actions, render_entity, render_leader, worst_first
-from api.page_common import (
+from concentric.api.downloads import gaps_csv, gaps_xlsx
+from concentric.api.limits import LIMITS
+from concentric.api.page_actions import gap_actions, render_entity, render_leader, worst_first
+from concentric.api.page_common import (
     CSP,
     TOWN_KINDS,
     AsOf,
@@ -38,22 +38,22 @@ from api.page_common import (
     _text,
     page_language,
 )
-from api.privacy import cut
-from api.scope import (
+from concentric.api.privacy import cut
+from concentric.api.scope import (
     ego_network_page,
     leader_network_page,
     refuse_leader,
 )
-from api.services import page as cut_page
-from api.settings import Settings
-from graph.schema.schema import SCHEMA
-from graph.views.labels import (
+from concentric.api.services import page as cut_page
+from concentric.api.settings import Settings
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import (
     LANGUAGES,
     PAGE_ROWS,
     STATUSES,
     activity_warnings,
 )
-from graph.workspace import Workspace
+from concentric.graph.workspace import Workspace
 
 router = APIRouter(include_in_schema=False)
 
@@ -372,7 +372,7 @@ def viz_leader(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.views.render import with_controls
+    from concentric.graph.views.render import with_controls
 
     day, window = workspace.when(as_of)
     text, language = _text(principal, settings), page_language(request)
@@ -392,7 +392,7 @@ def viz_entity(
     depth: Annotated[int, Query(ge=0, le=3)] = 1,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.views.render import with_controls
+    from concentric.graph.views.render import with_controls
 
     day, window = workspace.when(as_of)
     text, language = _text(principal, settings), page_language(request)
@@ -414,7 +414,7 @@ def viz_area(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.views.render import with_controls
+    from concentric.graph.views.render import with_controls
 
     refuse_leader(principal)
     day, window = workspace.when(as_of)
@@ -433,7 +433,7 @@ def viz_district(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from graph.views.render import district_areas_html, with_controls
+    from concentric.graph.views.render import district_areas_html, with_controls
 
     refuse_leader(principal)
     day, window = workspace.when(as_of)

@@ -23,11 +23,11 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from graph.schema.schema import FIELD_CLASSES, SCHEMA
+from concentric.graph.schema.schema import FIELD_CLASSES, SCHEMA
 
 if TYPE_CHECKING:
-    from api.access import Principal
-    from graph.workspace import Workspace
+    from concentric.api.access import Principal
+    from concentric.graph.workspace import Workspace
 
 __all__ = [
     "ALL_CLASSES",

@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from api.downloads import GAP_COLUMNS, gap_rows
-from graph.schema.schema import SCHEMA
-from graph.views.labels import (
+from concentric.api.downloads import GAP_COLUMNS, gap_rows
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import (
     COUNT_HEADINGS,
     COUNT_KEYS,
     QUOTA_FILLS,
@@ -33,12 +33,12 @@ from graph.views.labels import (
     STATUSES,
     hex_argb,
 )
-from graph.views.render import FONT_STACK
+from concentric.graph.views.render import FONT_STACK
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from graph.workspace import Workspace
+    from concentric.graph.workspace import Workspace
 
 __all__ = ["ReportData", "collect", "report_html", "report_xlsx"]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from api.limits import LIMITS, EntityId, IdList, OneOf, bounded_date, within
+from concentric.api.limits import LIMITS, EntityId, IdList, OneOf, bounded_date, within
 
 Status = Literal["covered", "stale", "indirect", "uncovered"]
 TargetKind = Literal["figure", "organization", "unit"]
@@ -161,7 +161,7 @@ class SinglePoints(Page):
 
 def _date_text(value: object) -> object:
     """Dates in the tables' forms only; a bare number is not a date (no Unix times)."""
-    from loaders.cells import CellError, parse_date
+    from concentric.loaders.cells import CellError, parse_date
 
     if value is None or isinstance(value, dt.date):
         return value

@@ -30,12 +30,12 @@ from typing import Any
 
 import networkx as nx
 
-from api.access import Principal
-from graph.engine.coverage import TargetCoverage
-from graph.engine.entities import entity_record
-from graph.network.network import ego_network
-from graph.schema.build import build_graph
-from graph.workspace import Workspace
+from concentric.api.access import Principal
+from concentric.graph.engine.coverage import TargetCoverage
+from concentric.graph.engine.entities import entity_record
+from concentric.graph.network.network import ego_network
+from concentric.graph.schema.build import build_graph
+from concentric.graph.workspace import Workspace
 
 __all__ = [
     "Forbidden",
@@ -272,7 +272,9 @@ def leader_network_page(
     language: str = "zh",
 ) -> str:
     """A leader's contact network picture; for a leader token, drawn from its scope only."""
-    from graph.views import render  # jinja and the vendored script: loaded for pictures only
+    from concentric.graph.views import (
+        render,  # jinja and the vendored script: loaded for pictures only
+    )
 
     scope = leader_view(workspace, principal, leader_id)
     if scope is None:
@@ -298,7 +300,7 @@ def ego_network_page(
 ) -> str:
     """An entity's network picture; for a leader token, drawn from its scope only (the
     hover cards name nothing outside it)."""
-    from graph.views import render
+    from concentric.graph.views import render
 
     scope = LeaderScope.of(workspace, principal)
     if scope is None:

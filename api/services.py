@@ -12,14 +12,14 @@ import secrets
 import threading
 from typing import Any
 
-from api.access import Principal
-from api.schemas import ContactEnd, ContactIn, InteractionIn
-from api.scope import Forbidden, LeaderScope
-from graph.engine.coverage import UnknownId, is_open
-from graph.schema.model import Problem
-from graph.schema.schema import SCHEMA
-from graph.workspace import Workspace
-from loaders import read_records
+from concentric.api.access import Principal
+from concentric.api.schemas import ContactEnd, ContactIn, InteractionIn
+from concentric.api.scope import Forbidden, LeaderScope
+from concentric.graph.engine.coverage import UnknownId, is_open
+from concentric.graph.schema.model import Problem
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_records
 
 __all__ = [
     "Forbidden",

@@ -7,8 +7,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.access import ROLES
-from graph.store.factory import is_server_uri
+from concentric.api.access import ROLES
+from concentric.graph.store.factory import is_server_uri
 
 
 class Settings(BaseSettings):

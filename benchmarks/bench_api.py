@@ -47,7 +47,7 @@ import httpx
 HERE = Path(__file__).resolve()
 SAMPLE = HERE.parent.parent / "data" / "sample"
 AS_OF = "2026-11-27"  # the sample's reference date (data/sample/README.md)
-CLI = [sys.executable, "-c", "from api.cli import main; main()"]
+CLI = [sys.executable, "-c", "from concentric.api.cli import main; main()"]
 HOST = "127.0.0.1"
 
 

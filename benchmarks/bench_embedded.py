@@ -36,7 +36,7 @@ from typing import Any
 AS_OF = dt.date(2026, 11, 27)
 WINDOW = 365
 HERE = Path(__file__).resolve()
-CLI = [sys.executable, "-c", "from api.cli import main; main()"]
+CLI = [sys.executable, "-c", "from concentric.api.cli import main; main()"]
 
 
 def say(message: str) -> None:
@@ -102,10 +102,10 @@ def analyse(store_path: Path, area: str, repeat: int, with_graph: bool) -> dict[
 
     import numpy as np
 
-    from graph.engine.coverage_index import CoverageIndex
-    from graph.schema.build import build_graph
-    from graph.store.sqlite_store import SQLiteStore
-    from graph.workspace import Workspace
+    from concentric.graph.engine.coverage_index import CoverageIndex
+    from concentric.graph.schema.build import build_graph
+    from concentric.graph.store.sqlite_store import SQLiteStore
+    from concentric.graph.workspace import Workspace
 
     def rss() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -247,7 +247,7 @@ def analyse(store_path: Path, area: str, repeat: int, with_graph: bool) -> dict[
 def bench_size(
     targets: int, work: Path, seed: int, repeat: int, *, with_graph: bool, reuse: bool
 ) -> dict[str, Any]:
-    from loaders.synth import CsvWriter, generate
+    from concentric.synth import CsvWriter, generate
 
     folder = work / f"synth-{targets}"
     store = work / f"store-{targets}.db"

@@ -37,15 +37,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import graph.store.neo4j_store as neo4j_store
-from graph.engine.coverage_index import CoverageIndex
-from graph.schema.model import Dataset, encode_props
-from graph.store import cypher
-from graph.store.neo4j_store import Neo4jStore
-from graph.store.protocol import StoreError
-from graph.workspace import Workspace
-from loaders import read_dataset
-from loaders.synth import DEFAULT_END, CsvWriter, generate
+import concentric.graph.store.neo4j_store as neo4j_store
+from concentric.graph.engine.coverage_index import CoverageIndex
+from concentric.graph.schema.model import Dataset, encode_props
+from concentric.graph.store import cypher
+from concentric.graph.store.neo4j_store import Neo4jStore
+from concentric.graph.store.protocol import StoreError
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_dataset
+from concentric.synth import DEFAULT_END, CsvWriter, generate
 
 AS_OF = DEFAULT_END + dt.timedelta(days=7)
 WINDOW = 365

@@ -18,13 +18,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graph.engine.coverage import QueryError, UnknownId
-from graph.engine.entities import pinyin_keys
-from graph.schema.schema import SCHEMA
+from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.engine.entities import pinyin_keys
+from concentric.graph.schema.schema import SCHEMA
 
 if TYPE_CHECKING:
-    from graph.engine.coverage_index import CoverageIndex
-    from graph.workspace import Workspace
+    from concentric.graph.engine.coverage_index import CoverageIndex
+    from concentric.graph.workspace import Workspace
 
 __all__ = [
     "ENTITY_KINDS",

@@ -19,25 +19,25 @@ from typing import TYPE_CHECKING, Any, Literal
 import networkx as nx
 import numpy as np
 
-from graph.engine import coverage as cov
-from graph.engine import index_analyses as arrays
-from graph.engine.coverage_index import CoverageIndex
-from graph.engine.entities import entity_record, search_entities
-from graph.engine.index_analyses import LeaderActivity
-from graph.network.network import (
+from concentric.graph.engine import coverage as cov
+from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.coverage_index import CoverageIndex
+from concentric.graph.engine.entities import entity_record, search_entities
+from concentric.graph.engine.index_analyses import LeaderActivity
+from concentric.graph.network.network import (
     brokers,
     communities,
     ego_network,
     relationship_path,
     relationship_view,
 )
-from graph.network.recommend import departure, recommend
-from graph.schema.build import build_graph
-from graph.schema.model import Dataset, LinkRecord, NodeRecord
-from graph.schema.schema import SCHEMA, Policy
-from graph.store.factory import open_store
-from graph.store.protocol import KeepsDerived, LoadReport, Store
-from graph.views.answers import Answer, NetworkView
+from concentric.graph.network.recommend import departure, recommend
+from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
+from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.store.factory import open_store
+from concentric.graph.store.protocol import KeepsDerived, LoadReport, Store
+from concentric.graph.views.answers import Answer, NetworkView
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -614,7 +614,7 @@ class Workspace:
         then the ties of everything drawn, with every area, so each card reads as it would
         on the whole graph.
         """
-        from graph.views import render
+        from concentric.graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -657,7 +657,7 @@ class Workspace:
         Over the whole-graph limit: the local graph ``depth`` steps deep fixes what is
         drawn; the ties of everything drawn, with every area, fill in the cards.
         """
-        from graph.views import render
+        from concentric.graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
@@ -715,7 +715,7 @@ class Workspace:
         them; their ties and every area are read from the store. An area holding more than
         ``LOCAL_GRAPH_MAX_NODES`` targets is refused (pick an area below it).
         """
-        from graph.views import render
+        from concentric.graph.views import render
 
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)

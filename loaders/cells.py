@@ -16,8 +16,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from graph.schema.schema import SCHEMA, Column, normalize_label
-from loaders.messages import problem_text
+from concentric.graph.schema.schema import SCHEMA, Column, normalize_label
+from concentric.loaders.messages import problem_text
 
 __all__ = ["CellError", "cell_text", "convert_cell", "parse_bool", "parse_date", "split_list"]
 

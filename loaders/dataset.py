@@ -25,12 +25,18 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from graph.schema.model import Dataset, ExistingNode, Problem, RecordBlock
-from graph.schema.schema import SCHEMA, Column, Table
-from graph.store.protocol import paused_gc
-from loaders.cells import CellError, convert_cell, is_empty
-from loaders.messages import kind_label, problem
-from loaders.tables import TABLE_SUFFIXES, NotATable, RawTable, read_table, table_from_records
+from concentric.graph.schema.model import Dataset, ExistingNode, Problem, RecordBlock
+from concentric.graph.schema.schema import SCHEMA, Column, Table
+from concentric.graph.store.protocol import paused_gc
+from concentric.loaders.cells import CellError, convert_cell, is_empty
+from concentric.loaders.messages import kind_label, problem
+from concentric.loaders.tables import (
+    TABLE_SUFFIXES,
+    NotATable,
+    RawTable,
+    read_table,
+    table_from_records,
+)
 
 __all__ = ["ExistingNode", "ReadResult", "find_table_files", "read_dataset", "read_records"]
 

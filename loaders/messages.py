@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.schema.model import Problem
-from graph.schema.schema import SCHEMA
+from concentric.graph.schema.model import Problem
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = ["PROBLEM_TEXT", "kind_label", "problem", "problem_text"]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from loaders.messages import problem_text
+from concentric.loaders.messages import problem_text
 
 __all__ = [
     "TABLE_SUFFIXES",

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from graph import open_workspace, use_cjk_font
-from loaders import read_dataset
+from concentric.graph import open_workspace, use_cjk_font
+from concentric.loaders import read_dataset
 
 # A fixed date, so that the answers below do not change from day to day.
 AS_OF = dt.date(2026, 11, 27)
@@ -96,7 +96,7 @@ NOTEBOOKS: dict[str, list[NotebookNode]] = {
             "assigned but met, or sharing a membership with a covered target; uncovered: none."
         ),
         code(
-            "from graph.views.answers import STATUS_COLORS, STATUS_LABELS, STATUSES\n\n"
+            "from concentric.graph.views.answers import STATUS_COLORS, STATUS_LABELS, STATUSES\n\n"
             "cov = ws.coverage(AS_OF)\n"
             "cov"
         ),
@@ -121,7 +121,7 @@ NOTEBOOKS: dict[str, list[NotebookNode]] = {
             "below it."
         ),
         code(
-            "from graph.workspace import area_coverage\n\n"
+            "from concentric.graph.workspace import area_coverage\n\n"
             "areas = area_coverage(ws, AS_OF)\n"
             "ax = (\n"
             "    areas[list(STATUSES)]\n"
@@ -143,7 +143,7 @@ NOTEBOOKS: dict[str, list[NotebookNode]] = {
             "blank means the area has none; red (0 %) cells are blind spots."
         ),
         code(
-            "from graph.workspace import area_category_matrix\n\n"
+            "from concentric.graph.workspace import area_category_matrix\n\n"
             "matrix = area_category_matrix(ws, AS_OF)\n"
             "fig, ax = plt.subplots(figsize=(10, 6))\n"
             'image = ax.imshow(matrix.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1, '

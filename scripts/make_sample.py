@@ -40,7 +40,7 @@ from stable_xlsx import save_workbook  # scripts/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from loaders.synth import TABLE_COLUMNS, District, MemoryWriter, Town, generate  # noqa: E402
+from concentric.synth import TABLE_COLUMNS, District, MemoryWriter, Town, generate  # noqa: E402
 
 SCHEMA_PATH = ROOT / "graph" / "schema" / "schema.yaml"
 DEFAULT_OUT = ROOT / "data" / "sample"
@@ -444,7 +444,7 @@ README_TEMPLATE = """\
 均为随机生成），与真实人员无关。
 
 This folder is the sample dataset written by `scripts/make_sample.py`: a seeded run of the
-synthetic generator (`loaders/synth.py`, the one behind `concentric synth`) on the real map
+synthetic generator (`concentric/synth.py`, the one behind `concentric synth`) on the real map
 of Qilihe district, Lanzhou, plus a small scenario overlay. Community, venue and
 association names are illustrative; **every person is fictional** (generated names and
 random phone numbers).

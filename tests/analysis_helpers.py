@@ -23,8 +23,8 @@ from typing import Any
 import networkx as nx
 from hypothesis import strategies as st
 
-from graph.schema.build import build_graph
-from graph.schema.model import LinkRecord, NodeRecord
+from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.model import LinkRecord, NodeRecord
 
 #: The fixed "today" of these tests and the spec's default window.
 T = dt.date(2026, 6, 30)

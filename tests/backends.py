@@ -46,14 +46,14 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 import yaml
 
-from graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from graph.store.factory import open_store
-from graph.store.protocol import Store, StoreError
-from graph.workspace import Workspace
-from loaders import read_dataset
+from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from concentric.graph.store.factory import open_store
+from concentric.graph.store.protocol import Store, StoreError
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_dataset
 
 if TYPE_CHECKING:
-    from graph.store.neo4j_store import Neo4jStore
+    from concentric.graph.store.neo4j_store import Neo4jStore
 
 __all__ = [
     "ALL_STATUSES",

@@ -91,7 +91,7 @@ def concentric_command() -> list[str]:
     found = shutil.which("concentric")
     if found:
         return [found]
-    return [sys.executable, "-c", "from api.cli import main; main()"]
+    return [sys.executable, "-c", "from concentric.api.cli import main; main()"]
 
 
 @dataclass

@@ -57,7 +57,7 @@ def cli() -> Run:
     """`run(*args)` invokes `concentric ARGS…` in-process and returns click's Result."""
     from typer.testing import CliRunner
 
-    from api.cli import app
+    from concentric.api.cli import app
 
     runner = CliRunner()
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import networkx as nx
 
-from graph.engine.blind_spots import (
+from concentric.graph.engine.blind_spots import (
     STATION_AREA_KINDS,
     STATION_KIND,
     blind_spots_answer,
     line_scores_answer,
 )
-from graph.engine.changes import change_item, status_changes_answer
-from graph.engine.coverage import (
+from concentric.graph.engine.changes import change_item, status_changes_answer
+from concentric.graph.engine.coverage import (
     STATUSES,
     TargetCoverage,
     UnknownId,
@@ -31,14 +31,14 @@ from graph.engine.coverage import (
     target_lines,
     window_start,
 )
-from graph.engine.entities import _summary, todo_answer, todo_item
-from graph.engine.leaders import (
+from concentric.graph.engine.entities import _summary, todo_answer, todo_item
+from concentric.graph.engine.leaders import (
     leader_load_answer,
     leader_load_item,
     leaders_in_office,
     single_points_answer,
 )
-from graph.schema.schema import SCHEMA, Policy
+from concentric.graph.schema.schema import SCHEMA, Policy
 
 
 def _targets(graph: nx.MultiDiGraph) -> list[str]:

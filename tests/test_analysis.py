@@ -15,13 +15,13 @@ from analysis_helpers import T, W, World, day, expected_coverage, in_office, wor
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.engine import index_analyses as arrays
-from graph.engine.changes import check_period
-from graph.engine.coverage import QueryError, TargetCoverage
-from graph.engine.coverage_index import CoverageIndex
-from graph.network.recommend import departure
-from graph.schema.model import NodeRecord
-from graph.schema.schema import SCHEMA, Policy
+from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.changes import check_period
+from concentric.graph.engine.coverage import QueryError, TargetCoverage
+from concentric.graph.engine.coverage_index import CoverageIndex
+from concentric.graph.network.recommend import departure
+from concentric.graph.schema.model import NodeRecord
+from concentric.graph.schema.schema import SCHEMA, Policy
 
 
 # The engine (graph.engine.index_analyses on a CoverageIndex), built from the graph the tests

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import graph
-from api.cli import app
-from graph import Answer, NetworkView, open_workspace
-from graph.workspace import Workspace
+from concentric import graph
+from concentric.api.cli import app
+from concentric.graph import Answer, NetworkView, open_workspace
+from concentric.graph.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -272,7 +272,7 @@ def test_cjk_font_draws_chinese_without_missing_glyphs() -> None:
 def test_cjk_font_error_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib import font_manager
 
-    from graph.views import answers
+    from concentric.graph.views import answers
 
     monkeypatch.setattr(answers, "CJK_FONTS", ("No Such Font For Testing",))
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
@@ -281,7 +281,7 @@ def test_cjk_font_error_names_the_package(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_area_helpers(ws: Workspace, sample_store: Path) -> None:
-    from graph.workspace import area_category_matrix, area_coverage
+    from concentric.graph.workspace import area_category_matrix, area_coverage
 
     expected = cli_json(sample_store, "coverage", "--as-of", AS_OF)["by_area"]
     areas = area_coverage(ws, DAY)

@@ -36,9 +36,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
-from api.cli import app as cli_app
-from api.settings import Settings
+from concentric.api.app import create_app
+from concentric.api.cli import app as cli_app
+from concentric.api.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -1217,7 +1217,7 @@ class Server:
             [
                 sys.executable,
                 "-c",
-                "from api.cli import main; main()",
+                "from concentric.api.cli import main; main()",
                 "serve",
                 "--store",
                 str(store),
@@ -1252,7 +1252,7 @@ class Server:
 @pytest.fixture
 def server_store(sample_store: Path, tmp_path: Path) -> tuple[Path, str]:
     path = copy_store(sample_store, tmp_path / "served")
-    from api.access import AccessStore
+    from concentric.api.access import AccessStore
 
     access = AccessStore(path)
     try:
@@ -1455,10 +1455,10 @@ def test_serve_passes_the_whole_graph_limit(
     env: dict[str, str],
     expected: int | None,
 ) -> None:
-    import api.cli_server
+    from concentric.api import cli_server
 
     served: list[Settings] = []
-    monkeypatch.setattr(api.cli_server, "_serve", served.append)
+    monkeypatch.setattr(cli_server, "_serve", served.append)
     path = copy_store(sample_store, tmp_path)
     result = CliRunner().invoke(cli_app, ["serve", "--store", str(path), *args], env=env)
     assert result.exit_code == 0, result.output
@@ -1499,7 +1499,7 @@ LEADER_ROW = r'<tr><td[^>]*>([^<]+)</td><td[^>]*><a href="/leaders/'
 def test_long_tables_are_paged(
     api: Api, monkeypatch: pytest.MonkeyPatch, page_path: str, json_path: str, row: str
 ) -> None:
-    from api import pages
+    from concentric.api import pages
 
     monkeypatch.setattr(pages, "PAGE_ROWS", 7)
     params = {"status": "covered,stale,indirect,uncovered"} if "gaps" in json_path else {}

@@ -29,10 +29,10 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis import checks
 from starlette.types import Receive, Scope, Send
 
-from api.app import create_app
-from api.settings import Settings
-from graph.store.factory import open_store
-from loaders import read_dataset
+from concentric.api.app import create_app
+from concentric.api.settings import Settings
+from concentric.graph.store.factory import open_store
+from concentric.loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 EXAMPLES = int(os.environ.get("API_SCHEMA_EXAMPLES", "8"))

@@ -19,10 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.access import AccessStore, Principal
-from api.app import create_app
-from api.cli import app as cli_app
-from api.settings import Settings
+from concentric.api.access import AccessStore, Principal
+from concentric.api.app import create_app
+from concentric.api.cli import app as cli_app
+from concentric.api.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 ENTRIES = 10

@@ -32,13 +32,12 @@ from backends import (
 from graph_oracle import blind_spots, leader_load, leader_todo, single_points, target_coverage
 from typer.testing import CliRunner
 
-import graph.store.neo4j_store
-import graph.store.sqlite_store
-from graph.engine.coverage import QueryError, UnknownId
-from graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from graph.store.factory import open_store
-from graph.store.protocol import KeepsDerived, Store
-from graph.workspace import Workspace
+from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from concentric.graph.store import neo4j_store, sqlite_store
+from concentric.graph.store.factory import open_store
+from concentric.graph.store.protocol import KeepsDerived, Store
+from concentric.graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)
 W = 365
@@ -531,8 +530,8 @@ def test_load_failing_midway_leaves_previous_data(
     Batch 1 is the first nodes; batch 12 is mid-way through the figures; batch 30 comes after
     every node (47 of them) and some links were written.
     """
-    monkeypatch.setattr(graph.store.sqlite_store, "BATCH_ROWS", 2)
-    monkeypatch.setattr(graph.store.neo4j_store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(sqlite_store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(neo4j_store, "BATCH_ROWS", 2)
     store = backend.open()
     load_folder(store, district)
     before = snapshot(store)
@@ -887,7 +886,7 @@ def test_every_value_the_loader_accepts_is_stored(backend: Backend, tmp_path: Pa
     """
     tables = {"leaders": [{"id": "L1", "name": "张三", "quota_min": 2**63, "quota_max": -(2**64)}]}
     folder = write_tables(tmp_path / "big", tables)
-    from loaders import read_dataset
+    from concentric.loaders import read_dataset
 
     result = read_dataset([folder])
     if result.problems:  # the loader refuses it: consistent on every backend
@@ -901,7 +900,7 @@ def test_every_value_the_loader_accepts_is_stored(backend: Backend, tmp_path: Pa
 
 
 def _cli(*args: str) -> str:
-    from api.cli import app
+    from concentric.api.cli import app
 
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, (args, result.exit_code, result.stdout, result.stderr)
@@ -1146,7 +1145,7 @@ def test_keeping_derived_data_is_a_declared_capability(loaded: tuple[Store, Data
     store, _ = loaded
     if not isinstance(store, KeepsDerived):
         # Neo4j keeps no built arrays (README): a workspace builds them in each process.
-        assert isinstance(store, graph.store.neo4j_store.Neo4jStore)
+        assert isinstance(store, neo4j_store.Neo4jStore)
         assert Workspace(store)._keeps is None
         return
     version = store.version()

@@ -61,7 +61,7 @@ from playwright.sync_api import (
 )
 from typer.testing import CliRunner
 
-from api.cli import app as cli_app
+from concentric.api.cli import app as cli_app
 
 pytestmark = pytest.mark.xdist_group("browser")
 

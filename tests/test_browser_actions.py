@@ -34,7 +34,7 @@ from test_page_actions import (
 )
 from typer.testing import CliRunner
 
-from api.cli import app as cli_app
+from concentric.api.cli import app as cli_app
 
 pytestmark = pytest.mark.xdist_group("browser-actions")
 

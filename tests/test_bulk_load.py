@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.schema.model import Dataset, NodeRecord, RecordBlock, encode_props, link_key
-from graph.store.sqlite_store import SQLiteStore
-from loaders.dataset import read_dataset
+from concentric.graph.schema.model import Dataset, NodeRecord, RecordBlock, encode_props, link_key
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.loaders.dataset import read_dataset
 
 # -- RecordBlock: text equal to encode_props / link_key ---------------------------------
 
@@ -252,7 +252,7 @@ TWO_PROCESSES = r"""
 import json, sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-import loaders.dataset as dataset
+import concentric.loaders.dataset as dataset
 
 submitted = []
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from concentric.api.cli import app
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = "2026-11-27"
@@ -132,9 +132,9 @@ def test_long_tables_print_as_tab_separated_rows(
 ) -> None:
     # A province's table (10^4 rows) took rich 10-40 s to lay out; past LONG_TABLE_ROWS
     # rows it is printed as plain lines instead, with the same rows in the same order.
-    import api.cli_common
+    import concentric.api.cli_common
 
-    monkeypatch.setattr(api.cli_common, "LONG_TABLE_ROWS", 3)
+    monkeypatch.setattr(concentric.api.cli_common, "LONG_TABLE_ROWS", 3)
     args = [*command, "--as-of", "2026-11-27", "--store", str(sample_store)]
     runner = CliRunner()
     expected = json.loads(runner.invoke(app, [*args, "--json"]).stdout)[key]

@@ -19,9 +19,9 @@ import pytest
 from backends import write_tables
 from typer.testing import CliRunner, Result
 
-import api.cli_server
-from api.cli import app
-from graph.store.factory import open_store
+import concentric.api.cli_server
+from concentric.api.cli import app
+from concentric.graph.store.factory import open_store
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = "2026-06-30"
@@ -270,9 +270,9 @@ def test_departure_table_names_the_successors(store: Path) -> None:
 def test_a_narrow_terminal_wraps_reasons_instead_of_cutting_them(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import api.cli
+    import concentric.api.cli
 
-    monkeypatch.setattr(api.cli.out, "width", 70)
+    monkeypatch.setattr(concentric.api.cli.out, "width", 70)
     result = invoke(store, "departure", "L1", "--as-of", AS_OF)
     assert result.exit_code == 0, result.stderr
     assert "…" not in result.stdout
@@ -296,7 +296,9 @@ def test_demo_keeps_its_store_and_prints_commands_for_it(
 ) -> None:
     folder = write_tables(tmp_path / "data", DISTRICT)
     served: list[str] = []
-    monkeypatch.setattr(api.cli_server, "_serve", lambda settings: served.append(settings.store))
+    monkeypatch.setattr(
+        concentric.api.cli_server, "_serve", lambda settings: served.append(settings.store)
+    )
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["demo", "--data", str(folder)])
     assert result.exit_code == 0, result.stderr

@@ -18,10 +18,10 @@ from analysis_helpers import World, expected_coverage, worlds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.engine.coverage_index import CoverageIndex
-from graph.schema.model import Dataset
-from graph.schema.schema import SCHEMA
-from graph.store.sqlite_store import SQLiteStore
+from concentric.graph.engine.coverage_index import CoverageIndex
+from concentric.graph.schema.model import Dataset
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.store.sqlite_store import SQLiteStore
 
 T = dt.date(2026, 6, 30)
 ALL = ("covered", "stale", "indirect", "uncovered")

@@ -25,10 +25,10 @@ import pytest
 from conftest import Run, assert_no_traceback
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from graph.store.factory import open_store
-from loaders import read_dataset
+from concentric.api.app import create_app
+from concentric.api.settings import Settings
+from concentric.graph.store.factory import open_store
+from concentric.loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 # A pair from the sample's contacts.csv (first data line): L01 keeps in touch with F0359.
@@ -283,9 +283,9 @@ def test_load_on_full_disk_says_disk_full_and_changes_nothing(
 # dataset uses it (the product's threshold is 8 MiB); everything else is the real command.
 LOAD_SHARING_FILES = r"""
 import sys
-import loaders.dataset as dataset
+import concentric.loaders.dataset as dataset
 dataset.PARALLEL_BYTES = int(sys.argv[1])
-from api.cli import main
+from concentric.api.cli import main
 sys.argv = ["concentric", "load", *sys.argv[2:]]
 main()
 """

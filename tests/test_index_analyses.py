@@ -28,14 +28,14 @@ from graph_oracle import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.engine import index_analyses as arrays
-from graph.engine.coverage import UnknownId
-from graph.engine.coverage_index import CoverageIndex
-from graph.schema.model import Dataset
-from graph.schema.schema import SCHEMA
-from graph.store.sqlite_store import SQLiteStore
-from graph.workspace import Workspace, open_workspace
-from loaders.dataset import read_dataset
+from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.coverage import UnknownId
+from concentric.graph.engine.coverage_index import CoverageIndex
+from concentric.graph.schema.model import Dataset
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.graph.workspace import Workspace, open_workspace
+from concentric.loaders.dataset import read_dataset
 
 T = dt.date(2026, 6, 30)
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"

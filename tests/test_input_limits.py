@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from write_support import WriteApp, assert_error, load_sample, open_app, unassigned_pair
 
-from api.app import create_app
-from api.settings import Settings
+from concentric.api.app import create_app
+from concentric.api.settings import Settings
 
 TODAY = dt.date.today()
 LEADER, TARGET = "L01", "F0075"  # an assigned pair in data/sample/contacts.csv

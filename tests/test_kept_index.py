@@ -23,14 +23,14 @@ from analysis_helpers import World, worlds
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from graph.engine import index_analyses as arrays
-from graph.engine.coverage_index import CoverageIndex, pack_state, unpack_state
-from graph.schema.model import Dataset, LinkRecord, NodeRecord, link_key
-from graph.schema.schema import SCHEMA
-from graph.store.sqlite_store import SQLiteStore
-from graph.workspace import Workspace
-from loaders import read_records
-from loaders.dataset import read_dataset
+from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.coverage_index import CoverageIndex, pack_state, unpack_state
+from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord, link_key
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_records
+from concentric.loaders.dataset import read_dataset
 
 T = dt.date(2026, 6, 30)
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"

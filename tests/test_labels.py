@@ -16,10 +16,10 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from graph.views.answers import Answer
-from graph.views.render import STATUS_COLORS
+from concentric.api.app import create_app
+from concentric.api.settings import Settings
+from concentric.graph.views.answers import Answer
+from concentric.graph.views.render import STATUS_COLORS
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "graph" / "schema" / "schema.yaml"
 RAW: dict[str, Any] = yaml.safe_load(SCHEMA_FILE.read_text(encoding="utf-8"))

@@ -19,15 +19,15 @@ import pytest
 from analysis_helpers import World, worlds
 from hypothesis import given, settings
 
-from graph import workspace as workspace_module
-from graph.engine.coverage import GraphTooLarge, UnknownId
-from graph.schema.model import Dataset
-from graph.store import sqlite_store
-from graph.store.sqlite_store import SQLiteStore
-from graph.views import render
-from graph.workspace import Workspace
-from loaders import read_records
-from loaders.dataset import read_dataset
+from concentric.graph import workspace as workspace_module
+from concentric.graph.engine.coverage import GraphTooLarge, UnknownId
+from concentric.graph.schema.model import Dataset
+from concentric.graph.store import sqlite_store
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.graph.views import render
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_records
+from concentric.loaders.dataset import read_dataset
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
 AS_OF = dt.date(2026, 11, 27)

@@ -21,13 +21,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-import graph.store.sqlite_store as sqlite_store
-from api.app import create_app
-from api.cli import app as cli_app
-from api.settings import Settings
-from graph.store.protocol import StoreError
-from graph.store.sqlite_store import SQLiteStore
-from loaders import read_dataset
+import concentric.graph.store.sqlite_store as sqlite_store
+from concentric.api.app import create_app
+from concentric.api.cli import app as cli_app
+from concentric.api.settings import Settings
+from concentric.graph.store.protocol import StoreError
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.loaders import read_dataset
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixtures" / "store-v1.db"

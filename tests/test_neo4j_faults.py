@@ -41,11 +41,11 @@ from backends import (
     write_tables,
 )
 
-import graph.store.neo4j_store
-from graph.engine.coverage import QueryError, UnknownId
-from graph.schema.model import Dataset, NodeRecord
-from graph.store.protocol import Store, StoreError
-from graph.workspace import Workspace
+import concentric.graph.store.neo4j_store
+from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.schema.model import Dataset, NodeRecord
+from concentric.graph.store.protocol import Store, StoreError
+from concentric.graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)
 
@@ -56,10 +56,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         yield chosen
 
 
-def concentric(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The real CLI in a child process: what a user sees on stderr, logging included."""
     return subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", *args],
+        [sys.executable, "-c", "from concentric.api.cli import main; main()", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -112,14 +112,14 @@ def test_server_down_is_one_line_naming_the_uri(
         args.append(str(write_tables(tmp_path / "d", {"leaders": [{"id": "L1", "name": "张三"}]})))
     else:
         args.append("--json")
-    line = assert_one_line_error(concentric(*args, env=clean_env()), uri)
+    line = assert_one_line_error(run_cli(*args, env=clean_env()), uri)
     assert "not reachable" in line
 
 
 def test_server_down_does_not_print_the_password(closed_port: int) -> None:
     uri = f"bolt://neo4j:s3cret-Passw0rd@127.0.0.1:{closed_port}"
     line = assert_one_line_error(
-        concentric("coverage", "--store", uri, env=clean_env()),
+        run_cli("coverage", "--store", uri, env=clean_env()),
         f"bolt://127.0.0.1:{closed_port}",
     )
     assert "s3cret" not in line
@@ -159,14 +159,14 @@ def test_wrong_or_missing_credentials_are_one_line_naming_the_uri(
     wrong = "Wr0ng-" + password[::-1]
     in_uri = uri.replace(f":{password}@", f":{wrong}@")
     line = assert_one_line_error(
-        concentric("coverage", "--store", in_uri, "--json", env=clean_env()), bare
+        run_cli("coverage", "--store", in_uri, "--json", env=clean_env()), bare
     )
     assert "authentication" in line
-    from_env = concentric(
+    from_env = run_cli(
         "coverage", "--store", bare, env=clean_env(NEO4J_USER=user, NEO4J_PASSWORD=wrong)
     )
     line += "\n" + assert_one_line_error(from_env, bare, "authentication")
-    missing = concentric("coverage", "--store", bare, env=clean_env())
+    missing = run_cli("coverage", "--store", bare, env=clean_env())
     line += "\n" + assert_one_line_error(missing, bare)
     assert wrong not in line
     assert password not in line
@@ -257,7 +257,7 @@ def _all_nodes_by_label(uri: str) -> dict[str, int]:
     """Every node on the server by label set, Concentric's or not (straight from the driver)."""
     from neo4j import GraphDatabase
 
-    from graph.store.neo4j_store import _split_credentials
+    from concentric.graph.store.neo4j_store import _split_credentials
 
     clean, auth, _ = _split_credentials(uri)
     with GraphDatabase.driver(clean, auth=auth) as driver, driver.session() as session:
@@ -342,7 +342,7 @@ def _transactions(uri: str) -> list[dict[str, Any]]:
     """Open transactions on the server other than the one asking."""
     from neo4j import GraphDatabase
 
-    from graph.store.neo4j_store import _split_credentials
+    from concentric.graph.store.neo4j_store import _split_credentials
 
     clean, auth, _ = _split_credentials(uri)
     with GraphDatabase.driver(clean, auth=auth) as driver, driver.session() as session:
@@ -358,7 +358,7 @@ def _kill_from_server(uri: str, how: str) -> None:
     """End the one other open transaction from the server side."""
     from neo4j import GraphDatabase
 
-    from graph.store.neo4j_store import _split_credentials
+    from concentric.graph.store.neo4j_store import _split_credentials
 
     (victim,) = _transactions(uri)
     clean, auth, _ = _split_credentials(uri)
@@ -400,7 +400,7 @@ def test_load_killed_from_the_server_rolls_back(
 ) -> None:
     uri, store = neo4j_with_baseline
     before = snapshot(store)
-    monkeypatch.setattr(graph.store.neo4j_store, "BATCH_ROWS", 50)
+    monkeypatch.setattr(concentric.graph.store.neo4j_store, "BATCH_ROWS", 50)
     dataset = _big_change(before.nodes, 500)
     batches = 0
 
@@ -428,11 +428,11 @@ def test_load_killed_from_the_server_rolls_back(
 _CHILD = textwrap.dedent(
     """
     import sys, time
-    import graph.store.neo4j_store
-    from graph.schema.model import Dataset, NodeRecord
-    from graph.store.factory import open_store
+    import concentric.graph.store.neo4j_store
+    from concentric.graph.schema.model import Dataset, NodeRecord
+    from concentric.graph.store.factory import open_store
 
-    graph.store.neo4j_store.BATCH_ROWS = 50
+    concentric.graph.store.neo4j_store.BATCH_ROWS = 50
     store = open_store(sys.argv[1])
     figures = [n for n in store.nodes() if n.kind == "figure"]
     nodes = [NodeRecord(n.id, n.kind, {**n.props, "name": "改"}, "big.csv", 2) for n in figures]

@@ -9,8 +9,8 @@ import itertools
 import pytest
 from analysis_helpers import World, day
 
-from graph.engine.coverage import QueryError
-from graph.network.network import brokers, communities, ego_network, relationship_path
+from concentric.graph.engine.coverage import QueryError
+from concentric.graph.network.network import brokers, communities, ego_network, relationship_path
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
+from concentric.api.app import create_app
+from concentric.api.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 LEAVING = "L01"

@@ -27,7 +27,7 @@ from test_api import copy_store, settings_for
 from test_page_actions import CJK, sample_names
 from test_pages_chinese import problems
 
-from api.app import create_app
+from concentric.api.app import create_app
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = dt.date(2026, 6, 30)

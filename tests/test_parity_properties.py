@@ -32,11 +32,11 @@ from backends import (
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from graph.engine.coverage import QueryError
-from graph.schema.schema import SCHEMA
-from graph.store.factory import open_store
-from graph.store.protocol import Store
-from graph.workspace import Workspace
+from concentric.graph.engine.coverage import QueryError
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.store.factory import open_store
+from concentric.graph.store.protocol import Store
+from concentric.graph.workspace import Workspace
 
 T = dt.date(2026, 6, 30)
 WINDOWS = (365, 90, 30, 0)

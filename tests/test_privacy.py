@@ -27,12 +27,12 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from api.app import create_app
-from api.cli import app as cli_app
-from api.privacy import MASK, mask_numbers
-from api.settings import Settings
-from graph.store.factory import open_store
-from loaders import read_dataset
+from concentric.api.app import create_app
+from concentric.api.cli import app as cli_app
+from concentric.api.privacy import MASK, mask_numbers
+from concentric.api.settings import Settings
+from concentric.graph.store.factory import open_store
+from concentric.loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = "2026-11-27"

@@ -27,7 +27,7 @@ from analysis_helpers import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.network.recommend import rank_candidates, recommend
+from concentric.graph.network.recommend import rank_candidates, recommend
 
 PROPERTY = settings(max_examples=50, deadline=None)
 WANTED = ("uncovered", "stale")  # recommend's default statuses

@@ -30,12 +30,12 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner, Result
 
-import api.cli_viz  # noqa: F401  (registers `concentric viz`)
-from api.cli import app
-from graph.engine.coverage import QueryError
-from graph.schema.build import build_graph
-from graph.schema.model import LinkRecord, NodeRecord
-from graph.views import render
+import concentric.api.cli_viz  # noqa: F401  (registers `concentric viz`)
+from concentric.api.cli import app
+from concentric.graph.engine.coverage import QueryError
+from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.model import LinkRecord, NodeRecord
+from concentric.graph.views import render
 
 T = dt.date(2026, 6, 30)
 W = 365

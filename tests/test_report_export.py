@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
-import api.cli_report  # noqa: F401  (registers `report` and `export` on the app)
-from api.cli import app
-from graph import SCHEMA, open_workspace
+import concentric.api.cli_report  # noqa: F401  (registers `report` and `export` on the app)
+from concentric.api.cli import app
+from concentric.graph import SCHEMA, open_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"

@@ -30,7 +30,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from test_api import copy_store, settings_for
 
-from api.app import create_app
+from concentric.api.app import create_app
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = dt.date(2026, 11, 27)

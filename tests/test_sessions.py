@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.access import AccessStore
-from api.app import create_app
-from api.cli import app as cli_app
-from api.deps import SESSION_COOKIE
-from api.settings import Settings
+from concentric.api.access import AccessStore
+from concentric.api.app import create_app
+from concentric.api.cli import app as cli_app
+from concentric.api.deps import SESSION_COOKIE
+from concentric.api.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 LEADER = "L01"  # a leader in data/sample (contacts.csv, leaders.xlsx)

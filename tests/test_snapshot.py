@@ -15,11 +15,11 @@ from typing import Any
 import oracle
 import pytest
 
-from graph.schema.model import Dataset
-from graph.store.protocol import CoverageColumns
-from graph.store.sqlite_store import SQLiteStore
-from graph.workspace import Workspace
-from loaders import read_dataset, read_records
+from concentric.graph.schema.model import Dataset
+from concentric.graph.store.protocol import CoverageColumns
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.graph.workspace import Workspace
+from concentric.loaders import read_dataset, read_records
 
 T = dt.date(2026, 6, 30)
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"

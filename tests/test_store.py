@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.schema.model import Dataset, LinkRecord, NodeRecord
-from graph.store.sqlite_store import BATCH_ROWS, SQLiteStore
+from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
+from concentric.graph.store.sqlite_store import BATCH_ROWS, SQLiteStore
 
 
 def _dataset(n_figures: int, name_suffix: str = "") -> Dataset:
@@ -114,7 +114,7 @@ def test_sigkill_mid_load_leaves_previous_contents(tmp_path: Path) -> None:
         import os, signal, sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_store import _dataset
-        from graph.store.sqlite_store import SQLiteStore
+        from concentric.graph.store.sqlite_store import SQLiteStore
         batches = 0
         def kill_after_two_batches(rows):
             global batches
@@ -136,7 +136,7 @@ def test_sigkill_mid_load_leaves_previous_contents(tmp_path: Path) -> None:
 
 
 def test_store_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
-    from graph.store.protocol import StoreError
+    from concentric.graph.store.protocol import StoreError
 
     bad = tmp_path / "not.db"
     bad.write_text("hello, I am a text file" * 100)

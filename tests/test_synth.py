@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import Concentric, Run, assert_usage_error
 
-import api.cli_synth  # noqa: F401  (registers `synth` on api.cli.app)
-from graph.schema.schema import SCHEMA
-from loaders.synth import DEFAULT_END, MemoryWriter, Sizes, generate
+import concentric.api.cli_synth  # noqa: F401  (registers `synth` on api.cli.app)
+from concentric.graph.schema.schema import SCHEMA
+from concentric.synth import DEFAULT_END, MemoryWriter, Sizes, generate
 
 N = 3000
 SEED = 11
@@ -44,7 +44,7 @@ def read(folder: Path, table: str) -> list[dict[str, str]]:
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from typer.testing import CliRunner
 
-    from api.cli import app
+    from concentric.api.cli import app
 
     out = tmp_path_factory.mktemp("synth") / "d"
     result = CliRunner().invoke(app, ["synth", "--targets", str(N), "--seed", str(SEED), str(out)])

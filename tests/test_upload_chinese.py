@@ -14,7 +14,7 @@ import pytest
 from test_page_actions import Site, fields, forms, site  # noqa: F401  (site is a fixture)
 from test_pages_chinese import problems
 
-from loaders.messages import PROBLEM_TEXT
+from concentric.loaders.messages import PROBLEM_TEXT
 
 FIGURES = "党外代表人士.csv"
 FIGURES_HEAD = "编号,姓名,类别,所在区域\n"

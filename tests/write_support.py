@@ -15,10 +15,10 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from graph.store.factory import open_store
-from loaders import read_dataset
+from concentric.api.app import create_app
+from concentric.api.settings import Settings
+from concentric.graph.store.factory import open_store
+from concentric.loaders import read_dataset
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 ERROR_KEYS = {"error", "detail", "problems"}

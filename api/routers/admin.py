@@ -6,11 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 
-from api.access import require_known_leader
-from api.deps import AccessDep, Admin, WorkspaceDep, note_for_audit
-from api.health import AuditHealth
-from api.routers.params import Limit, Offset
-from api.schemas import ERROR_RESPONSES, AuditLog, Health, TokenCreated, TokenIn, TokenInfo
+from concentric.api.access import require_known_leader
+from concentric.api.deps import AccessDep, Admin, WorkspaceDep, note_for_audit
+from concentric.api.health import AuditHealth
+from concentric.api.routers.params import Limit, Offset
+from concentric.api.schemas import (
+    ERROR_RESPONSES,
+    AuditLog,
+    Health,
+    TokenCreated,
+    TokenIn,
+    TokenInfo,
+)
 
 router = APIRouter(tags=["admin"])
 

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Reader, WorkspaceDep
-from api.routers.params import AsOf, Limit, Offset, QueryDate, Statuses, Window
-from api.schemas import (
+from concentric.api.deps import Reader, WorkspaceDep
+from concentric.api.routers.params import AsOf, Limit, Offset, QueryDate, Statuses, Window
+from concentric.api.schemas import (
     ERROR_RESPONSES,
     BlindSpots,
     Brokers,
@@ -20,7 +20,7 @@ from api.schemas import (
     Recommendations,
     SinglePoints,
 )
-from api.services import page
+from concentric.api.services import page
 
 router = APIRouter(prefix="/api/v1", tags=["analysis"], responses=ERROR_RESPONSES)
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import Reader, WorkspaceDep
-from api.limits import OneOf
-from api.routers.params import AreaId, AsOf, Limit, Offset, Statuses, Window
-from api.schemas import ERROR_RESPONSES, CoverageSummary, GapList, TargetKind
-from api.services import page
+from concentric.api.deps import Reader, WorkspaceDep
+from concentric.api.limits import OneOf
+from concentric.api.routers.params import AreaId, AsOf, Limit, Offset, Statuses, Window
+from concentric.api.schemas import ERROR_RESPONSES, CoverageSummary, GapList, TargetKind
+from concentric.api.services import page
 
 FigureCategory = Annotated[str, OneOf("figure_category", "Figure category: code or label.")]
 Line = Annotated[str, OneOf("line", "Line (统战五线谱): code or label.")]

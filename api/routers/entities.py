@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import PrincipalDep, Reader, SettingsDep, WorkspaceDep
-from api.limits import EntityId
-from api.privacy import cut, entity_classes
-from api.routers.params import AsOf, EntityIdPath, LeaderIdPath, Limit, Offset, Window
-from api.schemas import (
+from concentric.api.deps import PrincipalDep, Reader, SettingsDep, WorkspaceDep
+from concentric.api.limits import EntityId
+from concentric.api.privacy import cut, entity_classes
+from concentric.api.routers.params import AsOf, EntityIdPath, LeaderIdPath, Limit, Offset, Window
+from concentric.api.schemas import (
     ERROR_RESPONSES,
     EgoNetwork,
     Entity,
@@ -19,9 +19,9 @@ from api.schemas import (
     SearchResult,
     Todo,
 )
-from api.scope import entity_for, leader_view, network_for, todo_for
-from api.services import page
-from graph.engine.coverage import UnknownId
+from concentric.api.scope import entity_for, leader_view, network_for, todo_for
+from concentric.api.services import page
+from concentric.graph.engine.coverage import UnknownId
 
 router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES)
 

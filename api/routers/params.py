@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from api.limits import ID_PATTERN, LIMITS, choices_pattern
-from api.schemas import DateText
-from graph.schema.schema import SCHEMA
-from graph.views.labels import MAX_PAGE_SIZE
+from concentric.api.limits import ID_PATTERN, LIMITS, choices_pattern
+from concentric.api.schemas import DateText
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import MAX_PAGE_SIZE
 
 QueryDate = DateText
 AsOf = Annotated[

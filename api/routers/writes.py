@@ -11,10 +11,16 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 
-from api.deps import Planner, PrincipalDep, WorkspaceDep, require
-from api.idempotency import Answer, IdempotencyDep, IdempotencyKey, request_hash
-from api.schemas import ERROR_RESPONSES, ContactEnd, ContactIn, InteractionIn, WriteResult
-from api.services import (
+from concentric.api.deps import Planner, PrincipalDep, WorkspaceDep, require
+from concentric.api.idempotency import Answer, IdempotencyDep, IdempotencyKey, request_hash
+from concentric.api.schemas import (
+    ERROR_RESPONSES,
+    ContactEnd,
+    ContactIn,
+    InteractionIn,
+    WriteResult,
+)
+from concentric.api.services import (
     Conflict,
     Forbidden,
     assign_contact,

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from graph.schema.schema import SCHEMA
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "STATION_AREA_KINDS",

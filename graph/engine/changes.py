@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from graph.engine.coverage import STATUSES, QueryError
+from concentric.graph.engine.coverage import STATUSES, QueryError
 
 __all__ = [
     "change_item",

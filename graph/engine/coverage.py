@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.schema.schema import SCHEMA, Policy
+from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
     "STATUSES",

@@ -6,7 +6,7 @@ are open at T, which targets had an interaction in [T−W, T], one membership ho
 is built once per data version from plain columns (no graph), then answers any (T, W).
 
 >>> import datetime as dt
->>> from graph.schema.model import NodeRecord, LinkRecord
+>>> from concentric.graph.schema.model import NodeRecord, LinkRecord
 >>> T = dt.date(2026, 6, 30)
 >>> index = CoverageIndex.from_records(
 ...     [NodeRecord("L1", "leader", {"name": "张三", "in_office": True}),
@@ -36,16 +36,16 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
-from graph.engine.coverage import (
+from concentric.graph.engine.coverage import (
     STATUSES,
     TargetCoverage,
     UnknownId,
     parse_gap_filters,
     sort_gap_items,
 )
-from graph.schema.model import LinkRecord, NodeRecord
-from graph.schema.schema import SCHEMA, Policy
-from graph.store.protocol import CoverageColumns
+from concentric.graph.schema.model import LinkRecord, NodeRecord
+from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.store.protocol import CoverageColumns
 
 __all__ = [
     "CoverageIndex",

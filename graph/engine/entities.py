@@ -1,8 +1,8 @@
 """Looking entities up: one entity's record, search by name or pinyin, a leader's to-do list.
 
 >>> import datetime as dt
->>> from graph.schema.build import build_graph
->>> from graph.schema.model import NodeRecord, LinkRecord
+>>> from concentric.graph.schema.build import build_graph
+>>> from concentric.graph.schema.model import NodeRecord, LinkRecord
 >>> g = build_graph(
 ...     [NodeRecord("L1", "leader", {"name": "张三"}),
 ...      NodeRecord("F1", "figure", {"name": "王伟", "category": "religious"}),
@@ -24,9 +24,9 @@ from typing import Any
 
 import networkx as nx
 
-from graph.engine.coverage import QueryError, TargetCoverage, UnknownId
-from graph.engine.coverage_index import coverage_of_graph
-from graph.schema.schema import SCHEMA
+from concentric.graph.engine.coverage import QueryError, TargetCoverage, UnknownId
+from concentric.graph.engine.coverage_index import coverage_of_graph
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "PERSON_KINDS",

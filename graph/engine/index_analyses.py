@@ -7,7 +7,7 @@ The only implementation of these analyses, computed from the
 size (10^6 targets) the whole graph does not fit the server's memory, the arrays do.
 
 >>> import datetime as dt
->>> from graph.schema.model import NodeRecord, LinkRecord
+>>> from concentric.graph.schema.model import NodeRecord, LinkRecord
 >>> T = dt.date(2026, 6, 30)
 >>> nodes = [
 ...     NodeRecord("A0", "area", {"name": "七里河区", "kind": "district"}),
@@ -38,15 +38,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from graph.engine.blind_spots import (
+from concentric.graph.engine.blind_spots import (
     STATION_AREA_KINDS,
     STATION_KIND,
     blind_spots_answer,
     line_scores_answer,
 )
-from graph.engine.changes import change_item, status_changes_answer
-from graph.engine.coverage import STATUSES, UnknownId
-from graph.engine.coverage_index import (
+from concentric.graph.engine.changes import change_item, status_changes_answer
+from concentric.graph.engine.coverage import STATUSES, UnknownId
+from concentric.graph.engine.coverage_index import (
     CoverageIndex,
     _days,
     _open,
@@ -57,10 +57,14 @@ from graph.engine.coverage_index import (
     pack_state,
     unpack_state,
 )
-from graph.engine.entities import todo_answer, todo_item
-from graph.engine.leaders import leader_load_answer, leader_load_item, single_points_answer
-from graph.schema.model import NodeRecord
-from graph.schema.schema import SCHEMA, Policy
+from concentric.graph.engine.entities import todo_answer, todo_item
+from concentric.graph.engine.leaders import (
+    leader_load_answer,
+    leader_load_item,
+    single_points_answer,
+)
+from concentric.graph.schema.model import NodeRecord
+from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
     "LeaderActivity",

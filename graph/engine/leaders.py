@@ -11,8 +11,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.engine.coverage import QueryError, UnknownId
-from graph.schema.schema import Policy
+from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.schema.schema import Policy
 
 __all__ = ["leader_load_answer", "leader_load_item", "leaders_in_office", "single_points_answer"]
 
@@ -44,7 +44,7 @@ def leader_load_item(
     """One leader's row of :func:`graph.engine.index_analyses.leader_load` from its counts
     (``node``: name, post, quotas).
 
-    >>> from graph.schema.schema import SCHEMA
+    >>> from concentric.graph.schema.schema import SCHEMA
     >>> item = leader_load_item("L1", {"name": "张三", "quota_max": 1}, SCHEMA.default_policy,
     ...     assigned=3, figures=3, active=1, stale=2, last_interaction=None)
     >>> item["quota_status"], item["stale_share"]

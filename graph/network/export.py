@@ -39,8 +39,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.engine.coverage import TargetCoverage
-from graph.network.network import RELATIONSHIP_EDGES, display_name, ego_network
+from concentric.graph.engine.coverage import TargetCoverage
+from concentric.graph.network.network import RELATIONSHIP_EDGES, display_name, ego_network
 
 __all__ = ["FORMATS", "csv_tables", "export_graph", "scalar"]
 

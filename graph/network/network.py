@@ -7,8 +7,8 @@ everyone else through it, which says nothing about who knows whom. The view is b
 per graph object and cached (``nx.ego_graph(undirected=True)`` on the directed graph would
 copy the whole graph on every call).
 
->>> from graph.schema.build import build_graph
->>> from graph.schema.model import NodeRecord, LinkRecord
+>>> from concentric.graph.schema.build import build_graph
+>>> from concentric.graph.schema.model import NodeRecord, LinkRecord
 >>> g = build_graph(
 ...     [NodeRecord("L1", "leader", {"name": "张三"}),
 ...      NodeRecord("F1", "figure", {"name": "王五", "category": "religious"}),
@@ -34,8 +34,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.engine.coverage import QueryError, UnknownId
-from graph.schema.schema import SCHEMA
+from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "RELATIONSHIP_EDGES",

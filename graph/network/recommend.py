@@ -13,8 +13,8 @@ whole assignment is cheapest among those that place the most targets without pus
 leader over capacity (``quota_max`` minus current load).
 
 >>> import datetime as dt
->>> from graph.schema.build import build_graph
->>> from graph.schema.model import NodeRecord
+>>> from concentric.graph.schema.build import build_graph
+>>> from concentric.graph.schema.model import NodeRecord
 >>> T = dt.date(2026, 6, 30)
 >>> g = build_graph(
 ...     [NodeRecord("A1", "area", {"name": "西湖街道", "kind": "subdistrict"}),
@@ -42,11 +42,11 @@ from typing import Any
 
 import networkx as nx
 
-from graph.engine.coverage import TargetCoverage, area_lineage, target_lines
-from graph.engine.coverage_index import coverage_of_graph
-from graph.engine.leaders import check_leaders, iso_date, leaders_in_office
-from graph.network.network import display_name, relationship_view
-from graph.schema.schema import SCHEMA, Policy
+from concentric.graph.engine.coverage import TargetCoverage, area_lineage, target_lines
+from concentric.graph.engine.coverage_index import coverage_of_graph
+from concentric.graph.engine.leaders import check_leaders, iso_date, leaders_in_office
+from concentric.graph.network.network import display_name, relationship_view
+from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = ["Candidate", "candidate_cost", "departure", "rank_candidates", "recommend"]
 
@@ -322,8 +322,8 @@ def departure(
     out, so no reason runs "经由" (via) someone who is leaving.
 
     >>> import datetime as dt
-    >>> from graph.schema.build import build_graph
-    >>> from graph.schema.model import NodeRecord, LinkRecord
+    >>> from concentric.graph.schema.build import build_graph
+    >>> from concentric.graph.schema.model import NodeRecord, LinkRecord
     >>> T = dt.date(2026, 6, 30)
     >>> g = build_graph(
     ...     [NodeRecord("L1", "leader", {"name": "张三", "in_office": True, "quota_min": 1}),

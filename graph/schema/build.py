@@ -5,7 +5,7 @@ interaction), the row's own ``kind`` column as ``type``, the other properties, a
 provenance (``file`` and ``line``). Edges carry ``kind`` (see ``edge_kinds`` in
 ``schema.yaml``) and, for link rows, their properties and provenance.
 
->>> from graph.schema.model import NodeRecord, LinkRecord
+>>> from concentric.graph.schema.model import NodeRecord, LinkRecord
 >>> g = build_graph(
 ...     [NodeRecord("A1", "area", {"name": "西湖街道", "kind": "subdistrict"}),
 ...      NodeRecord("L1", "leader", {"name": "张三", "in_office": True}),
@@ -25,7 +25,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.schema.model import LinkRecord, NodeRecord
+from concentric.graph.schema.model import LinkRecord, NodeRecord
 
 __all__ = ["build_graph"]
 

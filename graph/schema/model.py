@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from graph.schema.schema import SCHEMA
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "Dataset",

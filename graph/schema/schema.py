@@ -404,7 +404,7 @@ def _field_classes(tables: Iterable[Table]) -> dict[str, str]:
 def load_schema(path: str | Path | None = None) -> Schema:
     """Read a schema file (the bundled ``schema.yaml`` by default)."""
     if path is None:
-        text = files("graph.schema").joinpath("schema.yaml").read_text(encoding="utf-8")
+        text = files("concentric.graph.schema").joinpath("schema.yaml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return Schema(yaml.safe_load(text))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.store.protocol import Store, StoreError
-from graph.store.sqlite_store import SQLiteStore
+from concentric.graph.store.protocol import Store, StoreError
+from concentric.graph.store.sqlite_store import SQLiteStore
 
 __all__ = ["is_server_uri", "open_store"]
 
@@ -22,7 +22,7 @@ def open_store(location: str | Path) -> Store:
     text = str(location)
     if is_server_uri(text):
         try:
-            from graph.store.neo4j_store import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
+            from concentric.graph.store.neo4j_store import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
         except ImportError as exc:
             raise StoreError(f"{text}: the Neo4j backend is not available ({exc})") from exc
         store: Store = Neo4jStore(text)

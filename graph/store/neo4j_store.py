@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import networkx as nx
 
-from graph.schema.build import build_graph
-from graph.schema.model import (
+from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.model import (
     Dataset,
     ExistingNode,
     LinkRecord,
@@ -30,9 +30,9 @@ from graph.schema.model import (
     encode_props,
     references_of,
 )
-from graph.schema.schema import SCHEMA, Policy
-from graph.store import cypher
-from graph.store.protocol import (
+from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.store import cypher
+from concentric.graph.store.protocol import (
     CoverageColumns,
     LoadReport,
     ProgressCallback,

@@ -15,8 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import networkx as nx
 
-from graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from graph.schema.schema import SCHEMA, Policy
+from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
+from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
     "CoverageColumns",

@@ -18,8 +18,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph.schema.build import build_graph
-from graph.schema.model import (
+from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.model import (
     Dataset,
     ExistingNode,
     LinkRecord,
@@ -27,8 +27,8 @@ from graph.schema.model import (
     decode_props,
     references_of,
 )
-from graph.schema.schema import SCHEMA, Policy
-from graph.store.protocol import (
+from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.store.protocol import (
     CoverageColumns,
     DiskFull,
     LoadReport,

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from graph.schema.schema import SCHEMA
-from graph.views.labels import (
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import (
     COUNT_HEADINGS,
     COUNT_KEYS,
     HTML_ROWS,
@@ -410,7 +410,7 @@ class NetworkView:
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (open it in any browser, offline)."""
-        from graph.views.render import write_html
+        from concentric.graph.views.render import write_html
 
         write_html(path, self.html)
         return Path(path)

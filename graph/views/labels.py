@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from graph.schema.schema import SCHEMA
+from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "COUNT_HEADINGS",

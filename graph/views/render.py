@@ -76,7 +76,7 @@ import networkx as nx
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from graph.engine.coverage import (
+from concentric.graph.engine.coverage import (
     STATUSES,
     QueryError,
     TargetCoverage,
@@ -84,10 +84,10 @@ from graph.engine.coverage import (
     is_open,
     window_start,
 )
-from graph.engine.coverage_index import coverage_of_graph
-from graph.network.network import display_name, ego_network
-from graph.schema.schema import SCHEMA
-from graph.views.labels import (
+from concentric.graph.engine.coverage_index import coverage_of_graph
+from concentric.graph.network.network import display_name, ego_network
+from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.views.labels import (
     LANGUAGES,
     RATIO_SCALE,
     STATUS_COLORS,
@@ -1397,7 +1397,7 @@ def _vendor() -> tuple[str, str]:
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("graph.views", "templates"),
+        loader=jinja2.PackageLoader("concentric.graph.views", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
