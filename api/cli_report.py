@@ -5,10 +5,12 @@ Importing this module registers both commands on ``api.cli.app``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
 import os
+from collections.abc import Collection, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -30,7 +32,11 @@ from concentric.api.cli_common import (
 )
 from concentric.api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
 from concentric.api.report import collect, report_html, report_xlsx
-from concentric.graph.network.export import FORMATS, csv_tables, export_graph
+from concentric.graph.network.export import FORMATS, csv_tables, export_graph, stream_csv
+from concentric.graph.schema.model import LinkRecord, NodeRecord
+from concentric.graph.store.protocol import Store, StoredRecords
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.graph.workspace import Workspace
 
 __all__ = ["export", "report"]
 
@@ -131,6 +137,17 @@ def export(
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     store: StoreOpt = DEFAULT_STORE,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--graph-max-rows",
+            min=0,
+            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
+            help="Above this many stored rows, the whole graph is only written as csv "
+            "(row by row); graphml and gexf need it in memory (about 2.5 KB per row). "
+            "0 for no limit.",
+        ),
+    ] = 1_000_000,
 ) -> None:
     """The graph for Gephi and other tools: GraphML, GEXF or node/edge CSV.
 
@@ -140,23 +157,35 @@ def export(
     columns, and masks phone and ID-card numbers in text (interaction summaries).
     """
     chosen = _format(fmt, output)
+    fields = partial(cut, classes=ALL_CLASSES if include_personal else EXPORT_CLASSES)
     with workspace_for(store) as ws:
         day = as_of or dt.date.today()
         window = ws.policy.window_days if window_days is None else window_days
+        if entity is None and chosen == "csv":
+            node_count, edge_count = _stream(ws, output, day, window, fields)
+            out.print(
+                f"Wrote {output}/nodes.csv and {output}/edges.csv: {node_count} nodes, "
+                f"{edge_count} edges (csv)."
+            )
+            return
+        rows = ws.store.row_count()
+        if entity is None and limit and rows > limit:
+            say(
+                f"concentric: error: {rows:,} stored rows, more than --graph-max-rows "
+                f"{limit:,}: {chosen} needs the whole graph in memory; write --format csv "
+                "(streamed row by row), or export one entity's network with --entity"
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
         graph = export_graph(
             ws.graph(),
             ws.target_coverage(day, window),
             center=resolve_id(ws, entity) if entity is not None else None,
             depth=depth,
-            fields=partial(cut, classes=ALL_CLASSES if include_personal else EXPORT_CLASSES),
+            fields=fields,
         )
     if chosen == "csv":
         nodes, edges = csv_tables(graph)
-        try:
-            output.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            say(f"concentric: error: cannot create {output}: {exc.strerror or exc}")
-            raise typer.Exit(EXIT_BAD_INPUT) from None
+        _make_folder(output)
         _write_bytes(output / "nodes.csv", nodes.encode("utf-8"))
         _write_bytes(output / "edges.csv", edges.encode("utf-8"))
         written = f"{output}/nodes.csv and {output}/edges.csv"
@@ -172,6 +201,70 @@ def export(
         f"Wrote {written}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges "
         f"({chosen})."
     )
+
+
+def _make_folder(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        say(f"concentric: error: cannot create {output}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _stream(
+    ws: Workspace, output: Path, day: dt.date, window: int, fields: partial[object]
+) -> tuple[int, int]:
+    """The whole graph as nodes.csv and edges.csv in ``output``, written row by row; each
+    file replaces the old one only when complete."""
+    _make_folder(output)
+    index = ws.index()
+    parts = [output / f".{name}.{os.getpid()}.partial" for name in ("nodes.csv", "edges.csv")]
+    try:
+        with (
+            parts[0].open("w", encoding="utf-8", newline="") as nodes_out,
+            parts[1].open("w", encoding="utf-8", newline="") as edges_out,
+            _records(ws.store) as records,
+        ):
+            counts = stream_csv(
+                records,
+                lambda ids: index.coverage_of(ids, day, window),
+                nodes_out,
+                edges_out,
+                fields=fields,
+            )
+        os.replace(parts[0], output / "nodes.csv")
+        os.replace(parts[1], output / "edges.csv")
+    except OSError as exc:
+        say(f"concentric: error: cannot write {output}: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    finally:
+        for part in parts:
+            part.unlink(missing_ok=True)
+    return counts
+
+
+@contextlib.contextmanager
+def _records(store: Store) -> Iterator[StoredRecords]:
+    """The store's records a row at a time where it can stream them, else as it reads them."""
+    if isinstance(store, SQLiteStore):
+        with store.stream() as records:
+            yield records
+    else:
+        yield _WholeRead(store)
+
+
+class _WholeRead:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def nodes(self) -> Iterator[NodeRecord]:
+        return self._store.nodes()
+
+    def links(self) -> Iterator[LinkRecord]:
+        return self._store.links()
+
+    def existing(self, ids: Collection[str]) -> set[str]:
+        return set(self._store.existing_nodes(ids))
 
 
 def _format(fmt: str | None, output: Path) -> str:

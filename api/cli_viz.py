@@ -60,6 +60,10 @@ def _write(
         day = as_of or dt.date.today()
         window = _window(ws, window_days)
         html = draw(node_id)(ws.graph(), day, window, ws.target_coverage(day, window))
+    _save(output, html)
+
+
+def _save(output: Path, html: str) -> None:
     try:
         render.write_html(output, html)
     except OSError as exc:
@@ -142,8 +146,26 @@ def viz_district(
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     store: StoreOpt = DEFAULT_STORE,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--graph-max-rows",
+            min=0,
+            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
+            help="Above this many stored rows, draw the towns and subdistricts instead of "
+            "building the whole graph (about 2.5 KB per row); 0 for no limit.",
+        ),
+    ] = 1_000_000,
 ) -> None:
-    """The whole district: every area and target, and the leaders' contacts."""
+    """The whole district: every area and target, and the leaders' contacts; above
+    --graph-max-rows stored rows, its towns and subdistricts, one node each (coloured by
+    their covered share, sized by their targets), drawn without the whole graph."""
+    with workspace_for(store) as ws:
+        if limit and ws.store.row_count() > limit:
+            ws.graph_max_rows = limit
+            html = ws.district_map_html(as_of, window_days)
+            _save(output, html)
+            return
     _write(
         store,
         as_of,

@@ -433,18 +433,13 @@ def viz_district(
     settings: SettingsDep,
     as_of: AsOf = None,
 ) -> Response:
-    from concentric.graph.views.render import district_areas_html, with_controls
+    from concentric.graph.views.render import with_controls
 
     refuse_leader(principal)
     day, window = workspace.when(as_of)
     language = page_language(request)
-    html = district_areas_html(
-        workspace.graph(),
-        day,
-        window,
-        coverage=workspace.target_coverage(day, window),
-        text=_text(principal, settings),
-        language=language,
+    html = workspace.district_map_html(
+        day, window, text=_text(principal, settings), language=language
     )
     # A town opens into its own map.
     query = _dated(as_of, language)

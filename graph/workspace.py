@@ -745,6 +745,47 @@ class Workspace:
             graph, area_id, as_of, window, coverage=coverage, text=text, language=language
         )
 
+    def district_map_html(
+        self,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+        *,
+        text: Callable[[str], str] | None = None,
+        language: str = "zh",
+    ) -> str:
+        """The district as its towns and subdistricts, one node each (see
+        :func:`graph.views.render.district_areas_html`).
+
+        Over the whole-graph limit only the areas and the links among them are read from the
+        store; the counts per area come from the engine's coverage summary.
+        """
+        from concentric.graph.views import render
+
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        if not self._uses_local_graphs(snap):
+            graph, snap = self._graph_of(snap)
+            coverage = snap.index.target_coverage(as_of, window)
+            return render.district_areas_html(
+                graph, as_of, window, coverage=coverage, text=text, language=language
+            )
+        areas = snap.index.area_list
+        graph = build_graph(self.store.node_records(areas), self.store.links_among(areas))
+        summary = self._memo(
+            snap,
+            ("coverage", as_of, window),
+            lambda: snap.index.summary(as_of, window, snap.policy),
+        )
+        return render.district_areas_html(
+            graph,
+            as_of,
+            window,
+            coverage={},
+            area_counts=_area_counts(summary),
+            text=text,
+            language=language,
+        )
+
     def edges_between(self, source: str, target: str) -> list[dict[str, Any]]:
         """The attributes of every edge from ``source`` to ``target`` (any size of data)."""
         snap = self.snapshot()

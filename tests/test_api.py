@@ -1360,7 +1360,6 @@ WHOLE_GRAPH = [
     "/api/v1/search?q=wang",
     "/api/v1/brokers",
     "/api/v1/path?source=L01&target=F0001",
-    "/viz/district",
     "/api/v1/communities",
 ]
 #: Answered from the coverage index or a local graph at any size.
@@ -1381,6 +1380,7 @@ ANY_SIZE = [
     f"/viz/leader/{LEADER}",
     "/viz/entity/F0001?depth=2",
     "/viz/area/A16",
+    "/viz/district",
     "/api/v1/changes?from=2026-01-01",
 ]
 

@@ -576,3 +576,34 @@ def test_district_map_is_one_node_per_town(clients: dict[str, TestClient]) -> No
     biggest = max(towns(), key=lambda t: _counts(t, AS_OF)["targets"])
     assert sizes[biggest] == max(sizes.values())
     assert clients["leader"].get("/viz/district").status_code == 403
+
+
+def test_district_map_past_the_whole_graph_limit_draws_the_towns_ratios(
+    sample_store: Path, tmp_path: Path
+) -> None:
+    settings = settings_for(copy_store(sample_store, tmp_path)).model_copy(
+        update={"graph_max_rows": 1}
+    )
+    app = create_app(settings)
+    client = _signed_in(app, app.state.access.create_token("planner"))
+    answer = client.get(f"/viz/district?as_of={AS_OF}")
+    assert answer.status_code == 200, answer.text[:500]
+    nodes = network_data(answer.text)["nodes"]
+    assert {n["id"] for n in nodes} == set(towns())
+    for node in nodes:
+        counts = _counts(node["id"], AS_OF)
+        total = counts["targets"]
+        reach = counts["covered"] + counts["indirect"]
+        expected = f"{counts['covered'] / total:.0%} / {reach / total:.0%}" if total else "–"
+        cells = [row[1] for row in node["card"]["rows"]]
+        assert expected in cells, (node["id"], cells)
+        assert str(total) in cells
+        assert node["label"].startswith(towns()[node["id"]])
+    # The same page as under the limit, where the whole graph is drawn.
+    assert answer.text == page_of_whole_graph(sample_store, tmp_path)
+
+
+def page_of_whole_graph(sample_store: Path, tmp_path: Path) -> str:
+    app = create_app(settings_for(copy_store(sample_store, tmp_path / "whole")))
+    client = _signed_in(app, app.state.access.create_token("planner"))
+    return page({"planner": client}, f"/viz/district?as_of={AS_OF}")

@@ -582,6 +582,23 @@ def test_cli_unknown_id_exits_2(store: Path, tmp_path: Path, args: list[str]) ->
     assert not target.exists()
 
 
+def test_cli_district_past_the_limit_draws_its_subdistrict_by_ratio(
+    store: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.html"
+    result = invoke(
+        "viz", "district", "-o", target, "--as-of", "2026-06-30", "--window-days", "365",
+        "--store", store, "--graph-max-rows", "1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    # From TABLES: A1 holds F1 (contact and visit on 06-20: covered) and F2 (no contact).
+    assert set(nodes_by_id(html)) == {"A1"}
+    values = set(card(nodes_by_id(html)["A1"]).values())
+    assert {"50% / 50%", "2"} <= values
+    assert "<img src=x" not in html
+
+
 def test_cli_unwritable_output_exits_2(store: Path, tmp_path: Path) -> None:
     result = invoke("viz", "district", "-o", tmp_path / "missing" / "x.html", "--store", store)
     assert result.exit_code == 2

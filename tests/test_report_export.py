@@ -7,8 +7,10 @@ never from the report or export code.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,9 @@ from typer.testing import CliRunner
 
 import concentric.api.cli_report  # noqa: F401  (registers `report` and `export` on the app)
 from concentric.api.cli import app
+from concentric.api.privacy import EXPORT_CLASSES, cut
 from concentric.graph import SCHEMA, open_workspace
+from concentric.graph.network.export import csv_tables, export_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -335,3 +339,55 @@ def test_export_errors(store: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "graphml" in bad.stderr
     unclear = invoke("export", tmp_path / "x.txt", "--store", store)
     assert unclear.exit_code == 2 and "--format" in unclear.stderr
+
+
+def _raw_table(name: str) -> list[dict[str, str]]:
+    """A sample CSV table read directly (UTF-8 with or without BOM, else GB18030)."""
+    raw = (SAMPLE / f"{name}.csv").read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def _csv_rows(path: Path) -> set[frozenset[tuple[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {frozenset(row.items()) for row in csv.DictReader(handle)}
+
+
+def test_streamed_csv_holds_what_the_graph_export_holds(
+    store: Path, stored_graph: nx.MultiDiGraph, tmp_path: Path
+) -> None:
+    out = tmp_path / "csv"
+    run("export", "--format", "csv", out, "--as-of", AS_OF, "--store", store)
+    nodes, edges = _csv_rows(out / "nodes.csv"), _csv_rows(out / "edges.csv")
+    # The export the networkx graph gave before it was streamed.
+    ws = open_workspace(store)
+    try:
+        coverage = ws.target_coverage(dt.date.fromisoformat(AS_OF), ws.policy.window_days)
+    finally:
+        ws.close()
+    graph = export_graph(stored_graph, coverage, fields=partial(cut, classes=EXPORT_CLASSES))
+    old_nodes, old_edges = csv_tables(graph)
+    assert nodes == {frozenset(r.items()) for r in csv.DictReader(io.StringIO(old_nodes))}
+    assert edges == {frozenset(r.items()) for r in csv.DictReader(io.StringIO(old_edges))}
+    # Independently of both: the raw tables' ids and contacts, and no personal column.
+    by_id = {dict(row)["id"]: dict(row) for row in nodes}
+    figures = {r["编号"] for r in _raw_table("figures")}
+    assert {i for i, row in by_id.items() if row["kind"] == "figure"} == figures
+    contacts = {(r["领导编号"], r["对象编号"]) for r in _raw_table("contacts")}
+    shown = {(dict(e)["source"], dict(e)["target"]) for e in edges if dict(e)["kind"] == "contacts"}
+    assert shown == contacts
+    header = next(csv.reader((out / "nodes.csv").open(encoding="utf-8")))
+    assert not {"phone", "ethnicity", "religion"} & set(header)
+
+
+def test_whole_graph_graphml_past_the_limit_points_to_csv(store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "x.graphml"
+    result = invoke("export", out, "--store", store, "--graph-max-rows", "10")
+    assert result.exit_code == 2
+    assert "--format csv" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+    streamed = invoke("export", tmp_path / "d", "--store", store, "--graph-max-rows", "10")
+    assert streamed.exit_code == 0, streamed.stderr

@@ -34,15 +34,26 @@ import datetime as dt
 import io
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
+from typing import Any, TextIO
 
 import networkx as nx
 
 from concentric.graph.engine.coverage import TargetCoverage
-from concentric.graph.network.network import RELATIONSHIP_EDGES, display_name, ego_network
+from concentric.graph.network.network import (
+    RELATIONSHIP_EDGES,
+    display_name,
+    ego_network,
+    name_of,
+)
+from concentric.graph.schema.build import link_attributes, node_attributes, node_edges
+from concentric.graph.store.protocol import StoredRecords
 
-__all__ = ["FORMATS", "csv_tables", "export_graph", "scalar"]
+__all__ = ["FORMATS", "csv_tables", "export_graph", "scalar", "stream_csv"]
+
+#: Records read and written per round of a streamed export.
+STREAM_BATCH = 5000
 
 FORMATS = ("graphml", "gexf", "csv")
 
@@ -187,6 +198,89 @@ def _fields(records: Iterable[Mapping[str, Any]], first: tuple[str, ...]) -> lis
     for data in records:
         seen.update(data)
     return [f for f in first if f in seen] + sorted(seen - set(first))
+
+
+def stream_csv(
+    records: StoredRecords,
+    coverage: Callable[[list[str]], Mapping[str, TargetCoverage]],
+    nodes_out: TextIO,
+    edges_out: TextIO,
+    *,
+    fields: Callable[[Any], Any] | None = None,
+) -> tuple[int, int]:
+    """The whole graph as :func:`csv_tables` writes ``export_graph(graph)``, written a batch
+    of records at a time (the graph is never built): returns (nodes, edges) written.
+
+    Every table is read twice: once for the columns the header names, once to write the
+    rows. ``coverage`` gives the status of a batch of ids (ids that are no target are left
+    out); ``fields`` cuts what the file may hold, as in :func:`export_graph`.
+    """
+    shown = fields or (lambda value: value)
+    node_columns = _fields(
+        (attrs for _, attrs in _node_rows(records, coverage, shown)), ("label", "kind", "name")
+    )
+    edge_columns = _fields((row[3] for row in _edge_rows(records, shown)), ("kind",))
+    writer = csv.writer(nodes_out, lineterminator="\n")
+    writer.writerow(["id", *node_columns])
+    nodes = 0
+    for node, attrs in _node_rows(records, coverage, shown):
+        writer.writerow([node, *(_csv_cell(attrs.get(f)) for f in node_columns)])
+        nodes += 1
+    writer = csv.writer(edges_out, lineterminator="\n")
+    writer.writerow(["source", "target", "key", *edge_columns])
+    edges = 0
+    for source, target, key, attrs in _edge_rows(records, shown):
+        writer.writerow([source, target, key, *(_csv_cell(attrs.get(f)) for f in edge_columns)])
+        edges += 1
+    return nodes, edges
+
+
+def _batches(items: Iterator[Any]) -> Iterator[list[Any]]:
+    while batch := list(islice(items, STREAM_BATCH)):
+        yield batch
+
+
+def _node_rows(
+    records: StoredRecords,
+    coverage: Callable[[list[str]], Mapping[str, TargetCoverage]],
+    shown: Callable[[Any], Any],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each node's id and its attributes as :func:`export_graph` gives them."""
+    for batch in _batches(records.nodes()):
+        statuses = coverage([record.id for record in batch])
+        for record in batch:
+            raw = node_attributes(record)
+            data = dict(shown(raw))
+            status = statuses.get(record.id)
+            if status is not None:
+                data["status"] = status.status
+                data["assigned_leaders"] = list(status.assigned_leaders)
+                data["last_contact"] = status.last_contact
+            attrs = _scalars(data, _NODE_RENAMES)
+            attrs["label"] = shown(name_of(record.id, raw))
+            yield record.id, attrs
+
+
+def _edge_rows(
+    records: StoredRecords, shown: Callable[[Any], Any]
+) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    """Each edge as (source, target, key, attributes), as :func:`export_graph` gives them:
+    first those the nodes' own columns name, then the stored links; an edge to an id that
+    is not stored is left out, as the graph leaves it out."""
+    for batch in _batches(records.nodes()):
+        named = [edge for record in batch for edge in node_edges(record)]
+        stored = records.existing({end for s, t, _ in named for end in (s, t)})
+        for source, target, kind in named:
+            if source in stored and target in stored:
+                yield source, target, kind, _scalars(shown({"kind": kind}), _EDGE_RENAMES)
+    for links in _batches(records.links()):
+        stored = records.existing(
+            {end for link in links for end in (link.source_id, link.target_id)}
+        )
+        for link in links:
+            if link.source_id in stored and link.target_id in stored:
+                attrs = _scalars(shown(link_attributes(link)), _EDGE_RENAMES)
+                yield link.source_id, link.target_id, str(link.key), attrs
 
 
 def _csv_cell(value: Any) -> str:

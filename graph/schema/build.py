@@ -27,7 +27,7 @@ import networkx as nx
 
 from concentric.graph.schema.model import LinkRecord, NodeRecord
 
-__all__ = ["build_graph"]
+__all__ = ["build_graph", "link_attributes", "node_attributes", "node_edges"]
 
 # Reference columns that become edges: (node kind, column) -> edge kind.
 _REFERENCE_EDGES = {
@@ -45,26 +45,34 @@ def build_graph(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> nx.
     graph = nx.MultiDiGraph()
     node_list = list(nodes)
     for node in node_list:
-        graph.add_node(node.id, **_node_attributes(node))
+        graph.add_node(node.id, **node_attributes(node))
     for node in node_list:
-        for (kind, column), edge_kind in _REFERENCE_EDGES.items():
-            if node.kind == kind and node.props.get(column) in graph:
-                graph.add_edge(node.id, node.props[column], key=edge_kind, kind=edge_kind)
-        if node.kind == "interaction":
-            for leader in node.props.get("leader_ids", ()):
-                if leader in graph:
-                    graph.add_edge(leader, node.id, key="took_part", kind="took_part")
-            for target in node.props.get("target_ids", ()):
-                if target in graph:
-                    graph.add_edge(node.id, target, key="concerns", kind="concerns")
+        for source, target, edge_kind in node_edges(node):
+            if source in graph and target in graph:
+                graph.add_edge(source, target, key=edge_kind, kind=edge_kind)
     for link in links:
         if link.source_id in graph and link.target_id in graph:
-            attributes = _link_attributes(link)
+            attributes = link_attributes(link)
             graph.add_edge(link.source_id, link.target_id, key=link.key, **attributes)
     return graph
 
 
-def _node_attributes(node: NodeRecord) -> dict[str, Any]:
+def node_edges(node: NodeRecord) -> list[tuple[str, str, str]]:
+    """The edges a node's own columns name, as (source, target, kind; also the edge's key):
+    its area or parent, an interaction's leaders and targets. An edge to an id that is not
+    stored is left out by the caller."""
+    edges = [
+        (node.id, node.props[column], edge_kind)
+        for (kind, column), edge_kind in _REFERENCE_EDGES.items()
+        if node.kind == kind and isinstance(node.props.get(column), str)
+    ]
+    if node.kind == "interaction":
+        edges += [(leader, node.id, "took_part") for leader in node.props.get("leader_ids", ())]
+        edges += [(node.id, target, "concerns") for target in node.props.get("target_ids", ())]
+    return edges
+
+
+def node_attributes(node: NodeRecord) -> dict[str, Any]:
     attributes = {k: v for k, v in node.props.items() if k != "kind"}
     if "kind" in node.props:
         attributes["type"] = node.props["kind"]
@@ -72,7 +80,7 @@ def _node_attributes(node: NodeRecord) -> dict[str, Any]:
     return attributes
 
 
-def _link_attributes(link: LinkRecord) -> dict[str, Any]:
+def link_attributes(link: LinkRecord) -> dict[str, Any]:
     attributes = {k: v for k, v in link.props.items() if k != "kind"}
     if "kind" in link.props:
         attributes["type"] = link.props["kind"]

@@ -25,6 +25,7 @@ __all__ = [
     "LoadReport",
     "Store",
     "StoreError",
+    "StoredRecords",
     "merge_policy",
     "merged_overrides",
     "paused_gc",
@@ -155,6 +156,18 @@ class Store(Protocol):
 
     def prepare_lookups(self) -> None:
         """Build whatever :meth:`neighbourhood` needs to answer quickly (may do nothing)."""
+        ...
+
+
+class StoredRecords(Protocol):
+    """Every record of one data version, read a row at a time (a whole export)."""
+
+    def nodes(self) -> Iterator[NodeRecord]: ...
+
+    def links(self) -> Iterator[LinkRecord]: ...
+
+    def existing(self, ids: Collection[str]) -> set[str]:
+        """The ids among ``ids`` that name a stored node."""
         ...
 
 

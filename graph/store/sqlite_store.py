@@ -33,6 +33,7 @@ from concentric.graph.store.protocol import (
     DiskFull,
     LoadReport,
     ProgressCallback,
+    StoredRecords,
     StoreError,
     merge_policy,
     merged_overrides,
@@ -122,6 +123,26 @@ def _link_record(row: tuple[Any, ...]) -> LinkRecord:
     return LinkRecord(
         kind, source_id, target_id, key, decode_props(props, SCHEMA.date_fields[kind]), source, line
     )
+
+
+class _StreamedRecords:
+    """The records of one read transaction, each table in the store's order."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+
+    def nodes(self) -> Iterator[NodeRecord]:
+        return map(_node_record, self._con.execute(f"{_NODE_ROWS} ORDER BY kind, id"))
+
+    def links(self) -> Iterator[LinkRecord]:
+        return map(_link_record, self._con.execute(f"{_LINK_ROWS} ORDER BY kind, key"))
+
+    def existing(self, ids: Collection[str]) -> set[str]:
+        rows = self._con.execute(
+            "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(ids))),),
+        )
+        return {row[0] for row in rows}
 
 
 def _version_of(con: sqlite3.Connection) -> int:
@@ -441,6 +462,18 @@ class SQLiteStore:
                 con.close()
             with self._lock:
                 self._named = named
+
+    @contextlib.contextmanager
+    def stream(self) -> Iterator[StoredRecords]:
+        """Every record, read row by row from one snapshot of the data (a connection of its
+        own in one read transaction), so a whole export never holds all rows at once."""
+        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            con.execute("BEGIN")
+            yield _StreamedRecords(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
 
     def _nodes_by_id(self, ids: Collection[str]) -> list[tuple[Any, ...]]:
         return self._con.execute(

@@ -347,14 +347,21 @@ def district_areas_html(
     window_days: int,
     *,
     coverage: Mapping[str, TargetCoverage] | None = None,
+    area_counts: Mapping[str, Mapping[str, int]] | None = None,
     text: Callable[[str], str] | None = None,
     area_kinds: Iterable[str] = ("town", "subdistrict"),
     language: str = "zh",
 ) -> str:
     """The district as its areas of ``area_kinds`` (towns and subdistricts), one node each:
     its size grows with the targets in it and the areas below it, its fill is their covered
-    share on the ratio scale; no targets, leaders or edges are drawn."""
-    ctx = _Context.make(graph, as_of, window_days, coverage, text=text, language=language)
+    share on the ratio scale; no targets, leaders or edges are drawn.
+
+    Only the areas of ``graph`` are read when ``area_counts`` (status -> targets in each
+    area and those below it) is given: a graph of the areas alone, with ``coverage`` empty,
+    draws the same page at any size of data."""
+    ctx = _Context.make(
+        graph, as_of, window_days, coverage, area_counts, text=text, language=language
+    )
     wanted = set(area_kinds)
     towns = sorted(a for a in ctx.lineage if graph.nodes[a].get("type") in wanted)
     scene = _Scene(
