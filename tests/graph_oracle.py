@@ -92,6 +92,9 @@ def target_coverage(
             assigned_leaders=tuple(sorted(assigned.get(target, ()))),
             last_contact=last_contact.get(target),
             recent=recent(target),
+            via=tuple(sorted(neighbours.get(target, set()) & covered))
+            if status == "indirect"
+            else (),
         )
     return result
 

@@ -55,6 +55,8 @@ class TargetCoverage:
     assigned_leaders: tuple[str, ...]
     last_contact: dt.date | None
     recent: bool  # an interaction in the window [T − W, T] (the engine's fact)
+    # For an indirect target: the covered targets it shares an open membership with.
+    via: tuple[str, ...] = ()
 
 
 def window_start(as_of: dt.date, window_days: int) -> dt.date:

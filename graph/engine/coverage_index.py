@@ -556,21 +556,32 @@ class CoverageIndex:
         start = t - window_days
         targets = np.asarray(targets, dtype=np.int64)
         assigned, recent = self._assigned_recent(targets, t, start)
-        # One hop: an open membership to a covered target, from either end.
         near = np.zeros(len(targets), dtype=bool)
+        near[self._covered_members(targets, t, start)[0]] = True
+        return status_rule(assigned, recent, near)
+
+    def _covered_members(
+        self, targets: npt.NDArray[np.int64], t: int, start: int
+    ) -> tuple[IntArray, IntArray]:
+        """The one hop of the rule: pairs (k, other) where ``targets[k]`` shares a membership
+        open on day ``t`` (either end) with the covered target ``other``."""
+        owners, others = [], []
         for by, start_of, other in (
             (self.m_by_a, self.m_a_start, self.m_b),
             (self.m_by_b, self.m_b_start, self.m_a),
         ):
             owner, links = _members_of(targets, by, start_of)
             open_member = _open(self.m_since[links], self.m_until[links], t)
-            owner, links = owner[open_member], links[open_member]
-            ends = other[links]
+            owner, ends = owner[open_member], other[links[open_member]]
             if ends.size:
                 unique, inverse = np.unique(ends, return_inverse=True)
                 end_assigned, end_recent = self._assigned_recent(unique, t, start)
-                near[owner[is_covered(end_assigned, end_recent)[inverse]]] = True
-        return status_rule(assigned, recent, near)
+                covered = is_covered(end_assigned, end_recent)[inverse]
+                owners.append(owner[covered])
+                others.append(ends[covered])
+        if not owners:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(owners), np.concatenate(others)
 
     def _assigned_recent(
         self, targets: npt.NDArray[np.integer[Any]], t: int, start: int
@@ -614,7 +625,10 @@ class CoverageIndex:
         every = range(self.n)
         assigned = [sorted(leaders.get(i, ())) for i in every]
         start = as_of.toordinal() - window_days
-        return self._coverage_records(every, status.tolist(), last.tolist(), assigned, start)
+        covered_members = self._covered_members(np.arange(self.n), as_of.toordinal(), start)
+        return self._coverage_records(
+            every, status.tolist(), last.tolist(), assigned, start, covered_members
+        )
 
     def coverage_of(
         self, ids: Iterable[str], as_of: dt.date, window_days: int
@@ -625,8 +639,14 @@ class CoverageIndex:
         t = as_of.toordinal()
         status = self.statuses_of(targets, as_of, window_days)
         last = self.last_contact_of(targets, t)
+        owner, other = self._covered_members(targets, t, t - window_days)
         return self._coverage_records(
-            found, status.tolist(), last.tolist(), self._leaders_of(targets, t), t - window_days
+            found,
+            status.tolist(),
+            last.tolist(),
+            self._leaders_of(targets, t),
+            t - window_days,
+            (targets[owner], other),
         )
 
     def _coverage_records(
@@ -636,7 +656,13 @@ class CoverageIndex:
         last: list[int],
         leaders: list[list[str]],
         start: int,
+        covered_members: tuple[IntArray, IntArray],
     ) -> dict[str, TargetCoverage]:
+        """Records of the targets at ``positions``; ``covered_members`` pairs a target's
+        position with a covered target it shares an open membership with."""
+        via: dict[int, set[str]] = {}
+        for target, other in zip(*(a.tolist() for a in covered_members), strict=True):
+            via.setdefault(target, set()).add(self.ids[other])
         return {
             self.ids[i]: TargetCoverage(
                 id=self.ids[i],
@@ -645,6 +671,7 @@ class CoverageIndex:
                 assigned_leaders=tuple(assigned),
                 last_contact=date_of(day),
                 recent=day > 0 and day >= start,
+                via=tuple(sorted(via[i])) if STATUSES[code] == "indirect" and i in via else (),
             )
             for i, code, day, assigned in zip(positions, status, last, leaders, strict=True)
         }

@@ -669,22 +669,8 @@ def _why(ctx: _Context, item: TargetCoverage) -> str:
     if item.status == "indirect":
         if item.recent and last is not None:
             return ctx.t("net.why.indirect_recent", last=last.isoformat(), window=window)
-        via = ctx.names(_covered_memberships(ctx, item.id), limit=3)
-        return ctx.t("net.why.indirect_member", via=via)
+        return ctx.t("net.why.indirect_member", via=ctx.names(list(item.via), limit=3))
     return ctx.t("net.why.uncovered", window=window)
-
-
-def _covered_memberships(ctx: _Context, target: str) -> list[str]:
-    """Covered targets that share an open membership with ``target`` (either direction)."""
-    graph = ctx.graph
-    found = set()
-    for u, v, d in [*graph.out_edges(target, data=True), *graph.in_edges(target, data=True)]:
-        other = v if u == target else u
-        if d["kind"] == "member_of" and is_open(d, ctx.as_of):
-            item = ctx.coverage.get(other)
-            if item is not None and item.status == "covered":
-                found.add(other)
-    return sorted(found)
 
 
 def _area_counts(ctx: _Context) -> dict[str, Counter[str]]:
