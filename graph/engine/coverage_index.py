@@ -561,8 +561,8 @@ class CoverageIndex:
         return status_rule(assigned, recent, near)
 
     def _covered_members(
-        self, targets: npt.NDArray[np.int64], t: int, start: int
-    ) -> tuple[IntArray, IntArray]:
+        self, targets: npt.NDArray[np.integer[Any]], t: int, start: int
+    ) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]]:
         """The one hop of the rule: pairs (k, other) where ``targets[k]`` shares a membership
         open on day ``t`` (either end) with the covered target ``other``."""
         owners, others = [], []
@@ -656,7 +656,7 @@ class CoverageIndex:
         last: list[int],
         leaders: list[list[str]],
         start: int,
-        covered_members: tuple[IntArray, IntArray],
+        covered_members: tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]]],
     ) -> dict[str, TargetCoverage]:
         """Records of the targets at ``positions``; ``covered_members`` pairs a target's
         position with a covered target it shares an open membership with."""
