@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
@@ -43,6 +44,7 @@ __all__ = [
     "communities",
     "display_name",
     "ego_network",
+    "record_name",
     "relationship_path",
     "relationship_view",
 ]
@@ -70,7 +72,11 @@ def relationship_view(graph: nx.MultiDiGraph) -> nx.Graph:
 
 def display_name(graph: nx.MultiDiGraph, node_id: str) -> str:
     """How a node is named to a person: its name, or for an interaction its kind and date."""
-    data = graph.nodes[node_id]
+    return record_name(graph.nodes[node_id], node_id)
+
+
+def record_name(data: Mapping[str, Any], node_id: str) -> str:
+    """How a node with these attributes (``kind`` and its properties) is named to a person."""
     if data["kind"] == "interaction":
         kind = SCHEMA.enum_label("interaction_kind", data.get("type"))
         return f"{kind} {data['date'].isoformat()}"
