@@ -26,7 +26,6 @@ from concentric.graph.engine.entities import entity_record, search_entities
 from concentric.graph.engine.index_analyses import LeaderActivity
 from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.network.network import (
-    RELATIONSHIP_EDGES,
     brokers,
     communities,
     ego_network,
@@ -35,12 +34,13 @@ from concentric.graph.network.network import (
 )
 from concentric.graph.network.recommend import (
     Context,
+    GraphReader,
     assign,
     capacities,
     departure_answer,
     orphaned_by,
 )
-from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
@@ -128,21 +128,16 @@ class _StoreReader:
         return {n: self._records[n] for n in ids if n in self._records}
 
     def _remember(self, nodes: Iterable[NodeRecord]) -> None:
-        self._records.update((n.id, {**n.props, "kind": n.kind}) for n in nodes)
+        self._records.update((n.id, node_attributes(n)) for n in nodes)
 
     def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
         fresh = {n for n in ids if n not in self._ties}
         if fresh:
             nodes, links = self.store.neighbourhood(fresh)
             self._remember(nodes)
-            for node in fresh:
-                self._ties[node] = set()
-            for link in links:
-                if link.kind not in RELATIONSHIP_EDGES:
-                    continue
-                for end in (link.source_id, link.target_id):
-                    if end in fresh:
-                        self._ties[end].add((link.kind, link.source_id, link.target_id))
+            # Built as a graph, so links kept as columns (who an interaction names) count.
+            found = GraphReader(build_graph(nodes, links)).ties(fresh)
+            self._ties.update((node, found.get(node, set())) for node in fresh)
         return {n: self._ties[n] for n in ids if n in self._ties and n in self._records}
 
 

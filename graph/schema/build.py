@@ -45,7 +45,7 @@ def build_graph(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> nx.
     graph = nx.MultiDiGraph()
     node_list = list(nodes)
     for node in node_list:
-        graph.add_node(node.id, **_node_attributes(node))
+        graph.add_node(node.id, **node_attributes(node))
     for node in node_list:
         for (kind, column), edge_kind in _REFERENCE_EDGES.items():
             if node.kind == kind and node.props.get(column) in graph:
@@ -64,7 +64,9 @@ def build_graph(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> nx.
     return graph
 
 
-def _node_attributes(node: NodeRecord) -> dict[str, Any]:
+def node_attributes(node: NodeRecord) -> dict[str, Any]:
+    """A node record as graph attributes: its own ``kind`` column as ``type``, the entity
+    kind as ``kind``."""
     attributes = {k: v for k, v in node.props.items() if k != "kind"}
     if "kind" in node.props:
         attributes["type"] = node.props["kind"]
