@@ -21,9 +21,10 @@ import numpy as np
 
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
-from concentric.graph.engine.coverage_index import CoverageIndex
+from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record, search_entities
 from concentric.graph.engine.index_analyses import LeaderActivity
+from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.network.network import (
     brokers,
     communities,
@@ -31,8 +32,15 @@ from concentric.graph.network.network import (
     relationship_path,
     relationship_view,
 )
-from concentric.graph.network.recommend import departure, recommend
-from concentric.graph.schema.build import build_graph
+from concentric.graph.network.recommend import (
+    Context,
+    GraphReader,
+    assign,
+    capacities,
+    departure_answer,
+    orphaned_by,
+)
+from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
@@ -54,6 +62,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 # How to bring a snapshot's arrays up to date with a write, when it can be done.
 _Patch = Callable[[CoverageIndex, LeaderActivity], tuple[CoverageIndex, LeaderActivity] | None]
+
+# Past the whole-graph limit, recommendations go an area of none of these kinds at a time.
+WHOLE_AREA_KINDS = frozenset({"district"})
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
@@ -99,6 +110,35 @@ class _Part:
             sorted(self.nodes.values(), key=lambda n: (n.kind, n.id)),
             sorted(self.links.values(), key=lambda link: (link.kind, link.key)),
         )
+
+
+class _StoreReader:
+    """Records and relationship ties read from a store a neighbourhood at a time (the
+    ranking's :class:`~graph.network.recommend.Reader`), each read once."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._records: dict[str, dict[str, Any]] = {}
+        self._ties: dict[str, set[tuple[str, str, str]]] = {}
+
+    def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        missing = [n for n in ids if n not in self._records]
+        if missing:
+            self._remember(self.store.node_records(missing))
+        return {n: self._records[n] for n in ids if n in self._records}
+
+    def _remember(self, nodes: Iterable[NodeRecord]) -> None:
+        self._records.update((n.id, node_attributes(n)) for n in nodes)
+
+    def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        fresh = {n for n in ids if n not in self._ties}
+        if fresh:
+            nodes, links = self.store.neighbourhood(fresh)
+            self._remember(nodes)
+            # Built as a graph, so links kept as columns (who an interaction names) count.
+            found = GraphReader(build_graph(nodes, links)).ties(fresh)
+            self._ties.update((node, found.get(node, set())) for node in fresh)
+        return {n: self._ties[n] for n in ids if n in self._ties and n in self._records}
 
 
 class Workspace:
@@ -467,12 +507,57 @@ class Workspace:
         as_of: dt.date | None = None,
         window_days: int | None = None,
     ) -> Answer:
-        """Targets orphaned if these leaders left, with ranked successors."""
-        graph, snap = self._graph_of(self.snapshot())
+        """Targets orphaned if these leaders left, with ranked successors (any size of
+        data: the arrays find the targets, the store's neighbourhoods rank successors)."""
+        snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
-        coverage = snap.index.target_coverage(as_of, window)
-        answer = departure(graph, leader_ids, as_of, window, snap.policy, coverage)
+        reader = _StoreReader(self.store)
+        leaving = set(check_leaders(reader.records(list(leader_ids)), leader_ids))
+        index = snap.index
+        theirs: set[int] = set()
+        for leader in leaving:
+            theirs.update(arrays.assigned_targets(index, leader, as_of).tolist())
+        ids = [index.ids[i] for i in sorted(theirs)]
+        coverage = index.coverage_of(ids, as_of, window)
+        orphaned = [item for item in coverage.values() if orphaned_by(item, leaving)]
+        posts = {str(reader.records([lead])[lead].get("post") or "") for lead in leaving} - {""}
+        staying = [n for n in self._in_office(snap) if n not in leaving]
+        context = self._context(snap, reader, as_of, staying, same_post=posts, avoid=leaving)
+        answer = departure_answer(context, leaving, orphaned, window, successors=3)
         return Answer({**answer, "version": snap.version}, "departure")
+
+    def _in_office(self, snap: Snapshot) -> list[str]:
+        """The ids of the leaders in office, sorted."""
+        return sorted(n for n, row in snap.index.leaders.items() if not out_of_office(row))
+
+    def _context(
+        self,
+        snap: Snapshot,
+        reader: _StoreReader,
+        as_of: dt.date,
+        leaders: Collection[str],
+        *,
+        same_post: Collection[str] = (),
+        avoid: Collection[str] = (),
+    ) -> Context:
+        """The ranking's context for these candidate leaders, from the snapshot's areas."""
+        index = snap.index
+        lineage: dict[str, tuple[str, ...]] = {}
+        for position, area in enumerate(index.area_list):
+            chain = [position]
+            while index.area_parent[chain[-1]] >= 0 and index.area_parent[chain[-1]] not in chain:
+                chain.append(int(index.area_parent[chain[-1]]))
+            lineage[area] = tuple(index.area_list[p] for p in chain)
+        return Context(
+            reader,
+            as_of,
+            snap.policy,
+            lineage,
+            dict(index.area_names),
+            reader.records(leaders),
+            same_post,
+            avoid,
+        )
 
     def blind_spots(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Empty area × category cells, towns without a station, the five-line score."""
@@ -492,27 +577,61 @@ class Workspace:
         as_of: dt.date | None = None,
         window_days: int | None = None,
         statuses: Collection[str] = ("uncovered", "stale"),
+        *,
+        area_id: str | None = None,
+        line: str | None = None,
     ) -> Answer:
-        """A global min-cost assignment of leaders to targets without an active owner."""
+        """A min-cost assignment of leaders to the targets with one of ``statuses`` (in
+        ``area_id`` and the areas below it, on ``line``: the scope of :meth:`gaps`), each
+        leader taking at most its quota minus its load over the whole data.
+
+        Past the whole-graph limit the scope is one town (or an area below one) at a time:
+        without ``area_id``, or for an area above a town, :class:`GraphTooLarge`.
+        """
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
         wanted = cov.parse_statuses(statuses)
-        key = ("recommend", as_of, window, tuple(wanted))
-        found = self._answers.get((snap.version, *key))
-        if found is not None:
-            return Answer(found, "recommend")
-        graph, snap = self._graph_of(snap)
-        coverage = snap.index.target_coverage(as_of, window)
+        if self._uses_local_graphs(snap):
+            kind = snap.index.area_kinds.get(area_id) if area_id else None
+            if area_id is None or kind in WHOLE_AREA_KINDS:
+                what = "without area_id" if area_id is None else f"for the {kind} {area_id!r}"
+                raise cov.GraphTooLarge(
+                    f"recommendations {what} need more than this server's whole-graph limit "
+                    f"of {self.graph_max_rows:,} rows; ask per area: area_id of a town or an "
+                    "area below one (or run `concentric recommend` from the command line, "
+                    "which goes town by town)"
+                )
+        key = ("recommend", as_of, window, tuple(wanted), area_id, line)
         return Answer(
             self._memo(
-                snap,
-                key,
-                lambda: recommend(
-                    graph, as_of, window, snap.policy, statuses=wanted, coverage=coverage
-                ),
+                snap, key, lambda: self._recommend(snap, as_of, window, wanted, area_id, line)
             ),
             "recommend",
         )
+
+    def _recommend(
+        self,
+        snap: Snapshot,
+        as_of: dt.date,
+        window: int,
+        statuses: Collection[str],
+        area_id: str | None,
+        line: str | None,
+    ) -> dict[str, Any]:
+        scope = snap.index.gap_list(
+            as_of, window, snap.policy, statuses=statuses, line=line, area_id=area_id
+        )["items"]
+        targets = [
+            (i["id"], i["status"], i["assigned_leaders"])
+            for i in sorted(scope, key=lambda i: i["id"])
+        ]
+        load = {i["id"]: i["assigned"] for i in self.leaders(as_of, window)["items"]}
+        reader = _StoreReader(self.store)
+        in_office = reader.records(self._in_office(snap))
+        capacity = capacities(in_office, load, snap.policy)
+        open_leaders = [n for n, c in capacity.items() if c > 0]
+        context = self._context(snap, reader, as_of, open_leaders)
+        return assign(context, targets, capacity, window)
 
     def changes(
         self, start: dt.date, end: dt.date | None = None, window_days: int | None = None

@@ -206,10 +206,13 @@ def cache_recommendations(workspace: Any) -> None:
         as_of: dt.date | None = None,
         window_days: int | None = None,
         statuses: Any = ("uncovered", "stale"),
+        *,
+        area_id: str | None = None,
+        line: str | None = None,
     ) -> dict[str, Any]:
-        key = (workspace.store.version(), as_of, window_days, tuple(statuses))
+        key = (workspace.store.version(), as_of, window_days, tuple(statuses), area_id, line)
         if key not in memo:
-            memo[key] = recommend(as_of, window_days, statuses)
+            memo[key] = recommend(as_of, window_days, statuses, area_id=area_id, line=line)
         return memo[key]
 
     workspace.recommend = cached_recommend

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from concentric.api.deps import Reader, WorkspaceDep
-from concentric.api.routers.params import AsOf, Limit, Offset, QueryDate, Statuses, Window
+from concentric.api.routers.params import (
+    AreaId,
+    AsOf,
+    Limit,
+    Line,
+    Offset,
+    QueryDate,
+    Statuses,
+    Window,
+)
 from concentric.api.schemas import (
     ERROR_RESPONSES,
     BlindSpots,
@@ -70,14 +79,18 @@ def recommendations(
     workspace: WorkspaceDep,
     _: Reader,
     status: Statuses = "uncovered,stale",
+    line: Annotated[Line | None, Query()] = None,
+    area_id: AreaId = None,
     as_of: AsOf = None,
     window_days: Window = None,
     limit: Limit = None,
     offset: Offset = 0,
 ) -> dict[str, object]:
-    """A global min-cost assignment of leaders to targets without an active owner."""
+    """A min-cost assignment of leaders to the targets in scope (the filters of /gaps);
+    past the whole-graph limit one town (``area_id``) at a time."""
     statuses = [s.strip() for s in status.split(",") if s.strip()]
-    return page(workspace.recommend(as_of, window_days, statuses), limit, offset)
+    answer = workspace.recommend(as_of, window_days, statuses, area_id=area_id, line=line)
+    return page(answer, limit, offset)
 
 
 @router.get("/changes", response_model=Changes, response_model_by_alias=True)

@@ -8,12 +8,19 @@ from fastapi import APIRouter, Query
 
 from concentric.api.deps import Reader, WorkspaceDep
 from concentric.api.limits import OneOf
-from concentric.api.routers.params import AreaId, AsOf, Limit, Offset, Statuses, Window
+from concentric.api.routers.params import (
+    AreaId,
+    AsOf,
+    Limit,
+    Line,
+    Offset,
+    Statuses,
+    Window,
+)
 from concentric.api.schemas import ERROR_RESPONSES, CoverageSummary, GapList, TargetKind
 from concentric.api.services import page
 
 FigureCategory = Annotated[str, OneOf("figure_category", "Figure category: code or label.")]
-Line = Annotated[str, OneOf("line", "Line (统战五线谱): code or label.")]
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"], responses=ERROR_RESPONSES)
 

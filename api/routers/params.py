@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from concentric.api.limits import ID_PATTERN, LIMITS, choices_pattern
+from concentric.api.limits import ID_PATTERN, LIMITS, OneOf, choices_pattern
 from concentric.api.schemas import DateText
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import MAX_PAGE_SIZE
@@ -34,3 +34,4 @@ Statuses = Annotated[
         pattern=choices_pattern(SCHEMA.enum_spellings("coverage_status")),
     ),
 ]
+Line = Annotated[str, OneOf("line", "Line (统战五线谱): code or label.")]

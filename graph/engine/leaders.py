@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -106,14 +106,15 @@ def single_points_answer(
     }
 
 
-def check_leaders(graph: nx.MultiDiGraph, leader_ids: Iterable[str]) -> list[str]:
-    """The ids, checked to be leaders; raise :class:`QueryError` naming any that is not."""
+def check_leaders(nodes: Mapping[str, Mapping[str, Any]], leader_ids: Iterable[str]) -> list[str]:
+    """The ids, checked to be leaders among ``nodes`` (a graph's ``nodes``, or records by
+    id); raise :class:`QueryError` naming any that is not."""
     ids = list(dict.fromkeys(leader_ids))
     if not ids:
         raise QueryError("name at least one leader id")
     for leader in ids:
-        if leader not in graph:
+        if leader not in nodes:
             raise UnknownId(f"unknown leader id {leader!r}")
-        if graph.nodes[leader]["kind"] != "leader":
-            raise QueryError(f"{leader!r} is a {graph.nodes[leader]['kind']}, not a leader")
+        if nodes[leader]["kind"] != "leader":
+            raise QueryError(f"{leader!r} is a {nodes[leader]['kind']}, not a leader")
     return ids

@@ -36,19 +36,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import networkx as nx
 
 from concentric.graph.engine.coverage import TargetCoverage, area_lineage, target_lines
 from concentric.graph.engine.coverage_index import coverage_of_graph
 from concentric.graph.engine.leaders import check_leaders, iso_date, leaders_in_office
-from concentric.graph.network.network import display_name, relationship_view
+from concentric.graph.network.network import RELATIONSHIP_EDGES, name_of
 from concentric.graph.schema.schema import SCHEMA, Policy
 
-__all__ = ["Candidate", "candidate_cost", "departure", "rank_candidates", "recommend"]
+__all__ = [
+    "Candidate",
+    "Context",
+    "GraphReader",
+    "Reader",
+    "assign",
+    "candidate_cost",
+    "capacities",
+    "departure",
+    "departure_answer",
+    "orphaned_by",
+    "rank_candidates",
+    "rank_for",
+    "recommend",
+]
 
 BASE_COST = 10
 AREA_BONUS = 4
@@ -71,115 +85,234 @@ class Candidate:
     same_post: bool = False
 
 
-class _Signals:
-    """What the cost needs, computed once for a graph and date.
+class Reader(Protocol):
+    """Where the ranking reads records and relationship ties from: the whole graph
+    (:class:`GraphReader`) or the store a neighbourhood at a time (past the whole-graph
+    limit); both give the same answers for the same data."""
 
-    Network distances leave out the ``avoid`` nodes (the leaders leaving, in a departure):
-    a tie that runs through someone who is going will not introduce their successor.
-    """
+    def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """``{"kind", **props}`` of those of ``ids`` that exist."""
+        ...
 
-    def __init__(
-        self,
-        graph: nx.MultiDiGraph,
-        as_of: dt.date,
-        policy: Policy,
-        avoid: Collection[str] = (),
-    ) -> None:
+    def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        """Per id, its relationship links as ``(kind, source, target)``."""
+        ...
+
+
+class GraphReader:
+    """Records and ties read from a whole graph."""
+
+    def __init__(self, graph: nx.MultiDiGraph) -> None:
         self.graph = graph
-        self.policy = policy
-        self.lineage = area_lineage(graph)
-        # (leader, target) -> dates they met (on or before T)
-        self.meetings: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
-        for node, data in graph.nodes(data=True):
-            if data["kind"] != "interaction" or data["date"] > as_of:
-                continue
-            leaders = [u for u, _, k in graph.in_edges(node, data="kind") if k == "took_part"]
-            targets = [v for _, v, k in graph.out_edges(node, data="kind") if k == "concerns"]
-            for leader in leaders:
-                for target in targets:
-                    self.meetings[leader, target].append(data["date"])
-        view = relationship_view(graph)
-        gone = set(avoid)
-        self.view: nx.Graph = (
-            nx.subgraph_view(view, filter_node=lambda n: n not in gone) if gone else view
-        )
-        self._distances: dict[str, dict[str, int]] = {}
 
-    def distances(self, leader: str) -> dict[str, int]:
-        if leader not in self._distances:
-            self._distances[leader] = (
-                nx.single_source_shortest_path_length(self.view, leader, cutoff=3)
-                if leader in self.view
-                else {}
-            )
-        return self._distances[leader]
+    def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        nodes = self.graph.nodes
+        return {n: dict(nodes[n]) for n in ids if n in nodes}
+
+    def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        graph = self.graph
+        found: dict[str, set[tuple[str, str, str]]] = {}
+        for node in ids:
+            if node not in graph:
+                continue
+            edges = [*graph.out_edges(node, data="kind"), *graph.in_edges(node, data="kind")]
+            found[node] = {(k, u, v) for u, v, k in edges if k in RELATIONSHIP_EDGES}
+        return found
+
+
+@dataclass
+class Context:
+    """What every (leader, target) cost needs besides the pair's own signals."""
+
+    reader: Reader
+    as_of: dt.date
+    policy: Policy
+    lineage: dict[str, tuple[str, ...]]  # area -> itself and its ancestors, nearest first
+    area_names: dict[str, str | None]
+    leaders: dict[str, dict[str, Any]]  # the candidates' records, by id
+    same_post: Collection[str] = ()
+    avoid: Collection[str] = ()  # no distance runs through these (the leaders leaving)
+    by_area: dict[str, list[str]] = field(default_factory=dict)
+    by_line: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for leader, record in self.leaders.items():
+            if record.get("area_id"):
+                self.by_area.setdefault(record["area_id"], []).append(leader)
+            for line in record.get("lines") or ():
+                self.by_line.setdefault(line, []).append(leader)
+
+
+def graph_context(
+    graph: nx.MultiDiGraph,
+    as_of: dt.date,
+    policy: Policy,
+    leaders: Collection[str],
+    *,
+    same_post: Collection[str] = (),
+    avoid: Collection[str] = (),
+) -> Context:
+    """The context of a whole graph, for these candidate leaders."""
+    reader = GraphReader(graph)
+    return Context(
+        reader,
+        as_of,
+        policy,
+        area_lineage(graph),
+        {n: d.get("name") for n, d in graph.nodes(data=True) if d["kind"] == "area"},
+        reader.records(leaders),
+        same_post,
+        avoid,
+    )
+
+
+@dataclass(frozen=True)
+class PairSignals:
+    """What a target's neighbourhood says about each leader: the dates they met (on or
+    before T) and, for leaders 2 or 3 relationship steps away, the steps and who lies
+    between (the path whose intermediate ids come first, from the leader's side)."""
+
+    meetings: dict[str, list[dt.date]]
+    near: dict[str, tuple[int, list[str]]]
+
+
+def pair_signals(context: Context, target: str) -> PairSignals:
+    """Read outward from ``target`` three steps (never through ``context.avoid``)."""
+    reader, avoid = context.reader, set(context.avoid)
+    seen, level = {target}, {target}
+    parents: dict[str, set[str]] = defaultdict(set)
+    levels = [level]
+    ties_of: dict[str, set[tuple[str, str, str]]] = {}
+    for _ in range(3):
+        ties = reader.ties(level)
+        ties_of.update(ties)
+        following: set[str] = set()
+        for node in level:
+            for _, source, sink in ties.get(node, ()):
+                other = sink if source == node else source
+                if other in seen or other in avoid:
+                    continue
+                parents[other].add(node)
+                following.add(other)
+        seen |= following
+        levels.append(following)
+        level = following
+    meetings: dict[str, list[dt.date]] = defaultdict(list)
+    records = reader.records([n for n in levels[1]])
+    for node in sorted(levels[1]):
+        data = records.get(node, {})
+        if data.get("kind") != "interaction" or data["date"] > context.as_of:
+            continue
+        if ("concerns", node, target) not in ties_of.get(node, ()):
+            continue
+        for kind, source, _ in ties_of.get(node, ()):
+            if kind == "took_part":
+                meetings[source].append(data["date"])
+    near: dict[str, tuple[int, list[str]]] = {}
+    for distance in PROXIMITY_BONUS:
+        for node in levels[distance]:
+            via = [min(parents[node])]
+            while len(via) < distance - 1:
+                via.append(min(parents[via[-1]]))
+            near[node] = (distance, via)
+    return PairSignals(dict(meetings), near)
 
 
 def candidate_cost(
-    signals: _Signals, leader: str, target: str, same_post: Collection[str] = ()
+    context: Context, leader: str, target: dict[str, Any], signals: PairSignals
 ) -> Candidate:
-    """The cost of ``leader`` covering ``target`` and the reasons that lowered it."""
-    graph = signals.graph
-    lnode, tnode = graph.nodes[leader], graph.nodes[target]
+    """The cost of ``leader`` covering the ``target`` record and the reasons that lowered it."""
+    lnode = context.leaders[leader]
     cost = BASE_COST
     reasons: list[str] = []
-    holds_post = bool(same_post) and lnode.get("post") in same_post
+    holds_post = bool(context.same_post) and lnode.get("post") in context.same_post
     if holds_post:
         cost -= SAME_POST_BONUS
         reasons.append(f"与离任领导同任{lnode['post']}")
     leader_area = lnode.get("area_id")
-    target_area = tnode.get("area_id")
-    if leader_area and leader_area in signals.lineage.get(target_area or "", ()):
+    target_area = target.get("area_id")
+    if leader_area and leader_area in context.lineage.get(target_area or "", ()):
         cost -= AREA_BONUS
-        reasons.append(_area_reason(graph, leader_area, target_area))
+        reasons.append(_area_reason(context.area_names, leader_area, target_area))
     shared = [
-        line for line in target_lines(tnode, signals.policy) if line in (lnode.get("lines") or ())
+        line for line in target_lines(target, context.policy) if line in (lnode.get("lines") or ())
     ]
     if shared:
         cost -= LINE_BONUS
         reasons.append("负责" + "、".join(SCHEMA.enum_label("line", line) for line in shared))
-    met = signals.meetings.get((leader, target), [])
+    met = signals.meetings.get(leader, [])
     if met:
         cost -= min(len(met), MEETING_BONUS_MAX)
         reasons.append(f"此前联系过{len(met)}次，最近一次在{max(met).isoformat()}")
-    else:
-        distance = signals.distances(leader).get(target)
-        if distance in PROXIMITY_BONUS:
-            cost -= PROXIMITY_BONUS[distance]
-            path = nx.shortest_path(signals.view, leader, target)
-            via = "、".join(display_name(graph, n) for n in path[1:-1])
-            reasons.append(f"网络中相距{distance}步（经由{via}）")
+    elif leader in signals.near:
+        distance, path = signals.near[leader]
+        cost -= PROXIMITY_BONUS[distance]
+        records = context.reader.records(path)
+        via = "、".join(name_of(n, records[n]) for n in path)
+        reasons.append(f"网络中相距{distance}步（经由{via}）")
     if not reasons:
         reasons.append("尚有联系名额")
     return Candidate(leader, max(cost, 0), reasons, holds_post)
 
 
-def _area_reason(graph: nx.MultiDiGraph, leader_area: str, target_area: str | None) -> str:
+def _area_reason(
+    area_names: dict[str, str | None], leader_area: str, target_area: str | None
+) -> str:
     """分管X（对象所在地）, or for an area above the target's, which area of X it is in."""
-    name = graph.nodes[leader_area].get("name") or leader_area
+    name = area_names.get(leader_area) or leader_area
     if leader_area == target_area or target_area is None:
         return f"分管{name}（对象所在地）"
-    inner = graph.nodes[target_area].get("name") or target_area if target_area in graph else ""
+    inner = area_names.get(target_area) or target_area if target_area in area_names else ""
     return f"分管{name}（对象所在的{inner}属其辖区）"
 
 
-def _capacities(
-    graph: nx.MultiDiGraph,
-    coverage: dict[str, TargetCoverage],
-    policy: Policy,
-    exclude: Collection[str] = (),
+def rank_for(
+    context: Context, target: str, assigned: Collection[str], limit: int
+) -> list[Candidate]:
+    """The ``limit`` cheapest of the context's leaders for ``target`` (not those in
+    ``assigned``); a leader holding a departing leader's post comes first.
+
+    Only leaders with some signal are costed one by one: every other leader costs
+    ``BASE_COST`` for the same reason, so they follow in id order.
+    """
+    record = context.reader.records([target]).get(target)
+    if record is None:
+        return []
+    signals = pair_signals(context, target)
+    leaders = context.leaders
+    marked: set[str] = set(signals.meetings) | set(signals.near)
+    for area in context.lineage.get(record.get("area_id") or "", ()):
+        marked.update(context.by_area.get(area, ()))
+    for line in target_lines(record, context.policy):
+        marked.update(context.by_line.get(line, ()))
+    if context.same_post:
+        marked.update(n for n, r in leaders.items() if r.get("post") in context.same_post)
+    excluded = set(assigned)
+    options = [
+        candidate_cost(context, leader, record, signals)
+        for leader in marked
+        if leader in leaders and leader not in excluded
+    ]
+    fillers = 0
+    for leader in sorted(leaders):
+        if fillers >= limit:
+            break
+        if leader not in marked and leader not in excluded:
+            options.append(candidate_cost(context, leader, record, signals))
+            fillers += 1
+    options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
+    return options[:limit]
+
+
+def capacities(
+    leaders: dict[str, dict[str, Any]], load: dict[str, int], policy: Policy
 ) -> dict[str, int]:
-    load: dict[str, int] = defaultdict(int)
-    for item in coverage.values():
-        for leader in item.assigned_leaders:
-            load[leader] += 1
+    """What each of these leaders (in office) may still take: ``quota_max`` minus load."""
     capacity = {}
-    for leader in leaders_in_office(graph):
-        if leader in exclude:
-            continue
-        quota_max = graph.nodes[leader].get("quota_max")
+    for leader in sorted(leaders):
+        quota_max = leaders[leader].get("quota_max")
         quota_max = policy.quota_max if quota_max is None else quota_max
-        capacity[leader] = max(quota_max - load[leader], 0)
+        capacity[leader] = max(quota_max - load.get(leader, 0), 0)
     return capacity
 
 
@@ -202,20 +335,17 @@ def rank_candidates(
     """
     policy = policy or SCHEMA.default_policy
     coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
-    signals = _Signals(graph, as_of, policy, avoid)
     leaders = [lead for lead in leaders_in_office(graph) if lead not in exclude]
-    ranked = {}
-    for target in targets:
-        assigned = set(coverage[target].assigned_leaders) if target in coverage else set()
-        options = [
-            candidate_cost(signals, leader, target, same_post)
-            for leader in leaders
-            if leader not in assigned
-        ]
-        # A leader holding a departing leader's post is the natural first candidate.
-        options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
-        ranked[target] = options[:limit]
-    return ranked
+    context = graph_context(graph, as_of, policy, leaders, same_post=same_post, avoid=avoid)
+    return {
+        target: rank_for(
+            context,
+            target,
+            coverage[target].assigned_leaders if target in coverage else (),
+            limit,
+        )
+        for target in targets
+    }
 
 
 def recommend(
@@ -235,45 +365,60 @@ def recommend(
     policy = policy or SCHEMA.default_policy
     coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
     wanted = set(statuses)
-    targets = sorted(t for t, item in coverage.items() if item.status in wanted)
-    capacity = _capacities(graph, coverage, policy)
-    open_leaders = {lead for lead, cap in capacity.items() if cap > 0}
+    targets = [
+        (t, item.status, item.assigned_leaders)
+        for t, item in sorted(coverage.items())
+        if item.status in wanted
+    ]
+    load: dict[str, int] = defaultdict(int)
+    for item in coverage.values():
+        for leader in item.assigned_leaders:
+            load[leader] += 1
+    in_office = GraphReader(graph).records(leaders_in_office(graph))
+    capacity = capacities(in_office, load, policy)
+    context = graph_context(graph, as_of, policy, [n for n, c in capacity.items() if c > 0])
+    return assign(context, targets, capacity, window_days)
+
+
+def assign(
+    context: Context,
+    targets: Sequence[tuple[str, str, Collection[str]]],
+    capacity: dict[str, int],
+    window_days: int,
+) -> dict[str, Any]:
+    """The cheapest assignment of ``targets`` (id, status, assigned leaders; in id order)
+    to the context's leaders (those with capacity left) that places the most targets
+    without pushing a leader over ``capacity``: a minimum-cost flow."""
+    open_leaders = context.leaders
     pairs = len(open_leaders) * len(targets)
-    ranked = rank_candidates(
-        graph,
-        targets,
-        as_of,
-        window_days,
-        policy,
-        exclude=set(capacity) - open_leaders,
-        limit=len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP,
-        coverage=coverage,
-    )
+    limit = len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP
+    ranked = {target: rank_for(context, target, assigned, limit) for target, _, assigned in targets}
     flow_net = nx.DiGraph()
     source, sink = ("source",), ("sink",)  # tuples never collide with string ids
-    for target in targets:
+    for target, _, _ in targets:
         for candidate in ranked[target]:
             flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
             flow_net.add_edge(
                 ("t", target), ("l", candidate.leader_id), capacity=1, weight=candidate.cost
             )
-    for leader in open_leaders:
+    for leader in sorted(open_leaders):
         flow_net.add_edge(("l", leader), sink, capacity=capacity[leader], weight=0)
     chosen: dict[str, str] = {}
     if flow_net.number_of_edges() and source in flow_net and sink in flow_net:
         flow = nx.max_flow_min_cost(flow_net, source, sink)
-        for target in targets:
+        for target, _, _ in targets:
             for (_, leader), amount in flow.get(("t", target), {}).items():
                 if amount:
                     chosen[target] = leader
+    records = context.reader.records([t for t, _, _ in targets])
     items, unassigned = [], []
-    for target in targets:
-        node = graph.nodes[target]
+    for target, status, _ in targets:
+        node = records[target]
         base = {
             "target_id": target,
             "target_name": node.get("name"),
             "kind": node["kind"],
-            "status": coverage[target].status,
+            "status": status,
         }
         if target in chosen:
             candidate = next(c for c in ranked[target] if c.leader_id == chosen[target])
@@ -281,7 +426,7 @@ def recommend(
                 {
                     **base,
                     "leader_id": candidate.leader_id,
-                    "leader_name": graph.nodes[candidate.leader_id].get("name"),
+                    "leader_name": open_leaders[candidate.leader_id].get("name"),
                     "cost": candidate.cost,
                     "reasons": candidate.reasons,
                 }
@@ -294,11 +439,11 @@ def recommend(
             )
             unassigned.append({**base, "reason": why})
     return {
-        "as_of": as_of.isoformat(),
+        "as_of": context.as_of.isoformat(),
         "window_days": window_days,
         "total": len(items),
         "total_cost": sum(i["cost"] for i in items),
-        "capacity": {lead: capacity[lead] for lead in sorted(capacity)},
+        "capacity": capacity,
         "items": items,
         "unassigned": unassigned,
     }
@@ -340,32 +485,39 @@ def departure(
     >>> [i["id"] for i in departure(g, ["L1", "L2"], T, 365, coverage=coverage)["items"]]
     ['F1', 'U1']
     """
-    leaving = set(check_leaders(graph, leader_ids))
+    policy = policy or SCHEMA.default_policy
+    leaving = set(check_leaders(graph.nodes, leader_ids))
     coverage = coverage if coverage is not None else coverage_of_graph(graph, as_of, window_days)
-    orphaned = [
-        t
-        for t, item in coverage.items()
-        if item.assigned_leaders and set(item.assigned_leaders) <= leaving
-    ]
+    orphaned = [item for item in coverage.values() if orphaned_by(item, leaving)]
     posts = {graph.nodes[leader].get("post") for leader in leaving} - {None, ""}
-    ranked = rank_candidates(
-        graph,
-        orphaned,
-        as_of,
-        window_days,
-        policy,
-        exclude=leaving,
-        same_post=posts,
-        avoid=leaving,
-        limit=successors,
-    )
+    staying = [lead for lead in leaders_in_office(graph) if lead not in leaving]
+    context = graph_context(graph, as_of, policy, staying, same_post=posts, avoid=leaving)
+    return departure_answer(context, leaving, orphaned, window_days, successors)
+
+
+def orphaned_by(item: TargetCoverage, leaving: Collection[str]) -> bool:
+    """Whether a target would have no assigned leader left once ``leaving`` have gone."""
+    return bool(item.assigned_leaders) and set(item.assigned_leaders) <= set(leaving)
+
+
+def departure_answer(
+    context: Context,
+    leaving: Collection[str],
+    orphaned: Iterable[TargetCoverage],
+    window_days: int,
+    successors: int,
+) -> dict[str, Any]:
+    """The departure answer for the ``orphaned`` targets' coverage, each with its
+    ``successors`` cheapest leaders among the context's."""
     items = []
-    for target in sorted(orphaned):
-        item = coverage[target]
+    chosen = sorted(orphaned, key=lambda item: item.id)
+    records = context.reader.records([item.id for item in chosen])
+    for item in chosen:
+        ranked = rank_for(context, item.id, item.assigned_leaders, successors)
         items.append(
             {
-                "id": target,
-                "name": graph.nodes[target].get("name"),
+                "id": item.id,
+                "name": records[item.id].get("name"),
                 "kind": item.kind,
                 "status": item.status,
                 "leaving_leaders": list(item.assigned_leaders),
@@ -373,16 +525,16 @@ def departure(
                 "successors": [
                     {
                         "leader_id": c.leader_id,
-                        "leader_name": graph.nodes[c.leader_id].get("name"),
+                        "leader_name": context.leaders[c.leader_id].get("name"),
                         "cost": c.cost,
                         "reasons": c.reasons,
                     }
-                    for c in ranked.get(target, [])
+                    for c in ranked
                 ],
             }
         )
     return {
-        "as_of": as_of.isoformat(),
+        "as_of": context.as_of.isoformat(),
         "window_days": window_days,
         "leaders": sorted(leaving),
         "total": len(items),

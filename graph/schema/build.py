@@ -73,6 +73,8 @@ def node_edges(node: NodeRecord) -> list[tuple[str, str, str]]:
 
 
 def node_attributes(node: NodeRecord) -> dict[str, Any]:
+    """A node record as graph attributes: its own ``kind`` column as ``type``, the entity
+    kind as ``kind``."""
     attributes = {k: v for k, v in node.props.items() if k != "kind"}
     if "kind" in node.props:
         attributes["type"] = node.props["kind"]
