@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from concentric.graph.engine.coverage import QueryError, UnknownId
-from concentric.graph.engine.entities import pinyin_keys
+from concentric.graph.engine.search import pinyin_keys
 from concentric.graph.schema.schema import SCHEMA
 
 if TYPE_CHECKING:
