@@ -7,7 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from concentric.api.deps import Reader, WorkspaceDep
-from concentric.api.routers.params import AsOf, Limit, Offset, QueryDate, Statuses, Window
+from concentric.api.routers.params import (
+    AreaId,
+    AsOf,
+    Limit,
+    Offset,
+    QueryDate,
+    Sample,
+    Seed,
+    Statuses,
+    Window,
+)
 from concentric.api.schemas import (
     ERROR_RESPONSES,
     BlindSpots,
@@ -96,13 +106,26 @@ def changes(
 
 @router.get("/brokers", response_model=Brokers)
 def brokers(
-    workspace: WorkspaceDep, _: Reader, top: Annotated[int, Query(ge=1, le=500)] = 20
+    workspace: WorkspaceDep,
+    _: Reader,
+    top: Annotated[int, Query(ge=1, le=500)] = 20,
+    area_id: AreaId = None,
+    sample: Sample = None,
+    seed: Seed = 7,
 ) -> dict[str, object]:
-    """Figures and organizations bridging groups (betweenness)."""
-    return workspace.brokers(top)
+    """Figures and organizations bridging groups (betweenness): in an area (and the areas
+    below it), on a sample of targets, or (within the whole-graph limit) everywhere."""
+    return workspace.brokers(top, area_id=area_id, sample=sample, seed=seed)
 
 
 @router.get("/communities", response_model=Communities)
-def communities(workspace: WorkspaceDep, _: Reader) -> dict[str, object]:
-    """Densely tied groups (Louvain)."""
-    return workspace.communities()
+def communities(
+    workspace: WorkspaceDep,
+    _: Reader,
+    area_id: AreaId = None,
+    sample: Sample = None,
+    seed: Seed = 7,
+) -> dict[str, object]:
+    """Densely tied groups (Louvain): in an area (and the areas below it), on a sample of
+    targets, or (within the whole-graph limit) everywhere."""
+    return workspace.communities(area_id=area_id, sample=sample, seed=seed)

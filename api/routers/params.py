@@ -34,3 +34,13 @@ Statuses = Annotated[
         pattern=choices_pattern(SCHEMA.enum_spellings("coverage_status")),
     ),
 ]
+Sample = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=50_000,
+        description="Run on this many targets drawn at random (with seed), for data too big "
+        "for the whole graph.",
+    ),
+]
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1, description="The sample's random seed.")]

@@ -161,10 +161,13 @@ class SearchIndex:
             raise ValueError("a search index with columns of different lengths")
         return cls(plain)
 
-    def pinyin(self, node: str) -> tuple[str, str] | None:
-        """The full pinyin and initials of an entity's name (None for an unknown id)."""
+    def pinyin(self, node: str, name: str) -> tuple[str, str]:
+        """The full pinyin and initials of ``name``, the name of entity ``node``: the kept
+        keys when the index knows the entity by that name, else computed."""
         i = self.position.get(node)
-        return None if i is None else (self.columns["full"][i], self.columns["initials"][i])
+        if i is None or str(self.columns["names"][i] or "") != name:
+            return pinyin_keys(name)
+        return self.columns["full"][i], self.columns["initials"][i]
 
     def _containing(self, joined: tuple[str, npt.NDArray[np.int64]], needle: str) -> set[int]:
         text, starts = joined
