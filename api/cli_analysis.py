@@ -372,19 +372,33 @@ def path(
     out.print(" ".join(parts))
 
 
+AreaScopeOpt = Annotated[
+    str | None,
+    typer.Option("--area", help="Only this area and the areas below it: id, name or pinyin."),
+]
+SampleOpt = Annotated[
+    int | None, typer.Option(min=1, help="Only this many targets, drawn at random (--seed).")
+]
+SeedOpt = Annotated[int, typer.Option(min=0, help="The random seed of --sample.")]
+
+
 @app.command("brokers")
 def brokers_command(
     top: Annotated[int, typer.Option(min=1, help="How many to list.")] = 20,
+    area: AreaScopeOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = 7,
     as_json: JsonOpt = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Figures and organizations that bridge groups (betweenness centrality)."""
     with workspace_for(store) as ws:
-        answer = ws.brokers(top)
+        area_id = resolve_id(ws, area, "area") if area is not None else None
+        answer = ws.brokers(top, area_id=area_id, sample=sample, seed=seed)
     if as_json:
         print_json(answer)
         return
-    out.print(answer["explanation"])
+    out.print(f"{answer['explanation']} ({answer['method']['scope']})")
     out.print(
         _table(
             "中间人 brokers",
@@ -399,12 +413,16 @@ def brokers_command(
 
 @app.command("communities")
 def communities_command(
+    area: AreaScopeOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = 7,
     as_json: JsonOpt = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Densely tied groups (Louvain), with the leaders inside each."""
     with workspace_for(store) as ws:
-        answer = ws.communities()
+        area_id = resolve_id(ws, area, "area") if area is not None else None
+        answer = ws.communities(area_id=area_id, sample=sample, seed=seed)
         leader_names = ws.names("leader")
         area_names = ws.names("area")
     if as_json:

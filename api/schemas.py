@@ -431,8 +431,17 @@ class Broker(NetworkNode):
     degree: int
 
 
+class AnalysisMethod(Model):
+    name: str = Field(description="The algorithm: betweenness or louvain.")
+    scope: str = Field(description="What it ran on, in words (whole graph, an area, a sample).")
+    area_id: str | None = None
+    sample: int | None = Field(None, description="Targets drawn at random, when sampled.")
+    seed: int | None = Field(None, description="The random seed of the sample.")
+
+
 class Brokers(Versioned):
     explanation: str
+    method: AnalysisMethod
     total: int
     items: list[Broker]
 
@@ -449,6 +458,7 @@ class Community(Model):
 
 class Communities(Versioned):
     explanation: str
+    method: AnalysisMethod
     total: int
     items: list[Community]
 

@@ -7,8 +7,8 @@ that name raise :class:`AmbiguousName` listing them; nothing raises :class:`NoSu
 with the closest names ("did you mean …"). Partial matches are never taken silently: they
 are offered as suggestions.
 
-The names come from the coverage index (targets, leaders, areas), so resolving never
-builds the networkx graph.
+The names come from the coverage index (targets, leaders, areas) and their pinyin from the
+kept search index, so resolving never builds the networkx graph nor recomputes pinyin.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from concentric.graph.engine.coverage import QueryError, UnknownId
-from concentric.graph.engine.entities import pinyin_keys
 from concentric.graph.schema.schema import SCHEMA
 
 if TYPE_CHECKING:
@@ -166,12 +165,12 @@ def _resolve(entities: list[Named], workspace: Workspace, text: str, kinds: Coll
         return text
     needle = _spelling(text)
     for key in (_by_id_ignoring_case, _by_name, _by_pinyin):
-        matches = key(wanted, needle)
+        matches = key(wanted, needle, workspace)
         if len(matches) == 1:
             return matches[0].id
         if matches:
             raise AmbiguousName(text, sorted(matches, key=lambda e: (e.kind, e.id)))
-    raise NoSuchName(text, _what(kinds), _closest(wanted, needle))
+    raise NoSuchName(text, _what(kinds), _closest(wanted, needle, workspace))
 
 
 def _is_interaction(workspace: Workspace, text: str) -> bool:
@@ -179,35 +178,37 @@ def _is_interaction(workspace: Workspace, text: str) -> bool:
     return found is not None and found.kind == "interaction"
 
 
-def _by_id_ignoring_case(entities: list[Named], needle: str) -> list[Named]:
+def _by_id_ignoring_case(entities: list[Named], needle: str, _: Workspace) -> list[Named]:
     return [e for e in entities if e.id.lower() == needle]
 
 
-def _by_name(entities: list[Named], needle: str) -> list[Named]:
+def _by_name(entities: list[Named], needle: str, _: Workspace) -> list[Named]:
     return [e for e in entities if e.name and _spelling(e.name) == needle]
 
 
-def _by_pinyin(entities: list[Named], needle: str) -> list[Named]:
+def _by_pinyin(entities: list[Named], needle: str, workspace: Workspace) -> list[Named]:
     # Only Latin letters can be pinyin: skip the dictionary work for Chinese text.
     if not needle.isascii() or not needle.isalpha():
         return []
+    keys = workspace.search_index()
     found = []
     for entity in entities:
         if entity.name and not entity.name.isascii():
-            full, initials = pinyin_keys(entity.name)
+            full, initials = keys.pinyin(entity.id, entity.name)
             if needle in (full, initials):
                 found.append(entity)
     return found
 
 
-def _closest(entities: list[Named], needle: str) -> list[Named]:
+def _closest(entities: list[Named], needle: str, workspace: Workspace) -> list[Named]:
     """The closest names: names (or pinyin) containing the text first, then similar ones."""
     containing = [e for e in entities if e.name and needle in _spelling(e.name)]
     if not containing and needle.isascii() and needle.isalpha():
+        keys = workspace.search_index()
         containing = [
             e
             for e in entities
-            if e.name and not e.name.isascii() and pinyin_keys(e.name)[0].startswith(needle)
+            if e.name and not e.name.isascii() and keys.pinyin(e.id, e.name)[0].startswith(needle)
         ]
     if containing:
         return sorted(containing, key=lambda e: (len(e.name), e.id))[:SUGGESTIONS]

@@ -22,15 +22,18 @@ import numpy as np
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
-from concentric.graph.engine.entities import entity_record, search_entities
+from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
 from concentric.graph.engine.leaders import check_leaders
+from concentric.graph.engine.search import SearchIndex
 from concentric.graph.network.network import (
     brokers,
     communities,
     ego_network,
+    path_answer,
     relationship_path,
     relationship_view,
+    shortest_chain,
 )
 from concentric.graph.network.recommend import (
     Context,
@@ -160,6 +163,9 @@ class Workspace:
         self._build_lock = threading.Lock()
         # Answers per (data version, query, arguments); single dict operations only.
         self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # The search index of one data version (built on the first search of a version).
+        self._search: tuple[int, SearchIndex] | None = None
+        self._search_lock = threading.Lock()
 
     # -- the snapshot -----------------------------------------------------------------------
     def when(
@@ -364,9 +370,10 @@ class Workspace:
                 f"this analysis needs the whole graph in memory, and the store holds "
                 f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
                 "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
-                "blind spots, leaders, to-do lists, changes, entity records, ego networks, "
-                "their pictures and area maps answer at any size; run this analysis from the "
-                "command line, or raise the limit on a bigger machine"
+                "blind spots, leaders, to-do lists, changes, search, paths, entity records, "
+                "ego networks, their pictures and area maps answer at any size, and brokers "
+                "and communities do for an area_id or a sample; ask one of those, run this "
+                "analysis from the command line, or raise the limit on a bigger machine"
             )
         graph = self.store.graph()
         while graph.graph.get("version") != snap.version:
@@ -664,10 +671,40 @@ class Workspace:
         return Answer({**answer, "version": snap.version}, "entity")
 
     def search(self, query: str, limit: int = 50) -> Answer:
-        """Entities by name, id or pinyin."""
-        graph, snap = self._graph_of(self.snapshot())
-        answer = search_entities(graph, query, limit)
+        """Entities by name, id or pinyin (any size of data)."""
+        snap = self.snapshot()
+        answer = self._search_index_of(snap).search(query, limit)
         return Answer({**answer, "version": snap.version}, "search")
+
+    def search_index(self) -> SearchIndex:
+        """The names, ids and pinyin of the current snapshot's entities."""
+        return self._search_index_of(self.snapshot())
+
+    def _search_index_of(self, snap: Snapshot) -> SearchIndex:
+        """The search index of ``snap``'s version: the one built already, else the store's
+        kept copy, else built (reusing the previous version's pinyin) and kept."""
+        found = self._search
+        if found is not None and found[0] == snap.version:
+            return found[1]
+        with self._search_lock:
+            found = self._search
+            if found is not None and found[0] == snap.version:
+                return found[1]
+            built: SearchIndex | None = None
+            data = self._keeps.saved_state("search_index", snap.version) if self._keeps else None
+            if data is not None:
+                try:
+                    built = SearchIndex.from_bytes(data)
+                except ValueError:
+                    log.warning("rebuilding %s: the kept copy is unreadable", "search_index")
+            if built is None:
+                leaders = self.store.node_records(list(snap.index.leaders))
+                previous = found[1] if found is not None else None
+                built = SearchIndex.build(snap.index, leaders, previous)
+                if self._keeps is not None:
+                    self._keeps.save_state("search_index", snap.version, built.to_bytes())
+            self._search = (snap.version, built)
+            return built
 
     def todo(
         self,
@@ -923,18 +960,128 @@ class Workspace:
         return Answer({**ego_network(graph, node_id, depth), "version": snap.version}, "network")
 
     def path(self, source: str, target: str) -> Answer:
-        """The shortest chain of real relationships between two entities."""
-        graph, snap = self._graph_of(self.snapshot())
-        answer = relationship_path(graph, source, target)
+        """The shortest chain of real relationships between two entities (any size of
+        data: over the whole-graph limit, a search over the store's adjacency a layer at a
+        time that picks the same chain as on the whole graph)."""
+        snap = self.snapshot()
+        if not self._uses_local_graphs(snap):
+            graph, snap = self._graph_of(snap)
+            answer = relationship_path(graph, source, target)
+            return Answer({**answer, "version": snap.version}, "path")
+        stored = {record.id for record in self.store.node_records([source, target])}
+        for end in (source, target):
+            if end not in stored:
+                raise cov.UnknownId(f"unknown id {end!r}")
+        chain = shortest_chain(self._store_neighbours, source, target)
+        part = _Part(self.store)
+        part.grow(set(chain or [source, target]))
+        answer = path_answer(part.graph(), source, target, chain)
         return Answer({**answer, "version": snap.version}, "path")
 
-    def brokers(self, top: int = 20) -> Answer:
-        """Figures and organizations bridging groups (betweenness)."""
-        return Answer(self._graph_memo(("brokers", top), lambda g: brokers(g, top=top)), "brokers")
+    def _store_neighbours(self, ids: Collection[str]) -> dict[str, Iterable[str]]:
+        """The relationship neighbours of ``ids``, read from the store in one go."""
+        nodes, links = self.store.neighbourhood(ids)
+        view = relationship_view(build_graph(nodes, links))
+        return {n: list(view[n]) for n in ids if n in view}
 
-    def communities(self) -> Answer:
-        """Densely tied groups (Louvain)."""
-        return Answer(self._graph_memo(("communities",), communities), "communities")
+    def brokers(
+        self,
+        top: int = 20,
+        *,
+        area_id: str | None = None,
+        sample: int | None = None,
+        seed: int = 7,
+    ) -> Answer:
+        """Figures and organizations bridging groups (betweenness), in the whole data or
+        in a scope (see :meth:`_scoped`); the answer names the method and scope."""
+        return Answer(
+            self._scoped_memo("brokers", area_id, sample, seed, lambda g: brokers(g, top=top), top),
+            "brokers",
+        )
+
+    def communities(
+        self, *, area_id: str | None = None, sample: int | None = None, seed: int = 7
+    ) -> Answer:
+        """Densely tied groups (Louvain), in the whole data or in a scope (see
+        :meth:`_scoped`); the answer names the method and scope."""
+        return Answer(
+            self._scoped_memo("communities", area_id, sample, seed, communities), "communities"
+        )
+
+    def _scoped_memo(
+        self,
+        analysis: Literal["brokers", "communities"],
+        area_id: str | None,
+        sample: int | None,
+        seed: int,
+        compute: Callable[[nx.MultiDiGraph], dict[str, Any]],
+        *key: Any,
+    ) -> dict[str, Any]:
+        """``compute`` on the whole graph (no area, no sample) or on the scope's graph,
+        remembered per data version, with the method it was computed by."""
+        method: dict[str, Any] = {
+            "name": "betweenness" if analysis == "brokers" else "louvain",
+            "scope": "whole graph",
+            "area_id": area_id,
+            "sample": sample,
+            "seed": seed if sample is not None else None,
+        }
+        if area_id is None and sample is None:
+            found = self._graph_memo((analysis, *key), compute)
+            return {**found, "method": method}
+        snap = self.snapshot()
+        memo_key = (analysis, area_id, sample, seed, *key)
+
+        def on_scope() -> dict[str, Any]:
+            graph, scope = self._scoped(snap, area_id, sample, seed)
+            return {**compute(graph), "method": {**method, "scope": scope}}
+
+        return self._memo(snap, memo_key, on_scope)
+
+    def _scoped(
+        self, snap: Snapshot, area_id: str | None, sample: int | None, seed: int
+    ) -> tuple[nx.MultiDiGraph, str]:
+        """The graph of a scope, read from the store (any size of data), and its words.
+
+        The scope's targets are those of ``area_id`` and the areas below it (every
+        target without one), ``sample`` of them drawn at random with ``seed`` when given;
+        its graph holds them and the leaders and interactions tied to them (through a
+        contact, a relation, an interaction about them and that interaction's leaders),
+        with every edge among these.
+        """
+        index = snap.index
+        inside = np.ones(index.n, dtype=bool)
+        scope = "all targets"
+        if area_id is not None:
+            if area_id not in index.area_position:
+                raise cov.UnknownId(f"unknown area_id {area_id!r}")
+            inside = index.within_area(area_id)
+            name = index.area_names.get(area_id) or area_id
+            scope = f"area {name} ({area_id}) and the areas below it"
+        positions = np.nonzero(inside)[0]
+        if sample is not None:
+            if sample < 1:
+                raise cov.QueryError(f"sample must be ≥ 1, not {sample}")
+            if sample < len(positions):
+                rng = np.random.default_rng(seed)
+                positions = np.sort(rng.choice(positions, size=sample, replace=False))
+            scope = f"{scope}, a random sample of {len(positions):,} targets (seed {seed})"
+        if len(positions) > LOCAL_GRAPH_MAX_NODES:
+            raise cov.GraphTooLarge(
+                f"the scope holds {len(positions):,} targets, more than "
+                f"{LOCAL_GRAPH_MAX_NODES:,}; give an area_id below it or a smaller sample"
+            )
+        targets = {index.ids[i] for i in positions.tolist()}
+        nodes, _ = self.store.neighbourhood(targets) if targets else ([], [])
+        chosen = {n.id: n for n in nodes if n.id in targets or n.kind in ("leader", "interaction")}
+        links = self.store.links_among(chosen)
+        graph = build_graph(
+            sorted(chosen.values(), key=lambda n: (n.kind, n.id)),
+            sorted(links, key=lambda link: (link.kind, link.key)),
+        )
+        # Edges an interaction or a reference implies to nodes outside the scope.
+        graph.remove_nodes_from([n for n in list(graph) if n not in chosen])
+        return graph, scope
 
     def show(
         self,

@@ -1360,9 +1360,7 @@ def test_the_index_is_built_at_start_up_only_when_asked(
 
 #: Need the whole networkx graph: refused above the limit.
 WHOLE_GRAPH = [
-    "/api/v1/search?q=wang",
     "/api/v1/brokers",
-    "/api/v1/path?source=L01&target=F0001",
     "/api/v1/communities",
 ]
 #: Answered from the coverage index or a local graph at any size.
@@ -1385,6 +1383,12 @@ ANY_SIZE = [
     "/viz/area/A16",
     "/viz/district",
     "/api/v1/changes?from=2026-01-01",
+    "/api/v1/search?q=wang",
+    "/api/v1/path?source=L01&target=F0001",
+    "/api/v1/brokers?area_id=A16",
+    "/api/v1/communities?area_id=A16",
+    "/api/v1/brokers?sample=40&seed=3",
+    "/api/v1/communities?sample=40",
 ]
 
 
@@ -1418,6 +1422,8 @@ def test_whole_graph_analyses_refuse_above_the_limit(limited: Api, path: str) ->
     assert "CONCENTRIC_GRAPH_MAX_ROWS" in text
     assert f"{limited.app.state.workspace.graph_max_rows:,}" in text
     assert "Traceback" not in response.text
+    if "brokers" in path or "communities" in path:
+        assert "area_id" in text and "sample" in text  # what to ask instead
 
 
 @pytest.mark.parametrize("path", ANY_SIZE)
@@ -1437,8 +1443,38 @@ def test_whole_graph_analyses_run_at_the_limit(limited: Api) -> None:
 
 
 def test_local_answers_above_the_limit_equal_the_whole_graph_ones(limited: Api, api: Api) -> None:
-    for path in ("/api/v1/entities/F0001", "/api/v1/network/F0001?depth=2"):
-        assert limited.get(path) == api.get(path)
+    for path in (
+        "/api/v1/entities/F0001",
+        "/api/v1/network/F0001?depth=2",
+        "/api/v1/search?q=wang",
+        "/api/v1/search?q=wjz",
+        "/api/v1/path?source=L01&target=F0001",
+        "/api/v1/path?source=F0001&target=U22",
+        "/api/v1/brokers?area_id=A16",
+        "/api/v1/communities?area_id=A16",
+    ):
+        where, _, query = path.partition("?")
+        params = dict(pair.split("=") for pair in query.split("&")) if query else {}
+        assert limited.get(where, **params) == api.get(where, **params), path
+
+
+def test_brokers_name_their_method_and_scope(api: Api) -> None:
+    whole = api.get("/api/v1/brokers")
+    assert whole["method"] == {
+        "name": "betweenness",
+        "scope": "whole graph",
+        "area_id": None,
+        "sample": None,
+        "seed": None,
+    }
+    in_area = api.get("/api/v1/communities", area_id="A16")["method"]
+    assert (in_area["name"], in_area["area_id"]) == ("louvain", "A16")
+    assert "A16" in in_area["scope"]
+    sampled = api.get("/api/v1/brokers", sample=40, seed=3)["method"]
+    assert (sampled["sample"], sampled["seed"]) == (40, 3)
+    assert "40" in sampled["scope"]
+    unknown = api.client.get("/api/v1/brokers?area_id=NOPE", headers=api.auth("planner"))
+    assert unknown.status_code == 404 and "area_id" in unknown.json()["detail"]
 
 
 @pytest.mark.parametrize(

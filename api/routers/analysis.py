@@ -14,6 +14,8 @@ from concentric.api.routers.params import (
     Line,
     Offset,
     QueryDate,
+    Sample,
+    Seed,
     Statuses,
     Window,
 )
@@ -109,13 +111,26 @@ def changes(
 
 @router.get("/brokers", response_model=Brokers)
 def brokers(
-    workspace: WorkspaceDep, _: Reader, top: Annotated[int, Query(ge=1, le=500)] = 20
+    workspace: WorkspaceDep,
+    _: Reader,
+    top: Annotated[int, Query(ge=1, le=500)] = 20,
+    area_id: AreaId = None,
+    sample: Sample = None,
+    seed: Seed = 7,
 ) -> dict[str, object]:
-    """Figures and organizations bridging groups (betweenness)."""
-    return workspace.brokers(top)
+    """Figures and organizations bridging groups (betweenness): in an area (and the areas
+    below it), on a sample of targets, or (within the whole-graph limit) everywhere."""
+    return workspace.brokers(top, area_id=area_id, sample=sample, seed=seed)
 
 
 @router.get("/communities", response_model=Communities)
-def communities(workspace: WorkspaceDep, _: Reader) -> dict[str, object]:
-    """Densely tied groups (Louvain)."""
-    return workspace.communities()
+def communities(
+    workspace: WorkspaceDep,
+    _: Reader,
+    area_id: AreaId = None,
+    sample: Sample = None,
+    seed: Seed = 7,
+) -> dict[str, object]:
+    """Densely tied groups (Louvain): in an area (and the areas below it), on a sample of
+    targets, or (within the whole-graph limit) everywhere."""
+    return workspace.communities(area_id=area_id, sample=sample, seed=seed)

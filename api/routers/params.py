@@ -35,3 +35,13 @@ Statuses = Annotated[
     ),
 ]
 Line = Annotated[str, OneOf("line", "Line (统战五线谱): code or label.")]
+Sample = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=50_000,
+        description="Run on this many targets drawn at random (with seed), for data too big "
+        "for the whole graph.",
+    ),
+]
+Seed = Annotated[int, Query(ge=0, le=2**31 - 1, description="The sample's random seed.")]

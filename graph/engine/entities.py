@@ -1,4 +1,4 @@
-"""Looking entities up: one entity's record, search by name or pinyin, a leader's to-do list.
+"""Looking entities up: one entity's record, a leader's to-do list (search: :mod:`.search`).
 
 >>> import datetime as dt
 >>> from concentric.graph.schema.build import build_graph
@@ -10,95 +10,29 @@
 ...      NodeRecord("I1", "interaction", {"date": dt.date(2025, 12, 1), "kind": "visit",
 ...                 "leader_ids": ["L1"], "target_ids": ["F1"]})],
 ...     [LinkRecord("contacts", "L1", "F1", "c1", {})])
->>> [i["id"] for i in search_entities(g, "wangwei")["items"]]
-['F1', 'F2']
->>> [i["id"] for i in search_entities(g, "王")["items"]]
-['F1']
+>>> [t["id"] for t in entity_record(g, "F1", dt.date(2026, 1, 1), 365)["ties"]]
+['L1']
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from typing import Any
 
 import networkx as nx
 
-from concentric.graph.engine.coverage import QueryError, TargetCoverage, UnknownId
+from concentric.graph.engine.coverage import TargetCoverage, UnknownId
 from concentric.graph.engine.coverage_index import coverage_of_graph
 from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
     "PERSON_KINDS",
     "entity_record",
-    "pinyin_keys",
-    "search_entities",
     "todo_answer",
     "todo_item",
 ]
 
 PERSON_KINDS = frozenset({"leader", "figure"})
-SEARCH_KINDS = frozenset({"leader", "figure", "organization", "unit", "area"})
-
-
-def pinyin_keys(name: str) -> tuple[str, str]:
-    """Full pinyin without tones and the initials: ``王伟`` → ``("wangwei", "ww")``."""
-    from pypinyin import Style, lazy_pinyin  # its dictionaries take a second to load
-
-    syllables = lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
-    return "".join(syllables).lower(), "".join(s[0] for s in syllables if s).lower()
-
-
-_INDEX: weakref.WeakKeyDictionary[nx.MultiDiGraph, list[tuple[str, str, str, str]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _search_index(graph: nx.MultiDiGraph) -> list[tuple[str, str, str, str]]:
-    index = _INDEX.get(graph)
-    if index is None:
-        index = []
-        for node, data in graph.nodes(data=True):
-            if data["kind"] in SEARCH_KINDS:
-                name = str(data.get("name") or "")
-                full, initials = pinyin_keys(name)
-                index.append((node, name.lower(), full, initials))
-        index.sort()
-        _INDEX[graph] = index
-    return index
-
-
-def search_entities(graph: nx.MultiDiGraph, query: str, limit: int = 50) -> dict[str, Any]:
-    """Entities whose name, id or pinyin (full or initials) contains ``query``.
-
-    Exact id and name matches come first, then names starting with the query, then the rest.
-    """
-    needle = "".join(query.split()).lower()
-    if not needle:
-        raise QueryError("empty search")
-    hits: list[tuple[int, str]] = []
-    for node, name, full, initials in _search_index(graph):
-        if needle in (node.lower(), name):
-            hits.append((0, node))
-        elif name.startswith(needle) or full.startswith(needle):
-            hits.append((1, node))
-        elif needle in name or needle in full or needle == initials or needle in node.lower():
-            hits.append((2, node))
-    hits.sort()
-    items = [_summary(graph, node) for _, node in hits[:limit]]
-    return {"query": query, "total": len(hits), "items": items}
-
-
-def _summary(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:
-    data = graph.nodes[node]
-    return {
-        "id": node,
-        "kind": data["kind"],
-        "name": data.get("name"),
-        "category": data.get("category"),
-        "type": data.get("type"),
-        "area_id": data.get("area_id"),
-    }
 
 
 def _plain(value: Any) -> Any:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import networkx as nx
@@ -45,8 +45,11 @@ __all__ = [
     "display_name",
     "ego_network",
     "name_of",
+    "path_answer",
     "relationship_path",
     "relationship_view",
+    "shortest_chain",
+    "view_neighbours",
 ]
 
 RELATIONSHIP_EDGES = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
@@ -117,20 +120,99 @@ def ego_network(graph: nx.MultiDiGraph, node_id: str, depth: int = 1) -> dict[st
     return {"center": node_id, "depth": depth, "nodes": nodes, "edges": edges}
 
 
+Neighbours = Callable[[Collection[str]], dict[str, Iterable[str]]]
+
+
+def view_neighbours(graph: nx.MultiDiGraph) -> Neighbours:
+    """The relationship neighbours of nodes of ``graph``, for :func:`shortest_chain`."""
+    view = relationship_view(graph)
+    return lambda ids: {n: view[n] for n in ids if n in view}
+
+
+def shortest_chain(neighbours: Neighbours, source: str, target: str) -> list[str] | None:
+    """The shortest chain of nodes from ``source`` to ``target`` (None if there is none);
+    of several, the one whose node ids come first in order, compared step by step.
+
+    A bidirectional breadth-first search that asks ``neighbours`` for one whole layer at a
+    time (a frontier is one read from a store), so it works on the whole graph and on a
+    store's adjacency alike and picks the same chain on both.
+
+    >>> ties = {"a": ["c", "b"], "b": ["a", "d"], "c": ["a", "d"], "d": ["b", "c"]}
+    >>> shortest_chain(lambda ids: {n: ties.get(n, []) for n in ids}, "a", "d")
+    ['a', 'b', 'd']
+    >>> shortest_chain(lambda ids: {n: ties.get(n, []) for n in ids}, "a", "x") is None
+    True
+    """
+    if source == target:
+        return [source]
+    # Per side: each node's distance from its end, and its neighbours one step nearer it.
+    seen: tuple[dict[str, int], dict[str, int]] = ({source: 0}, {target: 0})
+    parents: tuple[dict[str, set[str]], dict[str, set[str]]] = ({source: set()}, {target: set()})
+    frontiers = [{source}, {target}]
+    meet: set[str] = set()
+    while not meet and frontiers[0] and frontiers[1]:
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        near, far = seen[side], seen[1 - side]
+        layer: set[str] = set()
+        for node, others in neighbours(frontiers[side]).items():
+            for other in others:
+                if other not in near:
+                    near[other] = near[node] + 1
+                    layer.add(other)
+                if near[other] == near[node] + 1:
+                    parents[side].setdefault(other, set()).add(node)
+        frontiers[side] = layer
+        meet = {n for n in layer if n in far}
+    if not meet:
+        return None
+    length = min(seen[0][n] + seen[1][n] for n in meet)
+    meet = {n for n in meet if seen[0][n] + seen[1][n] == length}
+    # Every node on a shortest chain, by its distance from the source, and the steps
+    # between them: from the meeting nodes back along each side's parents.
+    step = {n: seen[0][n] for n in meet}
+    nexts: dict[str, set[str]] = {}
+    stack = list(meet)
+    while stack:
+        node = stack.pop()
+        for parent in parents[0].get(node, ()):
+            nexts.setdefault(parent, set()).add(node)
+            if parent not in step:
+                step[parent] = seen[0][parent]
+                stack.append(parent)
+    stack = list(meet)
+    while stack:
+        node = stack.pop()
+        for parent in parents[1].get(node, ()):
+            nexts.setdefault(node, set()).add(parent)
+            if parent not in step:
+                step[parent] = length - seen[1][parent]
+                stack.append(parent)
+    chain = [source]
+    while chain[-1] != target:
+        chain.append(min(n for n in nexts[chain[-1]] if step[n] == len(chain)))
+    return chain
+
+
 def relationship_path(graph: nx.MultiDiGraph, source: str, target: str) -> dict[str, Any]:
     """The shortest chain of real relationships from ``source`` to ``target``.
 
     Each step names its edge kind and whether it is walked along or against the edge's
-    direction (``forward``), e.g. a figure ``member_of`` an organization.
+    direction (``forward``), e.g. a figure ``member_of`` an organization. Of several
+    shortest chains, the one :func:`shortest_chain` picks.
     """
     _check_node(graph, source)
     _check_node(graph, target)
-    view = relationship_view(graph)
-    try:
-        path = nx.shortest_path(view, source, target) if source in view and target in view else None
-    except nx.NetworkXNoPath:
-        path = None
-    if path is None and source != target:
+    return path_answer(
+        graph, source, target, shortest_chain(view_neighbours(graph), source, target)
+    )
+
+
+def path_answer(
+    graph: nx.MultiDiGraph, source: str, target: str, path: list[str] | None
+) -> dict[str, Any]:
+    """The answer for ``path`` (None: no chain) told with ``graph``, which holds at least
+    the path's nodes and every edge between consecutive ones."""
+    if path is None:
         return {
             "source": source,
             "target": target,
@@ -139,7 +221,7 @@ def relationship_path(graph: nx.MultiDiGraph, source: str, target: str) -> dict[
             "nodes": [],
             "steps": [],
         }
-    path = path or [source]
+    view = relationship_view(graph)
     steps = []
     for a, b in itertools.pairwise(path):
         data = view.edges[a, b]
