@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from concentric.api.access import AccessStore, Principal
+from concentric.api.limits import known_query_parameters
 from concentric.api.privacy import mask_numbers
 from concentric.api.settings import Settings
 from concentric.graph.workspace import Workspace
@@ -92,6 +93,7 @@ def get_principal(
             headers={"WWW-Authenticate": "Bearer"},
         )
     request.state.principal = principal
+    known_query_parameters(request)  # after the token: a stranger learns nothing of the API
     return principal
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import (
     AfterValidator,
     Field,
@@ -285,3 +287,31 @@ class OneOf:
     ) -> dict[str, Any]:
         spellings = SCHEMA.enum_spellings(self.enum)
         return {"type": "string", "enum": spellings, "description": self.description}
+
+
+def known_query_parameters(request: Request) -> None:
+    """Refuse query parameters the route does not declare (422): a misspelt filter
+    (``?staus=uncovered``) would otherwise be ignored and answer everything."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    declared: set[str] = set()
+    pending = [dependant]
+    while pending:  # the route's own parameters and those of its dependencies
+        current = pending.pop()
+        declared.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    unknown = sorted(set(request.query_params) - declared)
+    if unknown:
+        takes = ", ".join(sorted(declared)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"unknown parameter (this endpoint takes: {takes})",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )

@@ -75,7 +75,9 @@ def _cache_brokers() -> None:
     real = workspace.brokers
     memo: dict[int, dict[str, Any]] = {}
 
-    def brokers(top: int = 20) -> dict[str, Any]:
+    def brokers(top: int = 20, **scope: Any) -> dict[str, Any]:
+        if any(value is not None for key, value in scope.items() if key != "seed"):
+            return real(top, **scope)  # an area or a sample: small, not remembered
         version = workspace.store.version()
         if version not in memo:
             memo[version] = real(10**9)

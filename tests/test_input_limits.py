@@ -319,3 +319,23 @@ def test_405_allows_every_method_of_the_path(app: WriteApp) -> None:
     )
     assert_error(response, 405)
     assert response.headers["allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "unknown"),
+    [
+        ("/api/v1/gaps", {"staus": "uncovered"}, "staus"),  # a misspelt filter
+        ("/api/v1/coverage", {"as_of": "2026-11-27", "area": "A16"}, "area"),
+        (f"/api/v1/leaders/{LEADER}/todo", {"due": 30}, "due"),
+        ("/api/v1/brokers", {"top": 3, "": "x"}, ""),
+    ],
+)
+def test_unknown_query_parameters_are_422_naming_them(
+    app: WriteApp, path: str, params: dict[str, Any], unknown: str
+) -> None:
+    # Ignoring them would answer as if no filter was asked: every gap for "staus=uncovered".
+    response = app.get(path, "admin", **params)
+    assert_error(response, 422)
+    assert response.json()["problems"][0]["location"] == f"query.{unknown}"
+    # Without a token the answer is the same 401 as for any other query.
+    assert app.client.get(path, params=params).status_code == 401
