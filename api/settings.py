@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         'environment variable, JSON: CONCENTRIC_SENSITIVE_ROLES=\'["admin","planner"]\'.',
     )
 
+    @field_validator("graph_max_rows", "access_db", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """An empty variable means "none" (no limit, the default file)."""
+        return None if value == "" else value
+
     @field_validator("sensitive_roles")
     @classmethod
     def _known_roles(cls, roles: list[str]) -> list[str]:
