@@ -119,7 +119,12 @@ def serve(
         if not ws.store.row_count():
             say(f"{empty_store_message(store)} (serving it anyway)")
     settings = Settings(
-        store=store, host=host, port=port, warm_index=True, graph_max_rows=graph_max_rows or None
+        store=store,
+        host=host,
+        port=port,
+        warm_index=True,
+        build_in_background=True,
+        graph_max_rows=graph_max_rows or None,
     )
     _serve(settings, workers)
 
