@@ -223,7 +223,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.workspace = workspace or open_workspace(settings.store, settings.graph_max_rows)
+    app.state.workspace = workspace or open_workspace(
+        settings.store, settings.graph_max_rows, build_in_background=settings.build_in_background
+    )
     app.state.access = access or AccessStore(settings.access_path())
     app.state.idempotency = IdempotencyStore(settings.access_path())
     app.state.audit_health = AuditHealth()

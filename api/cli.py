@@ -81,6 +81,9 @@ def load(
             return
         with _progress(dataset.row_count, "writing") as advance:
             report = ws.store.load(dataset, replace=replace, progress=advance)
+        # The snapshot of the new version, kept in the store: a server (or the next command)
+        # reads it back instead of rebuilding it before its first answer.
+        ws.snapshot()
         out.print(
             f"Loaded {report.rows} rows from {len(result.files)} file(s) into {ws.store.location}: "
             f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -33,19 +35,49 @@ app.add_typer(audit_app, name="audit")
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
-def _serve(settings: Settings) -> None:
+def _serve(settings: Settings, workers: int = 1) -> None:
     import uvicorn
 
     from concentric.api.app import create_app
 
-    # No access log: request lines can carry names in query strings.
+    if workers == 1:
+        # No access log: request lines can carry names in query strings.
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="info",
+        )
+        return
+    # Each worker process builds its own app from the environment, so the settings travel
+    # there; every worker checks the store's data version per request.
+    os.environ.update(settings_environment(settings))
     uvicorn.run(
-        create_app(settings),
+        "concentric.api.app:create_app",
+        factory=True,
+        workers=workers,
         host=settings.host,
         port=settings.port,
         access_log=False,
         log_level="info",
     )
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """The ``CONCENTRIC_*`` variables that make ``Settings()`` equal ``settings``."""
+    environment = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, list | dict):
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        environment[f"CONCENTRIC_{name.upper()}"] = text
+    return environment
 
 
 @app.command()
@@ -63,6 +95,16 @@ def serve(
             "search) answer 422 instead of building it (about 2.5 KB per row); 0 for no limit.",
         ),
     ] = 1_000_000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (uvicorn workers) sharing the port and the store; each "
+            "holds its own snapshot of the data (see README, Scale) and checks the data "
+            "version on every request, so a write through one is in the next answer of all.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API and the web pages (127.0.0.1:8000 unless told otherwise).
 
@@ -77,9 +119,14 @@ def serve(
         if not ws.store.row_count():
             say(f"{empty_store_message(store)} (serving it anyway)")
     settings = Settings(
-        store=store, host=host, port=port, warm_index=True, graph_max_rows=graph_max_rows or None
+        store=store,
+        host=host,
+        port=port,
+        warm_index=True,
+        build_in_background=True,
+        graph_max_rows=graph_max_rows or None,
     )
-    _serve(settings)
+    _serve(settings, workers)
 
 
 DEMO_STORE = "concentric-demo.db"

@@ -8,8 +8,12 @@ shape the answer.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from concentric.api.access import Principal
@@ -18,6 +22,7 @@ from concentric.api.scope import Forbidden, LeaderScope
 from concentric.graph.engine.coverage import UnknownId, is_open
 from concentric.graph.schema.model import Problem
 from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.store.factory import is_server_uri
 from concentric.graph.workspace import Workspace
 from concentric.loaders import read_records
 
@@ -102,8 +107,25 @@ def _write_rows(workspace: Workspace, table: str, rows: list[dict[str, Any]]) ->
 
 
 # Check-then-write must not interleave: two requests with the same new id would both pass
-# the check. One lock per process (the API runs as one process).
+# the check. A lock for the threads of this process, and a file lock next to an embedded
+# store for the other server processes on it (`concentric serve --workers N`).
 _WRITE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _checked_write(workspace: Workspace) -> Iterator[None]:
+    """Hold off every other thread and server process that checks before it writes."""
+    location = Path(workspace.store.location)
+    with _WRITE_LOCK:
+        if is_server_uri(workspace.store.location) or not location.parent.is_dir():
+            yield
+            return
+        with open(f"{location}.write-lock", "a+b") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def log_interaction(
@@ -116,7 +138,7 @@ def log_interaction(
     row = body.model_dump()
     if not row["id"]:
         row["id"] = f"I{dt.date.today():%Y%m%d}-{secrets.token_hex(4)}"
-    with _WRITE_LOCK:
+    with _checked_write(workspace):
         if workspace.store.existing_nodes([row["id"]]):
             raise Conflict(f"id {row['id']!r} exists already; ids are never reused")
         return row["id"], _write(workspace, "interactions", row)

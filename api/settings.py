@@ -56,6 +56,14 @@ class Settings(BaseSettings):
         "`concentric serve` turns it on.",
     )
 
+    build_in_background: bool = Field(
+        False,
+        description="Once a snapshot of the data is published, rebuild it for a new data "
+        "version (a bulk load by another process) in the background: answers come from the "
+        "previous version meanwhile and say which version they reflect; writes through this "
+        "server still show in its next answer. `concentric serve` turns it on.",
+    )
+
     graph_max_rows: int | None = Field(
         1_000_000,
         description="Analyses that need the whole graph in memory (the district map, paths, "
@@ -73,6 +81,12 @@ class Settings(BaseSettings):
         "analysts are left out by default (data minimisation, PIPL art. 28). As an "
         'environment variable, JSON: CONCENTRIC_SENSITIVE_ROLES=\'["admin","planner"]\'.',
     )
+
+    @field_validator("graph_max_rows", "access_db", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """An empty variable means "none" (no limit, the default file)."""
+        return None if value == "" else value
 
     @field_validator("sensitive_roles")
     @classmethod

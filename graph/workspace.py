@@ -153,8 +153,13 @@ class Workspace:
     the previous one, which says its version.
     """
 
-    def __init__(self, store: Store, graph_max_rows: int | None = None) -> None:
+    def __init__(
+        self, store: Store, graph_max_rows: int | None = None, *, build_in_background: bool = False
+    ) -> None:
         self.store = store
+        # A server's readers never wait for a rebuild once a snapshot is published: the
+        # new version is built in a thread while they answer from the previous one.
+        self.build_in_background = build_in_background
         self._keeps: KeepsDerived | None = store if isinstance(store, KeepsDerived) else None
         # Above this many stored rows, analyses that need the whole networkx graph refuse
         # (about 2.5 KB of memory per row); None: no limit (the CLI and notebooks).
@@ -187,10 +192,29 @@ class Workspace:
             return current
         if current is None:
             self._build_lock.acquire()
+        if current is not None and self.build_in_background and not self._kept_for(version):
+            builder = threading.Thread(target=self._refresh_and_release, daemon=True)
+            builder.start()  # it releases the lock when the new snapshot is published
+            return current
         try:
             return self._refresh()
         finally:
             self._build_lock.release()
+
+    def _refresh_and_release(self) -> None:
+        """:meth:`_refresh` in a builder thread that holds the build lock for it."""
+        try:
+            self._refresh()
+        except Exception:  # the next reader tries again, and meets the same problem
+            log.exception("building the snapshot in the background failed")
+        finally:
+            self._build_lock.release()
+
+    def _kept_for(self, version: int) -> bool:
+        """Whether the store keeps the snapshot's parts of ``version`` (read back quickly)."""
+        return self._keeps is not None and all(
+            self._keeps.has_state(name, version) for name in ("coverage_index", "leader_activity")
+        )
 
     def _refresh(self) -> Snapshot:
         """The current snapshot, built and published if the data moved on (build lock held)."""
@@ -279,6 +303,11 @@ class Workspace:
                 self._snapshot = replace(
                     current, version=after, index=index, activity=activity, rows=rows
                 )
+                if self.build_in_background:
+                    # Other server processes on this store read the new version back.
+                    self._keep(self._snapshot, set())
+            elif current is not None and self.build_in_background:
+                self._refresh()  # the writer waits for its own write, readers do not
             return report
 
     def _patch_for(self, dataset: Dataset) -> _Patch | None:
@@ -1146,9 +1175,11 @@ def _area_counts(summary: dict[str, Any]) -> dict[str, dict[str, int]]:
     return {a: {s: row[s] for s in cov.STATUSES} for a, row in summary["by_area"].items()}
 
 
-def open_workspace(location: str | Path, graph_max_rows: int | None = None) -> Workspace:
+def open_workspace(
+    location: str | Path, graph_max_rows: int | None = None, *, build_in_background: bool = False
+) -> Workspace:
     """Open the store at ``location`` (a file path or a ``bolt://`` URI) for analysis."""
-    return Workspace(open_store(location), graph_max_rows)
+    return Workspace(open_store(location), graph_max_rows, build_in_background=build_in_background)
 
 
 # -- tables for plots -----------------------------------------------------------------------

@@ -1211,7 +1211,7 @@ def free_port() -> int:
 class Server:
     """`concentric serve` in a subprocess on 127.0.0.1."""
 
-    def __init__(self, store: Path, log: Path) -> None:
+    def __init__(self, store: Path, log: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("CONCENTRIC_")}
@@ -1228,6 +1228,8 @@ class Server:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                "--workers",
+                str(workers),
             ],
             cwd=store.parent,  # no stray .env
             env=env,
@@ -1249,6 +1251,16 @@ class Server:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
+        self._log.close()
+
+    def stop(self) -> None:
+        """SIGTERM, so uvicorn's supervisor stops its worker processes too."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill9()
         self._log.close()
 
 
@@ -1298,6 +1310,86 @@ def test_write_survives_kill_9(
     assert entity.status_code == 200, entity.text
     assert interaction in {i["id"] for i in entity.json()["interactions"]}
     assert entity.json()["coverage"]["last_contact"] == VISIT_DAY.isoformat()
+
+
+def _interactions_of(server: Server, target: str, headers: dict[str, str]) -> set[str]:
+    entity = httpx.get(
+        f"{server.url}/api/v1/entities/{target}",
+        params={"as_of": AS_OF.isoformat()},
+        headers=headers,
+        timeout=60,
+    )
+    assert entity.status_code == 200, entity.text
+    return {i["id"] for i in entity.json()["interactions"]}
+
+
+def test_a_write_through_one_server_process_is_in_the_next_answer_of_another(
+    server_store: tuple[Path, str], sample: Sample, tmp_path: Path
+) -> None:
+    path, token = server_store
+    headers = {"Authorization": f"Bearer {token}"}
+    first = Server(path, tmp_path / "first.log")
+    try:
+        second = Server(path, tmp_path / "second.log")
+        try:
+            # The second process holds a snapshot of the data before the write.
+            before = httpx.get(f"{second.url}/api/v1/coverage", headers=headers, timeout=60)
+            assert _interactions_of(second, sample.foreign_target, headers) == (
+                _interactions_of(first, sample.foreign_target, headers)
+            )
+            posted = httpx.post(
+                f"{first.url}/api/v1/interactions",
+                headers=headers,
+                json={**VISIT, "leader_ids": [LEADER], "target_ids": [sample.foreign_target]},
+                timeout=60,
+            )
+            assert posted.status_code == 201, posted.text
+            assert posted.json()["id"] in _interactions_of(second, sample.foreign_target, headers)
+            after = httpx.get(f"{second.url}/api/v1/coverage", headers=headers, timeout=60)
+            assert after.json()["version"] == before.json()["version"] + 1
+
+            # The same new id through both processes at once: one 201, one 409.
+            body = {**VISIT, "id": "RACE-2P", "leader_ids": [LEADER], "target_ids": []}
+            body["target_ids"] = [sample.own_target]
+
+            async def both() -> list[int]:
+                async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+                    answers = await asyncio.gather(
+                        *(
+                            client.post(f"{server.url}/api/v1/interactions", json=body)
+                            for server in (first, second, first, second)
+                        )
+                    )
+                return sorted(a.status_code for a in answers)
+
+            assert asyncio.run(both()) == [201, 409, 409, 409]
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
+def test_serve_with_two_workers_answers_every_request_with_the_latest_write(
+    server_store: tuple[Path, str], sample: Sample, tmp_path: Path
+) -> None:
+    path, token = server_store
+    headers = {"Authorization": f"Bearer {token}"}
+    server = Server(path, tmp_path / "workers.log", workers=2)
+    try:
+        posted = httpx.post(
+            f"{server.url}/api/v1/interactions",
+            headers=headers,
+            json={**VISIT, "leader_ids": [LEADER], "target_ids": [sample.foreign_target]},
+            timeout=60,
+        )
+        assert posted.status_code == 201, posted.text
+        # Whichever worker answers, the write is there.
+        for _ in range(8):
+            assert posted.json()["id"] in _interactions_of(server, sample.foreign_target, headers)
+        assert httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
+    finally:
+        server.stop()
+    assert "Started parent process" in (tmp_path / "workers.log").read_text(errors="replace")
 
 
 def test_concurrent_duplicate_ids_get_one_201(
@@ -1497,11 +1589,33 @@ def test_serve_passes_the_whole_graph_limit(
     from concentric.api import cli_server
 
     served: list[Settings] = []
-    monkeypatch.setattr(cli_server, "_serve", served.append)
+    monkeypatch.setattr(cli_server, "_serve", lambda settings, workers: served.append(settings))
     path = copy_store(sample_store, tmp_path)
     result = CliRunner().invoke(cli_app, ["serve", "--store", str(path), *args], env=env)
     assert result.exit_code == 0, result.output
     assert [s.graph_max_rows for s in served] == [expected]
+
+
+@pytest.mark.parametrize("limit", [None, 5])
+def test_the_settings_travel_to_worker_processes_through_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int | None
+) -> None:
+    from concentric.api.cli_server import settings_environment
+
+    given = Settings(
+        store=str(tmp_path / "c.db"),
+        port=8123,
+        warm_index=True,
+        graph_max_rows=limit,
+        sensitive_roles=["admin"],
+        cors_origins=["http://a.example"],
+        _env_file=None,
+    )
+    for name in [n for n in os.environ if n.startswith("CONCENTRIC_")]:
+        monkeypatch.delenv(name)
+    for name, value in settings_environment(given).items():
+        monkeypatch.setenv(name, value)
+    assert Settings(_env_file=None) == given
 
 
 GAP_ROW = r'<tr class="gap-row" data-target="([^"]+)"'

@@ -71,6 +71,9 @@ class _NothingKept(SQLiteStore):
     def saved_state(self, name: str, version: int) -> bytes | None:
         return None
 
+    def has_state(self, name: str, version: int) -> bool:
+        return False
+
     def save_state(self, name: str, version: int, data: bytes) -> bool:
         return False
 
@@ -275,3 +278,61 @@ def test_writers_and_readers_together_leave_a_file_a_fresh_process_reads_right(
             {k: item[k] for k in want}
             for item, want in zip(listed["items"], worked_out["items"], strict=True)
         ] == worked_out["items"]
+
+
+def test_during_a_background_rebuild_readers_get_the_previous_version_at_once(
+    sample_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's bulk load: the server's readers answer from the version before it
+    (saying so) until the new snapshot is built, and the version check never waits."""
+    ws = Workspace(SQLiteStore(sample_file), build_in_background=True)
+    before = ws.coverage(as_of=T)
+    targets = before["totals"]["targets"]
+    release, started = threading.Event(), threading.Event()
+    build = Workspace._build
+
+    def held_build(self: Workspace, version: int) -> Any:
+        started.set()
+        assert release.wait(30)
+        return build(self, version)
+
+    monkeypatch.setattr(Workspace, "_build", held_build)
+    with SQLiteStore(sample_file) as other:  # the other process: the CLI's load
+        other.load(_new_figure(other, "F0000"))
+    try:
+        assert started.wait(0) is False
+        during = ws.coverage(as_of=T)
+        assert started.wait(10)  # the builder is running, and holds on
+        assert during["version"] == before["version"]
+        assert during["totals"]["targets"] == targets
+        assert ws.coverage(as_of=T)["version"] == before["version"]
+        # What /healthz reads, while the build is held.
+        assert ws.store.version() == before["version"] + 1
+    finally:
+        release.set()
+    deadline = threading.Event()
+    for _ in range(300):
+        if ws.snapshot().version == before["version"] + 1:
+            break
+        deadline.wait(0.1)
+    after = ws.coverage(as_of=T)
+    assert after["version"] == before["version"] + 1
+    assert after["totals"]["targets"] == targets + 1  # the one new figure
+    ws.close()
+
+
+def test_a_bulk_load_from_the_command_line_keeps_the_new_snapshot(sample_file: Path) -> None:
+    from typer.testing import CliRunner
+
+    from concentric.api.cli import app
+
+    figure = "id,name,category,area_id\nF0000,新人,religious,A43\n"
+    folder = sample_file.parent / "more"
+    folder.mkdir()
+    (folder / "figures.csv").write_text(figure, encoding="utf-8")
+    result = CliRunner().invoke(app, ["load", str(folder), "--store", str(sample_file)])
+    assert result.exit_code == 0, result.output
+    with SQLiteStore(sample_file) as store:
+        version = store.version()
+        assert store.has_state("coverage_index", version)
+        assert store.has_state("leader_activity", version)

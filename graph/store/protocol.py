@@ -180,6 +180,11 @@ class KeepsDerived(Protocol):
         """What :meth:`save_state` kept under ``name`` for data version ``version``."""
         ...
 
+    def has_state(self, name: str, version: int) -> bool:
+        """Whether :meth:`saved_state` has something for ``name`` and ``version`` (without
+        reading it)."""
+        ...
+
     def save_state(self, name: str, version: int, data: bytes) -> bool:
         """Keep ``data`` as built from data version ``version``; refused (False) unless
         ``version`` is still the stored data's version."""

@@ -217,6 +217,9 @@ class SQLiteStore:
             self._con.execute("PRAGMA synchronous=FULL")
             self._con.execute("PRAGMA busy_timeout=30000")
             self._open_format()
+            self._version_con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._version_con.execute("PRAGMA busy_timeout=30000")
+            self._version_lock = threading.Lock()
         except sqlite3.DatabaseError as exc:
             if is_disk_full(exc):
                 raise self._disk_full() from exc
@@ -442,7 +445,7 @@ class SQLiteStore:
         :meth:`prepare_lookups` builds it beforehand without holding up other readers; if
         the data moved on since, it is built here, in the transaction.
         """
-        version = self.version()
+        version = _version_of(self._con)
         if self._named is None or self._named[0] != version:
             self._named = (version, _names_rowids(self._con))
         return self._named[1]
@@ -554,6 +557,13 @@ class SQLiteStore:
             ).fetchone()
         return bytes(row[0]) if row else None
 
+    def has_state(self, name: str, version: int) -> bool:
+        with self._version_lock:
+            row = self._version_con.execute(
+                "SELECT 1 FROM derived WHERE name = ? AND version = ?", (name, version)
+            ).fetchone()
+        return row is not None
+
     def save_state(self, name: str, version: int, data: bytes) -> bool:
         """Keep derived data built from data version ``version``; whether it was kept.
 
@@ -587,12 +597,14 @@ class SQLiteStore:
         return merge_policy(self.policy_overrides())
 
     def version(self) -> int:
-        with self._lock:
-            return _version_of(self._con)
+        # Its own connection, so a caller (a health check, a reader finding out whether its
+        # snapshot is current) never waits while a long read holds the store's connection.
+        with self._version_lock:
+            return _version_of(self._version_con)
 
     def graph(self) -> nx.MultiDiGraph:
         with self._lock:
-            version = self.version()
+            version = _version_of(self._con)
             if self._graph is None or self._graph[0] != version:
                 graph = build_graph(self.nodes(), self.links())
                 graph.graph["version"] = version
@@ -602,6 +614,8 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._con.close()
+        with self._version_lock:
+            self._version_con.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
