@@ -33,12 +33,14 @@ from concentric.graph.network.network import (
     relationship_view,
 )
 from concentric.graph.network.recommend import (
+    Candidate,
     Context,
     GraphReader,
     assign,
     capacities,
     departure_answer,
     orphaned_by,
+    rank_for,
 )
 from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
@@ -525,6 +527,24 @@ class Workspace:
         context = self._context(snap, reader, as_of, staying, same_post=posts, avoid=leaving)
         answer = departure_answer(context, leaving, orphaned, window, successors=3)
         return Answer({**answer, "version": snap.version}, "departure")
+
+    def candidates(
+        self,
+        target_id: str,
+        limit: int,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+    ) -> list[Candidate]:
+        """The ``limit`` cheapest leaders in office (not already assigned) to take
+        ``target_id``, with their reasons: the ranking of :meth:`departure` and
+        :meth:`recommend`, read from the store at any size of data."""
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        coverage = snap.index.coverage_of([target_id], as_of, window)
+        assigned = coverage[target_id].assigned_leaders if target_id in coverage else ()
+        reader = _StoreReader(self.store)
+        context = self._context(snap, reader, as_of, self._in_office(snap))
+        return rank_for(context, target_id, assigned, limit)
 
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
