@@ -629,6 +629,20 @@ class Workspace:
             "recommend",
         )
 
+    def recommendation_areas(self) -> list[str]:
+        """The areas recommendations go one at a time past the whole-graph limit, in id
+        order: the highest areas of no kind in ``WHOLE_AREA_KINDS`` (the towns), so that
+        none lies inside another."""
+        index = self.index()
+        found = []
+        for position, area in enumerate(index.area_list):
+            if index.area_kinds.get(area) in WHOLE_AREA_KINDS:
+                continue
+            parent = int(index.area_parent[position])
+            if parent < 0 or index.area_kinds.get(index.area_list[parent]) in WHOLE_AREA_KINDS:
+                found.append(area)
+        return sorted(found)
+
     def _recommend(
         self,
         snap: Snapshot,
