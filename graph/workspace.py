@@ -367,8 +367,9 @@ class Workspace:
                 f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
                 "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
                 "blind spots, leaders, to-do lists, changes, entity records, ego networks, "
-                "their pictures and area maps answer at any size; run this analysis from the "
-                "command line, or raise the limit on a bigger machine"
+                "their pictures, area maps, the district map, departures and recommendations "
+                "per area (area_id of a town) answer at any size; ask one of those instead, "
+                "run this analysis from the command line, or raise the limit on a bigger machine"
             )
         graph = self.store.graph()
         while graph.graph.get("version") != snap.version:
