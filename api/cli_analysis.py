@@ -17,6 +17,7 @@ from concentric.api.cli_common import (
     LongTable,
     StoreOpt,
     WindowOpt,
+    _progress,
     app,
     named,
     out,
@@ -29,6 +30,7 @@ from concentric.api.cli_common import (
 )
 from concentric.graph import SCHEMA
 from concentric.graph.engine.changes import check_period
+from concentric.graph.workspace import Workspace
 
 
 def _table(title: str, headings: list[str], rows: list[list[Any]]) -> Table | LongTable:
@@ -227,18 +229,44 @@ def blind_spots_command(
 @app.command()
 def recommend(
     status: Annotated[
-        str, typer.Option(metavar="S,…", help="Targets to place: statuses, comma-separated.")
+        str, typer.Option(metavar="S,…", help="Targets to place: uncovered, stale or both.")
     ] = "uncovered,stale",
+    line: Annotated[
+        str | None, typer.Option(help="Only targets on this line (code or Chinese label).")
+    ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            help="Only targets in this area or below it: its id, name or pinyin "
+            "(`concentric areas` lists them).",
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
+    graph_max_rows: Annotated[
+        int,
+        typer.Option(
+            "--graph-max-rows",
+            min=0,
+            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
+            help="Above this many stored rows and without --area, place the targets town by "
+            "town (each leader's room counted over the whole data); 0 for no limit.",
+        ),
+    ] = 1_000_000,
     as_json: JsonOpt = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
-    """Suggest a leader for every target without an active owner (global min-cost flow,
-    no leader over capacity), each with its reasons."""
+    """Suggest a leader for every target without an active owner (min-cost flow, no leader
+    over capacity), each with its reasons; on a big store, town by town."""
     statuses = [s.strip() for s in status.split(",") if s.strip()]
     with workspace_for(store) as ws:
-        answer = ws.recommend(as_of, window_days, statuses)
+        area_id = resolve_id(ws, area, "area") if area is not None else None
+        if area_id is None and graph_max_rows and ws.store.row_count() > graph_max_rows:
+            ws.graph_max_rows = graph_max_rows
+            answer = town_by_town(ws, as_of, window_days, statuses, line)
+        else:
+            answer = dict(ws.recommend(as_of, window_days, statuses, area_id=area_id, line=line))
     if as_json:
         print_json(answer)
         return
@@ -268,6 +296,38 @@ def recommend(
                 [[u["target_id"], u["target_name"], u["reason"]] for u in answer["unassigned"]],
             )
         )
+
+
+def town_by_town(
+    ws: Workspace,
+    as_of: dt.date | None,
+    window_days: int | None,
+    statuses: list[str],
+    line: str | None,
+) -> dict[str, Any]:
+    """The union of the recommendations of each of the workspace's recommendation areas
+    (items and unassigned in target id order), with a progress bar over the targets."""
+    towns = ws.recommendation_areas()
+    scope = ws.gaps(as_of, window_days, statuses=statuses, line=line)["total"]
+    answers = []
+    with _progress(scope, "建议分工 town by town") as advance:
+        for town in towns:
+            answer = ws.recommend(as_of, window_days, statuses, area_id=town, line=line)
+            answers.append(answer)
+            advance(len(answer["items"]) + len(answer["unassigned"]))
+    day, window = ws.when(as_of, window_days)
+    items = sorted((i for a in answers for i in a["items"]), key=lambda i: i["target_id"])
+    unassigned = sorted((u for a in answers for u in a["unassigned"]), key=lambda u: u["target_id"])
+    return {
+        "as_of": day.isoformat(),
+        "window_days": window,
+        "areas": towns,
+        "total": len(items),
+        "total_cost": sum(i["cost"] for i in items),
+        "capacity": answers[0]["capacity"] if answers else {},
+        "items": items,
+        "unassigned": unassigned,
+    }
 
 
 @app.command()

@@ -66,7 +66,6 @@ from concentric.api.services import (
 )
 from concentric.api.settings import Settings
 from concentric.graph.engine.coverage import GraphTooLarge, UnknownId
-from concentric.graph.network.recommend import rank_candidates
 from concentric.graph.schema.model import Problem
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import LANGUAGES, UI_TEXT, activity_warnings, enum_text, ui_text
@@ -262,25 +261,12 @@ def candidates_for(
     workspace: Workspace, target_id: str, office: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The leaders best placed to take ``target_id``, cheapest first, with their reasons
-    (the ranking :func:`graph.network.recommend.recommend` and the departure analysis use); empty
-    past the whole-graph limit."""
-    as_of, window = workspace.when()
-    try:
-        ranked = rank_candidates(
-            workspace.graph(),
-            [target_id],
-            as_of,
-            window,
-            workspace.policy,
-            limit=CANDIDATES_SHOWN,
-            coverage=workspace.target_coverage(as_of, window),
-        )
-    except GraphTooLarge:
-        return []
+    (the ranking of the suggestions and the departure analysis), at any size of data."""
+    ranked = workspace.candidates(target_id, CANDIDATES_SHOWN)
     by_id = {leader["id"]: leader for leader in office}
     return [
         {**by_id[c.leader_id], "cost": c.cost, "reasons": c.reasons}
-        for c in ranked.get(target_id, [])
+        for c in ranked
         if c.leader_id in by_id
     ]
 

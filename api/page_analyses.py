@@ -31,7 +31,7 @@ from concentric.api.page_common import (
 from concentric.api.pages import Optional, PageNumber, _paged
 from concentric.api.privacy import cut
 from concentric.api.scope import refuse_leader
-from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import STATUSES, ui_text
 from concentric.graph.views.render import ratio_colour
@@ -152,21 +152,31 @@ def suggestions_page(
     page: PageNumber = 1,
     as_of: AsOf = None,
 ) -> Response:
-    """The global assignment's suggestions, those of the targets the gap filter keeps (the
-    same status, line and area rules as the gap list)."""
+    """The cheapest assignment of the targets the filter keeps (the gap list's status, line
+    and area rules) to the leaders with room left. Past the whole-graph limit it is made an
+    area at a time: without an area (or for the whole district) the page asks for one."""
     refuse_leader(principal)
     language = page_language(request)
     statuses = _statuses(status, SUGGESTED, language)
     classes = _classes(principal, settings)
-    kept = workspace.gaps(as_of, statuses=statuses, line=line or None, area_id=area_id or None)
-    targets = {item["id"]: item for item in kept["items"]}
-    answer = cut(dict(workspace.recommend(as_of)), classes)
-    items = [
-        {**item, "area_id": targets[item["target_id"]]["area_id"]}
-        for item in answer["items"]
-        if item["target_id"] in targets
-    ]
-    answer = {**answer, "items": items, "total": len(items)}
+    try:
+        found = workspace.recommend(
+            as_of, statuses=statuses, line=line or None, area_id=area_id or None
+        )
+    except GraphTooLarge:
+        found = None
+    if found is None:
+        answer: dict[str, Any] = {
+            "as_of": workspace.when(as_of)[0].isoformat(),
+            "items": [],
+            "total": 0,
+        }
+    else:
+        answer = cut(dict(found), classes)
+        kept = workspace.gaps(as_of, statuses=statuses, line=line or None, area_id=area_id or None)
+        areas_of = {item["id"]: item["area_id"] for item in kept["items"]}
+        items = [{**i, "area_id": areas_of.get(i["target_id"])} for i in answer["items"]]
+        answer = {**answer, "items": items}
     query = {
         "status": ",".join(statuses),
         "line": line or "",
@@ -178,6 +188,7 @@ def suggestions_page(
         "suggestions.html",
         principal,
         answer=answer,
+        choose_area=found is None,
         paged=_paged(answer, page),
         query=query,
         querystring=urlencode({k: v for k, v in query.items() if v}),

@@ -36,12 +36,14 @@ from concentric.graph.network.network import (
     shortest_chain,
 )
 from concentric.graph.network.recommend import (
+    Candidate,
     Context,
     GraphReader,
     assign,
     capacities,
     departure_answer,
     orphaned_by,
+    rank_for,
 )
 from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
@@ -400,7 +402,8 @@ class Workspace:
                 f"{rows:,} rows, more than this server's limit of {self.graph_max_rows:,} "
                 "(CONCENTRIC_GRAPH_MAX_ROWS, about 2.5 KB of memory per row). Coverage, gaps, "
                 "blind spots, leaders, to-do lists, changes, search, paths, entity records, "
-                "ego networks, their pictures and area maps answer at any size, and brokers "
+                "ego networks, their pictures, area maps, the district map, departures and "
+                "recommendations per area (area_id of a town) answer at any size, and brokers "
                 "and communities do for an area_id or a sample; ask one of those, run this "
                 "analysis from the command line, or raise the limit on a bigger machine"
             )
@@ -562,6 +565,24 @@ class Workspace:
         answer = departure_answer(context, leaving, orphaned, window, successors=3)
         return Answer({**answer, "version": snap.version}, "departure")
 
+    def candidates(
+        self,
+        target_id: str,
+        limit: int,
+        as_of: dt.date | None = None,
+        window_days: int | None = None,
+    ) -> list[Candidate]:
+        """The ``limit`` cheapest leaders in office (not already assigned) to take
+        ``target_id``, with their reasons: the ranking of :meth:`departure` and
+        :meth:`recommend`, read from the store at any size of data."""
+        snap = self.snapshot()
+        as_of, window = _when(snap, as_of, window_days)
+        coverage = snap.index.coverage_of([target_id], as_of, window)
+        assigned = coverage[target_id].assigned_leaders if target_id in coverage else ()
+        reader = _StoreReader(self.store)
+        context = self._context(snap, reader, as_of, self._in_office(snap))
+        return rank_for(context, target_id, assigned, limit)
+
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
         return sorted(n for n, row in snap.index.leaders.items() if not out_of_office(row))
@@ -644,6 +665,20 @@ class Workspace:
             ),
             "recommend",
         )
+
+    def recommendation_areas(self) -> list[str]:
+        """The areas recommendations go one at a time past the whole-graph limit, in id
+        order: the highest areas of no kind in ``WHOLE_AREA_KINDS`` (the towns), so that
+        none lies inside another."""
+        index = self.index()
+        found = []
+        for position, area in enumerate(index.area_list):
+            if index.area_kinds.get(area) in WHOLE_AREA_KINDS:
+                continue
+            parent = int(index.area_parent[position])
+            if parent < 0 or index.area_kinds.get(index.area_list[parent]) in WHOLE_AREA_KINDS:
+                found.append(area)
+        return sorted(found)
 
     def _recommend(
         self,

@@ -28,6 +28,9 @@ from test_page_actions import CJK, sample_names
 from test_pages_chinese import problems
 
 from concentric.api.app import create_app
+from concentric.graph.engine.leaders import leaders_in_office
+from concentric.graph.network.recommend import GraphReader, assign, capacities, graph_context
+from concentric.graph.workspace import Workspace, open_workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 AS_OF = dt.date(2026, 6, 30)
@@ -404,8 +407,81 @@ def test_suggestions_are_filtered_like_the_gap_list(clients: dict[str, TestClien
     inside = _below(town)
     text = page(clients, f"/suggestions?as_of={AS_OF}&area_id={town}&status=uncovered")
     shown = set(re.findall(r'class="suggestion-row" data-target="(\w+)"', text))
-    assert shown == {t for t in suggested if where[t] in inside and status[t] == "uncovered"}
+    # The assignment is made within the filter's scope, where the town's leaders have room
+    # for every one of its uncovered targets.
+    assert shown == {t for t in status if where.get(t) in inside and status[t] == "uncovered"}
     assert shown  # the filter keeps some
+
+
+def whole_graph_recommendation(
+    whole: Workspace, area: str, wanted: tuple[str, ...] = ("uncovered", "stale")
+) -> dict[str, Any]:
+    """The assignment over the whole graph of the targets the raw tables put in ``area``
+    (or below it) with one of ``wanted``, each leader's room counted over the raw tables."""
+    graph = whole.graph()
+    assessed = oracle.evaluate(sample(), AS_OF, WINDOW)
+    where = {t["id"]: t["area_id"] for table in oracle.TARGET_TABLES for t in sample()[table]}
+    inside = _below(area)
+    scope = [
+        (t, item.status, item.assigned_leaders)
+        for t, item in sorted(assessed.items())
+        if item.status in wanted and where[t] in inside
+    ]
+    load = Counter(lead for item in assessed.values() for lead in item.assigned_leaders)
+    in_office = GraphReader(graph).records(leaders_in_office(graph))
+    capacity = capacities(in_office, load, whole.policy)
+    context = graph_context(
+        graph, AS_OF, whole.policy, [lead for lead, room in capacity.items() if room > 0]
+    )
+    return assign(context, scope, capacity, WINDOW)
+
+
+@pytest.fixture(scope="module")
+def limited(
+    sample_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, Any]]:
+    """A planner's client of an app whose whole-graph limit is one row, and the workspace
+    of the same store without a limit."""
+    path = copy_store(sample_store, tmp_path_factory.mktemp("limited"))
+    settings = settings_for(path).model_copy(update={"graph_max_rows": 1})
+    app = create_app(settings)
+    client = _signed_in(app, app.state.access.create_token("planner"))
+    whole = open_workspace(path)
+    yield client, whole
+    client.close()
+    whole.close()
+    app.state.workspace.close()
+
+
+def test_past_the_limit_suggestions_answer_for_a_town_as_without_a_limit(
+    limited: tuple[TestClient, Any],
+) -> None:
+    client, whole = limited
+    town = sorted(towns())[0]
+    answer = client.get(f"/suggestions?as_of={AS_OF}&area_id={town}")
+    assert answer.status_code == 200
+    rows = re.findall(
+        r'class="suggestion-row" data-target="(\w+)" data-leader="(\w+)"', answer.text
+    )
+    expected = whole_graph_recommendation(whole, town)["items"]
+    assert rows == [(i["target_id"], i["leader_id"]) for i in expected]
+    assert rows  # the town has suggestions (else the check says nothing)
+
+
+def test_past_the_limit_suggestions_without_an_area_ask_for_one(
+    limited: tuple[TestClient, Any],
+) -> None:
+    client, _ = limited
+    answer = client.get(f"/suggestions?as_of={AS_OF}")
+    assert answer.status_code == 200
+    assert 'id="suggestion-choose-area"' in answer.text
+    assert "请在上方选择一个乡镇街道" in answer.text
+    assert "suggestion-row" not in answer.text
+    picker = re.search(r'<select name="area_id">(.*?)</select>', answer.text, re.DOTALL)
+    assert picker is not None
+    assert set(towns()) <= set(re.findall(r'<option value="(\w+)"', picker.group(1)))
+    english = client.get(f"/suggestions?as_of={AS_OF}&lang=en")
+    assert "choose a town or subdistrict" in english.text
 
 
 # -- changes ----------------------------------------------------------------------------------

@@ -453,9 +453,17 @@ UI_TEXT: dict[str, tuple[str, str]] = {
     "single.leader": ("唯一联系领导", "Only leader"),
     "suggest.title": ("联系建议", "Suggestions"),
     "suggest.help": (
-        "为没有在联领导的对象，在领导联系上限之内，全区统一求出的分配（成本越低越合适）。",
-        "One district-wide assignment for the targets without a leader in office, within "
-        "each leader's maximum (the lower the cost, the better the fit).",
+        "为所选范围内没有在联领导的对象，在领导联系上限之内统一求出的分配（成本越低越合适）。",
+        "One assignment for the targets in the chosen scope without a leader in office, "
+        "within each leader's maximum (the lower the cost, the better the fit).",
+    ),
+    "suggest.choose_area": (
+        "数据量超过本服务器的整图上限，联系建议按区域逐个求出：请在上方选择一个乡镇街道"
+        "（或其下的区域）。全区的建议可在命令行运行 concentric recommend，逐个乡镇求出。",
+        "The data is larger than this server's whole-graph limit, so suggestions are made "
+        "one area at a time: choose a town or subdistrict (or an area below one) above. "
+        "For the whole district, run concentric recommend from the command line, which "
+        "goes town by town.",
     ),
     "suggest.both": ("未覆盖+久未联系", "uncovered and stale"),
     "suggest.cost": ("成本", "Cost"),
