@@ -91,10 +91,6 @@ class Column:
         """Node kinds a ``ref``/``refs`` column may point at."""
         return tuple(self.argument.split("|")) if self.base_type in ("ref", "refs") else ()
 
-    def header_label(self) -> str:
-        """How the column is named to a person: ``leader_id (领导编号)``."""
-        return f"{self.name} ({self.aliases[0]})" if self.aliases else self.name
-
 
 @dataclass(frozen=True)
 class Table:
@@ -145,21 +141,6 @@ class Policy:
         ('guidance',)
         """
         return tuple(code for code, members in self.lines.items() if subtype in members[kind])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "window_days": self.window_days,
-            "quota_min": self.quota_min,
-            "quota_max": self.quota_max,
-            "lines": {
-                code: {
-                    "figure_categories": list(m["figure"]),
-                    "organization_kinds": list(m["organization"]),
-                    "unit_kinds": list(m["unit"]),
-                }
-                for code, m in self.lines.items()
-            },
-        }
 
 
 @dataclass(frozen=True)
