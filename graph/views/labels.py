@@ -23,6 +23,8 @@ __all__ = [
     "INACTIVE_DAYS",
     "LANGUAGES",
     "MAX_PAGE_SIZE",
+    "NETWORK_EDGES",
+    "NETWORK_NODES",
     "PAGE_ROWS",
     "QUOTA_FILLS",
     "QUOTA_LABELS",
@@ -68,6 +70,9 @@ QUOTA_FILLS = _colours("quota_status", "fill")
 #: Low, middle and high end of a 0–1 ratio's colour scale.
 _low, _middle, _high = SCHEMA.raw["presentation"]["ratio_scale"]
 RATIO_SCALE: tuple[str, str, str] = (_low, _middle, _high)
+#: How the network pictures draw each node kind (the legend's order) and each edge kind.
+NETWORK_NODES: dict[str, dict[str, Any]] = SCHEMA.raw["presentation"]["network_nodes"]
+NETWORK_EDGES: dict[str, dict[str, Any]] = SCHEMA.raw["presentation"]["network_edges"]
 
 #: Rows per page of the web pages' long tables; downloads and the JSON API hold every row.
 PAGE_ROWS = 500
