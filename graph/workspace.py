@@ -385,6 +385,22 @@ class Workspace:
             self._answers.clear()
         return self._answers.setdefault(full_key, answer)
 
+    def _analysis(
+        self,
+        name: str,
+        as_of: dt.date | None,
+        window_days: int | None,
+        compute: Callable[[Snapshot, dt.date, int], dict[str, Any]],
+        *key: Any,
+    ) -> Answer:
+        """The analysis ``name`` (``compute(snapshot, as_of, window)``) on the current
+        snapshot, remembered by its arguments (``key``: those beyond the date and window)."""
+        snap = self.snapshot()
+        day, window = _when(snap, as_of, window_days)
+        return Answer(
+            self._memo(snap, (name, day, window, *key), lambda: compute(snap, day, window)), name
+        )
+
     def graph(self) -> nx.MultiDiGraph:
         """The stored data as a graph (rebuilt only when the data changed).
 
@@ -475,14 +491,9 @@ class Workspace:
 
     def coverage(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """The coverage summary (spec section 4)."""
-        snap = self.snapshot()
-        as_of, window = _when(snap, as_of, window_days)
-        summary = self._memo(
-            snap,
-            ("coverage", as_of, window),
-            lambda: snap.index.summary(as_of, window, snap.policy),
+        return self._analysis(
+            "coverage", as_of, window_days, lambda s, day, w: s.index.summary(day, w, s.policy)
         )
-        return Answer(summary, "coverage")
 
     def gaps(
         self,
@@ -496,48 +507,32 @@ class Workspace:
         area_id: str | None = None,
     ) -> Answer:
         """The gap list (spec section 4), filtered."""
-        snap = self.snapshot()
-        as_of, window = _when(snap, as_of, window_days)
-        answer = self._memo(
-            snap,
-            ("gaps", as_of, window, tuple(statuses), kind, category, line, area_id),
-            lambda: snap.index.gap_list(
-                as_of,
-                window,
-                snap.policy,
-                statuses=statuses,
-                kind=kind,
-                category=category,
-                line=line,
-                area_id=area_id,
-            ),
+        filters = {"kind": kind, "category": category, "line": line, "area_id": area_id}
+        return self._analysis(
+            "gaps",
+            as_of,
+            window_days,
+            lambda s, day, w: s.index.gap_list(day, w, s.policy, statuses=statuses, **filters),
+            tuple(statuses),
+            *filters.values(),
         )
-        return Answer(answer, "gaps")
 
     def leaders(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Leader load and quota status, worst first."""
-        snap = self.snapshot()
-        as_of, window = _when(snap, as_of, window_days)
-        return Answer(
-            self._memo(
-                snap,
-                ("leaders", as_of, window),
-                lambda: arrays.leader_load(snap.index, snap.activity, as_of, window, snap.policy),
-            ),
+        return self._analysis(
             "leaders",
+            as_of,
+            window_days,
+            lambda s, day, w: arrays.leader_load(s.index, s.activity, day, w, s.policy),
         )
 
     def single_points(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Targets with exactly one assigned leader."""
-        snap = self.snapshot()
-        as_of, window = _when(snap, as_of, window_days)
-        return Answer(
-            self._memo(
-                snap,
-                ("single_points", as_of, window),
-                lambda: arrays.single_points(snap.index, as_of, window),
-            ),
+        return self._analysis(
             "single_points",
+            as_of,
+            window_days,
+            lambda s, day, w: arrays.single_points(s.index, day, w),
         )
 
     def departure(
@@ -618,15 +613,11 @@ class Workspace:
 
     def blind_spots(self, as_of: dt.date | None = None, window_days: int | None = None) -> Answer:
         """Empty area × category cells, towns without a station, the five-line score."""
-        snap = self.snapshot()
-        as_of, window = _when(snap, as_of, window_days)
-        return Answer(
-            self._memo(
-                snap,
-                ("blind_spots", as_of, window),
-                lambda: arrays.blind_spots(snap.index, snap.activity, as_of, window, snap.policy),
-            ),
+        return self._analysis(
             "blind_spots",
+            as_of,
+            window_days,
+            lambda s, day, w: arrays.blind_spots(s.index, s.activity, day, w, s.policy),
         )
 
     def recommend(
@@ -708,15 +699,12 @@ class Workspace:
         self, start: dt.date, end: dt.date | None = None, window_days: int | None = None
     ) -> Answer:
         """Targets whose status changed between two dates."""
-        snap = self.snapshot()
-        end, window = _when(snap, end, window_days)
-        return Answer(
-            self._memo(
-                snap,
-                ("changes", start, end, window),
-                lambda: arrays.status_changes(snap.index, start, end, window),
-            ),
+        return self._analysis(
             "changes",
+            end,
+            window_days,
+            lambda s, day, w: arrays.status_changes(s.index, start, day, w),
+            start,
         )
 
     def entity(

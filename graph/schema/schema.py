@@ -91,10 +91,6 @@ class Column:
         """Node kinds a ``ref``/``refs`` column may point at."""
         return tuple(self.argument.split("|")) if self.base_type in ("ref", "refs") else ()
 
-    def header_label(self) -> str:
-        """How the column is named to a person: ``leader_id (领导编号)``."""
-        return f"{self.name} ({self.aliases[0]})" if self.aliases else self.name
-
 
 @dataclass(frozen=True)
 class Table:
@@ -145,21 +141,6 @@ class Policy:
         ('guidance',)
         """
         return tuple(code for code, members in self.lines.items() if subtype in members[kind])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "window_days": self.window_days,
-            "quota_min": self.quota_min,
-            "quota_max": self.quota_max,
-            "lines": {
-                code: {
-                    "figure_categories": list(m["figure"]),
-                    "organization_kinds": list(m["organization"]),
-                    "unit_kinds": list(m["unit"]),
-                }
-                for code, m in self.lines.items()
-            },
-        }
 
 
 @dataclass(frozen=True)
@@ -219,6 +200,7 @@ class Schema:
         self.target_kinds: tuple[str, ...] = tuple(
             k for k, v in self.node_kinds.items() if v.get("target")
         )
+        self.tie_words = _tie_words(raw["edge_kinds"])
         self.enumerations: dict[str, dict[str, str]] = raw["enumerations"]
         self._enum_index: dict[str, dict[str, str]] = {}
         for enum, values in self.enumerations.items():
@@ -382,6 +364,23 @@ def _declared_class(table: str, column: str, spec: dict[str, Any]) -> str:
             f"{', '.join(_DECLARED_CLASSES)}"
         )
     return str(declared)
+
+
+def _tie_words(edge_kinds: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(edge kind, direction) -> the tie in words, (Chinese, English), from each kind's
+    ``words``; a kind without words for both directions is refused."""
+    words: dict[tuple[str, str], tuple[str, str]] = {}
+    for kind, spec in edge_kinds.items():
+        for direction in ("out", "in"):
+            pair = spec.get("words", {}).get(direction)
+            if not (
+                isinstance(pair, list) and len(pair) == 2 and all(isinstance(w, str) for w in pair)
+            ):
+                raise ValueError(
+                    f"schema: edge_kinds.{kind}.words.{direction}: give [Chinese, English]"
+                )
+            words[(kind, direction)] = (pair[0], pair[1])
+    return words
 
 
 def _field_classes(tables: Iterable[Table]) -> dict[str, str]:

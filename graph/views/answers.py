@@ -29,8 +29,11 @@ import datetime as dt
 import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import (
@@ -75,81 +78,12 @@ class _Kind:
     columns: tuple[str, ...] = ()
 
 
+#: Each analysis' title and table, from ``answer_tables.yaml``.
 _KINDS: dict[str, _Kind] = {
-    "coverage": _Kind("覆盖情况 coverage", "by_kind"),
-    "gaps": _Kind(
-        "缺口清单 gaps",
-        columns=(
-            "id",
-            "name",
-            "kind",
-            "category",
-            "type",
-            "area_id",
-            "status",
-            "assigned_leaders",
-            "last_contact",
-        ),
-    ),
-    "leaders": _Kind(
-        "联系领导负荷 leader load",
-        columns=(
-            "id",
-            "name",
-            "post",
-            "assigned",
-            "figures",
-            "active",
-            "last_interaction",
-            "quota_min",
-            "quota_max",
-            "quota_status",
-        ),
-    ),
-    "single_points": _Kind(
-        "单点联系 single points",
-        columns=("leader_id", "leader_name", "id", "name", "kind", "status"),
-    ),
-    "departure": _Kind(
-        "离任影响 departure",
-        columns=("id", "name", "kind", "status", "last_contact", "successors"),
-    ),
-    "blind_spots": _Kind(
-        "盲区 blind spots", columns=("area_id", "area_name", "category", "figures")
-    ),
-    "recommend": _Kind(
-        "建议分工 suggested assignments",
-        columns=(
-            "target_id",
-            "target_name",
-            "kind",
-            "status",
-            "leader_id",
-            "leader_name",
-            "cost",
-            "reasons",
-        ),
-    ),
-    "changes": _Kind(
-        "状态变化 status changes", columns=("id", "name", "kind", "transition", "last_contact")
-    ),
-    "entity": _Kind(
-        "对象档案 entity", "ties", columns=("kind", "direction", "id", "name", "other_kind")
-    ),
-    "search": _Kind("检索 search", columns=("id", "name", "kind", "category", "type", "area_id")),
-    "todo": _Kind(
-        "待办 to-do",
-        columns=("id", "name", "kind", "status", "last_contact", "due", "overdue"),
-    ),
-    "network": _Kind("关系网络 network", "nodes", columns=("id", "name", "kind", "distance")),
-    "path": _Kind("关系路径 path", "nodes", columns=("id", "name", "kind")),
-    "brokers": _Kind(
-        "桥梁人物 brokers", columns=("id", "name", "kind", "type", "betweenness", "degree")
-    ),
-    "communities": _Kind(
-        "关系圈 communities",
-        columns=("id", "size", "top_category", "top_area", "leaders", "kinds"),
-    ),
+    name: _Kind(spec["title"], spec.get("table", "items"), tuple(spec["columns"]))
+    for name, spec in yaml.safe_load(
+        files("concentric.graph.views").joinpath("answer_tables.yaml").read_text(encoding="utf-8")
+    ).items()
 }
 _ANSWER = _Kind("answer")
 

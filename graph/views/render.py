@@ -89,6 +89,8 @@ from concentric.graph.network.network import display_name, ego_network
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import (
     LANGUAGES,
+    NETWORK_EDGES,
+    NETWORK_NODES,
     RATIO_SCALE,
     STATUS_COLORS,
     enum_text,
@@ -119,47 +121,21 @@ MAX_NODES = 1500
 PHYSICS_MAX_NODES = 300
 
 #: Colours of the nodes that are not targets (targets take their status colour).
-KIND_COLORS: dict[str, str] = {
-    "leader": "#7048e8",
-    "area": "#e9ecef",
-    "interaction": "#adb5bd",
-    "group": "#adb5bd",
-}
+KIND_COLORS: dict[str, str] = {k: s["colour"] for k, s in NETWORK_NODES.items() if "colour" in s}
 FONT_STACK = (
     '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", '
     '"Microsoft YaHei", "PingFang SC", sans-serif'
 )
 
 _TARGET_KINDS = frozenset(SCHEMA.target_kinds)
-_SHAPES = {
-    "leader": "star",
-    "area": "box",
-    "interaction": "diamond",
-    "figure": "dot",
-    "organization": "square",
-    "unit": "triangle",
-}
-_SIZES = {"leader": 22.0, "interaction": 8.0, "figure": 11.0, "organization": 11.0, "unit": 12.0}
-_SYMBOLS = {
-    "leader": "★",
-    "figure": "●",
-    "organization": "■",
-    "unit": "▲",
-    "interaction": "◆",
-    "area": "▭",
-}
+_SHAPES = {k: s["shape"] for k, s in NETWORK_NODES.items() if "shape" in s}
+_SIZES = {k: float(s["size"]) for k, s in NETWORK_NODES.items() if "size" in s}
+_SYMBOLS = {k: s["symbol"] for k, s in NETWORK_NODES.items() if "symbol" in s}
+_LEGEND_COLORS = {k: s["legend"] for k, s in NETWORK_NODES.items() if "legend" in s}
 # Edge kind -> (colour, width, dashed).
 _EDGE_STYLES: dict[str, tuple[str, float, bool]] = {
-    "contacts": ("#5f3dc4", 2.0, False),
-    "member_of": ("#868e96", 1.0, False),
-    "related_to": ("#ae3ec9", 1.0, True),
-    "took_part": ("#adb5bd", 1.0, True),
-    "concerns": ("#adb5bd", 1.0, True),
-    "located_in": ("#ced4da", 1.0, False),
-    "part_of": ("#868e96", 2.0, False),
-    "in_charge_of": ("#7048e8", 1.0, True),
+    k: (s["colour"], float(s["width"]), bool(s["dashed"])) for k, s in NETWORK_EDGES.items()
 }
-_LEGEND_COLORS = {"leader": KIND_COLORS["leader"], "interaction": "#868e96", "area": "#868e96"}
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 _NO_AREA = "\x00no-area"  # layout cluster of targets without an area (never a node id)
 _GROUP_PREFIX = "group:"
