@@ -439,9 +439,11 @@ class Workspace:
         return snap.rows if snap.rows > limit else None
 
     def _uses_local_graphs(self, snap: Snapshot) -> bool:
-        """Whether local analyses read just their part of the data (over the whole-graph
-        limit)."""
-        return self._rows_over_limit(snap) is not None
+        """Whether local analyses read just their part of the data: always on a server (a
+        workspace with a whole-graph limit), where every write would otherwise cost a
+        rebuild of the whole graph before the next entity page; the CLI and notebooks (no
+        limit) use the whole graph, which is quicker for many questions in a row."""
+        return self.graph_max_rows is not None
 
     def local_graph(self, center: str, depth: int = 1) -> nx.MultiDiGraph:
         """The part of the data within ``depth`` relationship steps of ``center``, as a graph.
