@@ -194,8 +194,9 @@ def copy_nodes(kind: str) -> str:
     MATCH (o:{LABELS[kind]}) WHERE o.gen = $old
       AND NOT EXISTS {{ MATCH (:Entity {{id: o.id, gen: $gen}}) }}
     CALL (o) {{
+        // One SET: a node never holds the old generation's (id, gen), not even in between.
         CREATE (n:Entity:{labels})
-        SET n = properties(o), n.gen = $gen
+        SET n = o {{.*, gen: $gen}}
     }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS
     """
 

@@ -1,11 +1,23 @@
 """The Neo4j store: the same interface as the embedded store, on a Neo4j 5 server.
 
-Loads are batched ``UNWIND … MERGE`` statements inside ONE explicit transaction: Neo4j
-commits all of it or, if anything fails or the connection drops, rolls all of it back, so a
-failed load leaves the previous data. The engine reads plain columns from it (Cypher fetches,
-:mod:`graph.engine.coverage_index` decides); the richer analyses pull the graph once per data
-version, like the embedded store. Built arrays are not kept on the server: every new process
-builds them from the columns.
+Generations: every node has a ``gen`` property, and ``(:ConcentricMeta).gen`` names the
+current generation. Every read filters on it, inside one transaction that reads the current
+generation again at the end and starts over if it moved (Neo4j reads committed data, and an
+old generation is deleted only after the flip, so a finished read of a still-current
+generation saw no deletion). Relationships join nodes of one generation.
+
+Loads: up to :data:`STAGED_ROWS` rows (not a replace) are batched ``UNWIND … MERGE``
+statements in ONE transaction on the current generation: all of it or nothing. A bigger load
+or a replace is staged: its rows are created in a new generation in batches that commit as
+they go (heap does not grow with the data); the rows it leaves alone are copied from the
+current generation server-side (``CALL { … } IN TRANSACTIONS``), the edges the columns make
+are rebuilt there, and one small transaction flips the current generation (refused if another
+load flipped meanwhile). The old generation is then deleted in batches; what an interrupted
+load left is deleted by the next staged load. Small writes therefore never copy the data.
+
+The engine reads plain columns (a few bulk Cypher queries, one generation); built arrays are
+kept per data version as ``:ConcentricDerived`` parts (:class:`.protocol.KeepsDerived`).
+Routing URIs (``neo4j://``, ``neo4j+s://``) go to the driver unchanged.
 """
 
 from __future__ import annotations
@@ -290,6 +302,8 @@ class Neo4jStore:
         counts = [0, 0, 0]
         staged = replace or dataset.row_count > STAGED_ROWS
         with self._lock:
+            # A staged load is not rolled back but never published: the same for readers.
+            undone = "was not published" if staged else "was rolled back"
             try:
                 if staged:
                     removed = self._load_staged(dataset, replace, counts, progress)
@@ -297,12 +311,13 @@ class Neo4jStore:
                     removed = self._load_in_one_transaction(dataset, counts, progress)
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
                 raise StoreError(
-                    f"{self.location}: connection lost during the load; Neo4j "
-                    "rolled it back and the previous data is intact"
+                    f"{self.location}: connection lost during the load; it {undone} "
+                    "and the previous data is intact"
                 ) from exc
             except Neo4jError as exc:
                 raise StoreError(
-                    f"{self.location}: the load failed and was rolled back: {exc.message}"
+                    f"{self.location}: the load failed and {undone}; the previous data is "
+                    f"intact: {exc.message}"
                 ) from exc
         return LoadReport(
             inserted=counts[0], updated=counts[1], unchanged=counts[2], removed=removed
