@@ -554,7 +554,9 @@ def _figures(nodes: list[NodeRecord]) -> frozenset[tuple[str, str]]:
 
 
 def _kill_when_loading(uri: str, how: str) -> threading.Thread:
-    """A thread that ends the loader's next write statement from the server side."""
+    """A thread that ends the loader's next writing statement from the server side (every
+    staged step before the flip creates something); started once it is watching."""
+    watching = threading.Event()
 
     def kill() -> None:
         from neo4j import GraphDatabase
@@ -564,8 +566,14 @@ def _kill_when_loading(uri: str, how: str) -> threading.Thread:
         clean, auth, _ = _split_credentials(uri)
         deadline = time.monotonic() + 30
         with GraphDatabase.driver(clean, auth=auth) as driver, driver.session() as session:
+            watching.set()
             while time.monotonic() < deadline:
-                writing = [t for t in _transactions(uri) if "CREATE" in (t["currentQuery"] or "")]
+                writing = session.run(
+                    "SHOW TRANSACTIONS YIELD transactionId, connectionId, currentQuery "
+                    "WHERE currentQuery CONTAINS 'CREATE' "
+                    "AND NOT currentQuery STARTS WITH 'SHOW' "
+                    "RETURN transactionId, connectionId"
+                ).data()
                 if writing:
                     victim = writing[0]
                     if how == "kill-connection":
@@ -575,10 +583,10 @@ def _kill_when_loading(uri: str, how: str) -> threading.Thread:
                         query = "TERMINATE TRANSACTIONS $id"
                         session.run(query, id=victim["transactionId"]).consume()
                     return
-                time.sleep(0.005)
 
     thread = threading.Thread(target=kill, daemon=True)
     thread.start()
+    watching.wait(10)
     return thread
 
 
@@ -595,6 +603,13 @@ def test_staged_load_killed_midway_leaves_old_data_readable_throughout(
     neo = concentric.graph.store.neo4j_store
     monkeypatch.setattr(neo, "BATCH_ROWS", 50)
     monkeypatch.setattr(neo, "STAGED_ROWS", 100)
+    create_nodes = neo.cypher.create_nodes
+
+    def slow_create_nodes(kind: str) -> str:
+        # Each batch spins on the server first, so the killer finds it running.
+        return "UNWIND range(1, 1000000) AS spin WITH count(spin) AS spun " + create_nodes(kind)
+
+    monkeypatch.setattr(neo.cypher, "create_nodes", slow_create_nodes)
     dataset = _big_change(before.nodes, 500)  # 502 rows: staged, 11 batches
     old_figures = _figures(before.nodes)
     new_figures = _figures(dataset.nodes) | {

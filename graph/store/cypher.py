@@ -192,8 +192,10 @@ def copy_nodes(kind: str) -> str:
     labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
     return f"""
     MATCH (o:{LABELS[kind]}) WHERE o.gen = $old
-      AND NOT EXISTS {{ MATCH (:Entity {{id: o.id, gen: $gen}}) }}
     CALL (o) {{
+        // Looked up inside: a unique-index miss in the outer transaction would lock the
+        // key that the inner one creates (a deadlock).
+        WITH o WHERE NOT EXISTS {{ MATCH (:Entity {{id: o.id, gen: $gen}}) }}
         // One SET: a node never holds the old generation's (id, gen), not even in between.
         CREATE (n:Entity:{labels})
         SET n = o {{.*, gen: $gen}}
