@@ -325,7 +325,7 @@ def check_target_lookup(store: Neo4jStore) -> str | None:
     """Replace the label-scan lookup of INTERACTION_EDGES; answer the plan that showed it."""
     plan = (
         store._driver.session(database=store._database)
-        .run("EXPLAIN " + cypher.INTERACTION_EDGES, rows=[])
+        .run("EXPLAIN " + cypher.INTERACTION_EDGES, rows=[], gen=0)
         .consume()
         .plan
     )
@@ -359,7 +359,9 @@ def lookup_cost(store: Neo4jStore, dataset: Dataset, rows: int) -> dict[str, Any
             for _ in range(2):  # the first run also plans the statement: keep the second
                 tx = session.begin_transaction()
                 try:
-                    seconds, _ = timed(lambda s=statement, t=tx: t.run(s, rows=params).consume())
+                    seconds, _ = timed(
+                        lambda s=statement, t=tx: t.run(s, rows=params, gen=0, old=-1).consume()
+                    )
                 finally:
                     tx.rollback()
             out[f"{name}_s"] = seconds

@@ -1141,15 +1141,27 @@ def test_version_row_count_and_existing_nodes(backend: Backend, district: Path) 
     assert graph.graph["version"] == store.version()
 
 
-def test_keeping_derived_data_is_a_declared_capability(loaded: tuple[Store, Dataset]) -> None:
+def test_keeping_derived_data_is_a_declared_capability(
+    loaded: tuple[Store, Dataset], backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both backends keep built parts per data version (issue 15): refused for a version the
+    data has left, gone once the data moves on, read back by a fresh connection."""
     store, _ = loaded
-    if not isinstance(store, KeepsDerived):
-        # Neo4j keeps no built arrays (README): a workspace builds them in each process.
-        assert isinstance(store, neo4j_store.Neo4jStore)
-        assert Workspace(store)._keeps is None
-        return
+    assert isinstance(store, KeepsDerived)
     version = store.version()
     assert store.save_state("probe", version, b"kept")
     assert store.saved_state("probe", version) == b"kept"
     assert not store.save_state("probe", version - 1, b"old")  # not the data's version
     assert store.saved_state("probe", version - 1) is None
+    monkeypatch.setattr(neo4j_store, "DERIVED_PART_BYTES", 1000)
+    big = bytes(range(256)) * 20  # six parts on Neo4j
+    assert store.save_state("big", version, big)
+    fresh = backend.open()
+    assert isinstance(fresh, KeepsDerived)
+    assert fresh.saved_state("big", version) == big
+    assert fresh.saved_state("probe", version) == b"kept"
+    area = {"name": "新区", "kind": "district", "parent_id": None}
+    fresh.load(Dataset(nodes=[NodeRecord("KD1", "area", area, "areas.csv", 2)], links=[]))
+    assert fresh.version() == version + 1
+    assert store.saved_state("probe", version) is None  # built from data that moved on
+    assert not store.save_state("probe", version, b"late")

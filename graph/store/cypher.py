@@ -34,13 +34,20 @@ REL_TYPES = {
 }
 # Edges that follow from a node's own columns, rebuilt whenever the node is written.
 DERIVED_OUT = "LOCATED_IN|PART_OF|IN_CHARGE_OF|CONCERNS"
+# Rows per server-side transaction when a staged load copies or deletes a generation.
+SERVER_BATCH_ROWS = 5000
 
 SCHEMA_STATEMENTS = [
-    "CREATE CONSTRAINT entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    # Before generations an id was unique on its own; now it is unique within a generation.
+    "DROP CONSTRAINT entity_id IF EXISTS",
+    *(f"DROP CONSTRAINT {kind}_id IF EXISTS" for kind in LABELS),
+    "CREATE CONSTRAINT entity_id_gen IF NOT EXISTS FOR (n:Entity) REQUIRE (n.id, n.gen) IS UNIQUE",
     *(
-        f"CREATE CONSTRAINT {kind}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        f"CREATE CONSTRAINT {kind}_id_gen IF NOT EXISTS FOR (n:{label}) "
+        "REQUIRE (n.id, n.gen) IS UNIQUE"
         for kind, label in LABELS.items()
     ),
+    "CREATE INDEX derived_name IF NOT EXISTS FOR (d:ConcentricDerived) ON (d.name)",
     "CREATE INDEX figure_category IF NOT EXISTS FOR (n:Figure) ON (n.category)",
     "CREATE INDEX target_area IF NOT EXISTS FOR (n:Target) ON (n.area_id)",
     "CREATE INDEX interaction_date IF NOT EXISTS FOR (n:Interaction) ON (n.date)",
@@ -53,22 +60,82 @@ SCHEMA_STATEMENTS = [
 
 # Read-only: version() and the policy are read on every query, so no write lock here.
 META = (
-    "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) RETURN m.version AS version, m.policy AS policy"
+    "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) "
+    "RETURN m.version AS version, m.policy AS policy, coalesce(m.gen, 0) AS gen"
 )
+GENERATION = "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) RETURN coalesce(m.gen, 0) AS gen"
+# A store written before generations: its rows become generation 0 (once, in batches).
+ADOPT_META = (
+    "MERGE (m:ConcentricMeta {id: 'meta'}) "
+    "WITH m, m.gen IS NULL AS adopting SET m.gen = coalesce(m.gen, 0), "
+    "m.next_gen = coalesce(m.next_gen, 1) RETURN adopting"
+)
+ADOPT_ROWS = (
+    "MATCH (n:Entity) WHERE n.gen IS NULL "
+    f"CALL (n) {{ SET n.gen = 0 }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS"
+)
+# A new generation number, never used before (committed on its own).
+NEXT_GENERATION = (
+    "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.next_gen = coalesce(m.next_gen, 1) + 1 "
+    "RETURN m.next_gen - 1 AS gen"
+)
+# The one small transaction that publishes a staged generation: refused (no row) when
+# another load published meanwhile.
+FLIP = (
+    "MATCH (m:ConcentricMeta {id: 'meta'}) WHERE coalesce(m.gen, 0) = $old "
+    "SET m.gen = $gen, m.version = coalesce(m.version, 0) + 1, m.policy = $policy "
+    "WITH m OPTIONAL MATCH (d:ConcentricDerived) DETACH DELETE d "
+    "RETURN DISTINCT m.version AS version"
+)
+# Every generation but the current one: the previous data after a flip, or what an
+# interrupted load left behind.
+DROP_OTHER_GENERATIONS = (
+    "MATCH (n:Entity) WHERE n.gen IS NULL OR n.gen <> $gen "
+    f"CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS"
+)
+DROP_GENERATION = (
+    "MATCH (n:Entity) WHERE n.gen = $gen "
+    f"CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS"
+)
+
+# Derived data (built arrays) kept per data version, in parts small enough for one message.
+DERIVED_PARTS = (
+    "MATCH (d:ConcentricDerived {name: $name}) WHERE d.version = $version "
+    "RETURN d.part AS part, d.data AS data ORDER BY part"
+)
+SAVE_DERIVED = """
+MATCH (m:ConcentricMeta {id: 'meta'}) WHERE coalesce(m.version, 0) = $version
+OPTIONAL MATCH (old:ConcentricDerived {name: $name})
+DETACH DELETE old
+WITH DISTINCT m
+UNWIND range(0, size($parts) - 1) AS part
+CREATE (:ConcentricDerived {name: $name, version: $version, part: part, data: $parts[part]})
+RETURN count(*) AS kept
+"""
+# Derived data built from the previous version goes with it.
 BUMP_VERSION = (
     "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.version = coalesce(m.version, 0) + 1 "
-    "RETURN m.version AS version"
+    "WITH m OPTIONAL MATCH (d:ConcentricDerived) DETACH DELETE d "
+    "RETURN DISTINCT m.version AS version"
 )
 SET_POLICY = "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.policy = $policy"
 COUNT_ROWS = (
-    "RETURN COUNT { MATCH (n:Entity) } "
-    "+ COUNT { MATCH ()-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() } AS rows"
+    "RETURN COUNT { MATCH (n:Entity) WHERE n.gen = $gen } "
+    "+ COUNT { MATCH (a:Entity)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->() WHERE a.gen = $gen } "
+    "AS rows"
 )
 FORGET = (
     "MERGE (m:ConcentricMeta {id: 'meta'}) "
-    "SET m.policy = null, m.version = coalesce(m.version, 0) + 1"
+    "SET m.policy = null, m.version = coalesce(m.version, 0) + 1 "
+    "WITH m OPTIONAL MATCH (d:ConcentricDerived) DETACH DELETE d"
 )
+# Every generation (clear()).
 DELETE_BATCH = "MATCH (n:Entity) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+# The current generation's rows, inside a small load's transaction (a small replace).
+DELETE_GENERATION_BATCH = (
+    "MATCH (n:Entity) WHERE n.gen = $gen WITH n LIMIT $limit DETACH DELETE n "
+    "RETURN count(*) AS deleted"
+)
 
 
 def upsert_nodes(kind: str) -> str:
@@ -79,13 +146,13 @@ def upsert_nodes(kind: str) -> str:
     labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
     return f"""
     UNWIND $rows AS row
-    OPTIONAL MATCH (old:Entity {{id: row.id}})
+    OPTIONAL MATCH (old:Entity {{id: row.id, gen: $gen}})
     WITH row, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END AS what
     CALL (row, what) {{
         WITH row WHERE what < 2
-        MERGE (n:Entity {{id: row.id}})
+        MERGE (n:Entity {{id: row.id, gen: $gen}})
         SET n = row.native, n:{labels}
-        SET n.id = row.id, n.kind = $kind, n.props = row.props, n.file = row.file,
+        SET n.id = row.id, n.gen = $gen, n.kind = $kind, n.props = row.props, n.file = row.file,
             n.line = row.line
         WITH n, row
         OPTIONAL MATCH (n)-[d:{DERIVED_OUT}]->()
@@ -99,7 +166,9 @@ def upsert_nodes(kind: str) -> str:
 
 
 def create_nodes(kind: str) -> str:
-    """Create rows of one node kind in an emptied database (a replace): no lookups.
+    """Create rows of one node kind in generation ``$gen``, where they are not yet: no
+    MERGE lookups. Each row is compared with its copy in generation ``$old`` (none for a
+    replace: ``$old`` = -1): 0 inserted, 1 updated, 2 unchanged.
 
     MERGE after deleting the same ids in one transaction checks every deleted entry and
     gets slower with each row; CREATE does not look.
@@ -107,11 +176,30 @@ def create_nodes(kind: str) -> str:
     labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
     return f"""
     UNWIND $rows AS row
+    OPTIONAL MATCH (old:Entity {{id: row.id, gen: $old}})
+    WITH row, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END AS what
     CREATE (n:Entity:{labels})
     SET n = row.native
-    SET n.id = row.id, n.kind = $kind, n.props = row.props, n.file = row.file,
+    SET n.id = row.id, n.gen = $gen, n.kind = $kind, n.props = row.props, n.file = row.file,
         n.line = row.line
-    RETURN 0 AS what, count(*) AS n
+    RETURN what, count(*) AS n
+    """
+
+
+def copy_nodes(kind: str) -> str:
+    """Copy the rows of one kind that a staged load did not write from generation ``$old``
+    into ``$gen``, on the server, committing every few thousand rows."""
+    labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
+    return f"""
+    MATCH (o:{LABELS[kind]}) WHERE o.gen = $old
+    CALL (o) {{
+        // Looked up inside: a unique-index miss in the outer transaction would lock the
+        // key that the inner one creates (a deadlock).
+        WITH o WHERE NOT EXISTS {{ MATCH (:Entity {{id: o.id, gen: $gen}}) }}
+        // One SET: a node never holds the old generation's (id, gen), not even in between.
+        CREATE (n:Entity:{labels})
+        SET n = o {{.*, gen: $gen}}
+    }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS
     """
 
 
@@ -130,22 +218,51 @@ def reference_edges(kind: str, column: str) -> str:
     rel, other = REFERENCE_EDGES[kind, column]
     return f"""
     UNWIND $rows AS row
-    MATCH (n:{LABELS[kind]} {{id: row.id}}), (m:{other} {{id: row.ref}})
+    MATCH (n:{LABELS[kind]} {{id: row.id, gen: $gen}}), (m:{other} {{id: row.ref, gen: $gen}})
     MERGE (n)-[:{rel}]->(m)
     """
 
 
+def all_reference_edges(kind: str, column: str) -> str:
+    """Every edge one reference column makes in generation ``$gen``, on the server."""
+    rel, other = REFERENCE_EDGES[kind, column]
+    return f"""
+    MATCH (n:{LABELS[kind]}) WHERE n.gen = $gen AND n.{column} IS NOT NULL
+    CALL (n) {{
+        MATCH (m:{other} {{id: n.{column}, gen: $gen}})
+        CREATE (n)-[:{rel}]->(m)
+    }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS
+    """
+
+
+ALL_INTERACTION_EDGES = f"""
+MATCH (i:Interaction) WHERE i.gen = $gen
+CALL (i) {{
+    CALL (i) {{
+        UNWIND coalesce(i.leader_ids, []) AS leader_id
+        MATCH (l:Leader {{id: leader_id, gen: $gen}})
+        MERGE (l)-[:TOOK_PART]->(i)
+    }}
+    CALL (i) {{
+        UNWIND coalesce(i.target_ids, []) AS target_id
+        MATCH (t:Entity {{id: target_id, gen: $gen}}) WHERE t:Target
+        MERGE (i)-[:CONCERNS]->(t)
+    }}
+}} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS
+"""
+
+
 INTERACTION_EDGES = """
 UNWIND $rows AS row
-MATCH (i:Interaction {id: row.id})
+MATCH (i:Interaction {id: row.id, gen: $gen})
 CALL (i, row) {
     UNWIND row.leader_ids AS leader_id
-    MATCH (l:Leader {id: leader_id})
+    MATCH (l:Leader {id: leader_id, gen: $gen})
     MERGE (l)-[:TOOK_PART]->(i)
 }
 CALL (i, row) {
     UNWIND row.target_ids AS target_id
-    MATCH (t:Entity {id: target_id}) WHERE t:Target  // Entity.id is the indexed key
+    MATCH (t:Entity {id: target_id, gen: $gen}) WHERE t:Target  // (id, gen) is indexed
     MERGE (i)-[:CONCERNS]->(t)
 }
 """
@@ -156,7 +273,7 @@ def upsert_links(kind: str) -> str:
     rel = REL_TYPES[kind]
     return f"""
     UNWIND $rows AS row
-    MATCH (a:Entity {{id: row.source}}), (b:Entity {{id: row.target}})
+    MATCH (a:Entity {{id: row.source, gen: $gen}}), (b:Entity {{id: row.target, gen: $gen}})
     OPTIONAL MATCH (a)-[old:{rel} {{key: row.key}}]->(b)
     WITH row, a, b, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END
         AS what
@@ -172,77 +289,105 @@ def upsert_links(kind: str) -> str:
 
 
 def create_links(kind: str) -> str:
-    """Create link rows in an emptied database (a replace)."""
+    """Create link rows in generation ``$gen``, where they are not yet; compared with
+    their copy in generation ``$old`` like :func:`create_nodes`."""
     rel = REL_TYPES[kind]
     return f"""
     UNWIND $rows AS row
-    MATCH (a:Entity {{id: row.source}}), (b:Entity {{id: row.target}})
+    MATCH (a:Entity {{id: row.source, gen: $gen}}), (b:Entity {{id: row.target, gen: $gen}})
+    OPTIONAL MATCH (:Entity {{id: row.source, gen: $old}})-[old:{rel} {{key: row.key}}]->
+        (:Entity {{id: row.target, gen: $old}})
+    WITH row, a, b, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END
+        AS what
     CREATE (a)-[r:{rel}]->(b)
     SET r = row.native
     SET r.key = row.key, r.kind = $kind, r.props = row.props, r.file = row.file,
         r.line = row.line
-    RETURN 0 AS what, count(*) AS n
+    RETURN what, count(*) AS n
     """
 
 
-EXISTING_NODES = "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
+def copy_links(kind: str) -> str:
+    """Copy the links of one type a staged load did not write from generation ``$old``
+    into ``$gen`` (between the same ids there), on the server."""
+    rel = REL_TYPES[kind]
+    return f"""
+    MATCH (a:Entity)-[o:{rel}]->(b:Entity) WHERE a.gen = $old
+    CALL (a, o, b) {{
+        MATCH (a2:Entity {{id: a.id, gen: $gen}}), (b2:Entity {{id: b.id, gen: $gen}})
+        WHERE NOT EXISTS {{ MATCH (a2)-[x:{rel}]->(b2) WHERE x.key = o.key }}
+        CREATE (a2)-[r:{rel}]->(b2)
+        SET r = properties(o)
+    }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS
+    """
+
+
+EXISTING_NODES = (
+    "MATCH (n:Entity) WHERE n.gen = $gen "
+    "RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
+)
 EXISTING_NODES_AMONG = (
-    "MATCH (n:Entity) WHERE n.id IN $ids "
+    "UNWIND $ids AS id MATCH (n:Entity {id: id, gen: $gen}) "
     "RETURN n.id AS id, n.kind AS kind, n.parent_id AS parent_id"
 )
 NODES = (
-    "MATCH (n:Entity) RETURN n.id AS id, n.kind AS kind, n.props AS props, n.file AS file, "
-    "n.line AS line ORDER BY n.kind, n.id"
+    "MATCH (n:Entity) WHERE n.gen = $gen RETURN n.id AS id, n.kind AS kind, n.props AS props, "
+    "n.file AS file, n.line AS line ORDER BY n.kind, n.id"
 )
 LINKS = """
-MATCH (a)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b)
+MATCH (a:Entity)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b) WHERE a.gen = $gen
 RETURN r.key AS key, r.kind AS kind, a.id AS source_id, b.id AS target_id, r.props AS props,
        r.file AS file, r.line AS line
 ORDER BY r.kind, r.key
 """
 
 NODE_ROW = "n.id AS id, n.kind AS kind, n.props AS props, n.file AS file, n.line AS line"
-NODES_AMONG = f"MATCH (n:Entity) WHERE n.id IN $ids RETURN {NODE_ROW}"
+NODES_AMONG = f"UNWIND $ids AS id MATCH (n:Entity {{id: id, gen: $gen}}) RETURN {NODE_ROW}"
 _LINK_ROW = (
     "r.key AS key, r.kind AS kind, a.id AS source_id, b.id AS target_id, r.props AS props, "
     "r.file AS file, r.line AS line"
 )
 LINKS_AMONG = (
-    "MATCH (a:Entity)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b:Entity) "
-    f"WHERE a.id IN $ids AND b.id IN $ids RETURN {_LINK_ROW}"
+    "UNWIND $ids AS id MATCH (a:Entity {id: id, gen: $gen})"
+    "-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b:Entity) "
+    f"WHERE b.id IN $ids RETURN {_LINK_ROW}"
 )
 LINKS_TOUCHING = (
-    "MATCH (a:Entity)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b) WHERE a.id IN $ids "
+    "UNWIND $ids AS id MATCH (a:Entity {id: id, gen: $gen})"
+    "-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b) "
     f"RETURN {_LINK_ROW} UNION "
-    "MATCH (a)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->(b:Entity) WHERE b.id IN $ids "
+    "UNWIND $ids AS id MATCH (a)-[r:CONTACTS|MEMBER_OF|RELATED_TO]->"
+    "(b:Entity {id: id, gen: $gen}) "
     f"RETURN {_LINK_ROW}"
 )
 # The nodes whose reference columns name one of $ids: the other ends of the edges those
 # columns became (an interaction names its leaders through TOOK_PART, which points to it).
 NAMING = (
-    "MATCH (n:Entity)<-[:LOCATED_IN|PART_OF|IN_CHARGE_OF|CONCERNS]-(x) WHERE n.id IN $ids "
+    "UNWIND $ids AS id MATCH (n:Entity {id: id, gen: $gen})"
+    "<-[:LOCATED_IN|PART_OF|IN_CHARGE_OF|CONCERNS]-(x) "
     "RETURN x.id AS id UNION "
-    "MATCH (n:Leader)-[:TOOK_PART]->(x) WHERE n.id IN $ids RETURN x.id AS id"
+    "UNWIND $ids AS id MATCH (n:Leader {id: id, gen: $gen})-[:TOOK_PART]->(x) "
+    "RETURN x.id AS id"
 )
 
 # Plain columns for the coverage engine (dates as ISO text); it decides the statuses.
 TARGET_COLUMNS = (
-    "MATCH (t:Target) RETURN t.id, t.kind, "
+    "MATCH (t:Target) WHERE t.gen = $gen RETURN t.id, t.kind, "
     "CASE t.kind WHEN 'figure' THEN t.category ELSE t.kind_code END, t.area_id, t.name "
     "ORDER BY t.kind, t.id"
 )
 LEADER_COLUMNS = (
-    "MATCH (l:Leader) RETURN l.id, l.name, l.post, l.in_office, l.quota_min, l.quota_max "
-    "ORDER BY l.id"
+    "MATCH (l:Leader) WHERE l.gen = $gen "
+    "RETURN l.id, l.name, l.post, l.in_office, l.quota_min, l.quota_max ORDER BY l.id"
 )
-AREA_COLUMNS = "MATCH (a:Area) RETURN a.id, a.parent_id, a.name, a.kind_code"
-JOINT_MEETING_UNITS = "MATCH (u:Unit) WHERE u.joint_meeting = true RETURN u.id"
+AREA_COLUMNS = "MATCH (a:Area) WHERE a.gen = $gen RETURN a.id, a.parent_id, a.name, a.kind_code"
+JOINT_MEETING_UNITS = "MATCH (u:Unit) WHERE u.gen = $gen AND u.joint_meeting = true RETURN u.id"
 CONCERN_DATES = (
-    "MATCH (i:Interaction) UNWIND coalesce(i.target_ids, []) AS target "
+    "MATCH (i:Interaction) WHERE i.gen = $gen UNWIND coalesce(i.target_ids, []) AS target "
     "RETURN target, toString(i.date)"
 )
 PARTICIPATIONS = (
-    "MATCH (i:Interaction) UNWIND coalesce(i.leader_ids, []) AS leader "
+    "MATCH (i:Interaction) WHERE i.gen = $gen UNWIND coalesce(i.leader_ids, []) AS leader "
     "UNWIND CASE WHEN size(coalesce(i.target_ids, [])) = 0 THEN [null] "
     "ELSE i.target_ids END AS target RETURN leader, target, toString(i.date)"
 )
@@ -250,4 +395,7 @@ PARTICIPATIONS = (
 
 def dated_links(rel: str) -> str:
     """(source, target, since, until) of every link of one type."""
-    return f"MATCH (a)-[r:{rel}]->(b) RETURN a.id, b.id, toString(r.since), toString(r.until)"
+    return (
+        f"MATCH (a:Entity)-[r:{rel}]->(b) WHERE a.gen = $gen "
+        "RETURN a.id, b.id, toString(r.since), toString(r.until)"
+    )

@@ -1,11 +1,23 @@
 """The Neo4j store: the same interface as the embedded store, on a Neo4j 5 server.
 
-Loads are batched ``UNWIND … MERGE`` statements inside ONE explicit transaction: Neo4j
-commits all of it or, if anything fails or the connection drops, rolls all of it back, so a
-failed load leaves the previous data. The engine reads plain columns from it (Cypher fetches,
-:mod:`graph.engine.coverage_index` decides); the richer analyses pull the graph once per data
-version, like the embedded store. Built arrays are not kept on the server: every new process
-builds them from the columns.
+Generations: every node has a ``gen`` property, and ``(:ConcentricMeta).gen`` names the
+current generation. Every read filters on it, inside one transaction that reads the current
+generation again at the end and starts over if it moved (Neo4j reads committed data, and an
+old generation is deleted only after the flip, so a finished read of a still-current
+generation saw no deletion). Relationships join nodes of one generation.
+
+Loads: up to :data:`STAGED_ROWS` rows (not a replace) are batched ``UNWIND … MERGE``
+statements in ONE transaction on the current generation: all of it or nothing. A bigger load
+or a replace is staged: its rows are created in a new generation in batches that commit as
+they go (heap does not grow with the data); the rows it leaves alone are copied from the
+current generation server-side (``CALL { … } IN TRANSACTIONS``), the edges the columns make
+are rebuilt there, and one small transaction flips the current generation (refused if another
+load flipped meanwhile). The old generation is then deleted in batches; what an interrupted
+load left is deleted by the next staged load. Small writes therefore never copy the data.
+
+The engine reads plain columns (a few bulk Cypher queries, one generation); built arrays are
+kept per data version as ``:ConcentricDerived`` parts (:class:`.protocol.KeepsDerived`).
+Routing URIs (``neo4j://``, ``neo4j+s://``) go to the driver unchanged.
 """
 
 from __future__ import annotations
@@ -14,8 +26,8 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Collection, Iterator
-from typing import Any
+from collections.abc import Callable, Collection, Iterator
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import networkx as nx
@@ -41,7 +53,11 @@ from concentric.graph.store.protocol import (
     merged_overrides,
 )
 
-__all__ = ["BATCH_ROWS", "Neo4jStore"]
+__all__ = ["BATCH_ROWS", "STAGED_ROWS", "Neo4jStore"]
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 # The driver logs routing retries as warnings; the store reports failures itself, in one line.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -51,6 +67,11 @@ logging.getLogger("neo4j").propagate = False
 # throughput rises steeply up to ~1-2k rows and flattens after; 2000 keeps each statement's
 # parameter message small.
 BATCH_ROWS = 2000
+# Loads of more rows than this (and every replace) are staged in a new generation in
+# committed batches; smaller ones fit comfortably in one transaction on a 2 GB heap.
+STAGED_ROWS = 20_000
+# Bytes per node of kept derived data.
+DERIVED_PART_BYTES = 16 * 2**20
 
 
 def _split_credentials(uri: str) -> tuple[str, tuple[str, str] | None, str]:
@@ -98,6 +119,109 @@ def _native(props: dict[str, Any]) -> dict[str, Any]:
     return native
 
 
+def _policy_json(policy: dict[str, Any]) -> str:
+    return json.dumps(policy, sort_keys=True, ensure_ascii=False)
+
+
+class _Writer:
+    """Writes a dataset's rows into generation ``gen`` through ``runner``: a transaction
+    (a small load, all in it) or a session (a staged load: each batch commits on its own).
+
+    ``fresh`` creates rows without looking for them in ``gen`` (a staged generation starts
+    empty) and compares each with its copy in generation ``compared`` for the counts.
+    """
+
+    def __init__(
+        self,
+        runner: Any,
+        gen: int,
+        compared: int,
+        counts: list[int],
+        progress: ProgressCallback | None,
+        fresh: bool,
+    ) -> None:
+        self.runner, self.gen, self.compared = runner, gen, compared
+        self.counts, self.progress, self.fresh = counts, progress, fresh
+
+    def _run(self, statement: str, **params: Any) -> Any:
+        return self.runner.run(statement, params, gen=self.gen, old=self.compared)
+
+    def _counted(self, statement: str, batch: list[dict[str, Any]], kind: str) -> None:
+        for record in self._run(statement, rows=batch, kind=kind):
+            self.counts[record["what"]] += record["n"]
+        if self.progress:
+            self.progress(len(batch))
+
+    def nodes(self, nodes: list[NodeRecord], with_edges: bool = True) -> None:
+        """The rows, then (``with_edges``) the edges their reference columns make; a staged
+        load makes those for the whole generation on the server instead."""
+        by_kind: dict[str, list[NodeRecord]] = {}
+        for node in nodes:
+            by_kind.setdefault(node.kind, []).append(node)
+        for kind, records in by_kind.items():
+            statement = cypher.create_nodes(kind) if self.fresh else cypher.upsert_nodes(kind)
+            for batch in _batches(records):
+                rows = [
+                    {
+                        "id": n.id,
+                        "props": encode_props(n.props),
+                        "native": _native(n.props),
+                        "file": n.source,
+                        "line": n.line,
+                    }
+                    for n in batch
+                ]
+                self._counted(statement, rows, kind)
+        if not with_edges:
+            return
+        # References second: they may point at nodes written above.
+        for kind, column in cypher.REFERENCE_EDGES:
+            refs = [
+                {"id": n.id, "ref": n.props[column]}
+                for n in by_kind.get(kind, [])
+                if n.props.get(column)
+            ]
+            for ref_batch in _batches(refs):
+                self._run(cypher.reference_edges(kind, column), rows=ref_batch).consume()
+        interactions = [
+            {
+                "id": n.id,
+                "leader_ids": n.props.get("leader_ids", []),
+                "target_ids": n.props.get("target_ids", []),
+            }
+            for n in by_kind.get("interaction", [])
+        ]
+        for interaction_batch in _batches(interactions):
+            self._run(cypher.INTERACTION_EDGES, rows=interaction_batch).consume()
+
+    def links(self, links: list[LinkRecord]) -> None:
+        by_kind: dict[str, list[LinkRecord]] = {}
+        for link in links:
+            by_kind.setdefault(link.kind, []).append(link)
+        for kind, records in by_kind.items():
+            statement = cypher.create_links(kind) if self.fresh else cypher.upsert_links(kind)
+            for batch in _batches(records):
+                rows = [
+                    {
+                        "key": lk.key,
+                        "source": lk.source_id,
+                        "target": lk.target_id,
+                        "props": encode_props(lk.props),
+                        "native": _native(lk.props),
+                        "file": lk.source,
+                        "line": lk.line,
+                    }
+                    for lk in batch
+                ]
+                self._counted(statement, rows, kind)
+
+
+def _batches(rows: list[_R]) -> Iterator[list[_R]]:
+    # Encoded one batch at a time, so the client holds one batch's parameters at once.
+    for start in range(0, len(rows), BATCH_ROWS):
+        yield rows[start : start + BATCH_ROWS]
+
+
 class Neo4jStore:
     """A Concentric dataset in a Neo4j 5 database (Community edition is enough)."""
 
@@ -122,6 +246,8 @@ class Neo4jStore:
             with self._session() as session:
                 for statement in cypher.SCHEMA_STATEMENTS:
                     session.run(statement).consume()
+                if session.run(cypher.ADOPT_META).single()["adopting"]:
+                    session.run(cypher.ADOPT_ROWS).consume()
         except AuthError as exc:
             raise StoreError(
                 f"{self.location}: authentication failed (check NEO4J_USER / "
@@ -138,11 +264,26 @@ class Neo4jStore:
         return self._driver.session(database=self._database)
 
     def _read(self, query: str, **params: Any) -> list[Any]:
+        """The records of one read of the current generation."""
+        return self._in_generation(lambda tx, gen: list(tx.run(query, params, gen=gen)))
+
+    def _in_generation(self, read: Callable[[Any, int], _T]) -> _T:
+        """``read(tx, gen)`` over the current generation, never over a mix of two.
+
+        Neo4j reads committed data, and a staged load deletes the previous generation only
+        after the flip: so if the generation is still current once the read is done, the
+        flip (and any deletion) came after every row was read. Otherwise read again.
+        """
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
         try:
             with self._session() as session:
-                return list(session.run(query, params))
+                while True:
+                    with session.begin_transaction() as tx:
+                        gen = int(tx.run(cypher.GENERATION).single()["gen"])
+                        answer = read(tx, gen)
+                        if int(tx.run(cypher.GENERATION).single()["gen"]) == gen:
+                            return answer
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
 
@@ -150,126 +291,133 @@ class Neo4jStore:
     def load(
         self, dataset: Dataset, *, replace: bool = False, progress: ProgressCallback | None = None
     ) -> LoadReport:
+        """Write ``dataset``: all of it or none, as readers see it.
+
+        Up to :data:`STAGED_ROWS` rows (and not a replace) go in one transaction on the
+        current generation; more are staged in a new generation batch by batch and published
+        with one small transaction (see the module's docstring).
+        """
         from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
         counts = [0, 0, 0]
+        staged = replace or dataset.row_count > STAGED_ROWS
         with self._lock:
+            # A staged load is not rolled back but never published: the same for readers.
+            undone = "was not published" if staged else "was rolled back"
             try:
-                with self._session() as session, session.begin_transaction() as tx:
-                    removed = 0
-                    if replace:
-                        removed = tx.run(cypher.COUNT_ROWS).single()["rows"]
-                        while tx.run(cypher.DELETE_BATCH, limit=10_000).single()["deleted"]:
-                            pass
-                    self._write_nodes(tx, dataset.nodes, counts, progress, fresh=replace)
-                    self._write_links(tx, dataset.links, counts, progress, fresh=replace)
-                    stored = self.policy_overrides()
-                    policy = merged_overrides(stored, dataset.policy, replace)
-                    if policy != stored:
-                        tx.run(
-                            cypher.SET_POLICY,
-                            policy=json.dumps(policy, sort_keys=True, ensure_ascii=False),
-                        )
-                    if counts[0] or counts[1] or removed or policy != stored:
-                        tx.run(cypher.BUMP_VERSION).consume()
-                    tx.commit()
+                if staged:
+                    removed = self._load_staged(dataset, replace, counts, progress)
+                else:
+                    removed = self._load_in_one_transaction(dataset, counts, progress)
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
                 raise StoreError(
-                    f"{self.location}: connection lost during the load; Neo4j "
-                    "rolled it back and the previous data is intact"
+                    f"{self.location}: connection lost during the load; it {undone} "
+                    "and the previous data is intact"
                 ) from exc
             except Neo4jError as exc:
                 raise StoreError(
-                    f"{self.location}: the load failed and was rolled back: {exc.message}"
+                    f"{self.location}: the load failed and {undone}; the previous data is "
+                    f"intact: {exc.message}"
                 ) from exc
         return LoadReport(
             inserted=counts[0], updated=counts[1], unchanged=counts[2], removed=removed
         )
 
-    def _batches(self, rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-        for start in range(0, len(rows), BATCH_ROWS):
-            yield rows[start : start + BATCH_ROWS]
+    def _load_in_one_transaction(
+        self, dataset: Dataset, counts: list[int], progress: ProgressCallback | None
+    ) -> int:
+        """A small upsert: one transaction on the current generation (Neo4j rolls all of it
+        back if anything fails)."""
+        with self._session() as session, session.begin_transaction() as tx:
+            gen = int(tx.run(cypher.GENERATION).single()["gen"])
+            writer = _Writer(tx, gen, -1, counts, progress, fresh=False)
+            writer.nodes(dataset.nodes)
+            writer.links(dataset.links)
+            stored = self._overrides_in(tx)
+            policy = merged_overrides(stored, dataset.policy, False)
+            if policy != stored:
+                tx.run(cypher.SET_POLICY, policy=_policy_json(policy))
+            if counts[0] or counts[1] or policy != stored:
+                tx.run(cypher.BUMP_VERSION).consume()
+            tx.commit()
+        return 0
 
-    def _tally(self, result: Any, counts: list[int]) -> None:
-        for record in result:
-            counts[record["what"]] += record["n"]
-
-    def _write_nodes(
+    def _load_staged(
         self,
-        tx: Any,
-        nodes: list[NodeRecord],
+        dataset: Dataset,
+        replace: bool,
         counts: list[int],
         progress: ProgressCallback | None,
-        fresh: bool,
-    ) -> None:
-        by_kind: dict[str, list[NodeRecord]] = {}
-        for node in nodes:
-            by_kind.setdefault(node.kind, []).append(node)
-        for kind, records in by_kind.items():
-            rows = [
-                {
-                    "id": n.id,
-                    "props": encode_props(n.props),
-                    "native": _native(n.props),
-                    "file": n.source,
-                    "line": n.line,
-                }
-                for n in records
-            ]
-            for batch in self._batches(rows):
-                statement = cypher.create_nodes(kind) if fresh else cypher.upsert_nodes(kind)
-                self._tally(tx.run(statement, rows=batch, kind=kind), counts)
-                if progress:
-                    progress(len(batch))
-        # References second: they may point at nodes written above.
+    ) -> int:
+        """A big load or a replace: write a new generation in committed batches, copy the
+        rows it leaves alone from the current one (not for a replace), rebuild the edges the
+        columns make, then flip the current generation in one small transaction."""
+        with self._session() as session:
+            old = int(session.run(cypher.GENERATION).single()["gen"])
+            # What an interrupted load left (and an old generation a reader no longer needs).
+            session.run(cypher.DROP_OTHER_GENERATIONS, gen=old).consume()
+            gen = int(session.run(cypher.NEXT_GENERATION).single()["gen"])
+            try:
+                published = self._stage(session, dataset, replace, old, gen, counts, progress)
+            except BaseException:
+                self._drop_quietly(session, gen)
+                raise
+            if published:
+                session.run(cypher.DROP_GENERATION, gen=old).consume()
+            else:
+                session.run(cypher.DROP_GENERATION, gen=gen).consume()
+            return published[1] if published else 0
+
+    def _stage(
+        self,
+        session: Any,
+        dataset: Dataset,
+        replace: bool,
+        old: int,
+        gen: int,
+        counts: list[int],
+        progress: ProgressCallback | None,
+    ) -> tuple[int, int] | None:
+        """Write generation ``gen``; (new version, rows removed) once published, None when
+        it would change nothing (then it is dropped)."""
+        compared = -1 if replace else old
+        writer = _Writer(session, gen, compared, counts, progress, fresh=True)
+        writer.nodes(dataset.nodes, with_edges=False)
+        if not replace:
+            for kind in cypher.LABELS:
+                session.run(cypher.copy_nodes(kind), old=old, gen=gen).consume()
+        writer.links(dataset.links)
+        if not replace:
+            for kind in cypher.REL_TYPES:
+                session.run(cypher.copy_links(kind), old=old, gen=gen).consume()
         for kind, column in cypher.REFERENCE_EDGES:
-            refs = [
-                {"id": n.id, "ref": n.props[column]}
-                for n in by_kind.get(kind, [])
-                if n.props.get(column)
-            ]
-            for batch in self._batches(refs):
-                tx.run(cypher.reference_edges(kind, column), rows=batch).consume()
-        interactions = [
-            {
-                "id": n.id,
-                "leader_ids": n.props.get("leader_ids", []),
-                "target_ids": n.props.get("target_ids", []),
-            }
-            for n in by_kind.get("interaction", [])
-        ]
-        for batch in self._batches(interactions):
-            tx.run(cypher.INTERACTION_EDGES, rows=batch).consume()
+            session.run(cypher.all_reference_edges(kind, column), gen=gen).consume()
+        session.run(cypher.ALL_INTERACTION_EDGES, gen=gen).consume()
+        stored = self.policy_overrides()
+        policy = merged_overrides(stored, dataset.policy, replace)
+        removed = int(session.run(cypher.COUNT_ROWS, gen=old).single()["rows"]) if replace else 0
+        if not (counts[0] or counts[1] or removed or policy != stored):
+            return None
+        flipped = session.run(
+            cypher.FLIP, old=old, gen=gen, policy=_policy_json(policy) if policy else None
+        ).single()
+        if flipped is None:
+            raise StoreError(
+                f"{self.location}: another load changed the data meanwhile; load again"
+            )
+        return int(flipped["version"]), removed
 
-    def _write_links(
-        self,
-        tx: Any,
-        links: list[LinkRecord],
-        counts: list[int],
-        progress: ProgressCallback | None,
-        fresh: bool,
-    ) -> None:
-        by_kind: dict[str, list[LinkRecord]] = {}
-        for link in links:
-            by_kind.setdefault(link.kind, []).append(link)
-        for kind, records in by_kind.items():
-            rows = [
-                {
-                    "key": lk.key,
-                    "source": lk.source_id,
-                    "target": lk.target_id,
-                    "props": encode_props(lk.props),
-                    "native": _native(lk.props),
-                    "file": lk.source,
-                    "line": lk.line,
-                }
-                for lk in records
-            ]
-            for batch in self._batches(rows):
-                statement = cypher.create_links(kind) if fresh else cypher.upsert_links(kind)
-                self._tally(tx.run(statement, rows=batch, kind=kind), counts)
-                if progress:
-                    progress(len(batch))
+    def _drop_quietly(self, session: Any, gen: int) -> None:
+        """Drop a staged generation that will not be published; if the connection is gone,
+        the next load drops it."""
+        try:
+            session.run(cypher.DROP_GENERATION, gen=gen).consume()
+        except Exception:  # best effort: the next load drops it anyway
+            log.debug("left generation %s for the next load to drop", gen)
+
+    def _overrides_in(self, tx: Any) -> dict[str, Any]:
+        record = tx.run(cypher.META).single()
+        return json.loads(record["policy"]) if record and record["policy"] else {}
 
     # -- reading ------------------------------------------------------------------------
     def existing_nodes(self, ids: Collection[str] | None = None) -> dict[str, ExistingNode]:
@@ -287,8 +435,13 @@ class Neo4jStore:
         return map(_link_record, self._read(cypher.LINKS))
 
     def _meta(self) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            record = self._read(cypher.META)[0]
+        from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+        try:
+            with self._session() as session:
+                record = session.run(cypher.META).single()
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
         policy = json.loads(record["policy"]) if record["policy"] else {}
         return int(record["version"] or 0), policy
 
@@ -316,53 +469,53 @@ class Neo4jStore:
 
     # -- what the engine reads: plain columns (the engine decides statuses) ---------------
     def coverage_columns(self) -> CoverageColumns:
-        """The columns the coverage index needs, read in one transaction."""
-        with self._lock, self._session() as session:
-            tx = session.begin_transaction()
-            try:
+        """The columns the coverage index needs, read in one transaction of one generation,
+        one bulk query per column group, streamed into tuples as they arrive."""
 
-                def rows(query: str) -> list[tuple[Any, ...]]:
-                    return [tuple(record.values()) for record in tx.run(query)]
+        def read(tx: Any, gen: int) -> CoverageColumns:
+            def rows(query: str) -> list[tuple[Any, ...]]:
+                return [tuple(record.values()) for record in tx.run(query, gen=gen)]
 
-                columns = CoverageColumns(
-                    targets=rows(cypher.TARGET_COLUMNS),
-                    leaders=rows(cypher.LEADER_COLUMNS),
-                    areas=rows(cypher.AREA_COLUMNS),
-                    contacts=rows(cypher.dated_links("CONTACTS")),
-                    memberships=rows(cypher.dated_links("MEMBER_OF")),
-                    concerns=rows(cypher.CONCERN_DATES),
-                    joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNITS)},
-                )
-            finally:
-                tx.close()
-        return columns
+            return CoverageColumns(
+                targets=rows(cypher.TARGET_COLUMNS),
+                leaders=rows(cypher.LEADER_COLUMNS),
+                areas=rows(cypher.AREA_COLUMNS),
+                contacts=rows(cypher.dated_links("CONTACTS")),
+                memberships=rows(cypher.dated_links("MEMBER_OF")),
+                concerns=rows(cypher.CONCERN_DATES),
+                joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNITS)},
+            )
+
+        with self._lock:
+            return self._in_generation(read)
 
     def participations(self) -> list[tuple[str, str | None, Any]]:
         """(leader, target, date): one row per leader and target of each interaction."""
-        return [tuple(r.values()) for r in self._read(cypher.PARTICIPATIONS)]
+        return self._in_generation(
+            lambda tx, gen: [tuple(r.values()) for r in tx.run(cypher.PARTICIPATIONS, gen=gen)]
+        )
 
     # -- what local graphs read -----------------------------------------------------------
-    def _node_rows(self, tx: Any, ids: Collection[str]) -> list[NodeRecord]:
-        return [_node_record(r) for r in tx.run(cypher.NODES_AMONG, ids=sorted(set(ids)))]
+    def _node_rows(self, tx: Any, gen: int, ids: Collection[str]) -> list[NodeRecord]:
+        return [_node_record(r) for r in tx.run(cypher.NODES_AMONG, ids=sorted(set(ids)), gen=gen)]
 
     def neighbourhood(self, ids: Collection[str]) -> tuple[list[NodeRecord], list[LinkRecord]]:
         """The records around ``ids`` (see :meth:`.protocol.Store.neighbourhood`), read in
         one transaction: the nodes that name one of them are the other ends of the edges
         their reference columns became."""
         wanted = sorted(set(ids))
-        with self._session() as session:
-            tx = session.begin_transaction()
-            try:
-                records = {n.id: n for n in self._node_rows(tx, wanted)}
-                links = [_link_record(r) for r in tx.run(cypher.LINKS_TOUCHING, ids=wanted)]
-                naming = [r["id"] for r in tx.run(cypher.NAMING, ids=wanted)]
-                records.update((n.id, n) for n in self._node_rows(tx, set(naming) - set(records)))
-                far = {ref for n in records.values() for ref in references_of(n)}
-                far.update(end for link in links for end in (link.source_id, link.target_id))
-                records.update((n.id, n) for n in self._node_rows(tx, far - set(records)))
-            finally:
-                tx.close()
-        return list(records.values()), links
+
+        def read(tx: Any, gen: int) -> tuple[list[NodeRecord], list[LinkRecord]]:
+            records = {n.id: n for n in self._node_rows(tx, gen, wanted)}
+            links = [_link_record(r) for r in tx.run(cypher.LINKS_TOUCHING, ids=wanted, gen=gen)]
+            naming = [r["id"] for r in tx.run(cypher.NAMING, ids=wanted, gen=gen)]
+            records.update((n.id, n) for n in self._node_rows(tx, gen, set(naming) - set(records)))
+            far = {ref for n in records.values() for ref in references_of(n)}
+            far.update(end for link in links for end in (link.source_id, link.target_id))
+            records.update((n.id, n) for n in self._node_rows(tx, gen, far - set(records)))
+            return list(records.values()), links
+
+        return self._in_generation(read)
 
     def node_records(self, ids: Collection[str]) -> list[NodeRecord]:
         """The stored nodes among ``ids`` (unknown ids are left out)."""
@@ -371,6 +524,34 @@ class Neo4jStore:
     def links_among(self, ids: Collection[str]) -> list[LinkRecord]:
         """The links with both ends among ``ids``."""
         return [_link_record(r) for r in self._read(cypher.LINKS_AMONG, ids=sorted(set(ids)))]
+
+    # -- kept derived data (KeepsDerived) ----------------------------------------------------
+    def saved_state(self, name: str, version: int) -> bytes | None:
+        """What :meth:`save_state` kept under ``name`` for data version ``version``."""
+        parts = self._read(cypher.DERIVED_PARTS, name=name, version=version)
+        return b"".join(bytes(r["data"]) for r in parts) if parts else None
+
+    def save_state(self, name: str, version: int, data: bytes) -> bool:
+        """Keep derived data built from data version ``version``; whether it was kept.
+
+        Refused when the stored data has moved on; best effort otherwise (a failure to keep
+        it only means the next process builds it). Kept in parts of
+        :data:`DERIVED_PART_BYTES`, so no single property or message is huge.
+        """
+        from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+        parts = [
+            data[start : start + DERIVED_PART_BYTES]
+            for start in range(0, max(len(data), 1), DERIVED_PART_BYTES)
+        ]
+        try:
+            with self._session() as session:
+                record = session.run(
+                    cypher.SAVE_DERIVED, name=name, version=version, parts=parts
+                ).single()
+        except (Neo4jError, ServiceUnavailable, SessionExpired, OSError):
+            return False
+        return bool(record and record["kept"])
 
     def prepare_lookups(self) -> None:
         """Nothing to prepare: the server finds the nodes naming an id along its edges."""
