@@ -31,7 +31,7 @@ from concentric.graph.engine.coverage import (
     target_lines,
     window_start,
 )
-from concentric.graph.engine.entities import _summary, todo_answer, todo_item
+from concentric.graph.engine.entities import todo_answer, todo_item
 from concentric.graph.engine.leaders import (
     leader_load_answer,
     leader_load_item,
@@ -101,6 +101,19 @@ def target_coverage(
 
 def _zero() -> dict[str, int]:
     return {"targets": 0, **dict.fromkeys(STATUSES, 0)}
+
+
+def _summary(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:
+    """A target as the lists show it, read from its graph node."""
+    data = graph.nodes[node]
+    return {
+        "id": node,
+        "kind": data["kind"],
+        "name": data.get("name"),
+        "category": data.get("category"),
+        "type": data.get("type"),
+        "area_id": data.get("area_id"),
+    }
 
 
 def coverage_summary(

@@ -1149,8 +1149,10 @@ def test_keeping_derived_data_is_a_declared_capability(
     store, _ = loaded
     assert isinstance(store, KeepsDerived)
     version = store.version()
+    assert not store.has_state("probe", version)
     assert store.save_state("probe", version, b"kept")
     assert store.saved_state("probe", version) == b"kept"
+    assert store.has_state("probe", version) and not store.has_state("probe", version - 1)
     assert not store.save_state("probe", version - 1, b"old")  # not the data's version
     assert store.saved_state("probe", version - 1) is None
     monkeypatch.setattr(neo4j_store, "DERIVED_PART_BYTES", 1000)
@@ -1164,4 +1166,5 @@ def test_keeping_derived_data_is_a_declared_capability(
     fresh.load(Dataset(nodes=[NodeRecord("KD1", "area", area, "areas.csv", 2)], links=[]))
     assert fresh.version() == version + 1
     assert store.saved_state("probe", version) is None  # built from data that moved on
+    assert not store.has_state("probe", version)
     assert not store.save_state("probe", version, b"late")

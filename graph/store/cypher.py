@@ -103,6 +103,10 @@ DERIVED_PARTS = (
     "MATCH (d:ConcentricDerived {name: $name}) WHERE d.version = $version "
     "RETURN d.part AS part, d.data AS data ORDER BY part"
 )
+HAS_DERIVED = (
+    "MATCH (d:ConcentricDerived {name: $name}) WHERE d.version = $version "
+    "RETURN count(d) > 0 AS kept"
+)
 SAVE_DERIVED = """
 MATCH (m:ConcentricMeta {id: 'meta'}) WHERE coalesce(m.version, 0) = $version
 OPTIONAL MATCH (old:ConcentricDerived {name: $name})

@@ -531,6 +531,10 @@ class Neo4jStore:
         parts = self._read(cypher.DERIVED_PARTS, name=name, version=version)
         return b"".join(bytes(r["data"]) for r in parts) if parts else None
 
+    def has_state(self, name: str, version: int) -> bool:
+        """Whether :meth:`saved_state` has parts for ``name`` and ``version`` (unread)."""
+        return bool(self._read(cypher.HAS_DERIVED, name=name, version=version)[0]["kept"])
+
     def save_state(self, name: str, version: int, data: bytes) -> bool:
         """Keep derived data built from data version ``version``; whether it was kept.
 
