@@ -75,6 +75,17 @@ def report(
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     store: StoreOpt = DEFAULT_STORE,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--graph-max-rows",
+            min=0,
+            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
+            help="Above this many stored rows, the suggested assignments (a min-cost flow "
+            "over the whole graph, about 2.5 KB per row) are left out and the sheet says "
+            "why; every other sheet is written row by row at any size. 0 for no limit.",
+        ),
+    ] = 1_000_000,
 ) -> None:
     """A report a planner can forward: summary with the five-line score, gaps, leader load,
     single points, blind spots and suggested assignments (XLSX and/or self-contained HTML).
@@ -84,6 +95,7 @@ def report(
         say("concentric: error: give --xlsx FILE, --html FILE or both")
         raise typer.Exit(EXIT_BAD_INPUT)
     with workspace_for(store) as ws:
+        ws.graph_max_rows = limit or None
         data = collect(ws, as_of, window_days)
     # Forwarded to readers unknown: the view of a file for other tools (each row is cut
     # as it is written).

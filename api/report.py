@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from concentric.api.downloads import GAP_COLUMNS, gap_row
 from concentric.api.privacy import ALL_CLASSES, cut
+from concentric.graph.engine.coverage import GraphTooLarge
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import (
     COUNT_HEADINGS,
@@ -88,9 +89,18 @@ def collect(
         gaps=workspace.gaps(as_of, window_days),
         leaders=workspace.leaders(as_of, window_days),
         single_points=workspace.single_points(as_of, window_days),
-        suggestions=workspace.recommend(as_of, window_days),
+        suggestions=_suggestions(workspace, as_of, window_days),
         names=names,
     )
+
+
+def _suggestions(workspace: Workspace, as_of: dt.date, window_days: int | None) -> Any:
+    """The recommended assignments, or none with the refusal's reason past the whole-graph
+    limit (the report's other answers come from the engine at any size)."""
+    try:
+        return workspace.recommend(as_of, window_days)
+    except GraphTooLarge as refusal:
+        return {"items": [], "unassigned": [], "refused": str(refusal)}
 
 
 # -- rows (shared by both formats) --------------------------------------------------------
@@ -383,9 +393,12 @@ def _suggestions_table(data: ReportData) -> _Table:
                 i.get("status"),
             )
 
+    title = f"建议分工 suggested assignments: {len(items)}，无法分配 unassigned: {len(unassigned)}"
+    if answer.get("refused"):
+        title = f"建议分工 suggested assignments: 未生成 not made ({answer['refused']})"
     return _Table(
         "suggestions",
-        f"建议分工 suggested assignments: {len(items)}，无法分配 unassigned: {len(unassigned)}",
+        title,
         ["对象编号", "对象名称", "类型", "状态", "建议领导编号", "建议联系领导", "代价", "理由"],
         rows(),
         (10, 28, 12, 10, 12, 12, 7, 80),

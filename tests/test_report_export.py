@@ -236,6 +236,20 @@ def test_streamed_xlsx_rows_equal_the_answers_cell_by_cell(
     assert book["缺口"]["A2"].font.b and book["缺口"]["A1"].font.sz == 13
 
 
+def test_past_the_graph_limit_the_report_leaves_out_only_the_suggestions(
+    store: Path, reports: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "limited.xlsx"
+    run("report", "--xlsx", out, "--as-of", AS_OF, "--graph-max-rows", "1", "--store", store)
+    limited, full = load_workbook(out), load_workbook(reports[0])
+    assert limited.sheetnames == full.sheetnames
+    sheet = limited["建议分工"]
+    assert "未生成" in str(sheet["A1"].value) and _data_rows(sheet) == []
+    assert _data_rows(full["建议分工"])  # the sample's report has suggestions
+    for name in ("缺口", "领导负荷", "单点联系", "盲区", "区域"):
+        assert _data_rows(limited[name]) == _data_rows(full[name]), name
+
+
 def test_xlsx_colours_statuses(store: Path, reports: tuple[Path, Path]) -> None:
     book = load_workbook(reports[0])
     gaps = book["缺口"]
