@@ -31,7 +31,7 @@ from concentric.api.cli_common import (
     workspace_for,
 )
 from concentric.api.privacy import ALL_CLASSES, EXPORT_CLASSES, cut
-from concentric.api.report import collect, report_html, report_xlsx
+from concentric.api.report import collect, report_html, write_xlsx
 from concentric.graph.network.export import FORMATS, csv_tables, export_graph, stream_csv
 from concentric.graph.schema.model import LinkRecord, NodeRecord
 from concentric.graph.store.protocol import Store, StoredRecords
@@ -41,17 +41,25 @@ from concentric.graph.workspace import Workspace
 __all__ = ["export", "report"]
 
 
-def _write_bytes(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` atomically; a failure is one line and exit code 2."""
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A file beside ``path`` to write, moved onto ``path`` only once it is complete; a
+    failure to write is one line and exit code 2, and leaves ``path`` as it was."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        partial.write_bytes(content)
+        yield partial
         os.replace(partial, path)
     except OSError as exc:
         say(f"concentric: error: cannot write {path}: {exc.strerror or exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` atomically."""
+    with _atomic(path) as partial:
+        partial.write_bytes(content)
 
 
 @app.command()
@@ -67,6 +75,17 @@ def report(
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     store: StoreOpt = DEFAULT_STORE,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--graph-max-rows",
+            min=0,
+            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
+            help="Above this many stored rows, the suggested assignments (a min-cost flow "
+            "over the whole graph, about 2.5 KB per row) are left out and the sheet says "
+            "why; every other sheet is written row by row at any size. 0 for no limit.",
+        ),
+    ] = 1_000_000,
 ) -> None:
     """A report a planner can forward: summary with the five-line score, gaps, leader load,
     single points, blind spots and suggested assignments (XLSX and/or self-contained HTML).
@@ -76,16 +95,15 @@ def report(
         say("concentric: error: give --xlsx FILE, --html FILE or both")
         raise typer.Exit(EXIT_BAD_INPUT)
     with workspace_for(store) as ws:
+        ws.graph_max_rows = limit or None
         data = collect(ws, as_of, window_days)
-    # Forwarded to readers unknown: the view of a file for other tools.
-    data = dataclasses.replace(
-        data,
-        **{f.name: cut(getattr(data, f.name), EXPORT_CLASSES) for f in dataclasses.fields(data)},
-    )
+    # Forwarded to readers unknown: the view of a file for other tools (each row is cut
+    # as it is written).
+    data = dataclasses.replace(data, classes=EXPORT_CLASSES)
     if xlsx is not None:
-        content = report_xlsx(data)
-        _write_bytes(xlsx, content)
-        out.print(f"Wrote {xlsx} ({len(content) // 1024} KiB): report as of {data.as_of}.")
+        with _atomic(xlsx) as partial_file:
+            write_xlsx(data, partial_file)
+        out.print(f"Wrote {xlsx} ({xlsx.stat().st_size // 1024} KiB): report as of {data.as_of}.")
     if html is not None:
         page = report_html(data).encode("utf-8")
         _write_bytes(html, page)

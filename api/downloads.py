@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from concentric.graph.schema.schema import SCHEMA
 
-__all__ = ["GAP_COLUMNS", "gap_rows", "gaps_csv", "gaps_xlsx"]
+__all__ = ["GAP_COLUMNS", "gap_row", "gap_rows", "gaps_csv", "gaps_xlsx"]
 
 # (Chinese header, function of the gap item and the names map)
 GAP_COLUMNS = ("编号", "名称", "类型", "类别", "区域", "状态", "联系领导", "最近联系")
@@ -16,24 +17,24 @@ GAP_COLUMNS = ("编号", "名称", "类型", "类别", "区域", "状态", "联�
 
 def gap_rows(answer: dict[str, Any], names: dict[str, str]) -> list[list[str]]:
     """One row of Chinese text per gap item."""
-    rows = []
-    for item in answer["items"]:
-        subtype = SCHEMA.enum_label("figure_category", item["category"]) or SCHEMA.enum_label(
-            f"{item['kind']}_kind", item.get("type")
-        )
-        rows.append(
-            [
-                item["id"],
-                item["name"] or "",
-                SCHEMA.node_kinds[item["kind"]]["label"],
-                subtype,
-                names.get(item["area_id"] or "", ""),
-                SCHEMA.enum_label("coverage_status", item["status"]),
-                "、".join(names.get(lead, lead) for lead in item["assigned_leaders"]),
-                str(item["last_contact"] or ""),
-            ]
-        )
-    return rows
+    return [gap_row(item, names) for item in answer["items"]]
+
+
+def gap_row(item: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """One gap item as a row of Chinese text (:data:`GAP_COLUMNS`)."""
+    subtype = SCHEMA.enum_label("figure_category", item["category"]) or SCHEMA.enum_label(
+        f"{item['kind']}_kind", item.get("type")
+    )
+    return [
+        item["id"],
+        item["name"] or "",
+        SCHEMA.node_kinds[item["kind"]]["label"],
+        subtype,
+        names.get(item["area_id"] or "", ""),
+        SCHEMA.enum_label("coverage_status", item["status"]),
+        "、".join(names.get(lead, lead) for lead in item["assigned_leaders"]),
+        str(item["last_contact"] or ""),
+    ]
 
 
 def _safe(cell: str) -> str:

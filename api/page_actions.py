@@ -30,7 +30,7 @@ import secrets
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, unquote
@@ -65,7 +65,8 @@ from concentric.api.services import (
     log_interaction,
 )
 from concentric.api.settings import Settings
-from concentric.graph.engine.coverage import GraphTooLarge, UnknownId
+from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
+from concentric.graph.lookup import AmbiguousName, NoSuchName, resolve
 from concentric.graph.schema.model import Problem
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import LANGUAGES, UI_TEXT, activity_warnings, enum_text, ui_text
@@ -93,6 +94,9 @@ WRITERS = (*PLANNERS, "leader")
 # A leader's page lists every target it has: due within any number of days.
 EVERY_DUE_DATE = dt.timedelta.max.days
 CANDIDATES_SHOWN = 5
+#: Leaders a picker lists: the best ranked, or a name search's matches before them (a
+#: province has tens of thousands of leaders in office; listing them all made the page slow).
+PICKER_SIZE = 20
 # A zip may hold at most this many files, unpacked to at most this many times the upload limit.
 ZIP_MEMBERS_MAX = 100
 ZIP_EXPANSION_MAX = 8
@@ -258,17 +262,50 @@ def leaders_in_office(workspace: Workspace) -> list[dict[str, Any]]:
 
 
 def candidates_for(
-    workspace: Workspace, target_id: str, office: list[dict[str, Any]]
+    workspace: Workspace,
+    target_id: str,
+    office: list[dict[str, Any]],
+    limit: int = CANDIDATES_SHOWN,
 ) -> list[dict[str, Any]]:
     """The leaders best placed to take ``target_id``, cheapest first, with their reasons
     (the ranking of the suggestions and the departure analysis), at any size of data."""
-    ranked = workspace.candidates(target_id, CANDIDATES_SHOWN)
+    ranked = workspace.candidates(target_id, limit)
     by_id = {leader["id"]: leader for leader in office}
     return [
         {**by_id[c.leader_id], "cost": c.cost, "reasons": c.reasons}
         for c in ranked
         if c.leader_id in by_id
     ]
+
+
+def leaders_named(
+    workspace: Workspace, text: str, office: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The leaders in ``office`` that ``text`` names by id, name, full pinyin or initials
+    (:func:`graph.lookup.resolve`): the one it names, all of a shared name, or else the
+    closest names it suggests; empty for an empty text."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        found = [resolve(workspace, text, ("leader",))]
+    except AmbiguousName as exc:
+        found = [c.id for c in exc.candidates]
+    except NoSuchName as exc:
+        found = [s.id for s in exc.suggestions]
+    except QueryError:
+        return []
+    return [office[i] for i in found if i in office][:PICKER_SIZE]
+
+
+def _unique(*groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    kept = []
+    for leader in (leader for group in groups for leader in group):
+        if leader["id"] not in seen:
+            seen.add(leader["id"])
+            kept.append(leader)
+    return kept
 
 
 # -- the pages the forms sit on -------------------------------------------------------------
@@ -294,16 +331,27 @@ def render_entity(
     actions: dict[str, Any] | None = None
     if entity["kind"] in SCHEMA.target_kinds and principal.role in WRITERS:
         planner = principal.role in PLANNERS
-        office = leaders_in_office(workspace) if planner else []
+        office = {lead["id"]: lead for lead in leaders_in_office(workspace)} if planner else {}
         assigned = list((entity.get("coverage") or {}).get("assigned_leaders") or [])
-        candidates = candidates_for(workspace, entity_id, office) if planner else []
-        ranked_ids = {c["id"] for c in candidates}
+        ranked = (
+            candidates_for(workspace, entity_id, list(office.values()), PICKER_SIZE)
+            if planner
+            else []
+        )
+        # A plain GET field on this page, so the search works without JavaScript.
+        leader_q = request.query_params.get("leader_q", "").strip()[:100] if planner else ""
+        found = leaders_named(workspace, leader_q, office)
+        picked = _unique(found, ranked)[:PICKER_SIZE]
+        in_office = [office[lead] for lead in assigned if lead in office]
         actions = {
             "planner": planner,
             "open_contacts": [{"id": lead, "name": names.get(lead, lead)} for lead in assigned],
-            "candidates": candidates,
-            "others": [lead for lead in office if lead["id"] not in ranked_ids | set(assigned)],
-            "office": office,
+            "candidates": ranked[:CANDIDATES_SHOWN],
+            "leader_q": leader_q,
+            "found": found,
+            "ranked": picked[len(found) :],
+            # The log form: the target's own leaders first, then the same picks.
+            "log_leaders": _unique(in_office, picked)[: max(PICKER_SIZE, len(in_office))],
             "assigned": assigned,
             "self_id": principal.leader_id,
         }

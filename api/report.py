@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
-from concentric.api.downloads import GAP_COLUMNS, gap_rows
+from concentric.api.downloads import GAP_COLUMNS, gap_row
+from concentric.api.privacy import ALL_CLASSES, cut
+from concentric.graph.engine.coverage import GraphTooLarge
 from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.views.labels import (
     COUNT_HEADINGS,
@@ -36,11 +38,11 @@ from concentric.graph.views.labels import (
 from concentric.graph.views.render import FONT_STACK
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     from concentric.graph.workspace import Workspace
 
-__all__ = ["ReportData", "collect", "report_html", "report_xlsx"]
+__all__ = ["ReportData", "collect", "report_html", "write_xlsx"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class ReportData:
     suggestions: Mapping[str, Any]
     #: Names of areas and leaders by id (answers carry ids).
     names: Mapping[str, str]
+    #: The field classes the report's reader may see: each row is cut to them as it is
+    #: written (privacy.cut), so no cut copy of a whole answer is held beside the answer.
+    classes: frozenset[str] = ALL_CLASSES
 
     @property
     def as_of(self) -> str:
@@ -84,28 +89,48 @@ def collect(
         gaps=workspace.gaps(as_of, window_days),
         leaders=workspace.leaders(as_of, window_days),
         single_points=workspace.single_points(as_of, window_days),
-        suggestions=workspace.recommend(as_of, window_days),
+        suggestions=_suggestions(workspace, as_of, window_days),
         names=names,
     )
+
+
+def _suggestions(workspace: Workspace, as_of: dt.date, window_days: int | None) -> Any:
+    """The recommended assignments, or none with the refusal's reason past the whole-graph
+    limit (the report's other answers come from the engine at any size)."""
+    try:
+        return workspace.recommend(as_of, window_days)
+    except GraphTooLarge as refusal:
+        return {"items": [], "unassigned": [], "refused": str(refusal)}
 
 
 # -- rows (shared by both formats) --------------------------------------------------------
 
 
+#: One row of a table: its values and the code (status, quota) its coloured cell shows.
+_Row = tuple[list[Any], str | None]
+
+
 @dataclass(frozen=True)
 class _Table:
-    """One sheet or section: headings, rows, and which column holds a status code."""
+    """One sheet or section: headings, rows, and which column holds a status code.
+
+    ``rows`` is produced while it is written (a generator over the answer's items), so a
+    table of a province's gaps is never held as a second copy of the answer.
+    """
 
     name: str
     title: str
     headings: Sequence[str]
-    rows: list[list[Any]]
+    rows: Iterable[_Row]
     widths: Sequence[int]
-    #: (column index, fills by code, code of each row) for coloured cells.
+    #: (column index, fills by code) for the coloured cell of each row.
     colour_column: int | None = None
     colours: Mapping[str, str] | None = None
-    codes: list[str | None] | None = None
     percent_columns: tuple[int, ...] = ()
+
+
+def _plain(rows: Iterable[list[Any]]) -> Iterator[_Row]:
+    return ((values, None) for values in rows)
 
 
 def _status(code: str | None) -> str:
@@ -141,7 +166,7 @@ def _totals_table(data: ReportData) -> _Table:
         "totals",
         "状态合计 status totals (合计、对象类型、人士类别)",
         ["范围", *COUNT_HEADINGS, "覆盖率", "可及率"],
-        rows,
+        _plain(rows),
         (26, 9, 9, 10, 10, 9, 9, 9),
         percent_columns=(6, 7),
     )
@@ -176,60 +201,61 @@ def _lines_table(data: ReportData) -> _Table:
         "lines",
         "统战五线谱 five-line score",
         ["条线", "对象", "已覆盖", "得分/覆盖率", "可及率", "说明"],
-        rows,
+        _plain(rows),
         (18, 8, 8, 12, 9, 70),
         percent_columns=(3, 4),
     )
 
 
 def _areas_table(data: ReportData) -> _Table:
-    rows = [
+    rows = (
         [area, data.names.get(area, area), *_count_row("", counts)[1:]]
         for area, counts in data.coverage["by_area"].items()
-    ]
+    )
     return _Table(
         "areas",
         "区域覆盖 coverage by area (含下级区域)",
         ["区域编号", "区域", *COUNT_HEADINGS, "覆盖率", "可及率"],
-        rows,
+        _plain(rows),
         (10, 16, 8, 8, 10, 10, 8, 9, 9),
         percent_columns=(7, 8),
     )
 
 
 def _gaps_table(data: ReportData) -> _Table:
-    items = data.gaps["items"]
+    names = data.names
     return _Table(
         "gaps",
         f"缺口清单 gaps: {data.gaps['total']} (未覆盖、久未联系)",
         list(GAP_COLUMNS),
-        gap_rows(dict(data.gaps), dict(data.names)),
+        ((gap_row(i, names), i["status"]) for i in data.gaps["items"]),
         (10, 24, 12, 18, 14, 10, 24, 12),
         colour_column=5,
         colours=STATUS_FILLS,
-        codes=[i["status"] for i in items],
     )
 
 
 def _leaders_table(data: ReportData) -> _Table:
-    items = data.leaders["items"]
-    rows = [
-        [
-            i["id"],
-            i["name"],
-            i.get("post") or "",
-            i["assigned"],
-            i["figures"],
-            i["active"],
-            i.get("stale"),
-            i.get("stale_share"),
-            i["last_interaction"] or "",
-            i["quota_min"],
-            i["quota_max"],
-            QUOTA_LABELS.get(i["quota_status"], i["quota_status"]),
-        ]
-        for i in items
-    ]
+    rows = (
+        (
+            [
+                i["id"],
+                i["name"],
+                i.get("post") or "",
+                i["assigned"],
+                i["figures"],
+                i["active"],
+                i.get("stale"),
+                i.get("stale_share"),
+                i["last_interaction"] or "",
+                i["quota_min"],
+                i["quota_max"],
+                QUOTA_LABELS.get(i["quota_status"], i["quota_status"]),
+            ],
+            i["quota_status"],
+        )
+        for i in data.leaders["items"]
+    )
     return _Table(
         "leaders",
         "联系领导负荷 leader load (人士数低于下限为不足，联系对象高于上限为超额)",
@@ -251,24 +277,26 @@ def _leaders_table(data: ReportData) -> _Table:
         (8, 10, 30, 9, 9, 7, 9, 12, 12, 7, 7, 10),
         colour_column=11,
         colours=QUOTA_FILLS,
-        codes=[i["quota_status"] for i in items],
         percent_columns=(7,),
     )
 
 
 def _single_points_table(data: ReportData) -> _Table:
     items = data.single_points["items"]
-    rows = [
-        [
-            i["leader_id"],
-            i.get("leader_name") or data.names.get(i["leader_id"], ""),
-            i["id"],
-            i.get("name") or "",
-            _kind(i["kind"]),
-            _status(i.get("status")),
-        ]
+    rows = (
+        (
+            [
+                i["leader_id"],
+                i.get("leader_name") or data.names.get(i["leader_id"], ""),
+                i["id"],
+                i.get("name") or "",
+                _kind(i["kind"]),
+                _status(i.get("status")),
+            ],
+            i.get("status"),
+        )
         for i in items
-    ]
+    )
     return _Table(
         "single_points",
         f"单点联系 single points: {data.single_points.get('total', len(items))} (仅一位联系领导)",
@@ -277,97 +305,105 @@ def _single_points_table(data: ReportData) -> _Table:
         (10, 12, 10, 30, 12, 10),
         colour_column=5,
         colours=STATUS_FILLS,
-        codes=[i.get("status") for i in items],
     )
 
 
 def _blind_spots_table(data: ReportData) -> _Table:
     answer = data.blind_spots
-    rows: list[list[Any]] = []
-    codes: list[str | None] = []
-    for cell in answer["items"]:
-        rows.append(
-            [
-                "类别无人覆盖",
-                cell["area_id"],
-                cell.get("area_name") or data.names.get(cell["area_id"], ""),
-                SCHEMA.enum_label("figure_category", cell["category"]) or cell["category"],
-                cell["figures"],
-                cell["covered"],
-                "",
-            ]
-        )
-        codes.append("uncovered")
-    for area in answer.get("areas_without_station", []):
-        rows.append(["无民族工作站", area, data.names.get(area, area), "", None, None, ""])
-        codes.append("uncovered")
-    for unit in answer.get("units_outside_joint_meeting", []):
-        rows.append(
-            [
-                "驻区单位未入联席会议且未覆盖",
-                unit["id"],
-                unit.get("name") or "",
-                "",
-                None,
-                None,
-                _status(unit.get("status")),
-            ]
-        )
-        codes.append(unit.get("status"))
+    cells = answer["items"]
+    stations = answer.get("areas_without_station", [])
+    units = answer.get("units_outside_joint_meeting", [])
+
+    def rows() -> Iterator[_Row]:
+        for cell in cells:
+            yield (
+                [
+                    "类别无人覆盖",
+                    cell["area_id"],
+                    cell.get("area_name") or data.names.get(cell["area_id"], ""),
+                    SCHEMA.enum_label("figure_category", cell["category"]) or cell["category"],
+                    cell["figures"],
+                    cell["covered"],
+                    "",
+                ],
+                "uncovered",
+            )
+        for area in stations:
+            yield (
+                ["无民族工作站", area, data.names.get(area, area), "", None, None, ""],
+                "uncovered",
+            )
+        for unit in units:
+            yield (
+                [
+                    "驻区单位未入联席会议且未覆盖",
+                    unit["id"],
+                    unit.get("name") or "",
+                    "",
+                    None,
+                    None,
+                    _status(unit.get("status")),
+                ],
+                unit.get("status"),
+            )
+
     return _Table(
         "blind_spots",
-        f"盲区和死角 blind spots: {len(rows)}",
+        f"盲区和死角 blind spots: {len(cells) + len(stations) + len(units)}",
         ["问题", "编号", "名称", "人士类别", "人士数", "已覆盖", "状态"],
-        rows,
+        rows(),
         (26, 10, 30, 22, 8, 8, 10),
         colour_column=0,
         colours=STATUS_FILLS,
-        codes=codes,
     )
 
 
 def _suggestions_table(data: ReportData) -> _Table:
     answer = data.suggestions
-    rows: list[list[Any]] = []
-    codes: list[str | None] = []
-    for i in answer["items"]:
-        rows.append(
-            [
-                i["target_id"],
-                i.get("target_name") or "",
-                _kind(i["kind"]),
-                _status(i.get("status")),
-                i["leader_id"],
-                i.get("leader_name") or data.names.get(i["leader_id"], ""),
-                i["cost"],
-                "；".join(i.get("reasons", [])),
-            ]
-        )
-        codes.append(i.get("status"))
-    for i in answer.get("unassigned", []):
-        rows.append(
-            [
-                i["target_id"],
-                i.get("target_name") or "",
-                _kind(i["kind"]),
-                _status(i.get("status")),
-                "",
-                "（无法分配）",
-                None,
-                i.get("reason") or "",
-            ]
-        )
-        codes.append(i.get("status"))
+    items = answer["items"]
+    unassigned = answer.get("unassigned", [])
+
+    def rows() -> Iterator[_Row]:
+        for i in items:
+            yield (
+                [
+                    i["target_id"],
+                    i.get("target_name") or "",
+                    _kind(i["kind"]),
+                    _status(i.get("status")),
+                    i["leader_id"],
+                    i.get("leader_name") or data.names.get(i["leader_id"], ""),
+                    i["cost"],
+                    "；".join(i.get("reasons", [])),
+                ],
+                i.get("status"),
+            )
+        for i in unassigned:
+            yield (
+                [
+                    i["target_id"],
+                    i.get("target_name") or "",
+                    _kind(i["kind"]),
+                    _status(i.get("status")),
+                    "",
+                    "（无法分配）",
+                    None,
+                    i.get("reason") or "",
+                ],
+                i.get("status"),
+            )
+
+    title = f"建议分工 suggested assignments: {len(items)}，无法分配 unassigned: {len(unassigned)}"
+    if answer.get("refused"):
+        title = f"建议分工 suggested assignments: 未生成 not made ({answer['refused']})"
     return _Table(
         "suggestions",
-        f"建议分工 suggested assignments: {len(answer['items'])}，"
-        f"无法分配 unassigned: {len(answer.get('unassigned', []))}",
+        title,
         ["对象编号", "对象名称", "类型", "状态", "建议领导编号", "建议联系领导", "代价", "理由"],
-        rows,
+        rows(),
         (10, 28, 12, 10, 12, 12, 7, 80),
         colour_column=3,
         colours=STATUS_FILLS,
-        codes=codes,
     )
 
 
@@ -384,25 +420,33 @@ _SHEETS: tuple[tuple[str, Callable[[ReportData], _Table]], ...] = (
 # -- XLSX -------------------------------------------------------------------------------------
 
 
-def report_xlsx(data: ReportData) -> bytes:
-    """The report as an XLSX workbook (bytes)."""
+def write_xlsx(data: ReportData, output: Path | IO[bytes]) -> None:
+    """The report as an XLSX workbook, written to ``output`` row by row.
+
+    A write-only workbook: each row goes to the sheet's stream as it is made, so memory
+    does not grow with the rows (widths and frozen panes are set before the first row,
+    since a streamed sheet writes them first).
+    """
     from openpyxl import Workbook
     from openpyxl.formatting.rule import ColorScaleRule
 
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = "概况"
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet("概况")
+    for index, width in enumerate((26, 9, 9, 12, 10, 10, 9, 9)):
+        summary.column_dimensions[_letter(index)].width = width
+    summary.freeze_panes = "A2"
     _title(summary, f"联系交友工作报告 · {data.heading}")
     summary.append(
         ["覆盖率 = 已覆盖 / 对象；可及率 = (已覆盖 + 间接覆盖) / 对象；区域含下级区域。"]
     )
     summary.append([])
     row = 4
-    for table in (_lines_table(data), _totals_table(data)):
-        summary.cell(row, 1, table.title).font = _bold()
-        _write_table(summary, table, row + 1)
-        first, last = row + 2, row + 1 + len(table.rows)
+    for number, table in enumerate((_lines_table(data), _totals_table(data))):
+        if number:
+            summary.append([])
+        summary.append([_styled(summary, table.title, font=_bold())])
+        first = row + 2
+        last = row + 1 + _write_table(summary, table, data.classes)
         for column in table.percent_columns:
             letter = _letter(column)
             summary.conditional_formatting.add(
@@ -420,23 +464,18 @@ def report_xlsx(data: ReportData) -> bytes:
                 ),
             )
         row = last + 2
-    for index, width in enumerate((26, 9, 9, 12, 10, 10, 9, 9)):
-        summary.column_dimensions[_letter(index)].width = width
-    summary.freeze_panes = "A2"
 
     for sheet_name, make in _SHEETS:
         table = make(data)
         sheet = workbook.create_sheet(sheet_name)
-        _title(sheet, f"{table.title} · {data.heading}")
-        _write_table(sheet, table, 2)
-        sheet.freeze_panes = "A3"
-        if table.rows:
-            sheet.auto_filter.ref = f"A2:{_letter(len(table.headings) - 1)}{len(table.rows) + 2}"
         for index, width in enumerate(table.widths):
             sheet.column_dimensions[_letter(index)].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        sheet.freeze_panes = "A3"
+        _title(sheet, f"{table.title} · {data.heading}")
+        written = _write_table(sheet, table, data.classes)
+        if written:
+            sheet.auto_filter.ref = f"A2:{_letter(len(table.headings) - 1)}{written + 2}"
+    workbook.save(output)
 
 
 def _letter(index: int) -> str:
@@ -451,35 +490,53 @@ def _bold() -> Any:
     return Font(bold=True)
 
 
-def _title(sheet: Worksheet, text: str) -> None:
+def _styled(sheet: WriteOnlyWorksheet, value: Any, **style: Any) -> Any:
+    """A cell of a streamed sheet with a style (font, fill, number_format)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _title(sheet: WriteOnlyWorksheet, text: str) -> None:
     from openpyxl.styles import Font
 
-    sheet.append([text])
-    sheet.cell(1, 1).font = Font(bold=True, size=13)
+    sheet.append([_styled(sheet, text, font=Font(bold=True, size=13))])
 
 
-def _write_table(sheet: Worksheet, table: _Table, header_row: int) -> None:
-    """Headings on ``header_row``, rows below it; numbers stay numbers."""
+def _write_table(sheet: WriteOnlyWorksheet, table: _Table, classes: frozenset[str]) -> int:
+    """The headings row, then each row cut to ``classes``; numbers stay numbers.
+    Returns the number of rows written under the headings."""
     from openpyxl.styles import PatternFill
 
     header_fill = PatternFill("solid", fgColor="E9ECEF")
-    for column, heading in enumerate(table.headings, start=1):
-        cell = sheet.cell(header_row, column, heading)
-        cell.font = _bold()
-        cell.fill = header_fill
-    for offset, values in enumerate(table.rows, start=1):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(header_row + offset, column, value)
+    fills = {
+        code: PatternFill("solid", fgColor=hex_argb(colour))
+        for code, colour in (table.colours or {}).items()
+    }
+    bold = _bold()
+    sheet.append([_styled(sheet, h, font=bold, fill=header_fill) for h in table.headings])
+    count = 0
+    for values, code in table.rows:
+        cells: list[Any] = list(cut(values, classes))
+        for column, value in enumerate(cells):
             if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # a name is text, never a formula
-            if column - 1 in table.percent_columns and isinstance(value, float):
-                cell.number_format = "0%"
-        if table.colour_column is not None and table.colours and table.codes:
-            colour = table.colours.get(table.codes[offset - 1] or "")
-            if colour:
-                sheet.cell(header_row + offset, table.colour_column + 1).fill = PatternFill(
-                    "solid", fgColor=hex_argb(colour)
-                )
+                cells[column] = _styled(sheet, value, data_type="s")  # a name is text
+            elif column in table.percent_columns and isinstance(value, float):
+                cells[column] = _styled(sheet, value, number_format="0%")
+        fill = fills.get(code or "")
+        if fill is not None and table.colour_column is not None:
+            column = table.colour_column
+            cell = cells[column]
+            if hasattr(cell, "fill"):
+                cell.fill = fill
+            else:
+                cells[column] = _styled(sheet, cell, fill=fill)
+        sheet.append(cells)
+        count += 1
+    return count
 
 
 # -- HTML -------------------------------------------------------------------------------------
@@ -535,16 +592,14 @@ def report_html(data: ReportData) -> str:
     ]
     lines = _lines_table(data)
     parts.append(f"<h2>{e(lines.title)}</h2>")
-    parts.append(_html_table(lines, bars=(3,)))
+    parts.append(_html_table(lines, data.classes, bars=(3,))[0])
     for table in (_totals_table(data), *(make(data) for _, make in _SHEETS)):
         parts.append(f"<h2>{e(table.title)}</h2>")
-        if len(table.rows) > 40:
-            parts.append(
-                f"<details open><summary>{len(table.rows)} 行 rows</summary>"
-                f"{_html_table(table)}</details>"
-            )
+        markup, count = _html_table(table, data.classes)
+        if count > 40:
+            parts.append(f"<details open><summary>{count} 行 rows</summary>{markup}</details>")
         else:
-            parts.append(_html_table(table))
+            parts.append(markup)
     parts.append(
         f'<p class="meta">由 Concentric 生成 · generated by Concentric · {e(data.as_of)}</p>'
     )
@@ -556,17 +611,18 @@ def _percent(value: Any) -> str:
     return f"{value:.0%}" if isinstance(value, float) else "–"
 
 
-def _html_table(table: _Table, bars: Iterable[int] = ()) -> str:
+def _html_table(
+    table: _Table, classes: frozenset[str], bars: Iterable[int] = ()
+) -> tuple[str, int]:
+    """The table's markup, each row cut to ``classes``, and its number of rows."""
     e = html.escape
     bar_columns = set(bars)
     head = "".join(f"<th>{e(h)}</th>" for h in table.headings)
     body = []
-    for index, values in enumerate(table.rows):
-        colour = None
-        if table.colours and table.codes:
-            colour = table.colours.get(table.codes[index] or "")
+    for values, code in table.rows:
+        colour = table.colours.get(code or "") if table.colours else None
         cells = []
-        for column, value in enumerate(values):
+        for column, value in enumerate(cut(values, classes)):
             style = (
                 f' style="background:{colour}"' if colour and column == table.colour_column else ""
             )
@@ -585,6 +641,7 @@ def _html_table(table: _Table, bars: Iterable[int] = ()) -> str:
             else:
                 cells.append(f"<td{style}>{e('' if value is None else str(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    count = len(body)
     if not body:
         body.append(f'<tr><td colspan="{len(table.headings)}">无 none</td></tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>", count

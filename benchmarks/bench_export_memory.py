@@ -1,11 +1,14 @@
-"""Peak memory of ``concentric export`` (whole graph, csv, streamed) at two sizes (issue 15).
+"""Peak memory of ``concentric export`` (whole graph, csv, streamed) and of
+``concentric report --xlsx`` (a write-only workbook) at two sizes (issue 15).
 
 For each size (default 2*10^4 and 10^5 targets): ``concentric synth`` writes a dataset,
-``concentric load`` stores it, and ``concentric export --format csv`` runs in a child
-process whose peak RSS is read from ``os.wait4``. A child that only opens the workspace and
-builds the engine's index (what the export needs besides the rows) is measured the same
-way, so the export's own share is the difference. Prints the figures and the ratios of the
-largest size to the smallest; ``--store FILE`` measures an existing store instead (read only).
+``concentric load`` stores it, and ``concentric export --format csv`` and ``concentric
+report --xlsx`` (with ``--graph-max-rows 1``: as past the limit at 10^6, without the
+whole-graph suggestions) each run in a child process whose peak RSS is read from ``os.wait4``. A
+child that only opens the workspace and builds the engine's index (what both need besides
+their rows) is measured the same way, so each command's own share is the difference.
+Prints the figures and the ratios of the largest size to the smallest (beside the ratio of
+the targets); ``--store FILE`` measures an existing store instead (read only).
 
     python benchmarks/bench_export_memory.py --sizes 20000,100000
 """
@@ -20,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+#: One date for every report, so both sizes count the same window.
+AS_OF = "2026-11-27"
 CLI = [sys.executable, "-c", "from concentric.api.cli import main; main()"]
 INDEX_ONLY = [
     sys.executable,
@@ -46,6 +51,22 @@ def measure(store: Path, folder: Path) -> dict[str, float]:
         [*CLI, "export", "--format", "csv", str(out), "--store", str(store)]
     )
     size = sum(f.stat().st_size for f in out.iterdir()) / 2**20
+    workbook = folder / "report.xlsx"
+    report_wall, report_rss = peak_rss(
+        [
+            *CLI,
+            "report",
+            "--xlsx",
+            str(workbook),
+            "--as-of",
+            AS_OF,
+            # As past the default limit at 10^6: no whole-graph suggestions.
+            "--graph-max-rows",
+            "1",
+            "--store",
+            str(store),
+        ]
+    )
     return {
         "index_rss": index_rss,
         "export_rss": export_rss,
@@ -53,6 +74,10 @@ def measure(store: Path, folder: Path) -> dict[str, float]:
         "export_s": export_wall,
         "index_s": index_wall,
         "csv_mib": size,
+        "report_rss": report_rss,
+        "report_own": report_rss - index_rss,
+        "report_s": report_wall,
+        "xlsx_mib": workbook.stat().st_size / 2**20,
     }
 
 
@@ -85,7 +110,11 @@ def main() -> None:
     if len(results) > 1:
         measured = list(results.values())
         first, last = measured[0], measured[-1]
-        for key in ("index_rss", "export_rss", "export_own", "csv_mib"):
+        names = list(results)
+        if all(n.isdigit() for n in names):
+            print(f"ratio targets: {int(names[-1]) / int(names[0]):.2f}")
+        keys = ("index_rss", "export_rss", "export_own", "csv_mib")
+        for key in (*keys, "report_rss", "report_own", "xlsx_mib"):
             print(f"ratio {key}: {last[key] / max(first[key], 1e-9):.2f}")
 
 

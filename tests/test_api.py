@@ -15,6 +15,7 @@ import asyncio
 import csv
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import re
@@ -1637,6 +1638,48 @@ def worst_first_ids(items: list[dict[str, Any]]) -> list[str]:
             ),
         )
     ]
+
+
+GAP_CELLS = re.compile(
+    r'<tr class="gap-row" data-target="([^"]+)">.*?<a href="/entities/[^"]+">([^<]*)</a>'
+    r'.*?<td class="status-(\w+)".*?<td data-label="[^"]+">(从未|\d{4}-\d\d-\d\d)</td>'
+    r'\s*<td class="suggested" data-leader="([^"]*)"',
+    re.S,
+)
+
+
+@pytest.mark.parametrize("role", ["planner", "analyst"])
+def test_the_gap_page_rows_are_the_apis_rows_worst_first(
+    api: Api, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
+    from concentric.api import pages
+
+    PAGE_ROWS = 40
+    monkeypatch.setattr(pages, "PAGE_ROWS", PAGE_ROWS)
+    items = api.get("/api/v1/gaps", role, limit=5000)["items"]
+    assert len(items) > PAGE_ROWS  # the page shows one page of them
+    by_id = {i["id"]: i for i in items}
+    suggested = {
+        i["target_id"]: i["leader_id"]
+        for i in api.get("/api/v1/recommendations", "planner")["items"]
+    }
+    expected = [
+        (
+            target,
+            html.escape(by_id[target]["name"] or "", quote=False),
+            by_id[target]["status"],
+            by_id[target]["last_contact"] or "从未",
+            suggested.get(target, ""),
+        )
+        for target in worst_first_ids(items)[:PAGE_ROWS]
+    ]
+    assert any(row[4] for row in expected)  # some rows carry a suggestion
+    browser = TestClient(api.app)
+    assert browser.post("/login", data={"token": api.tokens[role]}).status_code == 200
+    for _ in range(2):  # the second answer comes from the kept order
+        page = browser.get("/gaps")
+        assert page.status_code == 200
+        assert GAP_CELLS.findall(page.text) == expected
 
 
 LEADER_ROW = r'<tr><td[^>]*>([^<]+)</td><td[^>]*><a href="/leaders/'

@@ -24,13 +24,16 @@ import openpyxl
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Server, running_server
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from pypinyin import lazy_pinyin
 from test_page_actions import (
     FIGURES_HEAD,
     LEAVING,
     SAMPLE,
     leaders_in_office,
+    office_names,
     open_contacts,
     sample_contacts,
+    untouched_figure,
 )
 from typer.testing import CliRunner
 
@@ -218,6 +221,38 @@ def test_a_planner_accepts_two_suggestions_in_one_step(site: Site, browser: Brow
     assert "已按建议指派 2 个对象" in page.locator("#form-done").inner_text()
     for target, leader in chosen.items():
         assert sorted(site.assigned(target)) == sorted({*before[target], leader})
+    page.context.close()
+
+
+def test_on_a_phone_a_planner_finds_a_leader_by_pinyin_in_the_picker_and_assigns(
+    site: Site, browser: Browser
+) -> None:
+    figure = untouched_figure()
+    names = office_names()
+    page = _page(browser, 390, 844)
+    sign_in(page, site, site.planner)
+    page.goto(site.url(f"/entities/{figure}"))
+    picker = "form[data-action=assign-contact] select[name=leader_id] option"
+    shown = [o.get_attribute("value") for o in page.locator(picker).all()]
+    assert len([v for v in shown if v]) <= 20
+    # A leader in office with a name of its own, not offered before the search.
+    leader = next(
+        i
+        for i, n in sorted(names.items())
+        if i not in shown and i != LEAVING and list(names.values()).count(n) == 1
+    )
+    full = "".join(lazy_pinyin(names[leader]))
+    page.fill("#leader-search input[name=leader_q]", full)
+    submit(page, "#leader-search")
+    assert f"leader_q={full}" in page.url
+    select = page.locator("form[data-action=assign-contact] select[name=leader_id]")
+    assert select.input_value() == leader  # the one match is chosen
+    assert names[leader] in select.locator("option:checked").inner_text()
+    box = select.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390  # fits the phone's width
+    submit(page, "form[data-action=assign-contact]")
+    assert "已指派联系领导" in page.locator("#form-done").inner_text()
+    assert site.assigned(figure) == [leader]
     page.context.close()
 
 

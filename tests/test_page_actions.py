@@ -8,6 +8,7 @@ here with csv/openpyxl, never from the product's answers.
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import io
@@ -25,6 +26,7 @@ import httpx
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
+from pypinyin import lazy_pinyin
 
 from concentric.api.app import create_app
 from concentric.api.settings import Settings
@@ -318,22 +320,89 @@ def test_bad_fields_are_shown_again_in_chinese_and_nothing_is_stored(site: Site)
     assert site.sql("SELECT count(*) FROM links WHERE target_id = ?", figure) == [(0,)]
 
 
-def test_the_assign_picker_lists_ranked_candidates_first_then_every_other_leader(
-    site: Site,
-) -> None:
+def office_names() -> dict[str, str]:
+    """Leader id -> name, for the leaders in office (the sample's own sheet)."""
+    sheet = openpyxl.load_workbook(SAMPLE / "leaders.xlsx").active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    head = list(rows[0])
+    return {
+        str(r[head.index("编号")]): str(r[head.index("姓名")])
+        for r in rows[1:]
+        if r[head.index("在任")] == "是"
+    }
+
+
+def untouched_figure() -> str:
+    """A figure with no contact and no interaction in the sample's rows."""
+    with (SAMPLE / "interactions.csv").open(encoding="utf-8-sig", newline="") as f:
+        mentioned = " ".join(row["对象编号"] for row in csv.DictReader(f))
+    contacted = {target for _, target, _, _ in sample_contacts()}
+    return next(
+        f for f in figure_ids() if f not in contacted and not re.search(rf"\b{f}\b", mentioned)
+    )
+
+
+def picker(page: str, name: str) -> list[str]:
+    """The leader ids a form's select named ``name`` offers, in order."""
+    start = page.index(f'name="{name}"')
+    return re.findall(r'<option value="(L[^"]+)"', page[start : page.index("</select>", start)])
+
+
+def test_the_assign_picker_lists_at_most_twenty_ranked_candidates_first(site: Site) -> None:
     site.sign_in("planner")
     figure = unassigned_figure()
     page = site.page(f"/entities/{figure}")
     candidates = re.findall(r'<tr class="candidate"><td><a href="/leaders/([^"]+)"', page)
     assert 1 <= len(candidates) <= 5
-    select = page[
-        page.index('name="leader_id"') : page.index("</select>", page.index('name="leader_id"'))
-    ]
-    offered = re.findall(r'<option value="(L[^"]+)"', select)
-    # Every leader in office once, the ranked ones first and in their order.
-    assert sorted(offered) == sorted(leaders_in_office())
-    assert offered[: len(candidates)] == candidates
+    offered = picker(page, "leader_id")
+    office = leaders_in_office()
+    assert len(office) > 20  # the sample has more leaders than a picker lists
+    assert 1 <= len(offered) <= 20 and len(set(offered)) == len(offered)
+    assert set(offered) <= office
+    assert offered[: len(candidates)] == candidates  # the ranked ones first, in their order
+    logged = picker(page, "leader_ids")
+    assert 1 <= len(logged) <= 20 and set(logged) <= office
+    start = page.index('name="leader_id"')
+    select = page[start : page.index("</select>", start)]
     assert all("尚可联系" in o for o in re.findall(r"<option value=\"L[^>]+>[^<]+", select))
+
+
+def test_a_leader_is_found_by_name_or_pinyin_and_assigned_from_the_search(site: Site) -> None:
+    site.sign_in("planner")
+    figure = untouched_figure()
+    plain = site.page(f"/entities/{figure}")
+    names = office_names()
+    counts = collections.Counter(names.values())
+    # A leader in office whose name no other leader has, and that the page does not offer.
+    leader = next(
+        i
+        for i, n in sorted(names.items())
+        if counts[n] == 1 and i not in picker(plain, "leader_id")
+    )
+    name = names[leader]
+    syllables = lazy_pinyin(name)
+    for text in (name, "".join(syllables), "".join(s[0] for s in syllables)):
+        page = site.page(f"/entities/{figure}", leader_q=text)
+        offered = picker(page, "leader_id")
+        assert offered[0] == leader and len(offered) <= 20, text
+        assert f'<option value="{leader}" selected>' in page, text
+        assert leader in picker(page, "leader_ids"), text
+        assert f'value="{text}"' in page  # the search field keeps what was typed
+    assert 'id="leader-none"' in site.page(f"/entities/{figure}", leader_q="没有这个人xyz")
+
+    # Not assigned and never contacted: not covered, not stale. Assigned today without an
+    # interaction: stale (spec section 3).
+    status = re.compile(r'<p id="coverage">[^<]*<strong class="status-(\w+)')
+    assert status.search(plain)[1] in ("uncovered", "indirect")  # type: ignore[index]
+    (form,) = forms(site.page(f"/entities/{figure}", leader_q=name), "assign-contact")
+    assert dict(form["fields"])["leader_id"] == leader  # chosen by the search
+    response = site.post(form["action"], fields(form, since=TODAY.isoformat()))
+    assert response.status_code == 303
+    assert len(site.contacts(leader, figure)) == 1
+    after = site.page(f"/entities/{figure}")
+    assert status.search(after)[1] == "stale"  # type: ignore[index]
+    assert f"/leaders/{leader}" in after[after.index('id="coverage"') :]
 
 
 # -- a leader acts only on its own targets --------------------------------------------------

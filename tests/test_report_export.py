@@ -171,6 +171,85 @@ def test_xlsx_sheets_hold_every_answer_row(store: Path, reports: tuple[Path, Pat
         assert sheet.column_dimensions["A"].width and sheet.column_dimensions["B"].width
 
 
+def _raw_names() -> dict[str, str]:
+    """Area and leader names by id, read from the sample's own files (first two columns)."""
+    names: dict[str, str] = {}
+    areas = _sample_file("areas").read_bytes().decode("utf-8-sig")
+    for row in list(csv.reader(io.StringIO(areas, newline="")))[1:]:
+        names[row[0]] = row[1]
+    leaders = load_workbook(_sample_file("leaders"), read_only=True).worksheets[0]
+    for leader_id, name, *_ in leaders.iter_rows(min_row=2, values_only=True):
+        if leader_id:
+            names[str(leader_id)] = str(name)
+    return names
+
+
+def test_streamed_xlsx_rows_equal_the_answers_cell_by_cell(
+    store: Path, reports: tuple[Path, Path]
+) -> None:
+    # Every cell of the gap and leader-load sheets, worked out here from the CLI's answers,
+    # the sample's name files and schema.yaml read as plain YAML.
+    schema_file = ROOT / "graph" / "schema" / "schema.yaml"
+    raw = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
+    labels, kinds = raw["enumerations"], raw["node_kinds"]
+    names = _raw_names()
+    gaps = cli_json(store, "gaps", "--as-of", AS_OF)
+    expected_gaps = [
+        (
+            g["id"],
+            g["name"],
+            kinds[g["kind"]]["label"],
+            labels["figure_category"].get(g["category"])
+            or labels.get(f"{g['kind']}_kind", {}).get(g["type"]),
+            names.get(g["area_id"] or ""),
+            labels["coverage_status"][g["status"]],
+            "、".join(names[lead] for lead in g["assigned_leaders"]) or None,
+            g["last_contact"],
+        )
+        for g in gaps["items"]
+    ]
+    book = load_workbook(reports[0])
+    assert _data_rows(book["缺口"]) == expected_gaps
+    leaders = cli_json(store, "leaders", "--as-of", AS_OF)
+    expected_leaders = [
+        (
+            i["id"],
+            names[i["id"]],
+            i["post"] or None,
+            i["assigned"],
+            i["figures"],
+            i["active"],
+            i["stale"],
+            i["stale_share"],
+            i["last_interaction"],
+            i["quota_min"],
+            i["quota_max"],
+            labels["quota_status"][i["quota_status"]],
+        )
+        for i in leaders["items"]
+    ]
+    sheet = book["领导负荷"]
+    assert _data_rows(sheet) == expected_leaders
+    assert sheet.auto_filter.ref == f"A2:L{len(expected_leaders) + 2}"
+    percent = [row[7].number_format for row in sheet.iter_rows(min_row=3) if row[7].value]
+    assert percent and set(percent) == {"0%"}
+    assert book["缺口"]["A2"].font.b and book["缺口"]["A1"].font.sz == 13
+
+
+def test_past_the_graph_limit_the_report_leaves_out_only_the_suggestions(
+    store: Path, reports: tuple[Path, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "limited.xlsx"
+    run("report", "--xlsx", out, "--as-of", AS_OF, "--graph-max-rows", "1", "--store", store)
+    limited, full = load_workbook(out), load_workbook(reports[0])
+    assert limited.sheetnames == full.sheetnames
+    sheet = limited["建议分工"]
+    assert "未生成" in str(sheet["A1"].value) and _data_rows(sheet) == []
+    assert _data_rows(full["建议分工"])  # the sample's report has suggestions
+    for name in ("缺口", "领导负荷", "单点联系", "盲区", "区域"):
+        assert _data_rows(limited[name]) == _data_rows(full[name]), name
+
+
 def test_xlsx_colours_statuses(store: Path, reports: tuple[Path, Path]) -> None:
     book = load_workbook(reports[0])
     gaps = book["缺口"]
