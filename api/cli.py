@@ -80,9 +80,10 @@ def load(
             )
             return
         with _progress(dataset.row_count, "writing") as advance:
-            report = ws.store.load(dataset, replace=replace, progress=advance)
+            report = ws.load(dataset, replace=replace, progress=advance, keep=True)
         # The snapshot of the new version, kept in the store: a server (or the next command)
-        # reads it back instead of rebuilding it before its first answer.
+        # reads it back instead of rebuilding it before its first answer. A small change
+        # brought the previous version's kept parts up to date; otherwise it is built here.
         ws.snapshot()
         out.print(
             f"Loaded {report.rows} rows from {len(result.files)} file(s) into {ws.store.location}: "

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,6 +24,7 @@ from concentric.graph.engine import index_analyses as arrays
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
+from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.engine.search import SearchIndex
 from concentric.graph.network.network import (
@@ -49,7 +50,14 @@ from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
-from concentric.graph.store.protocol import KeepsDerived, LoadReport, Store
+from concentric.graph.store.protocol import (
+    KeepsDerived,
+    LoadReport,
+    ProgressCallback,
+    ReportsChanges,
+    Store,
+    StoreChanges,
+)
 from concentric.graph.views.answers import Answer, NetworkView
 
 if TYPE_CHECKING:
@@ -65,8 +73,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-# How to bring a snapshot's arrays up to date with a write, when it can be done.
-_Patch = Callable[[CoverageIndex, LeaderActivity], tuple[CoverageIndex, LeaderActivity] | None]
 
 # Past the whole-graph limit, recommendations go an area of none of these kinds at a time.
 WHOLE_AREA_KINDS = frozenset({"district"})
@@ -283,87 +289,87 @@ class Workspace:
         """The leaders' interaction table of the current snapshot."""
         return self.snapshot().activity
 
-    def load(self, dataset: Dataset) -> LoadReport:
-        """Store ``dataset`` (upsert, one transaction) and keep the snapshot up to date.
+    def load(
+        self,
+        dataset: Dataset,
+        *,
+        replace: bool = False,
+        progress: ProgressCallback | None = None,
+        keep: bool | None = None,
+    ) -> LoadReport:
+        """Store ``dataset`` (upsert, or ``replace`` everything; one transaction) and keep
+        the snapshot up to date.
 
-        A write of new interactions only (what a leader logs) or of contacts only (assigning
-        or ending them) patches the published snapshot's arrays into the next version's,
-        instead of leaving them to be rebuilt. Anything else, or another writer in
-        between, and the next read builds a new snapshot.
+        The arrays of the version before (the published snapshot, or the parts the store
+        keeps for it) follow what the load changed (:func:`graph.engine.index_delta.
+        with_changes`) instead of being read again from every column; the new snapshot is
+        published and, with ``keep`` (the default on a server), kept in the store for other
+        processes. A replace, a large change, or another writer in between: the next read
+        rebuilds (a server's writer waits for it, its readers do not).
         """
+        keep = self.build_in_background if keep is None else keep
         with self._build_lock:
-            current = self._snapshot
             before = self.store.version()
-            patch = self._patch_for(dataset)
-            report = self.store.load(dataset)
+            base = None if replace else self._base(before)
+            changes: StoreChanges | None = None
+            if base is not None and isinstance(self.store, ReportsChanges):
+                limit = delta_limit(base.index, base.activity)
+                report, changes = self.store.load_changes(dataset, limit=limit, progress=progress)
+            else:
+                if base is not None:
+                    changes = self._changes_of(dataset, delta_limit(base.index, base.activity))
+                report = self.store.load(dataset, replace=replace, progress=progress)
             after = self.store.version()
-            ok = current is not None and current.version == before and after == before + 1
-            patched = patch(current.index, current.activity) if patch and current and ok else None
-            if current is not None and patched is not None:
-                index, activity = patched
-                rows = self.store.row_count() if current.rows is not None else None
-                self._snapshot = replace(
-                    current, version=after, index=index, activity=activity, rows=rows
-                )
-                if self.build_in_background:
-                    # Other server processes on this store read the new version back.
+            if after == before:
+                return report  # nothing changed
+            parts = (
+                with_changes(base.index, base.activity, changes)
+                if base is not None and changes is not None and after == before + 1
+                else None
+            )
+            if parts is not None:
+                rows = self.store.row_count() if self.graph_max_rows is not None else None
+                index, activity = parts
+                self._snapshot = Snapshot(after, self.store.policy(), index, activity, rows)
+                if keep:
                     self._keep(self._snapshot, set())
-            elif current is not None and self.build_in_background:
+            elif self._snapshot is not None and self.build_in_background:
                 self._refresh()  # the writer waits for its own write, readers do not
             return report
 
-    def _patch_for(self, dataset: Dataset) -> _Patch | None:
-        """How to bring the arrays of the version before ``dataset`` up to date with it,
-        if it can be done."""
-        if dataset.policy:
+    def _base(self, version: int) -> Snapshot | None:
+        """The snapshot of ``version`` for a load to bring up to date: the published one,
+        else one read back from the parts the store keeps for it (nothing is built)."""
+        current = self._snapshot
+        if current is not None:
+            return current if current.version == version else None
+        if not self._kept_for(version):
+            return None
+        built, restored = self._build(version)
+        return built if restored == {"coverage_index", "leader_activity"} else None
+
+    def _changes_of(self, dataset: Dataset, limit: int) -> StoreChanges | None:
+        """What upserting ``dataset`` will change, read from a store that does not say
+        (records compared with the stored ones); None for a write of more than ``limit``
+        rows (a rebuild is cheaper)."""
+        if dataset.row_count > limit:
             return None
         nodes, links = dataset.nodes, dataset.links
-        if not links and nodes and all(n.kind == "interaction" for n in nodes):
-            if self.store.existing_nodes([n.id for n in nodes]):
-                return None  # an upsert of a stored interaction: its old rows would stay
-            concerns = [(t, n.props["date"]) for n in nodes for t in n.props["target_ids"]]
-            rows = LeaderActivity.rows_of(nodes)
-
-            def add_interactions(
-                index: CoverageIndex, activity: LeaderActivity
-            ) -> tuple[CoverageIndex, LeaderActivity] | None:
-                index = index.with_concerns(concerns)
-                return index, activity.with_rows(index, rows)
-
-            return add_interactions
-        if not nodes and links and all(link.kind == "contacts" for link in links):
-            contacts = self._contact_rows(links)
-            if contacts is None:
-                return None
-
-            # Contacts are not in the leaders' interaction table: it carries over as it is.
-            def add_contacts(
-                index: CoverageIndex, activity: LeaderActivity
-            ) -> tuple[CoverageIndex, LeaderActivity] | None:
-                patched = index.with_contacts(contacts)
-                return (patched, activity) if patched is not None else None
-
-            return add_contacts
-        return None
-
-    def _contact_rows(
-        self, links: list[LinkRecord]
-    ) -> list[tuple[str, str, Any, Any, bool]] | None:
-        """The contacts a write holds, each marked if it replaces a stored one (the store
-        upserts by key); None if a key is reused for another contact."""
+        stored = {n.id: n for n in self.store.node_records([n.id for n in nodes])}
         ends = {link.source_id for link in links} | {link.target_id for link in links}
-        stored = {
-            link.key: link for link in self.store.links_among(ends) if link.kind == "contacts"
-        }
-        rows = []
+        stored_links = {link.key: link for link in self.store.links_among(ends)}
+        changes = StoreChanges([], [])
+        for node in nodes:
+            old = stored.get(node.id)
+            if old is None or (old.kind, old.props) != (node.kind, node.props):
+                changes.nodes.append((old, node))
+                stored[node.id] = node
         for link in links:
-            old = stored.get(link.key)
-            triple = (link.source_id, link.target_id, link.props.get("since"))
-            if old is not None and (old.source_id, old.target_id, old.props.get("since")) != triple:
-                return None  # a key whose contact is another: rebuild
-            rows.append((*triple, link.props.get("until"), old is not None))
-            stored[link.key] = link  # a later row with the same key replaces this one
-        return rows
+            old_link = stored_links.get(link.key)
+            if old_link is None or old_link.props != link.props:
+                changes.links.append((old_link, link))
+                stored_links[link.key] = link
+        return changes
 
     def warm(self) -> None:
         """Build (or read back) the snapshot the first requests need and, past the

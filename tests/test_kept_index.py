@@ -247,11 +247,11 @@ def test_new_interactions_patch_the_arrays(
         assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
-def test_other_writes_leave_the_arrays_to_be_rebuilt(store: SQLiteStore) -> None:
+def test_a_changed_interaction_moves_the_arrays_along(store: SQLiteStore) -> None:
     workspace = Workspace(store)
     workspace.warm()
     before = store.version()
-    # A reload of a stored interaction (an upsert) is not a pure addition.
+    # A reload of a stored interaction (an upsert): its old rows out, its new ones in.
     stored = next(n for n in store.nodes() if n.kind == "interaction")
     changed = dict(stored.props, summary="changed", id=stored.id)
     changed["date"] = changed["date"].isoformat()
@@ -259,9 +259,7 @@ def test_other_writes_leave_the_arrays_to_be_rebuilt(store: SQLiteStore) -> None
     assert not result.problems
     workspace.load(result.dataset)
     assert store.version() == before + 1
-    assert (
-        workspace._snapshot is not None and workspace._snapshot.version == before
-    )  # stale: rebuilt
+    assert workspace._snapshot is not None and workspace._snapshot.version == before + 1
     assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -326,9 +324,9 @@ def test_contact_writes_patch_the_index(
         assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
-def test_a_contact_write_that_could_mean_two_rows_is_left_to_rebuild(tmp_path: Path) -> None:
+def test_a_contact_write_among_two_rows_alike_is_followed(tmp_path: Path) -> None:
     # Two stored contacts alike but for their keys (a dataset built in Python, not loaded
-    # from files): which one a write replaces only the store knows.
+    # from files): the store says which one a write replaces (its old row goes out).
     nodes = [
         NodeRecord("L1", "leader", {"name": "张三"}),
         NodeRecord("F1", "figure", {"name": "李四", "category": "religious"}),
@@ -352,8 +350,7 @@ def test_a_contact_write_that_could_mean_two_rows_is_left_to_rebuild(tmp_path: P
         result = read_records("contacts", ended, store.existing_nodes(), source="test")
         assert not result.problems
         workspace.load(result.dataset)
-        assert (
-            workspace._snapshot is not None and workspace._snapshot.version == before
-        )  # not patched
+        assert workspace._snapshot is not None and workspace._snapshot.version == before + 1
         assert _same(_answers(workspace), _answers(Workspace(store)))
+        # The other contact stays open.
         assert workspace.gaps(T, 365, statuses=ALL)["items"][0]["assigned_leaders"] == ["L1"]

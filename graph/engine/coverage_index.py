@@ -24,7 +24,6 @@ is built once per data version from plain columns (no graph), then answers any (
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
 import json
@@ -49,14 +48,20 @@ from concentric.graph.store.protocol import CoverageColumns
 
 __all__ = [
     "CoverageIndex",
+    "area_row",
+    "concerns_of",
     "contains",
     "coverage_of_graph",
     "date_of",
+    "dated_row",
     "distinct",
     "is_covered",
+    "is_joint_meeting",
+    "leader_row",
     "out_of_office",
     "pack_state",
     "status_rule",
+    "target_row",
     "unpack_state",
 ]
 
@@ -113,6 +118,48 @@ _DERIVED = frozenset(
     {"position", "leader_code", "area_position", "category_codes", "_pair_code"}
     | {"_area_levels", "_group_codes"}
 )
+
+
+def target_row(node: NodeRecord) -> tuple[str, str, str | None, str | None, str | None]:
+    """A target's row of :class:`CoverageColumns` ``targets``: id, kind, subtype (a figure's
+    category, else its kind), area, name."""
+    props = node.props
+    subtype = props.get("category") if node.kind == "figure" else props.get("kind")
+    return node.id, node.kind, subtype, props.get("area_id"), props.get("name")
+
+
+def is_joint_meeting(node: NodeRecord) -> bool:
+    """Whether a node is a unit in the joint-meeting system."""
+    return node.kind == "unit" and bool(node.props.get("joint_meeting"))
+
+
+def leader_row(node: NodeRecord) -> tuple[str, str | None, str | None, Any, Any, Any]:
+    """A leader's row: id, name, post, in_office, quota_min, quota_max."""
+    props = node.props
+    return (
+        node.id,
+        props.get("name"),
+        props.get("post"),
+        props.get("in_office"),
+        props.get("quota_min"),
+        props.get("quota_max"),
+    )
+
+
+def area_row(node: NodeRecord) -> tuple[str, str | None, str | None, str | None]:
+    """An area's row: id, parent, name, kind."""
+    props = node.props
+    return node.id, props.get("parent_id"), props.get("name"), props.get("kind")
+
+
+def concerns_of(node: NodeRecord) -> list[tuple[str, Any]]:
+    """The (target, date) rows of an interaction."""
+    return [(t, node.props["date"]) for t in node.props.get("target_ids", ())]
+
+
+def dated_row(link: LinkRecord) -> tuple[str, str, Any, Any]:
+    """A contact's or membership's row: source, target, since, until."""
+    return link.source_id, link.target_id, link.props.get("since"), link.props.get("until")
 
 
 def pack_state(arrays: dict[str, npt.NDArray[Any]], plain: dict[str, Any]) -> bytes:
@@ -254,10 +301,7 @@ class CoverageIndex:
         kind_codes = {k: i for i, k in enumerate(SCHEMA.target_kinds)}
         self.kind_code = np.array([kind_codes[k] for k in self.kinds], dtype=np.int8)
         self.category = np.array(
-            [
-                self.category_codes.get(s or "", -1) if k == "figure" else -1
-                for k, s in zip(self.kinds, self.subtypes, strict=True)
-            ],
+            [self.category_code(k, s) for k, s in zip(self.kinds, self.subtypes, strict=True)],
             dtype=np.int16,
         )
         # Every leader, in office or not.
@@ -289,17 +333,10 @@ class CoverageIndex:
         self.i_key = np.sort((self.i_target.astype(np.int64) << 32) | self.i_date.astype(np.int64))
         self.c_by_target, self.c_start = _grouped(self.c_target, n)
         # Areas: a parent index per area, and each target's area index (-1 for none).
-        parents = {row[0]: row[1] for row in columns.areas}
-        self.area_names = {row[0]: row[2] for row in columns.areas}
-        self.area_kinds = {row[0]: row[3] for row in columns.areas}
-        self.area_parent = np.array(
-            [area_pos.get(parents.get(a) or "", -1) for a in self.area_list], dtype=np.int32
-        )
+        self.set_areas(columns.areas)
         self.target_area = np.array(
             [area_pos.get(a or "", -1) for a in self.area_ids], dtype=np.int32
         )
-        # Roll-ups add a whole depth level into its parents at once, deepest level first.
-        self._area_levels = self._levels_deepest_first()
         self.pair = np.array(
             [self._pair_code[(k, s or "")] for k, s in zip(self.kinds, self.subtypes, strict=True)],
             dtype=np.int32,
@@ -310,66 +347,30 @@ class CoverageIndex:
         self.local_share = 0.25
         self._group_codes: dict[str, tuple[npt.NDArray[np.int64], int]] | None = None
 
-    def with_concerns(self, concerns: Iterable[tuple[str, Any]]) -> CoverageIndex:
-        """A copy that also counts these (target, date) interaction rows.
+    def category_code(self, kind: str, subtype: str | None) -> int:
+        """A target's figure category code (-1 for no figure or no known category)."""
+        return self.category_codes.get(subtype or "", -1) if kind == "figure" else -1
 
-        For a write that only adds interactions: inserting a few rows into the sorted arrays
-        takes milliseconds where a rebuild from the store takes 25 s at 10^6 targets.
-        """
-        kept = [c for c in concerns if c[0] in self.position]
-        patched = copy.copy(self)
-        if not kept:
-            return patched
-        targets = np.array([self.position[c[0]] for c in kept], dtype=np.int32)
-        days = _days([c[1] for c in kept], 0)
-        order = np.argsort(days, kind="stable")
-        targets, days = targets[order], days[order]
-        # After the rows of the same day, as a rebuild's stable sort would put them.
-        at = np.searchsorted(self.i_date, days, side="right")
-        patched.i_target = np.insert(self.i_target, at, targets)
-        patched.i_date = np.insert(self.i_date, at, days)
-        keys = (targets.astype(np.int64) << 32) | days.astype(np.int64)
-        patched.i_key = np.sort(np.concatenate([self.i_key, keys]))
-        return patched
+    def set_areas(self, rows: Iterable[tuple[str, str | None, str | None, str | None]]) -> None:
+        """The area tables from (id, parent, name, kind) rows (``target_area`` aside)."""
+        rows = list(rows)
+        self.area_list = sorted(row[0] for row in rows)
+        self.area_position = area_pos = {a: i for i, a in enumerate(self.area_list)}
+        parents = {row[0]: row[1] for row in rows}
+        self.area_names = {row[0]: row[2] for row in rows}
+        self.area_kinds = {row[0]: row[3] for row in rows}
+        self.area_parent = np.array(
+            [area_pos.get(parents.get(a) or "", -1) for a in self.area_list], dtype=np.int32
+        )
+        # Roll-ups add a whole depth level into its parents at once, deepest level first.
+        self._area_levels = self._levels_deepest_first()
 
-    def with_contacts(
-        self, contacts: Iterable[tuple[str, str, Any, Any, bool]]
-    ) -> CoverageIndex | None:
-        """A copy with these contacts written, for a write of contacts only (assigning or
-        ending them); None when it cannot tell which row a write replaces.
-
-        Each is (leader, target, since, until, replaces): ``replaces`` when the store
-        already holds that contact (the same key: leader, target and since), whose until
-        is then overwritten; else it is added.
-        """
-        patched = copy.copy(self)
-        leader_ids, leader_code = list(self.leader_ids), dict(self.leader_code)
-        c_leader, c_target = self.c_leader.copy(), self.c_target.copy()
-        c_since, c_until = self.c_since.copy(), self.c_until.copy()
-        for leader, target, since, until, replaces in contacts:
-            if target not in self.position or out_of_office(self.leaders.get(leader)):
-                continue  # such contacts never count (see __init__)
-            if leader not in leader_code:
-                leader_code[leader] = len(leader_ids)
-                leader_ids.append(leader)
-            code, position = leader_code[leader], self.position[target]
-            since_day = int(_days([since], _NEVER_BEFORE)[0])
-            until_day = int(_days([until], _NEVER_AFTER)[0])
-            if replaces:
-                same = (c_leader == code) & (c_target == position) & (c_since == since_day)
-                if int(same.sum()) != 1:
-                    return None  # two stored contacts alike: which one is meant?
-                c_until[same] = until_day
-            else:
-                c_leader = np.append(c_leader, np.int32(code))
-                c_target = np.append(c_target, np.int32(position))
-                c_since = np.append(c_since, np.int32(since_day))
-                c_until = np.append(c_until, np.int32(until_day))
-        patched.leader_ids, patched.leader_code = leader_ids, leader_code
-        patched.c_leader, patched.c_target = c_leader, c_target
-        patched.c_since, patched.c_until = c_since, c_until
-        patched.c_by_target, patched.c_start = _grouped(c_target, self.n)
-        return patched
+    def area_rows(self) -> list[tuple[str, str | None, str | None, str | None]]:
+        """The (id, parent, name, kind) rows the area tables were made of."""
+        return [
+            (a, self.area_list[p] if p >= 0 else None, self.area_names[a], self.area_kinds[a])
+            for a, p in zip(self.area_list, self.area_parent.tolist(), strict=True)
+        ]
 
     def _lookups(self, pairs: list[tuple[str, str]]) -> None:
         """The dicts from ids, leaders, areas and (kind, subtype) pairs to their positions."""
@@ -446,34 +447,19 @@ class CoverageIndex:
         concerns: list[tuple[str, Any]] = []
         joint_meeting: set[str] = set()
         for node in sorted(nodes, key=lambda n: (n.kind, n.id)):
-            props = node.props
             if node.kind in SCHEMA.target_kinds:
-                subtype = props.get("category") if node.kind == "figure" else props.get("kind")
-                targets.append(
-                    (node.id, node.kind, subtype, props.get("area_id"), props.get("name"))
-                )
-                if node.kind == "unit" and props.get("joint_meeting"):
+                targets.append(target_row(node))
+                if is_joint_meeting(node):
                     joint_meeting.add(node.id)
             elif node.kind == "leader":
-                leaders.append(
-                    (
-                        node.id,
-                        props.get("name"),
-                        props.get("post"),
-                        props.get("in_office"),
-                        props.get("quota_min"),
-                        props.get("quota_max"),
-                    )
-                )
+                leaders.append(leader_row(node))
             elif node.kind == "area":
-                areas.append(
-                    (node.id, props.get("parent_id"), props.get("name"), props.get("kind"))
-                )
+                areas.append(area_row(node))
             elif node.kind == "interaction":
-                concerns.extend((t, props["date"]) for t in props.get("target_ids", ()))
+                concerns.extend(concerns_of(node))
         contacts, memberships = [], []
         for link in links:
-            row = (link.source_id, link.target_id, link.props.get("since"), link.props.get("until"))
+            row = dated_row(link)
             if link.kind == "contacts":
                 contacts.append(row)
             elif link.kind == "member_of":

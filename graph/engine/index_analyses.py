@@ -30,7 +30,6 @@ size (10^6 targets) the whole graph does not fit the server's memory, the arrays
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -117,20 +116,6 @@ class LeaderActivity:
             arrays["target"],
         )
         return activity
-
-    def with_rows(
-        self, index: CoverageIndex, rows: Iterable[tuple[str, str | None, Any]]
-    ) -> LeaderActivity:
-        """A copy that also holds these (leader, target, date) rows (see
-        :meth:`CoverageIndex.with_concerns`)."""
-        added = LeaderActivity(index, rows)
-        patched = copy.copy(self)
-        # Both are sorted by day: new rows go after the old rows of the same day.
-        at = np.searchsorted(self.day, added.day, side="right")
-        patched.day = np.insert(self.day, at, added.day)
-        patched.leader = np.insert(self.leader, at, added.leader)
-        patched.target = np.insert(self.target, at, added.target)
-        return patched
 
     @staticmethod
     def rows_of(nodes: Iterable[NodeRecord]) -> list[tuple[str, str | None, Any]]:

@@ -23,7 +23,9 @@ __all__ = [
     "DiskFull",
     "KeepsDerived",
     "LoadReport",
+    "ReportsChanges",
     "Store",
+    "StoreChanges",
     "StoreError",
     "StoredRecords",
     "merge_policy",
@@ -168,6 +170,35 @@ class StoredRecords(Protocol):
 
     def existing(self, ids: Collection[str]) -> set[str]:
         """The ids among ``ids`` that name a stored node."""
+        ...
+
+
+@dataclass
+class StoreChanges:
+    """The records a load changed: each as it was stored before (None if new) and after.
+
+    Rows the load left as they were are not in it. ``overflow``: the load changed more than
+    the caller's ``limit`` of rows, and the lists stop there (a rebuild is cheaper then).
+    """
+
+    nodes: list[tuple[NodeRecord | None, NodeRecord]]
+    links: list[tuple[LinkRecord | None, LinkRecord]]
+    overflow: bool = False
+
+    @property
+    def rows(self) -> int:
+        return len(self.nodes) + len(self.links)
+
+
+@runtime_checkable
+class ReportsChanges(Protocol):
+    """A store whose upsert says which records it changed (what a snapshot's arrays need
+    to follow a load without reading every column again)."""
+
+    def load_changes(
+        self, dataset: Dataset, *, limit: int, progress: ProgressCallback | None = None
+    ) -> tuple[LoadReport, StoreChanges]:
+        """:meth:`Store.load` (an upsert), with the records it changed, at most ``limit``."""
         ...
 
 

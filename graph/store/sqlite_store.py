@@ -33,6 +33,7 @@ from concentric.graph.store.protocol import (
     DiskFull,
     LoadReport,
     ProgressCallback,
+    StoreChanges,
     StoredRecords,
     StoreError,
     merge_policy,
@@ -198,6 +199,73 @@ def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
         yield batch
 
 
+class _ChangeCollector:
+    """Which rows of a load change the store, and how they were stored before: each batch
+    is compared with the stored rows before it is written, by the upsert's own test."""
+
+    def __init__(self, con: sqlite3.Connection, limit: int) -> None:
+        self.con = con
+        self.limit = limit
+        self.found = StoreChanges([], [])
+        # What a row written earlier in this load holds now (a file may repeat an id).
+        self._written_nodes: dict[str, tuple[str, str]] = {}
+        self._written_links: dict[str, tuple[Any, ...]] = {}
+
+    def _full(self, more: int) -> bool:
+        if self.found.overflow or self.found.rows + more > self.limit:
+            self.found.overflow = True
+        return self.found.overflow
+
+    def nodes(self, batch: list[tuple[Any, ...]]) -> None:
+        """Rows of ``(id, kind, props, source, line)`` about to be upserted."""
+        if self.found.overflow:
+            return
+        ids = json.dumps([row[0] for row in batch])
+        stored = {
+            row[0]: (row[1], row[2])
+            for row in self.con.execute(
+                "SELECT id, kind, props FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                (ids,),
+            )
+        }
+        for node_id, kind, props, source, line in batch:
+            old = self._written_nodes.get(node_id) or stored.get(node_id)
+            if old == (kind, props):
+                continue
+            if self._full(1):
+                return
+            before = None if old is None else _node_record((node_id, *old, "", 0))
+            after = _node_record((node_id, kind, props, source, line))
+            self.found.nodes.append((before, after))
+            self._written_nodes[node_id] = (kind, props)
+
+    def links(self, batch: list[tuple[Any, ...]]) -> None:
+        """Rows of ``(key, kind, source_id, target_id, props, source, line)`` about to be
+        upserted (a stored key keeps its kind and ends; only its props change)."""
+        if self.found.overflow:
+            return
+        keys = json.dumps([row[0] for row in batch])
+        stored = {
+            row[0]: row[1:]
+            for row in self.con.execute(
+                "SELECT key, kind, source_id, target_id, props FROM links "
+                "WHERE key IN (SELECT value FROM json_each(?))",
+                (keys,),
+            )
+        }
+        for key, kind, source_id, target_id, props, source, line in batch:
+            old = self._written_links.get(key) or stored.get(key)
+            if old is not None and old[3] == props:
+                continue
+            if self._full(1):
+                return
+            ends = (kind, source_id, target_id) if old is None else old[:3]
+            before = None if old is None else _link_record((key, *old, "", 0))
+            after = _link_record((key, *ends, props, source, line))
+            self.found.links.append((before, after))
+            self._written_links[key] = (*ends, props)
+
+
 class SQLiteStore:
     """The embedded store in one SQLite file (created on first use)."""
 
@@ -281,6 +349,23 @@ class SQLiteStore:
     def load(
         self, dataset: Dataset, *, replace: bool = False, progress: ProgressCallback | None = None
     ) -> LoadReport:
+        return self._load(dataset, replace, progress, None)
+
+    def load_changes(
+        self, dataset: Dataset, *, limit: int, progress: ProgressCallback | None = None
+    ) -> tuple[LoadReport, StoreChanges]:
+        """:meth:`load` (an upsert) and the records it changed, found by the upsert's own
+        test (the stored props text differs), a batch at a time before it is written."""
+        changes = _ChangeCollector(self._con, limit)
+        return self._load(dataset, False, progress, changes), changes.found
+
+    def _load(
+        self,
+        dataset: Dataset,
+        replace: bool,
+        progress: ProgressCallback | None,
+        changes: _ChangeCollector | None,
+    ) -> LoadReport:
         with self._lock, paused_gc():
             con = self._con
             # A big load's pages stay in memory until the commit instead of spilling early.
@@ -301,8 +386,18 @@ class SQLiteStore:
                     for name in _INDEXES:
                         con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
                 written = 0
-                written += self._write(_UPSERT_NODE, dataset.encoded_nodes(), progress)
-                written += self._write(_UPSERT_LINK, dataset.encoded_links(), progress)
+                written += self._write(
+                    _UPSERT_NODE,
+                    dataset.encoded_nodes(),
+                    progress,
+                    changes.nodes if changes else None,
+                )
+                written += self._write(
+                    _UPSERT_LINK,
+                    dataset.encoded_links(),
+                    progress,
+                    changes.links if changes else None,
+                )
                 if rebuild:
                     for statement in _INDEXES.values():
                         con.execute(statement)
@@ -331,11 +426,17 @@ class SQLiteStore:
         )
 
     def _write(
-        self, sql: str, rows: Iterable[tuple[Any, ...]], progress: ProgressCallback | None
+        self,
+        sql: str,
+        rows: Iterable[tuple[Any, ...]],
+        progress: ProgressCallback | None,
+        before_batch: Callable[[list[tuple[Any, ...]]], None] | None = None,
     ) -> int:
         written = 0
         # Batches of encoded rows, so the JSON text of a big load is never all in memory.
         for batch in batched(rows, BATCH_ROWS):
+            if before_batch is not None:
+                before_batch(batch)
             cursor = self._con.executemany(sql, batch)
             written += cursor.rowcount
             if progress:
