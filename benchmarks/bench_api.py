@@ -254,6 +254,12 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=120.0, help="cap per target")
     parser.add_argument("--warmup", type=int, default=5, help="requests before measuring")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run the API as this many processes (serve --workers) and compare",
+    )
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
@@ -296,8 +302,35 @@ def main() -> None:
             (api.url, f"/api/v1/coverage?as_of={AS_OF}", auth),
             (api.url, f"/api/v1/gaps?as_of={AS_OF}", auth),
         ]
+        run_servers = [bare, api, api]
+        if args.workers > 1:
+            many_port = free_port()
+            many = Server(
+                f"concentric --workers {args.workers}",
+                [
+                    *CLI,
+                    "serve",
+                    "--store",
+                    str(store),
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(many_port),
+                    "--workers",
+                    str(args.workers),
+                ],
+                many_port,
+                "/healthz",
+                folder / "api-workers.log",
+            )
+            servers.append(many)
+            runs += [
+                (many.url, f"/api/v1/coverage?as_of={AS_OF}", auth),
+                (many.url, f"/api/v1/gaps?as_of={AS_OF}", auth),
+            ]
+            run_servers += [many, many]
         results: list[Result] = []
-        for (base_url, path, headers), server in zip(runs, [bare, api, api], strict=True):
+        for (base_url, path, headers), server in zip(runs, run_servers, strict=True):
             say(f"{path}: {args.requests} requests, concurrency {args.concurrency} …")
             cpu_before = cpu_seconds(server.proc.pid)
             client_before = time.process_time()
@@ -338,6 +371,14 @@ def main() -> None:
         "coverage_rps / bare_rps": round(results[1].rps / bare_rps, 4) if bare_rps else None,
         "gaps_rps / bare_rps": round(results[2].rps / bare_rps, 4) if bare_rps else None,
     }
+    if len(results) == 5:  # the same two endpoints through --workers N processes
+        for name, one, many in (
+            ("coverage", results[1], results[3]),
+            ("gaps", results[2], results[4]),
+        ):
+            ratios[f"{name}: {args.workers} workers / 1 (req/s)"] = (
+                round(many.rps / one.rps, 4) if one.rps else None
+            )
     info["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     say("")
     say(table(results, bare_rps))
