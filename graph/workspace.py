@@ -647,7 +647,7 @@ class Workspace:
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
         wanted = cov.parse_statuses(statuses)
-        if self._uses_local_graphs(snap):
+        if self._rows_over_limit(snap) is not None:
             kind = snap.index.area_kinds.get(area_id) if area_id else None
             if area_id is None or kind in WHOLE_AREA_KINDS:
                 what = "without area_id" if area_id is None else f"for the {kind} {area_id!r}"
