@@ -26,7 +26,7 @@ from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
 from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
-from concentric.graph.engine.search import SearchIndex
+from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
 from concentric.graph.network.network import (
     brokers,
     communities,
@@ -333,9 +333,21 @@ class Workspace:
                 self._snapshot = Snapshot(after, self.store.policy(), index, activity, rows)
                 if keep:
                     self._keep(self._snapshot, set())
+                self._carry_search_index(before, after, changes)
             elif self._snapshot is not None and self.build_in_background:
                 self._refresh()  # the writer waits for its own write, readers do not
             return report
+
+    def _carry_search_index(self, before: int, after: int, changes: StoreChanges | None) -> None:
+        """Let the search index of ``before`` serve ``after`` when the load changed no
+        searchable entity (what a leader logs or a planner assigns): rebuilding it for
+        every write would cost each first search after a write seconds at province size."""
+        found = self._search
+        if found is None or found[0] != before or changes is None:
+            return
+        if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
+            return
+        self._search = (after, found[1])
 
     def _base(self, version: int) -> Snapshot | None:
         """The snapshot of ``version`` for a load to bring up to date: the published one,

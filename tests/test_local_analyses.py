@@ -146,6 +146,42 @@ def test_a_write_computes_pinyin_only_for_new_names(
         assert asked == ["赵敏"]
 
 
+def test_a_write_of_no_searchable_entity_keeps_the_search_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SQLiteStore(tmp_path / "c.db") as store:
+        store.load(
+            Dataset(
+                [
+                    NodeRecord("A0", "area", {"name": "七里河", "kind": "district"}),
+                    NodeRecord("L1", "leader", {"name": "李强", "in_office": True}),
+                    NodeRecord("F1", "figure", {"name": "王伟", "category": "religious"}),
+                ],
+                [],
+            ),
+            replace=True,
+        )
+        workspace = Workspace(store, graph_max_rows=10**6)
+        before = workspace.search("ww")
+        monkeypatch.setattr(
+            search_module.SearchIndex,
+            "build",
+            lambda *args: pytest.fail("the search index was rebuilt for a logged visit"),
+        )
+        visit = {"date": "2026-11-20", "type": "visit", "leader_ids": ["L1"], "target_ids": ["F1"]}
+        workspace.load(Dataset([NodeRecord("I1", "interaction", visit)], []))
+        after = workspace.search("ww")
+        assert after["version"] == before["version"] + 1
+        assert after["items"] == before["items"] == [*after["items"]]
+        assert [i["id"] for i in after["items"]] == ["F1"]
+        monkeypatch.undo()
+        # A renamed figure is a searchable change: the index follows it.
+        renamed = {"name": "赵敏", "category": "religious"}
+        workspace.load(Dataset([NodeRecord("F1", "figure", renamed)], []))
+        assert [i["id"] for i in workspace.search("zhaomin")["items"]] == ["F1"]
+        assert workspace.search("ww")["items"] == []
+
+
 # -- paths --------------------------------------------------------------------------------
 
 
