@@ -35,6 +35,7 @@ leader over capacity (``quota_max`` minus current load).
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -306,11 +307,25 @@ def rank_for(
     if context.same_post:
         marked.update(n for n, r in leaders.items() if r.get("post") in context.same_post)
     excluded = set(assigned)
-    options = [
-        candidate_cost(context, leader, record, signals, lines)
-        for leader in marked
-        if leader in leaders and leader not in excluded
-    ]
+    met_or_near = set(signals.meetings) | set(signals.near)
+    costed: list[str] = []
+    alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for leader in marked:
+        if leader not in leaders or leader in excluded:
+            continue
+        if leader in met_or_near or signalled_only:
+            costed.append(leader)
+            continue
+        # Besides meetings and distance, a leader's cost and reasons come from these fields
+        # alone (see candidate_cost): leaders alike in them cost the same, so only the
+        # first ``limit`` of each kind (by id) can be among the cheapest ``limit``.
+        row = leaders[leader]
+        post = row.get("post") if row.get("post") in context.same_post else None
+        shared = tuple(line for line in lines if line in (row.get("lines") or ()))
+        alike[(post, row.get("area_id"), shared)].append(leader)
+    for members in alike.values():
+        costed.extend(heapq.nsmallest(limit, members))
+    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
     if signalled_only:
         options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
         return options
