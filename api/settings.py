@@ -49,9 +49,9 @@ class Settings(BaseSettings):
     )
     warm_index: bool = Field(
         False,
-        description="Build the coverage index, the leaders' interaction table and (past "
-        "graph_max_rows) the store's lookup of who each interaction names in the background "
-        "at start-up, so the first requests do not wait for them (at province size the "
+        description="Build the coverage index and the leaders' interaction table in the "
+        "background at start-up (and, on a backend that needs one, its lookup for "
+        "neighbourhood reads), so the first requests do not wait for them (at province size the "
         "first build takes tens of seconds; see benchmarks/README.md). "
         "`concentric serve` turns it on.",
     )

@@ -385,7 +385,7 @@ class Workspace:
 
     def warm(self) -> None:
         """Build (or read back) the snapshot the first requests need and, past the
-        whole-graph limit, the store's lookup of who each interaction names."""
+        whole-graph limit, whatever the store's neighbourhood reads need (may be nothing)."""
         if self._uses_local_graphs(self.snapshot()):
             self.store.prepare_lookups()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +21,6 @@ from hypothesis import given, settings
 from concentric.graph import workspace as workspace_module
 from concentric.graph.engine.coverage import GraphTooLarge, UnknownId
 from concentric.graph.schema.model import Dataset
-from concentric.graph.store import sqlite_store
 from concentric.graph.store.sqlite_store import SQLiteStore
 from concentric.graph.views import render
 from concentric.graph.workspace import Workspace
@@ -201,12 +199,9 @@ def test_warming_up_builds_what_the_first_requests_need(tmp_path: Path) -> None:
     result = read_dataset([SAMPLE])
     with SQLiteStore(tmp_path / "c.db") as store:
         store.load(result.dataset)
-        Workspace(store).warm()  # under the limit: no lookup of who interactions name
-        assert store._named is None
         local = Workspace(store, graph_max_rows=0)
         local.warm()
         assert local._snapshot is not None and local._snapshot.version == store.version()
-        assert store._named is not None and store._named[0] == store.version()
 
 
 @pytest.mark.usefixtures("grouping")
@@ -231,11 +226,11 @@ def test_an_area_map_past_the_local_limit_is_refused(
         local.area_map_html(root, AS_OF, 365)
 
 
-def test_building_the_lookups_does_not_hold_up_other_readers(
+def test_building_the_snapshot_does_not_hold_up_other_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # While the next data version's snapshot and the lookup are built (seconds at 10^6
-    # targets), coverage answers from the published snapshot and the store reads go on.
+    # While the next data version's snapshot is built (seconds at 10^6 targets),
+    # coverage answers from the published snapshot.
     result = read_dataset([SAMPLE])
     with SQLiteStore(tmp_path / "c.db") as store:
         store.load(result.dataset)
@@ -254,13 +249,6 @@ def test_building_the_lookups_does_not_hold_up_other_readers(
             thread.join(timeout=20)  # a blocked reader would wait for this build forever
             assert not thread.is_alive(), f"{what} waited for the build"
 
-        build_lookup = sqlite_store._names_rowids
-
-        def slow_lookup(con: sqlite3.Connection) -> dict[str, list[int]]:
-            meanwhile("store read", store.version)
-            return build_lookup(con)
-
-        monkeypatch.setattr(sqlite_store, "_names_rowids", slow_lookup)
         read_rows = store.participations
 
         def slow_rows() -> list[tuple[str, str | None, object]]:
@@ -269,5 +257,5 @@ def test_building_the_lookups_does_not_hold_up_other_readers(
 
         monkeypatch.setattr(store, "participations", slow_rows)
         workspace.warm()
-        assert answered == ["coverage", "store read"]
+        assert answered == ["coverage"]
         assert versions == [published]  # the snapshot published before the write

@@ -123,9 +123,9 @@ def test_old_file_gives_the_same_answers_as_a_fresh_load(
 
     # Migrated: the format is in the header, and the meta row is raised with it so that
     # the release before migrations refuses the file rather than misread it.
-    assert _raw(old, "PRAGMA user_version") == [(2,)]
+    assert _raw(old, "PRAGMA user_version") == [(3,)]
     assert _raw(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
-    assert _raw(fresh, "PRAGMA user_version") == [(2,)]
+    assert _raw(fresh, "PRAGMA user_version") == [(3,)]
 
 
 def test_reopening_a_migrated_file_changes_nothing(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_reopening_a_migrated_file_changes_nothing(tmp_path: Path) -> None:
     SQLiteStore(old).close()
     before = _raw(old, "SELECT count(*), sum(length(props)) FROM nodes")
     SQLiteStore(old).close()
-    assert _raw(old, "PRAGMA user_version") == [(2,)]
+    assert _raw(old, "PRAGMA user_version") == [(3,)]
     assert _raw(old, "SELECT count(*), sum(length(props)) FROM nodes") == before
 
 
@@ -142,7 +142,7 @@ def test_a_newer_format_is_refused_and_left_alone(tmp_path: Path) -> None:
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(StoreError, match=r"store format 99 is newer .*up to 2"):
+    with pytest.raises(StoreError, match=r"store format 99 is newer .*up to 3"):
         SQLiteStore(path)
     result = CliRunner().invoke(cli_app, ["coverage", "--store", str(path)])
     assert result.exit_code == 2
@@ -172,3 +172,36 @@ def test_a_failing_step_leaves_the_file_as_it_was(
     assert _raw(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("1",)]
     assert _raw(path, "SELECT count(*) FROM nodes") == nodes_before
     assert _raw(path, "SELECT name FROM sqlite_master WHERE name = 'half_done'") == []
+
+
+def _named_from_json(path: Path) -> set[tuple[str, str]]:
+    """(named id, interaction id) read straight from the interactions' JSON columns."""
+    import json
+
+    found = set()
+    for node_id, props in _raw(path, "SELECT id, props FROM nodes WHERE kind = 'interaction'"):
+        for column in ("leader_ids", "target_ids"):
+            found.update((ref, node_id) for ref in json.loads(props).get(column, []))
+    return found
+
+
+def test_who_names_whom_is_indexed_and_kept_up_by_writes(tmp_path: Path) -> None:
+    path = _old_copy(tmp_path)
+    SQLiteStore(path).close()  # the step to format 3 fills the table from the old rows
+    expected = _named_from_json(path)
+    assert len(expected) > 1000
+    assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == expected
+    con = sqlite3.connect(path)
+    some = con.execute("SELECT id FROM nodes WHERE kind = 'interaction' LIMIT 2").fetchall()
+    # Plain SQL writes (as any writer's would) keep it in step through the triggers.
+    con.execute(
+        "UPDATE nodes SET props = json_set(props, '$.leader_ids', json('[\"LX1\"]')) WHERE id = ?",
+        some[0],
+    )
+    con.execute("DELETE FROM nodes WHERE id = ?", some[1])
+    con.commit()
+    con.close()
+    after = _named_from_json(path)
+    assert ("LX1", some[0][0]) in after
+    assert not any(node == some[1][0] for _, node in after)
+    assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == after

@@ -35,6 +35,7 @@ leader over capacity (``quota_max`` minus current load).
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ PROXIMITY_BONUS = {2: 2, 3: 1}
 # cheapest leaders, which keeps the network linear in the number of targets.
 MAX_PAIRS = 2_000_000
 CANDIDATES_PER_TARGET_CAP = 50
+# Past this many pairs the leaders a target has no signal with (each of cost BASE_COST) are
+# reached through one shared node instead of an edge each: the same optimum, with a flow
+# network linear in the number of targets plus leaders instead of their product.
+SHARED_FILLER_PAIRS = 100_000
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,10 @@ class Context:
     avoid: Collection[str] = ()  # no distance runs through these (the leaders leaving)
     by_area: dict[str, list[str]] = field(default_factory=dict)
     by_line: dict[str, list[str]] = field(default_factory=dict)
+    ordered: list[str] = field(default_factory=list)  # the leaders' ids, sorted
 
     def __post_init__(self) -> None:
+        self.ordered = sorted(self.leaders)
         for leader, record in self.leaders.items():
             if record.get("area_id"):
                 self.by_area.setdefault(record["area_id"], []).append(leader)
@@ -219,9 +226,14 @@ def pair_signals(context: Context, target: str) -> PairSignals:
 
 
 def candidate_cost(
-    context: Context, leader: str, target: dict[str, Any], signals: PairSignals
+    context: Context,
+    leader: str,
+    target: dict[str, Any],
+    signals: PairSignals,
+    lines: tuple[str, ...] | None = None,
 ) -> Candidate:
-    """The cost of ``leader`` covering the ``target`` record and the reasons that lowered it."""
+    """The cost of ``leader`` covering the ``target`` record and the reasons that lowered it
+    (``lines``: the target's lines, when the caller has them already)."""
     lnode = context.leaders[leader]
     cost = BASE_COST
     reasons: list[str] = []
@@ -234,9 +246,9 @@ def candidate_cost(
     if leader_area and leader_area in context.lineage.get(target_area or "", ()):
         cost -= AREA_BONUS
         reasons.append(_area_reason(context.area_names, leader_area, target_area))
-    shared = [
-        line for line in target_lines(target, context.policy) if line in (lnode.get("lines") or ())
-    ]
+    if lines is None:
+        lines = target_lines(target, context.policy)
+    shared = [line for line in lines if line in (lnode.get("lines") or ())]
     if shared:
         cost -= LINE_BONUS
         reasons.append("负责" + "、".join(SCHEMA.enum_label("line", line) for line in shared))
@@ -267,13 +279,19 @@ def _area_reason(
 
 
 def rank_for(
-    context: Context, target: str, assigned: Collection[str], limit: int
+    context: Context,
+    target: str,
+    assigned: Collection[str],
+    limit: int,
+    *,
+    signalled_only: bool = False,
 ) -> list[Candidate]:
     """The ``limit`` cheapest of the context's leaders for ``target`` (not those in
     ``assigned``); a leader holding a departing leader's post comes first.
 
     Only leaders with some signal are costed one by one: every other leader costs
-    ``BASE_COST`` for the same reason, so they follow in id order.
+    ``BASE_COST`` for the same reason, so they follow in id order (``signalled_only``:
+    every leader with a signal, and none of the others).
     """
     record = context.reader.records([target]).get(target)
     if record is None:
@@ -283,22 +301,40 @@ def rank_for(
     marked: set[str] = set(signals.meetings) | set(signals.near)
     for area in context.lineage.get(record.get("area_id") or "", ()):
         marked.update(context.by_area.get(area, ()))
-    for line in target_lines(record, context.policy):
+    lines = target_lines(record, context.policy)
+    for line in lines:
         marked.update(context.by_line.get(line, ()))
     if context.same_post:
         marked.update(n for n, r in leaders.items() if r.get("post") in context.same_post)
     excluded = set(assigned)
-    options = [
-        candidate_cost(context, leader, record, signals)
-        for leader in marked
-        if leader in leaders and leader not in excluded
-    ]
+    met_or_near = set(signals.meetings) | set(signals.near)
+    costed: list[str] = []
+    alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for leader in marked:
+        if leader not in leaders or leader in excluded:
+            continue
+        if leader in met_or_near or signalled_only:
+            costed.append(leader)
+            continue
+        # Besides meetings and distance, a leader's cost and reasons come from these fields
+        # alone (see candidate_cost): leaders alike in them cost the same, so only the
+        # first ``limit`` of each kind (by id) can be among the cheapest ``limit``.
+        row = leaders[leader]
+        post = row.get("post") if row.get("post") in context.same_post else None
+        shared = tuple(line for line in lines if line in (row.get("lines") or ()))
+        alike[(post, row.get("area_id"), shared)].append(leader)
+    for members in alike.values():
+        costed.extend(heapq.nsmallest(limit, members))
+    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
+    if signalled_only:
+        options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
+        return options
     fillers = 0
-    for leader in sorted(leaders):
+    for leader in context.ordered:
         if fillers >= limit:
             break
         if leader not in marked and leader not in excluded:
-            options.append(candidate_cost(context, leader, record, signals))
+            options.append(candidate_cost(context, leader, record, signals, lines))
             fillers += 1
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
     return options[:limit]
@@ -391,6 +427,10 @@ def assign(
     without pushing a leader over ``capacity``: a minimum-cost flow."""
     open_leaders = context.leaders
     pairs = len(open_leaders) * len(targets)
+    if SHARED_FILLER_PAIRS < pairs <= MAX_PAIRS:
+        shared = _assign_with_shared_fillers(context, targets, capacity)
+        if shared is not None:
+            return _assignment_answer(context, targets, capacity, window_days, *shared)
     limit = len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP
     ranked = {target: rank_for(context, target, assigned, limit) for target, _, assigned in targets}
     flow_net = nx.DiGraph()
@@ -410,6 +450,91 @@ def assign(
             for (_, leader), amount in flow.get(("t", target), {}).items():
                 if amount:
                     chosen[target] = leader
+    picked = {
+        target: next(c for c in ranked[target] if c.leader_id == leader)
+        for target, leader in chosen.items()
+    }
+    return _assignment_answer(
+        context, targets, capacity, window_days, picked, {t for t, r in ranked.items() if r}
+    )
+
+
+def _assign_with_shared_fillers(
+    context: Context,
+    targets: Sequence[tuple[str, str, Collection[str]]],
+    capacity: dict[str, int],
+) -> tuple[dict[str, Candidate], set[str]] | None:
+    """:func:`assign`'s flow with every target's signal-less leaders (cost ``BASE_COST``)
+    behind one shared node; None if the targets sent through it cannot be paired with the
+    leaders it fed (only their already-assigned leaders left), for the full network.
+
+    A target sent through the shared node never has a signal with a leader the node fed:
+    the direct edge, cheaper, would lower the optimum. So any pairing of those targets with
+    those leaders' units costs the same; they are paired in id order.
+    """
+    open_leaders = context.leaders
+    records = context.reader.records([t for t, _, _ in targets])
+    signalled = {
+        target: rank_for(context, target, assigned, 0, signalled_only=True)
+        for target, _, assigned in targets
+    }
+    flow_net = nx.DiGraph()
+    source, sink, shared = ("source",), ("sink",), ("shared",)
+    has_option: set[str] = set()
+    for target, _, assigned in targets:
+        options = signalled[target]
+        blocked = len(set(assigned) & open_leaders.keys())
+        fillers = len(open_leaders) - len(options) - blocked
+        if options or fillers:
+            has_option.add(target)
+            flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
+        for candidate in options:
+            flow_net.add_edge(
+                ("t", target), ("l", candidate.leader_id), capacity=1, weight=candidate.cost
+            )
+        if fillers:
+            flow_net.add_edge(("t", target), shared, capacity=1, weight=BASE_COST)
+    for leader in context.ordered:
+        if shared in flow_net:
+            flow_net.add_edge(shared, ("l", leader), capacity=capacity[leader], weight=0)
+        flow_net.add_edge(("l", leader), sink, capacity=capacity[leader], weight=0)
+    picked: dict[str, Candidate] = {}
+    if not (has_option and source in flow_net and sink in flow_net):
+        return picked, has_option
+    flow = nx.max_flow_min_cost(flow_net, source, sink)
+    via_shared: list[str] = []
+    for target, _, _ in targets:
+        for node, amount in flow.get(("t", target), {}).items():
+            if not amount:
+                continue
+            if node == shared:
+                via_shared.append(target)
+            else:
+                picked[target] = next(c for c in signalled[target] if c.leader_id == node[1])
+    units = {n[1]: a for n, a in flow.get(shared, {}).items() if a}
+    no_signal = PairSignals({}, {})
+    for target, _, assigned in targets:
+        if target not in via_shared:
+            continue
+        skip = set(assigned) | {c.leader_id for c in signalled[target]}
+        paired = next((n for n in sorted(units) if units[n] and n not in skip), None)
+        if paired is None:
+            return None
+        units[paired] -= 1
+        picked[target] = candidate_cost(context, paired, records[target], no_signal)
+    return picked, has_option
+
+
+def _assignment_answer(
+    context: Context,
+    targets: Sequence[tuple[str, str, Collection[str]]],
+    capacity: dict[str, int],
+    window_days: int,
+    picked: dict[str, Candidate],
+    has_option: Collection[str],
+) -> dict[str, Any]:
+    """:func:`assign`'s answer: each target's chosen candidate, or why it has none."""
+    open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
     items, unassigned = [], []
     for target, status, _ in targets:
@@ -420,8 +545,8 @@ def assign(
             "kind": node["kind"],
             "status": status,
         }
-        if target in chosen:
-            candidate = next(c for c in ranked[target] if c.leader_id == chosen[target])
+        if target in picked:
+            candidate = picked[target]
             items.append(
                 {
                     **base,
@@ -434,7 +559,7 @@ def assign(
         else:
             why = (
                 "名额已满：候选领导的名额已分给代价更低的对象"
-                if ranked[target]
+                if target in has_option
                 else "在任领导均无剩余名额"
             )
             unassigned.append({**base, "reason": why})

@@ -140,7 +140,16 @@ class Policy:
         >>> SCHEMA.default_policy.lines_of("figure", "religious")
         ('guidance',)
         """
-        return tuple(code for code, members in self.lines.items() if subtype in members[kind])
+        known = self._lines_by_subtype
+        found = known.get((kind, subtype))
+        if found is None:  # asked once per target by the rankings: worked out once per pair
+            found = tuple(code for code, members in self.lines.items() if subtype in members[kind])
+            known[(kind, subtype)] = found
+        return found
+
+    @cached_property
+    def _lines_by_subtype(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        return {}
 
 
 @dataclass(frozen=True)

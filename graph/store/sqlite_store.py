@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
@@ -64,6 +65,9 @@ CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL DEFAULT '',
     line INTEGER NOT NULL DEFAULT 0
 );
+-- Who names whom: (an id, a node whose list column names it), kept by triggers, so a
+-- neighbourhood finds an id's interactions through an index instead of their JSON.
+CREATE TABLE IF NOT EXISTS named (ref_id TEXT NOT NULL, node_id TEXT NOT NULL);
 -- Derived data (the coverage index), kept with the data version it was built from.
 CREATE TABLE IF NOT EXISTS derived (
     name TEXT PRIMARY KEY,
@@ -76,7 +80,88 @@ _INDEXES = {
     "nodes_kind": "CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind)",
     "links_source": "CREATE INDEX IF NOT EXISTS links_source ON links (source_id)",
     "links_target": "CREATE INDEX IF NOT EXISTS links_target ON links (target_id)",
+    "named_ref": "CREATE INDEX IF NOT EXISTS named_ref ON named (ref_id)",
+    "named_node": "CREATE INDEX IF NOT EXISTS named_node ON named (node_id)",
 }
+
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _list_references() -> list[tuple[str, str]]:
+    """(node kind, column) of every column that holds a list of ids (an interaction's
+    leaders and targets), from the schema."""
+    found = [
+        (kind, column.name)
+        for kind, columns in SCHEMA.references.items()
+        for column in columns
+        if column.base_type == "refs"
+    ]
+    for kind, name in found:
+        # The trigger below is DDL, which takes no parameters: schema names only.
+        if not (_IDENTIFIER.fullmatch(kind) and _IDENTIFIER.fullmatch(name)):
+            raise StoreError(f"schema column {kind}.{name}: not a plain identifier")
+    return sorted(found)
+
+
+def _named_triggers() -> list[str]:
+    """The triggers that keep ``named`` (who each node's list columns name) in step with
+    ``nodes`` on every insert, update and delete."""
+    picks = " UNION ALL ".join(
+        f"SELECT ref.value, NEW.id FROM json_each(NEW.props, '$.{name}') AS ref "
+        f"WHERE NEW.kind = '{kind}'"
+        for kind, name in _list_references()
+    )
+    if not picks:
+        return []
+    return [
+        "CREATE TRIGGER IF NOT EXISTS nodes_named_insert AFTER INSERT ON nodes "
+        f"BEGIN INSERT INTO named (ref_id, node_id) {picks}; END",
+        "CREATE TRIGGER IF NOT EXISTS nodes_named_update AFTER UPDATE OF props, kind ON nodes "
+        "BEGIN DELETE FROM named WHERE node_id = OLD.id; "
+        f"INSERT INTO named (ref_id, node_id) {picks}; END",
+        "CREATE TRIGGER IF NOT EXISTS nodes_named_delete AFTER DELETE ON nodes "
+        "BEGIN DELETE FROM named WHERE node_id = OLD.id; END",
+    ]
+
+
+_NAMED_TRIGGERS = ("nodes_named_insert", "nodes_named_update", "nodes_named_delete")
+_NAMED_INDEXES = ("named_ref", "named_node")
+
+
+def _drop_named_upkeep(con: sqlite3.Connection) -> None:
+    """Stop keeping ``named`` row by row (a bulk load fills it once at the end)."""
+    for trigger in _NAMED_TRIGGERS:
+        con.execute(f"DROP TRIGGER IF EXISTS {trigger}")  # a fixed name, not input
+
+
+def _index_named(con: sqlite3.Connection) -> None:
+    """Fill ``named`` from every stored node and keep it up from now on; remember which
+    schema columns it covers, so a schema with other list columns fills it anew."""
+    _drop_named_upkeep(con)
+    for name in _NAMED_INDEXES:
+        con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
+    con.execute("DELETE FROM named")
+    for kind, name in _list_references():
+        con.execute(
+            "INSERT INTO named (ref_id, node_id) SELECT ref.value, n.id "
+            "FROM nodes AS n, json_each(n.props, ?) AS ref WHERE n.kind = ?",
+            (f"$.{name}", kind),
+        )
+    for name in _NAMED_INDEXES:  # built once over the filled table
+        con.execute(_INDEXES[name])
+    for statement in _named_triggers():
+        con.execute(statement)
+    con.execute(
+        "INSERT INTO meta VALUES ('named_columns', ?) ON CONFLICT (key) DO UPDATE SET "
+        "value = excluded.value",
+        (json.dumps(_list_references()),),
+    )
+
+
+def _named_is_current(con: sqlite3.Connection) -> bool:
+    row = con.execute("SELECT value FROM meta WHERE key = 'named_columns'").fetchone()
+    return row is not None and json.loads(row[0]) == [list(r) for r in _list_references()]
 
 
 def _record_format_in_header(con: sqlite3.Connection) -> None:
@@ -91,6 +176,7 @@ def _record_format_in_header(con: sqlite3.Connection) -> None:
 # format is in PRAGMA user_version; the access tables in the same file keep theirs apart.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _record_format_in_header,
+    3: _index_named,
 }
 STORE_FORMAT = max(MIGRATIONS)
 
@@ -149,23 +235,6 @@ class _StreamedRecords:
 def _version_of(con: sqlite3.Connection) -> int:
     row = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
     return int(row[0]) if row else 0
-
-
-def _names_rowids(con: sqlite3.Connection) -> dict[str, list[int]]:
-    """Id -> rowids of the nodes whose list reference columns name it."""
-    named: dict[str, list[int]] = {}
-    for kind, columns in SCHEMA.references.items():
-        for column in columns:
-            if column.base_type != "refs":
-                continue
-            rows = con.execute(
-                "SELECT ref.value, n.rowid FROM nodes AS n, json_each(n.props, ?) AS ref "
-                "WHERE n.kind = ?",
-                (f"$.{column.name}", kind),
-            )
-            for node, rowid in rows:
-                named.setdefault(node, []).append(rowid)
-    return named
 
 
 def is_disk_full(exc: BaseException) -> bool:
@@ -275,8 +344,6 @@ class SQLiteStore:
         self.location = str(path)
         self._lock = threading.RLock()
         self._graph: tuple[int, nx.MultiDiGraph] | None = None
-        self._named: tuple[int, dict[str, list[int]]] | None = None
-        self._named_lock = threading.Lock()  # one build of that lookup at a time
         try:
             if not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
@@ -324,6 +391,8 @@ class SQLiteStore:
             else:
                 for step in sorted(v for v in MIGRATIONS if v > found):
                     MIGRATIONS[step](con)
+            if not _named_is_current(con):  # a new file, or the schema's list columns changed
+                _index_named(con)
             # A PRAGMA cannot take a parameter; STORE_FORMAT is an int constant.
             con.execute(f"PRAGMA user_version = {int(STORE_FORMAT)}")
             con.execute("COMMIT")
@@ -373,18 +442,19 @@ class SQLiteStore:
             con.execute("BEGIN IMMEDIATE")
             try:
                 removed = 0
+                # Secondary indexes (and ``named``) cost more kept up row by row than
+                # rebuilt once, when the load is as big as what is stored (DDL is
+                # transactional: a failure rolls the drop back too).
+                rebuild = replace or dataset.row_count >= max(self._count(), 50_000)
+                if rebuild:
+                    _drop_named_upkeep(con)
+                    for name in _INDEXES:
+                        con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
                 if replace:
                     removed = self._count()
                     con.execute("DELETE FROM nodes")
                     con.execute("DELETE FROM links")
                 before = self._count()
-                # Secondary indexes cost more kept up row by row than rebuilt once, when the
-                # load is as big as what is stored (DDL is transactional: a failure rolls
-                # the drop back too).
-                rebuild = dataset.row_count >= max(before, 50_000)
-                if rebuild:
-                    for name in _INDEXES:
-                        con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
                 written = 0
                 written += self._write(
                     _UPSERT_NODE,
@@ -401,6 +471,7 @@ class SQLiteStore:
                 if rebuild:
                     for statement in _INDEXES.values():
                         con.execute(statement)
+                    _index_named(con)
                 inserted = self._count() - before
                 stored = self.policy_overrides()
                 policy = merged_overrides(stored, dataset.policy, replace)
@@ -498,7 +569,6 @@ class SQLiteStore:
         transaction, so all of it is of one data version.
         """
         wanted = sorted(set(ids))
-        self.prepare_lookups()
         with self._lock:
             run = self._con.execute
             run("BEGIN")
@@ -523,11 +593,11 @@ class SQLiteStore:
 
     def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
         """Rows of the nodes whose reference columns name one of ``ids`` (of ``kinds``)."""
-        named = self._named_by()
         wanted = json.dumps(ids)
-        rowids = sorted({rowid for node in ids for rowid in named.get(node, ())})
         found = self._con.execute(
-            f"{_NODE_ROWS} WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(rowids),)
+            f"{_NODE_ROWS} WHERE id IN (SELECT node_id FROM named "
+            "WHERE ref_id IN (SELECT value FROM json_each(?)))",
+            (wanted,),
         ).fetchall()
         for kind, columns in SCHEMA.references.items():
             for column in columns:
@@ -537,35 +607,9 @@ class SQLiteStore:
                     found.extend(self._con.execute(query, (kind, f"$.{column.name}", wanted)))
         return found
 
-    def _named_by(self) -> dict[str, list[int]]:
-        """For each id, the rowids of the nodes whose list columns name it (the leaders and
-        targets of interactions), for the data version of the caller's transaction.
-
-        One pass over the interactions' JSON instead of one per lookup: at 10^6 targets each
-        lookup scanned 800,000 rows (0.7-1.3 s); this costs about 9 s once per version.
-        :meth:`prepare_lookups` builds it beforehand without holding up other readers; if
-        the data moved on since, it is built here, in the transaction.
-        """
-        version = _version_of(self._con)
-        if self._named is None or self._named[0] != version:
-            self._named = (version, _names_rowids(self._con))
-        return self._named[1]
-
     def prepare_lookups(self) -> None:
-        """Build the lookup :meth:`neighbourhood` needs for the current data version, on a
-        connection of its own: other readers of this store are not held up meanwhile."""
-        with self._named_lock:
-            if self._named is not None and self._named[0] == self.version():
-                return
-            con = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                con.execute("BEGIN")  # the version and the rows of one snapshot
-                named = (_version_of(con), _names_rowids(con))
-                con.execute("COMMIT")
-            finally:
-                con.close()
-            with self._lock:
-                self._named = named
+        """Nothing to prepare: who names an id is kept in the ``named`` table as the data
+        is written."""
 
     @contextlib.contextmanager
     def stream(self) -> Iterator[StoredRecords]:
