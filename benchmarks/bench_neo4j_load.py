@@ -370,6 +370,52 @@ def lookup_cost(store: Neo4jStore, dataset: Dataset, rows: int) -> dict[str, Any
     return out
 
 
+def versus_sqlite(store: Neo4jStore, dataset: Dataset, repeat: int, work: Path) -> dict[str, Any]:
+    """Issue 15: the same ``concentric synth`` dataset loaded (replace) into Neo4j and into
+    a new SQLite store in one run: rows/s of each, then the first coverage answer of a new
+    Workspace on each (columns read, arrays built) and the median of ``repeat`` warm ones;
+    the ratios Neo4j / SQLite and whether both answers are equal."""
+    from concentric.graph.store.sqlite_store import SQLiteStore
+
+    rows = dataset.row_count
+    store.clear()
+    sqlite = SQLiteStore(str(work / "versus.db"))
+    out: dict[str, Any] = {"rows": rows}
+    answers: dict[str, Any] = {}
+    for name, target in (("neo4j", store), ("sqlite", sqlite)):
+        seconds, _ = timed(lambda t=target: t.load(dataset, replace=True))  # type: ignore[misc]
+        ws = Workspace(target)
+        first, answers[name] = timed(lambda w=ws: w.coverage(AS_OF, WINDOW))  # type: ignore[misc]
+        warm = [timed(lambda w=ws: w.coverage(AS_OF, WINDOW))[0] for _ in range(repeat)]  # type: ignore[misc]
+        out[name] = {
+            "load_s": seconds,
+            "rows_per_s": rows / seconds,
+            "first_coverage_s": first,
+            "warm_coverage_s": statistics.median(warm),
+        }
+        say(
+            f"  {name:<6}: load {seconds:.1f} s = {rows / seconds:,.0f} rows/s; coverage first "
+            f"{first:.2f} s, warm median of {repeat} {statistics.median(warm) * 1000:.1f} ms"
+        )
+    sqlite.close()
+    neo, emb = out["neo4j"], out["sqlite"]
+    out["ratios"] = {
+        "rows_per_s": neo["rows_per_s"] / emb["rows_per_s"],
+        "first_coverage": neo["first_coverage_s"] / emb["first_coverage_s"],
+        "warm_coverage": neo["warm_coverage_s"] / emb["warm_coverage_s"],
+    }
+    # Each store counts its own data versions: the answers are compared without them.
+    out["same_answer"] = {k: v for k, v in answers["neo4j"].items() if k != "version"} == {
+        k: v for k, v in answers["sqlite"].items() if k != "version"
+    }
+    say(
+        "  Neo4j / SQLite: rows/s {rows_per_s:.2f}x, first coverage {first_coverage:.1f}x, "
+        "warm coverage {warm_coverage:.1f}x".format(**out["ratios"])
+        + f"; same answer: {out['same_answer']}"
+    )
+    return out
+
+
 def server_cpu(pid: int | None) -> float:
     """CPU seconds (user + system) the server process has used so far; 0 if unknown."""
     if not pid:
@@ -429,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         default=600,
         help="seconds before one analysis call is given up (its queries terminated)",
     )
+    parser.add_argument(
+        "--versus-sqlite",
+        action="store_true",
+        help="issue 15: only load --targets into Neo4j and SQLite, rows/s and coverage of both",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, help="folder for the generated CSV (default: temp)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -469,6 +520,13 @@ def main(argv: list[str] | None = None) -> int:
 
     say(f"dataset ({args.targets} targets) ->  {work}")
     dataset, results["dataset"] = synth_dataset(args.targets, args.seed, work / "main")
+
+    if args.versus_sqlite:
+        say(f"Neo4j vs SQLite, {dataset.row_count} rows (replace), coverage as of {AS_OF}:")
+        results["versus_sqlite"] = versus_sqlite(store, dataset, args.repeat, work)
+        store.close()
+        _write(args.json, results)
+        return 0
 
     sizes = [int(s) for s in args.batch_sizes.split(",") if s.strip()]
     if sizes:

@@ -532,6 +532,7 @@ def test_load_failing_midway_leaves_previous_data(
     """
     monkeypatch.setattr(sqlite_store, "BATCH_ROWS", 2)
     monkeypatch.setattr(neo4j_store, "BATCH_ROWS", 2)
+    monkeypatch.setattr(neo4j_store, "STAGED_BATCH_ROWS", 2)
     store = backend.open()
     load_folder(store, district)
     before = snapshot(store)

@@ -601,7 +601,7 @@ def test_staged_load_killed_midway_leaves_old_data_readable_throughout(
     uri, store = neo4j_with_baseline
     before = snapshot(store)
     neo = concentric.graph.store.neo4j_store
-    monkeypatch.setattr(neo, "BATCH_ROWS", 50)
+    monkeypatch.setattr(neo, "STAGED_BATCH_ROWS", 50)
     monkeypatch.setattr(neo, "STAGED_ROWS", 100)
     create_nodes = neo.cypher.create_nodes
 
@@ -663,7 +663,7 @@ def test_staged_load_killed_midway_leaves_old_data_readable_throughout(
 
 _STAGED_CHILD = _CHILD.replace(
     "concentric.graph.store.neo4j_store.BATCH_ROWS = 50",
-    "concentric.graph.store.neo4j_store.BATCH_ROWS = 50\n"
+    "concentric.graph.store.neo4j_store.STAGED_BATCH_ROWS = 50\n"
     "concentric.graph.store.neo4j_store.STAGED_ROWS = 100",
 )
 

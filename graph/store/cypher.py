@@ -171,23 +171,36 @@ def upsert_nodes(kind: str) -> str:
 
 def create_nodes(kind: str) -> str:
     """Create rows of one node kind in generation ``$gen``, where they are not yet: no
-    MERGE lookups. Each row is compared with its copy in generation ``$old`` (none for a
-    replace: ``$old`` = -1): 0 inserted, 1 updated, 2 unchanged.
+    MERGE lookups. Each row is compared with its copy in generation ``$old``: 0 inserted,
+    1 updated, 2 unchanged. ``row.p`` is the whole property map (see :func:`_created`).
 
     MERGE after deleting the same ids in one transaction checks every deleted entry and
     gets slower with each row; CREATE does not look.
     """
-    labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
     return f"""
     UNWIND $rows AS row
-    OPTIONAL MATCH (old:Entity {{id: row.id, gen: $old}})
-    WITH row, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END AS what
-    CREATE (n:Entity:{labels})
-    SET n = row.native
-    SET n.id = row.id, n.gen = $gen, n.kind = $kind, n.props = row.props, n.file = row.file,
-        n.line = row.line
+    OPTIONAL MATCH (old:Entity {{id: row.p.id, gen: $old}})
+    WITH row, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.p.props THEN 2 ELSE 1 END
+        AS what
+    {_created(kind)}
     RETURN what, count(*) AS n
     """
+
+
+def create_new_nodes(kind: str) -> str:
+    """:func:`create_nodes` for a replace: nothing to compare with, every row inserted."""
+    return f"""
+    UNWIND $rows AS row
+    {_created(kind)}
+    RETURN 0 AS what, count(*) AS n
+    """
+
+
+def _created(kind: str) -> str:
+    # One SET of a map the client built whole (row columns, then id, gen, kind, props,
+    # file, line): one write per node, no second pass over its properties.
+    labels = LABELS[kind] + (":Target" if kind in TARGET_KINDS else "")
+    return f"CREATE (n:Entity:{labels}) SET n = row.p"
 
 
 def copy_nodes(kind: str) -> str:
@@ -239,18 +252,22 @@ def all_reference_edges(kind: str, column: str) -> str:
     """
 
 
+# A staged generation's interactions have no edges yet (their rows were created or copied
+# without them): CREATE, once per distinct id, needs no lookup of an edge that may exist.
 ALL_INTERACTION_EDGES = f"""
 MATCH (i:Interaction) WHERE i.gen = $gen
 CALL (i) {{
     CALL (i) {{
         UNWIND coalesce(i.leader_ids, []) AS leader_id
+        WITH DISTINCT leader_id
         MATCH (l:Leader {{id: leader_id, gen: $gen}})
-        MERGE (l)-[:TOOK_PART]->(i)
+        CREATE (l)-[:TOOK_PART]->(i)
     }}
     CALL (i) {{
         UNWIND coalesce(i.target_ids, []) AS target_id
+        WITH DISTINCT target_id
         MATCH (t:Entity {{id: target_id, gen: $gen}}) WHERE t:Target
-        MERGE (i)-[:CONCERNS]->(t)
+        CREATE (i)-[:CONCERNS]->(t)
     }}
 }} IN TRANSACTIONS OF {SERVER_BATCH_ROWS} ROWS
 """
@@ -294,20 +311,28 @@ def upsert_links(kind: str) -> str:
 
 def create_links(kind: str) -> str:
     """Create link rows in generation ``$gen``, where they are not yet; compared with
-    their copy in generation ``$old`` like :func:`create_nodes`."""
+    their copy in generation ``$old`` like :func:`create_nodes`. ``row.s`` and ``row.t``
+    are the ids of the ends, ``row.p`` the whole property map."""
     rel = REL_TYPES[kind]
     return f"""
     UNWIND $rows AS row
-    MATCH (a:Entity {{id: row.source, gen: $gen}}), (b:Entity {{id: row.target, gen: $gen}})
-    OPTIONAL MATCH (:Entity {{id: row.source, gen: $old}})-[old:{rel} {{key: row.key}}]->
-        (:Entity {{id: row.target, gen: $old}})
-    WITH row, a, b, CASE WHEN old IS NULL THEN 0 WHEN old.props = row.props THEN 2 ELSE 1 END
-        AS what
-    CREATE (a)-[r:{rel}]->(b)
-    SET r = row.native
-    SET r.key = row.key, r.kind = $kind, r.props = row.props, r.file = row.file,
-        r.line = row.line
+    MATCH (a:Entity {{id: row.s, gen: $gen}}), (b:Entity {{id: row.t, gen: $gen}})
+    OPTIONAL MATCH (:Entity {{id: row.s, gen: $old}})-[old:{rel} {{key: row.p.key}}]->
+        (:Entity {{id: row.t, gen: $old}})
+    WITH row, a, b,
+        CASE WHEN old IS NULL THEN 0 WHEN old.props = row.p.props THEN 2 ELSE 1 END AS what
+    CREATE (a)-[r:{rel}]->(b) SET r = row.p
     RETURN what, count(*) AS n
+    """
+
+
+def create_new_links(kind: str) -> str:
+    """:func:`create_links` for a replace: nothing to compare with, every row inserted."""
+    return f"""
+    UNWIND $rows AS row
+    MATCH (a:Entity {{id: row.s, gen: $gen}}), (b:Entity {{id: row.t, gen: $gen}})
+    CREATE (a)-[r:{REL_TYPES[kind]}]->(b) SET r = row.p
+    RETURN 0 AS what, count(*) AS n
     """
 
 

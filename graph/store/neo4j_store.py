@@ -53,7 +53,7 @@ from concentric.graph.store.protocol import (
     merged_overrides,
 )
 
-__all__ = ["BATCH_ROWS", "STAGED_ROWS", "Neo4jStore"]
+__all__ = ["BATCH_ROWS", "STAGED_BATCH_ROWS", "STAGED_ROWS", "Neo4jStore"]
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -67,6 +67,9 @@ logging.getLogger("neo4j").propagate = False
 # throughput rises steeply up to ~1-2k rows and flattens after; 2000 keeps each statement's
 # parameter message small.
 BATCH_ROWS = 2000
+# Rows per committed batch of a staged load: each is its own transaction, so fewer and
+# bigger batches save round trips and commits; the server holds one batch at a time.
+STAGED_BATCH_ROWS = 10_000
 # Loads of more rows than this (and every replace) are staged in a new generation in
 # committed batches; smaller ones fit comfortably in one transaction on a 2 GB heap.
 STAGED_ROWS = 20_000
@@ -159,7 +162,9 @@ class _Writer:
         for node in nodes:
             by_kind.setdefault(node.kind, []).append(node)
         for kind, records in by_kind.items():
-            statement = cypher.create_nodes(kind) if self.fresh else cypher.upsert_nodes(kind)
+            if self.fresh:
+                self._create_nodes(kind, records)
+                continue
             for batch in _batches(records):
                 rows = [
                     {
@@ -171,7 +176,7 @@ class _Writer:
                     }
                     for n in batch
                 ]
-                self._counted(statement, rows, kind)
+                self._counted(cypher.upsert_nodes(kind), rows, kind)
         if not with_edges:
             return
         # References second: they may point at nodes written above.
@@ -199,7 +204,9 @@ class _Writer:
         for link in links:
             by_kind.setdefault(link.kind, []).append(link)
         for kind, records in by_kind.items():
-            statement = cypher.create_links(kind) if self.fresh else cypher.upsert_links(kind)
+            if self.fresh:
+                self._create_links(kind, records)
+                continue
             for batch in _batches(records):
                 rows = [
                     {
@@ -213,13 +220,60 @@ class _Writer:
                     }
                     for lk in batch
                 ]
-                self._counted(statement, rows, kind)
+                self._counted(cypher.upsert_links(kind), rows, kind)
+
+    def _create_nodes(self, kind: str, records: list[NodeRecord]) -> None:
+        """Rows of one kind into the (staged) generation, each with its whole property
+        map; compared with generation ``compared`` unless there is none (a replace)."""
+        statement = (
+            cypher.create_nodes(kind) if self.compared >= 0 else cypher.create_new_nodes(kind)
+        )
+        for batch in _batches(records, STAGED_BATCH_ROWS):
+            rows = [
+                {
+                    "p": {
+                        **_native(n.props),
+                        "id": n.id,
+                        "gen": self.gen,
+                        "kind": kind,
+                        "props": encode_props(n.props),
+                        "file": n.source,
+                        "line": n.line,
+                    }
+                }
+                for n in batch
+            ]
+            self._counted(statement, rows, kind)
+
+    def _create_links(self, kind: str, records: list[LinkRecord]) -> None:
+        """Links of one kind into the (staged) generation, like :meth:`_create_nodes`."""
+        statement = (
+            cypher.create_links(kind) if self.compared >= 0 else cypher.create_new_links(kind)
+        )
+        for batch in _batches(records, STAGED_BATCH_ROWS):
+            rows = [
+                {
+                    "s": lk.source_id,
+                    "t": lk.target_id,
+                    "p": {
+                        **_native(lk.props),
+                        "key": lk.key,
+                        "kind": kind,
+                        "props": encode_props(lk.props),
+                        "file": lk.source,
+                        "line": lk.line,
+                    },
+                }
+                for lk in batch
+            ]
+            self._counted(statement, rows, kind)
 
 
-def _batches(rows: list[_R]) -> Iterator[list[_R]]:
+def _batches(rows: list[_R], size: int | None = None) -> Iterator[list[_R]]:
     # Encoded one batch at a time, so the client holds one batch's parameters at once.
-    for start in range(0, len(rows), BATCH_ROWS):
-        yield rows[start : start + BATCH_ROWS]
+    size = size or BATCH_ROWS
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 class Neo4jStore:
