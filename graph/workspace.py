@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,11 @@ log = logging.getLogger(__name__)
 
 # Past the whole-graph limit, recommendations go an area of none of these kinds at a time.
 WHOLE_AREA_KINDS = frozenset({"district"})
+
+# The parts of a snapshot a store keeps per data version, and how long a server process
+# that meets a new version waits for the process that wrote it to keep them.
+SNAPSHOT_PARTS = ("coverage_index", "leader_activity")
+KEPT_WAIT_SECONDS = 2.0
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
@@ -179,6 +185,11 @@ class Workspace:
         # The search index of one data version (built on the first search of a version).
         self._search: tuple[int, SearchIndex] | None = None
         self._search_lock = threading.Lock()
+        # A server's writes keep their snapshot in the store from a keeper thread, so a
+        # write does not wait for it; only the newest waiting snapshot is kept.
+        self._keep_wanted = threading.Condition()
+        self._to_keep: Snapshot | None = None
+        self._keeper: threading.Thread | None = None
 
     # -- the snapshot -----------------------------------------------------------------------
     def when(
@@ -200,7 +211,11 @@ class Workspace:
             return current
         if current is None:
             self._build_lock.acquire()
-        if current is not None and self.build_in_background and not self._kept_for(version):
+        if (
+            current is not None
+            and self.build_in_background
+            and not self._kept_for(version, wait=KEPT_WAIT_SECONDS)
+        ):
             builder = threading.Thread(target=self._refresh_and_release, daemon=True)
             builder.start()  # it releases the lock when the new snapshot is published
             return current
@@ -218,11 +233,39 @@ class Workspace:
         finally:
             self._build_lock.release()
 
-    def _kept_for(self, version: int) -> bool:
-        """Whether the store keeps the snapshot's parts of ``version`` (read back quickly)."""
-        return self._keeps is not None and all(
-            self._keeps.has_state(name, version) for name in ("coverage_index", "leader_activity")
-        )
+    def _kept_for(self, version: int, wait: float = 0.0) -> bool:
+        """Whether the store keeps the snapshot's parts of ``version`` (read back quickly),
+        looking again for up to ``wait`` seconds: another server process that made the
+        version keeps them just after its write."""
+        if self._keeps is None:
+            return False
+        deadline = time.monotonic() + wait
+        while True:
+            if all(self._keeps.has_state(name, version) for name in SNAPSHOT_PARTS):
+                return True
+            if time.monotonic() >= deadline or self.store.version() != version:
+                return False
+            time.sleep(0.02)
+
+    def _keep_soon(self, snapshot: Snapshot) -> None:
+        """Keep ``snapshot``'s parts from the keeper thread (started on first use)."""
+        with self._keep_wanted:
+            self._to_keep = snapshot
+            self._keep_wanted.notify()
+            if self._keeper is None:
+                self._keeper = threading.Thread(target=self._keep_loop, daemon=True)
+                self._keeper.start()
+
+    def _keep_loop(self) -> None:
+        while True:
+            with self._keep_wanted:
+                while self._to_keep is None:
+                    self._keep_wanted.wait()
+                snapshot, self._to_keep = self._to_keep, None
+            try:
+                self._keep(snapshot, set())
+            except Exception:  # best effort: another process builds what is not kept
+                log.exception("keeping the snapshot of version %s failed", snapshot.version)
 
     def _refresh(self) -> Snapshot:
         """The current snapshot, built and published if the data moved on (build lock held)."""
@@ -273,10 +316,9 @@ class Workspace:
         them if the data has moved on since)."""
         if self._keeps is None:
             return
-        parts = {
-            "coverage_index": snapshot.index.to_bytes,
-            "leader_activity": snapshot.activity.to_bytes,
-        }
+        parts = dict(
+            zip(SNAPSHOT_PARTS, (snapshot.index.to_bytes, snapshot.activity.to_bytes), strict=True)
+        )
         for name, to_bytes in parts.items():
             if name not in restored:
                 self._keeps.save_state(name, snapshot.version, to_bytes())
@@ -307,7 +349,7 @@ class Workspace:
         processes. A replace, a large change, or another writer in between: the next read
         rebuilds (a server's writer waits for it, its readers do not).
         """
-        keep = self.build_in_background if keep is None else keep
+        keep_soon = keep is None and self.build_in_background
         with self._build_lock:
             before = self.store.version()
             base = None if replace else self._base(before)
@@ -333,6 +375,8 @@ class Workspace:
                 self._snapshot = Snapshot(after, self.store.policy(), index, activity, rows)
                 if keep:
                     self._keep(self._snapshot, set())
+                elif keep_soon:
+                    self._keep_soon(self._snapshot)
                 self._carry_search_index(before, after, changes)
             elif self._snapshot is not None and self.build_in_background:
                 self._refresh()  # the writer waits for its own write, readers do not
@@ -1202,6 +1246,8 @@ class Workspace:
         return self._memo(snap, key, lambda: compute(graph))
 
     def close(self) -> None:
+        with self._keep_wanted:  # a snapshot still waiting to be kept is not kept
+            self._to_keep = None
         self.store.close()
 
 

@@ -18,18 +18,23 @@ from concentric.api.schemas import (
     TokenIn,
     TokenInfo,
 )
+from concentric.graph.workspace import Workspace
 
 router = APIRouter(tags=["admin"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(request: Request, workspace: WorkspaceDep) -> dict[str, object]:
+async def healthz(request: Request) -> dict[str, object]:
     """Liveness and the data version; needs no token and shows no data.
+
+    Answered on the event loop, not in the thread pool, so it answers while every worker
+    thread is busy (the version is one indexed read on its own connection).
 
     `degraded` (still HTTP 200: reads are answered, and a restart would not free a disk)
     while audit entries cannot be written, with the reason; `ok` again once one is.
     """
     health: AuditHealth = request.app.state.audit_health
+    workspace: Workspace = request.app.state.workspace  # no dependency: those run in threads
     failure = health.failure()
     return {
         "status": "degraded" if failure else "ok",
