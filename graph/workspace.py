@@ -97,6 +97,13 @@ class Snapshot:
     index: CoverageIndex
     activity: LeaderActivity
     rows: int | None  # stored rows (only read when the whole graph has a limit)
+    # The version since which no searchable entity (name, kind, area) changed, as far as
+    # this process knows: the search index of that version serves this one.
+    names_version: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.names_version:
+            object.__setattr__(self, "names_version", self.version)
 
 
 class _Part:
@@ -372,26 +379,20 @@ class Workspace:
             if parts is not None:
                 rows = self.store.row_count() if self.graph_max_rows is not None else None
                 index, activity = parts
-                self._snapshot = Snapshot(after, self.store.policy(), index, activity, rows)
+                searchable = changes is None or any(
+                    new.kind in SEARCH_KINDS for _, new in changes.nodes
+                )
+                names = after if searchable or base is None else base.names_version
+                self._snapshot = Snapshot(
+                    after, self.store.policy(), index, activity, rows, names_version=names
+                )
                 if keep:
                     self._keep(self._snapshot, set())
                 elif keep_soon:
                     self._keep_soon(self._snapshot)
-                self._carry_search_index(before, after, changes)
             elif self._snapshot is not None and self.build_in_background:
                 self._refresh()  # the writer waits for its own write, readers do not
             return report
-
-    def _carry_search_index(self, before: int, after: int, changes: StoreChanges | None) -> None:
-        """Let the search index of ``before`` serve ``after`` when the load changed no
-        searchable entity (what a leader logs or a planner assigns): rebuilding it for
-        every write would cost each first search after a write seconds at province size."""
-        found = self._search
-        if found is None or found[0] != before or changes is None:
-            return
-        if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
-            return
-        self._search = (after, found[1])
 
     def _base(self, version: int) -> Snapshot | None:
         """The snapshot of ``version`` for a load to bring up to date: the published one,
@@ -797,14 +798,16 @@ class Workspace:
         return self._search_index_of(self.snapshot())
 
     def _search_index_of(self, snap: Snapshot) -> SearchIndex:
-        """The search index of ``snap``'s version: the one built already, else the store's
-        kept copy, else built (reusing the previous version's pinyin) and kept."""
+        """The search index of ``snap``'s names (those of its ``names_version``): the one
+        built already, else the store's kept copy, else built (reusing the previous
+        version's pinyin) and kept. A write that changed no searchable entity (a logged
+        visit, an assignment) keeps the names, so no write costs a rebuild of the index."""
         found = self._search
-        if found is not None and found[0] == snap.version:
+        if found is not None and found[0] == snap.names_version:
             return found[1]
         with self._search_lock:
             found = self._search
-            if found is not None and found[0] == snap.version:
+            if found is not None and found[0] == snap.names_version:
                 return found[1]
             built: SearchIndex | None = None
             data = self._keeps.saved_state("search_index", snap.version) if self._keeps else None
@@ -819,7 +822,7 @@ class Workspace:
                 built = SearchIndex.build(snap.index, leaders, previous)
                 if self._keeps is not None:
                     self._keeps.save_state("search_index", snap.version, built.to_bytes())
-            self._search = (snap.version, built)
+            self._search = (snap.names_version, built)
             return built
 
     def todo(
