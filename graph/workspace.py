@@ -429,10 +429,13 @@ class Workspace:
         return changes
 
     def warm(self) -> None:
-        """Build (or read back) the snapshot the first requests need and, past the
-        whole-graph limit, whatever the store's neighbourhood reads need (may be nothing)."""
-        if self._uses_local_graphs(self.snapshot()):
+        """Build (or read back) the snapshot and the search index the first requests need
+        and, for local reads, whatever the store's neighbourhood reads need (may be
+        nothing)."""
+        snap = self.snapshot()
+        if self._uses_local_graphs(snap):
             self.store.prepare_lookups()
+        self._search_index_of(snap)
 
     def _memo(
         self, snap: Snapshot, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]
