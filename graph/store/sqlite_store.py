@@ -66,7 +66,9 @@ CREATE TABLE IF NOT EXISTS links (
 );
 -- Who names whom: (an id, a node whose list column names it), kept by triggers, so a
 -- neighbourhood finds an id's interactions through an index instead of their JSON.
-CREATE TABLE IF NOT EXISTS named (ref_id TEXT NOT NULL, node_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS named (
+    ref_id TEXT NOT NULL, node_id TEXT NOT NULL, ref_column TEXT NOT NULL
+);
 -- Derived data (the coverage index), kept with the data version it was built from.
 CREATE TABLE IF NOT EXISTS derived (
     name TEXT PRIMARY KEY,
@@ -88,13 +90,10 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def _list_references() -> list[tuple[str, str]]:
-    """(node kind, column) of every column that holds a list of ids (an interaction's
-    leaders and targets), from the schema."""
+    """(node kind, column) of every column that names other nodes (an interaction's
+    leaders and targets, an entity's area, a parent), from the schema."""
     found = [
-        (kind, column.name)
-        for kind, columns in SCHEMA.references.items()
-        for column in columns
-        if column.base_type == "refs"
+        (kind, column.name) for kind, columns in SCHEMA.references.items() for column in columns
     ]
     for kind, name in found:
         # The trigger below is DDL, which takes no parameters: schema names only.
@@ -107,18 +106,18 @@ def _named_triggers() -> list[str]:
     """The triggers that keep ``named`` (who each node's list columns name) in step with
     ``nodes`` on every insert, update and delete."""
     picks = " UNION ALL ".join(
-        f"SELECT ref.value, NEW.id FROM json_each(NEW.props, '$.{name}') AS ref "
-        f"WHERE NEW.kind = '{kind}'"
+        f"SELECT ref.value, NEW.id, '{kind}.{name}' FROM json_each(NEW.props, '$.{name}') "
+        f"AS ref WHERE NEW.kind = '{kind}' AND ref.atom IS NOT NULL"
         for kind, name in _list_references()
     )
     if not picks:
         return []
     return [
         "CREATE TRIGGER IF NOT EXISTS nodes_named_insert AFTER INSERT ON nodes "
-        f"BEGIN INSERT INTO named (ref_id, node_id) {picks}; END",
+        f"BEGIN INSERT INTO named (ref_id, node_id, ref_column) {picks}; END",
         "CREATE TRIGGER IF NOT EXISTS nodes_named_update AFTER UPDATE OF props, kind ON nodes "
         "BEGIN DELETE FROM named WHERE node_id = OLD.id; "
-        f"INSERT INTO named (ref_id, node_id) {picks}; END",
+        f"INSERT INTO named (ref_id, node_id, ref_column) {picks}; END",
         "CREATE TRIGGER IF NOT EXISTS nodes_named_delete AFTER DELETE ON nodes "
         "BEGIN DELETE FROM named WHERE node_id = OLD.id; END",
     ]
@@ -143,9 +142,10 @@ def _index_named(con: sqlite3.Connection) -> None:
     con.execute("DELETE FROM named")
     for kind, name in _list_references():
         con.execute(
-            "INSERT INTO named (ref_id, node_id) SELECT ref.value, n.id "
-            "FROM nodes AS n, json_each(n.props, ?) AS ref WHERE n.kind = ?",
-            (f"$.{name}", kind),
+            "INSERT INTO named (ref_id, node_id, ref_column) SELECT ref.value, n.id, ? "
+            "FROM nodes AS n, json_each(n.props, ?) AS ref "
+            "WHERE n.kind = ? AND ref.atom IS NOT NULL",
+            (f"{kind}.{name}", f"$.{name}", kind),
         )
     for name in _NAMED_INDEXES:  # built once over the filled table
         con.execute(_INDEXES[name])
@@ -492,19 +492,20 @@ class SQLiteStore:
 
     def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
         """Rows of the nodes whose reference columns name one of ``ids`` (of ``kinds``)."""
-        wanted = json.dumps(ids)
-        found = self._con.execute(
+        # A list column (who an interaction names) whatever the kind; a single reference
+        # (an area, a parent) only where it may point at one of these kinds.
+        columns = [
+            f"{kind}.{column.name}"
+            for kind, kind_columns in SCHEMA.references.items()
+            for column in kind_columns
+            if column.base_type == "refs" or kinds.intersection(column.ref_kinds)
+        ]
+        return self._con.execute(
             f"{_NODE_ROWS} WHERE id IN (SELECT node_id FROM named "
-            "WHERE ref_id IN (SELECT value FROM json_each(?)))",
-            (wanted,),
+            "WHERE ref_id IN (SELECT value FROM json_each(?)) "
+            "AND ref_column IN (SELECT value FROM json_each(?)))",
+            (json.dumps(ids), json.dumps(columns)),
         ).fetchall()
-        for kind, columns in SCHEMA.references.items():
-            for column in columns:
-                if column.base_type == "ref" and kinds.intersection(column.ref_kinds):
-                    test = "json_extract(props, ?) IN (SELECT value FROM json_each(?))"
-                    query = f"{_NODE_ROWS} WHERE kind = ? AND {test}"
-                    found.extend(self._con.execute(query, (kind, f"$.{column.name}", wanted)))
-        return found
 
     def prepare_lookups(self) -> None:
         """Nothing to prepare: who names an id is kept in the ``named`` table as the data
