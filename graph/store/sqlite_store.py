@@ -64,11 +64,6 @@ CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL DEFAULT '',
     line INTEGER NOT NULL DEFAULT 0
 );
--- Who names whom: (an id, a node whose list column names it), kept by triggers, so a
--- neighbourhood finds an id's interactions through an index instead of their JSON.
-CREATE TABLE IF NOT EXISTS named (
-    ref_id TEXT NOT NULL, node_id TEXT NOT NULL, ref_column TEXT NOT NULL
-);
 -- Derived data (the coverage index), kept with the data version it was built from.
 CREATE TABLE IF NOT EXISTS derived (
     name TEXT PRIMARY KEY,
@@ -76,6 +71,11 @@ CREATE TABLE IF NOT EXISTS derived (
     data BLOB NOT NULL
 );
 """
+# Who names whom: (an id, a node whose reference column names it, that column), kept by
+# triggers, so a neighbourhood finds the nodes naming an id through an index.
+_NAMED_TABLE = """CREATE TABLE IF NOT EXISTS named (
+    ref_id TEXT NOT NULL, node_id TEXT NOT NULL, ref_column TEXT NOT NULL
+)"""
 # Secondary indexes by name (the primary keys are kept up by SQLite itself).
 _INDEXES = {
     "nodes_kind": "CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind)",
@@ -137,9 +137,9 @@ def _index_named(con: sqlite3.Connection) -> None:
     """Fill ``named`` from every stored node and keep it up from now on; remember which
     schema columns it covers, so a schema with other list columns fills it anew."""
     _drop_named_upkeep(con)
-    for name in _NAMED_INDEXES:
-        con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
-    con.execute("DELETE FROM named")
+    # Derived from ``nodes`` alone: made anew, so a table of an earlier layout goes too.
+    con.execute("DROP TABLE IF EXISTS named")
+    con.execute(_NAMED_TABLE)
     for kind, name in _list_references():
         con.execute(
             "INSERT INTO named (ref_id, node_id, ref_column) SELECT ref.value, n.id, ? "
@@ -313,7 +313,7 @@ class SQLiteStore:
                     "that wrote it, or a newer one"
                 )
             # Statement by statement: executescript would commit the transaction on its own.
-            for statement in [*_DDL.split(";"), *_INDEXES.values()]:
+            for statement in [*_DDL.split(";"), _NAMED_TABLE, *_INDEXES.values()]:
                 if statement.strip():
                     con.execute(statement)
             if found == 0:  # a new file: created in the current format, nothing to migrate
