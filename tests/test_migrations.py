@@ -213,3 +213,15 @@ def test_who_names_whom_is_indexed_and_kept_up_by_writes(tmp_path: Path) -> None
     assert ("LX1", some[0][0]) in after
     assert not any(node == some[1][0] for _, node in after)
     assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == after
+
+
+def test_who_names_whom_after_a_fresh_load_and_a_replace(tmp_path: Path) -> None:
+    dataset = read_dataset([FIXTURE_DATA / "data" / "sample"]).dataset
+    path = tmp_path / "fresh.db"
+    with SQLiteStore(path) as store:
+        store.load(dataset)  # row by row, through the triggers
+        assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == _named_from_json(path)
+        store.load(dataset, replace=True)  # the table filled once after the writes
+    expected = _named_from_json(path)
+    assert len(expected) > 1000
+    assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == expected

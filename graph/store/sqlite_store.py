@@ -374,8 +374,9 @@ class SQLiteStore:
                 written += self._write(_UPSERT_NODE, dataset.encoded_nodes(), progress)
                 written += self._write(_UPSERT_LINK, dataset.encoded_links(), progress)
                 if rebuild:
-                    for statement in _INDEXES.values():
-                        con.execute(statement)
+                    for name, statement in _INDEXES.items():
+                        if name not in _NAMED_INDEXES:  # made with the table just below
+                            con.execute(statement)
                     _index_named(con)
                 inserted = self._count() - before
                 stored = self.policy_overrides()
