@@ -175,13 +175,18 @@ def test_a_failing_step_leaves_the_file_as_it_was(
 
 
 def _named_from_json(path: Path) -> set[tuple[str, str]]:
-    """(named id, interaction id) read straight from the interactions' JSON columns."""
+    """(named id, naming node id) read straight from the nodes' JSON columns that name
+    other nodes (schema.yaml: the interactions' lists, every area_id and parent_id)."""
     import json
 
     found = set()
-    for node_id, props in _raw(path, "SELECT id, props FROM nodes WHERE kind = 'interaction'"):
+    for node_id, props in _raw(path, "SELECT id, props FROM nodes"):
+        values = json.loads(props)
         for column in ("leader_ids", "target_ids"):
-            found.update((ref, node_id) for ref in json.loads(props).get(column, []))
+            found.update((ref, node_id) for ref in values.get(column, []))
+        for column in ("area_id", "parent_id"):
+            if values.get(column) is not None:
+                found.add((values[column], node_id))
     return found
 
 
@@ -191,6 +196,9 @@ def test_who_names_whom_is_indexed_and_kept_up_by_writes(tmp_path: Path) -> None
     expected = _named_from_json(path)
     assert len(expected) > 1000
     assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == expected
+    assert any(
+        column == "figure.area_id" for (column,) in _raw(path, "SELECT ref_column FROM named")
+    )
     con = sqlite3.connect(path)
     some = con.execute("SELECT id FROM nodes WHERE kind = 'interaction' LIMIT 2").fetchall()
     # Plain SQL writes (as any writer's would) keep it in step through the triggers.
@@ -205,3 +213,15 @@ def test_who_names_whom_is_indexed_and_kept_up_by_writes(tmp_path: Path) -> None
     assert ("LX1", some[0][0]) in after
     assert not any(node == some[1][0] for _, node in after)
     assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == after
+
+
+def test_who_names_whom_after_a_fresh_load_and_a_replace(tmp_path: Path) -> None:
+    dataset = read_dataset([FIXTURE_DATA / "data" / "sample"]).dataset
+    path = tmp_path / "fresh.db"
+    with SQLiteStore(path) as store:
+        store.load(dataset)  # row by row, through the triggers
+        assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == _named_from_json(path)
+        store.load(dataset, replace=True)  # the table filled once after the writes
+    expected = _named_from_json(path)
+    assert len(expected) > 1000
+    assert set(_raw(path, "SELECT ref_id, node_id FROM named")) == expected

@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections import Counter
 from unittest import mock
 
-from analysis_helpers import World, best_assignment, expected_coverage, in_office, max_assignable
+from analysis_helpers import (
+    T,
+    W,
+    World,
+    best_assignment,
+    expected_coverage,
+    in_office,
+    max_assignable,
+)
 from hypothesis import given, settings
 from test_recommend import Solved, instances, solve
 
@@ -44,3 +52,20 @@ def test_shared_fillers_respect_capacity_and_current_leaders(world: World) -> No
         assert count <= s.capacity[leader]
     for target, leader in s.chosen.items():
         assert leader not in coverage[target].assigned
+
+
+def test_many_leaders_at_one_cost_all_stay_open_by_hand() -> None:
+    """Three leaders on the guidance line, room for one target each, and three religious
+    figures with no area: every pair costs 10 − 3 (line) = 7, so all three are placed,
+    each with a different leader, for 21."""
+    w = World()
+    for leader in ("L1", "L2", "L3"):
+        w.leader(leader, lines=["guidance"], quota_max=1)
+    for figure in ("F1", "F2", "F3"):
+        w.figure(figure, "religious")
+    with mock.patch.object(recommend_module, "SHARED_FILLER_PAIRS", 0):
+        answer = recommend_module.recommend(w.graph(), T, W)
+    assert answer["unassigned"] == []
+    assert sorted(i["leader_id"] for i in answer["items"]) == ["L1", "L2", "L3"]
+    assert [i["cost"] for i in answer["items"]] == [7, 7, 7]
+    assert answer["total_cost"] == 21

@@ -474,17 +474,18 @@ def _assign_with_shared_fillers(
     """
     open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
-    signalled = {
+    everyone = {
         target: rank_for(context, target, assigned, 0, signalled_only=True)
         for target, _, assigned in targets
     }
+    signalled = {t: _first_of_each_cost(c, len(targets)) for t, c in everyone.items()}
     flow_net = nx.DiGraph()
     source, sink, shared = ("source",), ("sink",), ("shared",)
     has_option: set[str] = set()
     for target, _, assigned in targets:
         options = signalled[target]
         blocked = len(set(assigned) & open_leaders.keys())
-        fillers = len(open_leaders) - len(options) - blocked
+        fillers = len(open_leaders) - len(everyone[target]) - blocked
         if options or fillers:
             has_option.add(target)
             flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
@@ -516,13 +517,31 @@ def _assign_with_shared_fillers(
     for target, _, assigned in targets:
         if target not in via_shared:
             continue
-        skip = set(assigned) | {c.leader_id for c in signalled[target]}
+        skip = set(assigned) | {c.leader_id for c in everyone[target]}
         paired = next((n for n in sorted(units) if units[n] and n not in skip), None)
         if paired is None:
             return None
         units[paired] -= 1
         picked[target] = candidate_cost(context, paired, records[target], no_signal)
     return picked, has_option
+
+
+def _first_of_each_cost(options: list[Candidate], keep: int) -> list[Candidate]:
+    """The first ``keep`` (by id) of a target's options at each cost.
+
+    With ``keep`` at least the number of targets, the flow loses nothing: in an optimal
+    assignment that gives a target a leader left out, one of the ``keep`` kept at the same
+    cost serves no other target (there are fewer others), so it can take the target
+    instead at the same cost, without moving anyone else.
+    """
+    kept: list[Candidate] = []
+    seen: dict[tuple[bool, int], int] = defaultdict(int)
+    for option in options:  # sorted by (not same post, cost, id)
+        level = (option.same_post, option.cost)
+        if seen[level] < keep:
+            seen[level] += 1
+            kept.append(option)
+    return kept
 
 
 def _assignment_answer(

@@ -65,9 +65,6 @@ CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL DEFAULT '',
     line INTEGER NOT NULL DEFAULT 0
 );
--- Who names whom: (an id, a node whose list column names it), kept by triggers, so a
--- neighbourhood finds an id's interactions through an index instead of their JSON.
-CREATE TABLE IF NOT EXISTS named (ref_id TEXT NOT NULL, node_id TEXT NOT NULL);
 -- Derived data (the coverage index), kept with the data version it was built from.
 CREATE TABLE IF NOT EXISTS derived (
     name TEXT PRIMARY KEY,
@@ -75,6 +72,11 @@ CREATE TABLE IF NOT EXISTS derived (
     data BLOB NOT NULL
 );
 """
+# Who names whom: (an id, a node whose reference column names it, that column), kept by
+# triggers, so a neighbourhood finds the nodes naming an id through an index.
+_NAMED_TABLE = """CREATE TABLE IF NOT EXISTS named (
+    ref_id TEXT NOT NULL, node_id TEXT NOT NULL, ref_column TEXT NOT NULL
+)"""
 # Secondary indexes by name (the primary keys are kept up by SQLite itself).
 _INDEXES = {
     "nodes_kind": "CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind)",
@@ -89,13 +91,10 @@ _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 def _list_references() -> list[tuple[str, str]]:
-    """(node kind, column) of every column that holds a list of ids (an interaction's
-    leaders and targets), from the schema."""
+    """(node kind, column) of every column that names other nodes (an interaction's
+    leaders and targets, an entity's area, a parent), from the schema."""
     found = [
-        (kind, column.name)
-        for kind, columns in SCHEMA.references.items()
-        for column in columns
-        if column.base_type == "refs"
+        (kind, column.name) for kind, columns in SCHEMA.references.items() for column in columns
     ]
     for kind, name in found:
         # The trigger below is DDL, which takes no parameters: schema names only.
@@ -108,18 +107,18 @@ def _named_triggers() -> list[str]:
     """The triggers that keep ``named`` (who each node's list columns name) in step with
     ``nodes`` on every insert, update and delete."""
     picks = " UNION ALL ".join(
-        f"SELECT ref.value, NEW.id FROM json_each(NEW.props, '$.{name}') AS ref "
-        f"WHERE NEW.kind = '{kind}'"
+        f"SELECT ref.value, NEW.id, '{kind}.{name}' FROM json_each(NEW.props, '$.{name}') "
+        f"AS ref WHERE NEW.kind = '{kind}' AND ref.atom IS NOT NULL"
         for kind, name in _list_references()
     )
     if not picks:
         return []
     return [
         "CREATE TRIGGER IF NOT EXISTS nodes_named_insert AFTER INSERT ON nodes "
-        f"BEGIN INSERT INTO named (ref_id, node_id) {picks}; END",
+        f"BEGIN INSERT INTO named (ref_id, node_id, ref_column) {picks}; END",
         "CREATE TRIGGER IF NOT EXISTS nodes_named_update AFTER UPDATE OF props, kind ON nodes "
         "BEGIN DELETE FROM named WHERE node_id = OLD.id; "
-        f"INSERT INTO named (ref_id, node_id) {picks}; END",
+        f"INSERT INTO named (ref_id, node_id, ref_column) {picks}; END",
         "CREATE TRIGGER IF NOT EXISTS nodes_named_delete AFTER DELETE ON nodes "
         "BEGIN DELETE FROM named WHERE node_id = OLD.id; END",
     ]
@@ -139,14 +138,15 @@ def _index_named(con: sqlite3.Connection) -> None:
     """Fill ``named`` from every stored node and keep it up from now on; remember which
     schema columns it covers, so a schema with other list columns fills it anew."""
     _drop_named_upkeep(con)
-    for name in _NAMED_INDEXES:
-        con.execute(f"DROP INDEX IF EXISTS {name}")  # a fixed name, not input
-    con.execute("DELETE FROM named")
+    # Derived from ``nodes`` alone: made anew, so a table of an earlier layout goes too.
+    con.execute("DROP TABLE IF EXISTS named")
+    con.execute(_NAMED_TABLE)
     for kind, name in _list_references():
         con.execute(
-            "INSERT INTO named (ref_id, node_id) SELECT ref.value, n.id "
-            "FROM nodes AS n, json_each(n.props, ?) AS ref WHERE n.kind = ?",
-            (f"$.{name}", kind),
+            "INSERT INTO named (ref_id, node_id, ref_column) SELECT ref.value, n.id, ? "
+            "FROM nodes AS n, json_each(n.props, ?) AS ref "
+            "WHERE n.kind = ? AND ref.atom IS NOT NULL",
+            (f"{kind}.{name}", f"$.{name}", kind),
         )
     for name in _NAMED_INDEXES:  # built once over the filled table
         con.execute(_INDEXES[name])
@@ -381,7 +381,7 @@ class SQLiteStore:
                     "that wrote it, or a newer one"
                 )
             # Statement by statement: executescript would commit the transaction on its own.
-            for statement in [*_DDL.split(";"), *_INDEXES.values()]:
+            for statement in [*_DDL.split(";"), _NAMED_TABLE, *_INDEXES.values()]:
                 if statement.strip():
                     con.execute(statement)
             if found == 0:  # a new file: created in the current format, nothing to migrate
@@ -469,8 +469,9 @@ class SQLiteStore:
                     changes.links if changes else None,
                 )
                 if rebuild:
-                    for statement in _INDEXES.values():
-                        con.execute(statement)
+                    for name, statement in _INDEXES.items():
+                        if name not in _NAMED_INDEXES:  # made with the table just below
+                            con.execute(statement)
                     _index_named(con)
                 inserted = self._count() - before
                 stored = self.policy_overrides()
@@ -593,19 +594,20 @@ class SQLiteStore:
 
     def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
         """Rows of the nodes whose reference columns name one of ``ids`` (of ``kinds``)."""
-        wanted = json.dumps(ids)
-        found = self._con.execute(
+        # A list column (who an interaction names) whatever the kind; a single reference
+        # (an area, a parent) only where it may point at one of these kinds.
+        columns = [
+            f"{kind}.{column.name}"
+            for kind, kind_columns in SCHEMA.references.items()
+            for column in kind_columns
+            if column.base_type == "refs" or kinds.intersection(column.ref_kinds)
+        ]
+        return self._con.execute(
             f"{_NODE_ROWS} WHERE id IN (SELECT node_id FROM named "
-            "WHERE ref_id IN (SELECT value FROM json_each(?)))",
-            (wanted,),
+            "WHERE ref_id IN (SELECT value FROM json_each(?)) "
+            "AND ref_column IN (SELECT value FROM json_each(?)))",
+            (json.dumps(ids), json.dumps(columns)),
         ).fetchall()
-        for kind, columns in SCHEMA.references.items():
-            for column in columns:
-                if column.base_type == "ref" and kinds.intersection(column.ref_kinds):
-                    test = "json_extract(props, ?) IN (SELECT value FROM json_each(?))"
-                    query = f"{_NODE_ROWS} WHERE kind = ? AND {test}"
-                    found.extend(self._con.execute(query, (kind, f"$.{column.name}", wanted)))
-        return found
 
     def prepare_lookups(self) -> None:
         """Nothing to prepare: who names an id is kept in the ``named`` table as the data
