@@ -29,6 +29,7 @@ from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
 from concentric.graph.network.network import (
+    RELATIONSHIP_EDGES,
     brokers,
     communities,
     ego_network,
@@ -47,7 +48,7 @@ from concentric.graph.network.recommend import (
     orphaned_by,
     rank_for,
 )
-from concentric.graph.schema.build import build_graph, node_attributes
+from concentric.graph.schema.build import build_graph, node_attributes, node_edges
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
@@ -1101,10 +1102,26 @@ class Workspace:
         return Answer({**answer, "version": snap.version}, "path")
 
     def _store_neighbours(self, ids: Collection[str]) -> dict[str, Iterable[str]]:
-        """The relationship neighbours of ``ids``, read from the store in one go."""
+        """The relationship neighbours of ``ids``, read from the store in one go: the ends
+        of the edges :func:`build_graph` would make of the records and
+        :func:`relationship_view` would keep, without building either graph."""
         nodes, links = self.store.neighbourhood(ids)
-        view = relationship_view(build_graph(nodes, links))
-        return {n: list(view[n]) for n in ids if n in view}
+        stored = {node.id for node in nodes}
+        ends = [
+            (source, target)
+            for node in nodes
+            for source, target, kind in node_edges(node)
+            if kind in RELATIONSHIP_EDGES
+        ]
+        ends += [
+            (link.source_id, link.target_id) for link in links if link.kind in RELATIONSHIP_EDGES
+        ]
+        found: dict[str, set[str]] = {}
+        for source, target in ends:
+            if source in stored and target in stored and source != target:
+                found.setdefault(source, set()).add(target)
+                found.setdefault(target, set()).add(source)
+        return {n: found[n] for n in ids if n in found}
 
     def brokers(
         self,
