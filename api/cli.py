@@ -17,8 +17,10 @@ from rich.text import Text
 from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
+    AreaOpt,
     AsOfOpt,
     JsonOpt,
+    LineOpt,
     StoreOpt,
     WindowOpt,
     _counts_table,
@@ -152,17 +154,8 @@ def gaps(
     category: Annotated[
         str | None, typer.Option(help="Only figures of this category (code or Chinese label).")
     ] = None,
-    line: Annotated[
-        str | None, typer.Option(help="Only targets on this line (code or Chinese label).")
-    ] = None,
-    area: Annotated[
-        str | None,
-        typer.Option(
-            "--area",
-            help="Only targets in this area or below it: its id, name or pinyin "
-            "(`concentric areas` lists them).",
-        ),
-    ] = None,
+    line: LineOpt = None,
+    area: AreaOpt = None,
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     as_json: JsonOpt = False,

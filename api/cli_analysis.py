@@ -12,13 +12,17 @@ from rich.table import Table
 
 from concentric.api.cli_common import (
     DEFAULT_STORE,
+    GRAPH_MAX_ROWS,
+    AreaOpt,
     AsOfOpt,
     JsonOpt,
+    LineOpt,
     LongTable,
     StoreOpt,
     WindowOpt,
     _progress,
     app,
+    graph_max_rows_option,
     named,
     out,
     parse_date_option,
@@ -231,29 +235,17 @@ def recommend(
     status: Annotated[
         str, typer.Option(metavar="S,…", help="Targets to place: uncovered, stale or both.")
     ] = "uncovered,stale",
-    line: Annotated[
-        str | None, typer.Option(help="Only targets on this line (code or Chinese label).")
-    ] = None,
-    area: Annotated[
-        str | None,
-        typer.Option(
-            "--area",
-            help="Only targets in this area or below it: its id, name or pinyin "
-            "(`concentric areas` lists them).",
-        ),
-    ] = None,
+    line: LineOpt = None,
+    area: AreaOpt = None,
     as_of: AsOfOpt = None,
     window_days: WindowOpt = None,
     graph_max_rows: Annotated[
         int,
-        typer.Option(
-            "--graph-max-rows",
-            min=0,
-            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
-            help="Above this many stored rows and without --area, place the targets town by "
-            "town (each leader's room counted over the whole data); 0 for no limit.",
+        graph_max_rows_option(
+            "Above this many stored rows and without --area, place the targets town by "
+            "town (each leader's room counted over the whole data); 0 for no limit."
         ),
-    ] = 1_000_000,
+    ] = GRAPH_MAX_ROWS,
     as_json: JsonOpt = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:

@@ -122,6 +122,26 @@ WindowOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Answer JSON (docs/coverage.md).")]
+LineOpt = Annotated[
+    str | None, typer.Option(help="Only targets on this line (code or Chinese label).")
+]
+AreaOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--area",
+        help="Only targets in this area or below it: its id, name or pinyin "
+        "(`concentric areas` lists them).",
+    ),
+]
+#: The default of every command's --graph-max-rows (the server's setting has the same).
+GRAPH_MAX_ROWS = 1_000_000
+
+
+def graph_max_rows_option(help: str) -> Any:
+    """The --graph-max-rows option of a command, saying what it changes there."""
+    return typer.Option("--graph-max-rows", min=0, envvar="CONCENTRIC_GRAPH_MAX_ROWS", help=help)
+
+
 DEFAULT_STORE = "concentric.db"
 
 

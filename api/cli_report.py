@@ -21,10 +21,12 @@ import typer
 from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
+    GRAPH_MAX_ROWS,
     AsOfOpt,
     StoreOpt,
     WindowOpt,
     app,
+    graph_max_rows_option,
     out,
     resolve_id,
     say,
@@ -77,15 +79,12 @@ def report(
     store: StoreOpt = DEFAULT_STORE,
     limit: Annotated[
         int,
-        typer.Option(
-            "--graph-max-rows",
-            min=0,
-            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
-            help="Above this many stored rows, the suggested assignments (a min-cost flow "
+        graph_max_rows_option(
+            "Above this many stored rows, the suggested assignments (a min-cost flow "
             "over the whole graph, about 2.5 KB per row) are left out and the sheet says "
-            "why; every other sheet is written row by row at any size. 0 for no limit.",
+            "why; every other sheet is written row by row at any size. 0 for no limit."
         ),
-    ] = 1_000_000,
+    ] = GRAPH_MAX_ROWS,
 ) -> None:
     """A report a planner can forward: summary with the five-line score, gaps, leader load,
     single points, blind spots and suggested assignments (XLSX and/or self-contained HTML).
@@ -157,15 +156,12 @@ def export(
     store: StoreOpt = DEFAULT_STORE,
     limit: Annotated[
         int,
-        typer.Option(
-            "--graph-max-rows",
-            min=0,
-            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
-            help="Above this many stored rows, the whole graph is only written as csv "
+        graph_max_rows_option(
+            "Above this many stored rows, the whole graph is only written as csv "
             "(row by row); graphml and gexf need it in memory (about 2.5 KB per row). "
-            "0 for no limit.",
+            "0 for no limit."
         ),
-    ] = 1_000_000,
+    ] = GRAPH_MAX_ROWS,
 ) -> None:
     """The graph for Gephi and other tools: GraphML, GEXF or node/edge CSV.
 

@@ -15,10 +15,12 @@ import typer
 from concentric.api.cli_common import (
     DEFAULT_STORE,
     EXIT_BAD_INPUT,
+    GRAPH_MAX_ROWS,
     AsOfOpt,
     StoreOpt,
     WindowOpt,
     app,
+    graph_max_rows_option,
     out,
     resolve_id,
     workspace_for,
@@ -148,14 +150,11 @@ def viz_district(
     store: StoreOpt = DEFAULT_STORE,
     limit: Annotated[
         int,
-        typer.Option(
-            "--graph-max-rows",
-            min=0,
-            envvar="CONCENTRIC_GRAPH_MAX_ROWS",
-            help="Above this many stored rows, draw the towns and subdistricts instead of "
-            "building the whole graph (about 2.5 KB per row); 0 for no limit.",
+        graph_max_rows_option(
+            "Above this many stored rows, draw the towns and subdistricts instead of "
+            "building the whole graph (about 2.5 KB per row); 0 for no limit."
         ),
-    ] = 1_000_000,
+    ] = GRAPH_MAX_ROWS,
 ) -> None:
     """The whole district: every area and target, and the leaders' contacts; above
     --graph-max-rows stored rows, its towns and subdistricts, one node each (coloured by
