@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 
 from concentric.graph.engine.coverage import QueryError, UnknownId
 from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from concentric.graph.store import neo4j_store, sqlite_store
+from concentric.graph.store import cypher, neo4j_store, sqlite_store
 from concentric.graph.store.factory import open_store
 from concentric.graph.store.protocol import KeepsDerived, Store
 from concentric.graph.workspace import Workspace
@@ -1036,7 +1036,16 @@ def loaded(backend: Backend, district: Path) -> tuple[Store, Dataset]:
     return store, dataset
 
 
-def test_coverage_columns_are_the_records_columns(loaded: tuple[Store, Dataset]) -> None:
+# Neo4j reads the columns in pages (the SQLite store ignores it): pages of one and two rows
+# cross every page boundary of the small district, and full pages end with an empty one.
+COLUMN_PAGE_ROWS = [cypher.PAGE_ROWS, 1, 2]
+
+
+@pytest.mark.parametrize("page_rows", COLUMN_PAGE_ROWS)
+def test_coverage_columns_are_the_records_columns(
+    loaded: tuple[Store, Dataset], page_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cypher, "PAGE_ROWS", page_rows)
     store, dataset = loaded
     columns = store.coverage_columns()
     nodes = {n.id: n for n in dataset.nodes}
@@ -1086,9 +1095,11 @@ def test_coverage_columns_are_the_records_columns(loaded: tuple[Store, Dataset])
     assert columns.joint_meeting == set()  # DISTRICT marks no unit
 
 
+@pytest.mark.parametrize("page_rows", COLUMN_PAGE_ROWS)
 def test_participations_are_one_row_per_leader_and_target(
-    loaded: tuple[Store, Dataset],
+    loaded: tuple[Store, Dataset], page_rows: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(cypher, "PAGE_ROWS", page_rows)
     store, _ = loaded
     rows = sorted((leader, target, _iso(day)) for leader, target, day in store.participations())
     assert rows == sorted(

@@ -400,31 +400,74 @@ NAMING = (
 )
 
 # Plain columns for the coverage engine (dates as ISO text); it decides the statuses.
-TARGET_COLUMNS = (
-    "MATCH (t:Target) WHERE t.gen = $gen RETURN t.id, t.kind, "
-    "CASE t.kind WHEN 'figure' THEN t.category ELSE t.kind_code END, t.area_id, t.name "
-    "ORDER BY t.kind, t.id"
-)
-LEADER_COLUMNS = (
-    "MATCH (l:Leader) WHERE l.gen = $gen "
-    "RETURN l.id, l.name, l.post, l.in_office, l.quota_min, l.quota_max ORDER BY l.id"
-)
-AREA_COLUMNS = "MATCH (a:Area) WHERE a.gen = $gen RETURN a.id, a.parent_id, a.name, a.kind_code"
-JOINT_MEETING_UNITS = "MATCH (u:Unit) WHERE u.gen = $gen AND u.joint_meeting = true RETURN u.id"
-CONCERN_DATES = (
-    "MATCH (i:Interaction) WHERE i.gen = $gen UNWIND coalesce(i.target_ids, []) AS target "
-    "RETURN target, toString(i.date)"
-)
-PARTICIPATIONS = (
-    "MATCH (i:Interaction) WHERE i.gen = $gen UNWIND coalesce(i.leader_ids, []) AS leader "
-    "UNWIND CASE WHEN size(coalesce(i.target_ids, [])) = 0 THEN [null] "
-    "ELSE i.target_ids END AS target RETURN leader, target, toString(i.date)"
-)
+# Read in pages of PAGE_ROWS nodes (or relationships), each page one record whose ``rows``
+# are lists: the driver decodes a record per row slowly, and a page bounds what the server
+# gathers (one collect() of a whole column would hold all of it in the server's heap).
+# Pages follow the (id, gen) unique index in id order (relationships: their key index):
+# ``after`` is the last id of the previous page. The first page starts at "" inclusive.
+PAGE_ROWS = 10_000
 
 
-def dated_links(rel: str) -> str:
-    """(source, target, since, until) of every link of one type."""
+def _page(match: str, key: str, rows: str, first: bool) -> str:
+    """One page: ``match`` binds ``n`` (a node or a relationship) in the order of its
+    property ``key``; ``rows`` makes the page's rows from the list ``page`` of them."""
+    after = ">=" if first else ">"
     return (
-        f"MATCH (a:Entity)-[r:{rel}]->(b) WHERE a.gen = $gen "
-        "RETURN a.id, b.id, toString(r.since), toString(r.until)"
+        f"{match} AND n.{key} {after} $after WITH n ORDER BY n.{key} LIMIT $limit "
+        f"WITH collect(n) AS page RETURN size(page) AS size, page[-1].{key} AS last, "
+        f"{rows} AS rows"
     )
+
+
+def _pages(match: str, key: str, rows: str) -> tuple[str, str]:
+    """(first page, next pages)."""
+    return _page(match, key, rows, True), _page(match, key, rows, False)
+
+
+def node_pages(label: str, columns: str, where: str = "") -> tuple[str, str]:
+    """Pages of ``[columns]`` per node ``n`` of ``label``, in id order."""
+    return _pages(
+        f"MATCH (n:{label}) WHERE n.gen = $gen {where}", "id", f"[n IN page | [{columns}]]"
+    )
+
+
+def interaction_pages(unwind: str, columns: str) -> tuple[str, str]:
+    """Pages of the rows ``unwind`` makes from each interaction ``n``, in id order."""
+    return _pages(
+        "MATCH (n:Interaction) WHERE n.gen = $gen",
+        "id",
+        f"COLLECT {{ UNWIND page AS n {unwind} RETURN [{columns}] }}",
+    )
+
+
+def dated_link_pages(rel: str) -> tuple[str, str]:
+    """Pages of (source, target, since, until) of every link ``n`` of one type, in key
+    order (a key names its link's ends, so it is unique within a generation)."""
+    return _pages(
+        f"MATCH (a:Entity)-[n:{rel}]->() WHERE a.gen = $gen",
+        "key",
+        "[n IN page | [startNode(n).id, endNode(n).id, toString(n.since), toString(n.until)]]",
+    )
+
+
+# Targets ordered by kind, then id: one label after another (their kinds sort the same).
+TARGET_PAGES = [
+    node_pages(
+        LABELS[kind],
+        "n.id, n.kind, CASE n.kind WHEN 'figure' THEN n.category ELSE n.kind_code END, "
+        "n.area_id, n.name",
+    )
+    for kind in sorted(TARGET_KINDS)
+]
+LEADER_PAGES = node_pages("Leader", "n.id, n.name, n.post, n.in_office, n.quota_min, n.quota_max")
+AREA_PAGES = node_pages("Area", "n.id, n.parent_id, n.name, n.kind_code")
+JOINT_MEETING_UNIT_PAGES = node_pages("Unit", "n.id", "AND n.joint_meeting = true")
+CONCERN_DATE_PAGES = interaction_pages(
+    "UNWIND coalesce(n.target_ids, []) AS target", "target, toString(n.date)"
+)
+PARTICIPATION_PAGES = interaction_pages(
+    "UNWIND coalesce(n.leader_ids, []) AS leader "
+    "UNWIND CASE WHEN size(coalesce(n.target_ids, [])) = 0 THEN [null] "
+    "ELSE n.target_ids END AS target",
+    "leader, target, toString(n.date)",
+)

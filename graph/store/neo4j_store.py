@@ -276,6 +276,20 @@ def _batches(rows: list[_R], size: int | None = None) -> Iterator[list[_R]]:
         yield rows[start : start + size]
 
 
+def _paged_rows(tx: Any, gen: int, pages: tuple[str, str]) -> list[tuple[Any, ...]]:
+    """Every row of a paged column query (see :data:`cypher.PAGE_ROWS`), page after page
+    in the transaction ``tx``: ``pages`` is (first page, next pages)."""
+    first, following = pages
+    found: list[tuple[Any, ...]] = []
+    query, after = first, ""
+    while True:
+        page = tx.run(query, gen=gen, after=after, limit=cypher.PAGE_ROWS).single()
+        found.extend(map(tuple, page["rows"]))
+        if page["size"] < cypher.PAGE_ROWS:
+            return found
+        query, after = following, page["last"]
+
+
 class Neo4jStore:
     """A Concentric dataset in a Neo4j 5 database (Community edition is enough)."""
 
@@ -524,20 +538,20 @@ class Neo4jStore:
     # -- what the engine reads: plain columns (the engine decides statuses) ---------------
     def coverage_columns(self) -> CoverageColumns:
         """The columns the coverage index needs, read in one transaction of one generation,
-        one bulk query per column group, streamed into tuples as they arrive."""
+        each column in bounded pages of rows sent as lists (see :data:`cypher.PAGE_ROWS`)."""
 
         def read(tx: Any, gen: int) -> CoverageColumns:
-            def rows(query: str) -> list[tuple[Any, ...]]:
-                return [tuple(record.values()) for record in tx.run(query, gen=gen)]
+            def rows(pages: tuple[str, str]) -> list[tuple[Any, ...]]:
+                return _paged_rows(tx, gen, pages)
 
             return CoverageColumns(
-                targets=rows(cypher.TARGET_COLUMNS),
-                leaders=rows(cypher.LEADER_COLUMNS),
-                areas=rows(cypher.AREA_COLUMNS),
-                contacts=rows(cypher.dated_links("CONTACTS")),
-                memberships=rows(cypher.dated_links("MEMBER_OF")),
-                concerns=rows(cypher.CONCERN_DATES),
-                joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNITS)},
+                targets=[row for pages in cypher.TARGET_PAGES for row in rows(pages)],
+                leaders=rows(cypher.LEADER_PAGES),
+                areas=rows(cypher.AREA_PAGES),
+                contacts=rows(cypher.dated_link_pages("CONTACTS")),
+                memberships=rows(cypher.dated_link_pages("MEMBER_OF")),
+                concerns=rows(cypher.CONCERN_DATE_PAGES),
+                joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNIT_PAGES)},
             )
 
         with self._lock:
@@ -545,9 +559,7 @@ class Neo4jStore:
 
     def participations(self) -> list[tuple[str, str | None, Any]]:
         """(leader, target, date): one row per leader and target of each interaction."""
-        return self._in_generation(
-            lambda tx, gen: [tuple(r.values()) for r in tx.run(cypher.PARTICIPATIONS, gen=gen)]
-        )
+        return self._in_generation(lambda tx, gen: _paged_rows(tx, gen, cypher.PARTICIPATION_PAGES))
 
     # -- what local graphs read -----------------------------------------------------------
     def _node_rows(self, tx: Any, gen: int, ids: Collection[str]) -> list[NodeRecord]:
