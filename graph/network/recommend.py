@@ -140,9 +140,14 @@ class Context:
     by_area: dict[str, list[str]] = field(default_factory=dict)
     by_line: dict[str, list[str]] = field(default_factory=dict)
     ordered: list[str] = field(default_factory=list)  # the leaders' ids, sorted
+    post_holders: list[str] = field(default_factory=list)  # those holding a post in same_post
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.leaders)
+        if self.same_post:
+            self.post_holders = [
+                n for n, r in self.leaders.items() if r.get("post") in self.same_post
+            ]
         for leader, record in self.leaders.items():
             if record.get("area_id"):
                 self.by_area.setdefault(record["area_id"], []).append(leader)
@@ -299,13 +304,13 @@ def rank_for(
     signals = pair_signals(context, target)
     leaders = context.leaders
     marked: set[str] = set(signals.meetings) | set(signals.near)
-    for area in context.lineage.get(record.get("area_id") or "", ()):
+    target_lineage = context.lineage.get(record.get("area_id") or "", ())
+    for area in target_lineage:
         marked.update(context.by_area.get(area, ()))
     lines = target_lines(record, context.policy)
     for line in lines:
         marked.update(context.by_line.get(line, ()))
-    if context.same_post:
-        marked.update(n for n, r in leaders.items() if r.get("post") in context.same_post)
+    marked.update(context.post_holders)
     excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
     costed: list[str] = []
@@ -317,12 +322,14 @@ def rank_for(
             costed.append(leader)
             continue
         # Besides meetings and distance, a leader's cost and reasons come from these fields
-        # alone (see candidate_cost): leaders alike in them cost the same, so only the
-        # first ``limit`` of each kind (by id) can be among the cheapest ``limit``.
+        # alone (see candidate_cost; an area counts only where it holds the target's):
+        # leaders alike in them cost the same, so only the first ``limit`` of each kind
+        # (by id) can be among the cheapest ``limit``.
         row = leaders[leader]
         post = row.get("post") if row.get("post") in context.same_post else None
+        held = row.get("area_id") if row.get("area_id") in target_lineage else None
         shared = tuple(line for line in lines if line in (row.get("lines") or ()))
-        alike[(post, row.get("area_id"), shared)].append(leader)
+        alike[(post, held, shared)].append(leader)
     for members in alike.values():
         costed.extend(heapq.nsmallest(limit, members))
     options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
