@@ -141,6 +141,9 @@ class Context:
     by_line: dict[str, list[str]] = field(default_factory=dict)
     ordered: list[str] = field(default_factory=list)  # the leaders' ids, sorted
     post_holders: list[str] = field(default_factory=list)  # those holding a post in same_post
+    # Per tuple of a target's lines: the leaders sharing some of them, sorted by id, by the
+    # lines they share (worked out once per tuple, not once per target).
+    by_shared: dict[tuple[str, ...], dict[tuple[str, ...], list[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.leaders)
@@ -308,12 +311,28 @@ def rank_for(
     for area in target_lineage:
         marked.update(context.by_area.get(area, ()))
     lines = target_lines(record, context.policy)
-    for line in lines:
-        marked.update(context.by_line.get(line, ()))
     marked.update(context.post_holders)
     excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
     costed: list[str] = []
+    if not signalled_only:
+        # The leaders marked by their lines alone (no post, area or meeting or distance
+        # counting) cost the same per shared lines: the first ``limit`` of each by id.
+        for members in _sharing(context, lines).values():
+            taken = 0
+            for leader in members:
+                if taken >= limit:
+                    break
+                if leader in marked or leader in excluded:
+                    continue
+                row = leaders[leader]
+                if row.get("area_id") in target_lineage:
+                    continue
+                costed.append(leader)
+                taken += 1
+    else:
+        for line in lines:
+            marked.update(context.by_line.get(line, ()))
     alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)
     for leader in marked:
         if leader not in leaders or leader in excluded:
@@ -340,11 +359,26 @@ def rank_for(
     for leader in context.ordered:
         if fillers >= limit:
             break
-        if leader not in marked and leader not in excluded:
-            options.append(candidate_cost(context, leader, record, signals, lines))
-            fillers += 1
+        if leader in marked or leader in excluded:
+            continue
+        if any(line in (leaders[leader].get("lines") or ()) for line in lines):
+            continue  # costed above, with the lines it shares
+        options.append(candidate_cost(context, leader, record, signals, lines))
+        fillers += 1
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
     return options[:limit]
+
+
+def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[str, ...], list[str]]:
+    """The context's leaders sharing some of ``lines``, sorted by id, by the lines shared."""
+    key = tuple(lines)
+    if key not in context.by_shared:
+        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for leader in sorted({n for line in key for n in context.by_line.get(line, ())}):
+            held = context.leaders[leader].get("lines") or ()
+            groups[tuple(line for line in key if line in held)].append(leader)
+        context.by_shared[key] = dict(groups)
+    return context.by_shared[key]
 
 
 def capacities(
