@@ -143,16 +143,28 @@ class _StoreReader:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._records: dict[str, dict[str, Any]] = {}
+        # Records read but not asked for yet: most far ends of a neighbourhood never are,
+        # so they become attributes only when asked for.
+        self._unread: dict[str, NodeRecord] = {}
         self._ties: dict[str, set[tuple[str, str, str]]] = {}
 
     def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
-        missing = [n for n in ids if n not in self._records]
+        missing = [n for n in ids if n not in self._records and n not in self._unread]
         if missing:
             self._remember(self.store.node_records(missing))
-        return {n: self._records[n] for n in ids if n in self._records}
+        found: dict[str, dict[str, Any]] = {}
+        for n in ids:
+            if n not in self._records and n in self._unread:
+                self._records[n] = node_attributes(self._unread.pop(n))
+            if n in self._records:
+                found[n] = self._records[n]
+        return found
 
     def _remember(self, nodes: Iterable[NodeRecord]) -> None:
-        self._records.update((n.id, node_attributes(n)) for n in nodes)
+        self._unread.update((n.id, n) for n in nodes if n.id not in self._records)
+
+    def _known(self, node: str) -> bool:
+        return node in self._records or node in self._unread
 
     def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
         fresh = {n for n in ids if n not in self._ties}
@@ -165,7 +177,7 @@ class _StoreReader:
                     if end in found:
                         found[end].add((kind, source, target))
             self._ties.update(found)
-        return {n: self._ties[n] for n in ids if n in self._ties and n in self._records}
+        return {n: self._ties[n] for n in ids if n in self._ties and self._known(n)}
 
 
 def _relationship_edges(

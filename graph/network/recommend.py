@@ -144,6 +144,8 @@ class Context:
     # Per tuple of a target's lines: the leaders sharing some of them, sorted by id, by the
     # lines they share (worked out once per tuple, not once per target).
     by_shared: dict[tuple[str, ...], dict[tuple[str, ...], list[str]]] = field(default_factory=dict)
+    # Per tuple of a target's lines: the leaders sharing none of them, sorted by id.
+    sharing_none: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.leaders)
@@ -356,13 +358,12 @@ def rank_for(
         options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
         return options
     fillers = 0
-    for leader in context.ordered:
+    _sharing(context, lines)
+    for leader in context.sharing_none[tuple(lines)]:
         if fillers >= limit:
             break
         if leader in marked or leader in excluded:
             continue
-        if any(line in (leaders[leader].get("lines") or ()) for line in lines):
-            continue  # costed above, with the lines it shares
         options.append(candidate_cost(context, leader, record, signals, lines))
         fillers += 1
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
@@ -378,6 +379,8 @@ def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[str, ...], 
             held = context.leaders[leader].get("lines") or ()
             groups[tuple(line for line in key if line in held)].append(leader)
         context.by_shared[key] = dict(groups)
+        sharing = {n for members in groups.values() for n in members}
+        context.sharing_none[key] = [n for n in context.ordered if n not in sharing]
     return context.by_shared[key]
 
 
