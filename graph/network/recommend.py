@@ -141,10 +141,10 @@ class Context:
     by_line: dict[str, list[str]] = field(default_factory=dict)
     ordered: list[str] = field(default_factory=list)  # the leaders' ids, sorted
     post_holders: list[str] = field(default_factory=list)  # those holding a post in same_post
-    # Per tuple of a target's lines: the leaders sharing some of them, sorted by id, by the
-    # lines they share (worked out once per tuple, not once per target).
-    by_shared: dict[tuple[str, ...], dict[tuple[str, ...], list[str]]] = field(default_factory=dict)
-    # Per tuple of a target's lines: the leaders sharing none of them, sorted by id.
+    # Per tuple of a target's lines: the leaders holding a departing post or sharing some of
+    # the lines, sorted by id, by post and lines shared (once per tuple, not per target).
+    by_shared: dict[tuple[str, ...], dict[tuple[Any, ...], list[str]]] = field(default_factory=dict)
+    # Per tuple of a target's lines: the other leaders (no post, none of the lines), by id.
     sharing_none: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -313,13 +313,13 @@ def rank_for(
     for area in target_lineage:
         marked.update(context.by_area.get(area, ()))
     lines = target_lines(record, context.policy)
-    marked.update(context.post_holders)
     excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
     costed: list[str] = []
     if not signalled_only:
-        # The leaders marked by their lines alone (no post, area or meeting or distance
-        # counting) cost the same per shared lines: the first ``limit`` of each by id.
+        # The leaders marked by their post or lines alone (no area, meeting or distance
+        # counting) cost the same per post and shared lines: the first ``limit`` of each
+        # by id.
         for members in _sharing(context, lines).values():
             taken = 0
             for leader in members:
@@ -333,6 +333,7 @@ def rank_for(
                 costed.append(leader)
                 taken += 1
     else:
+        marked.update(context.post_holders)
         for line in lines:
             marked.update(context.by_line.get(line, ()))
     alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)
@@ -370,14 +371,18 @@ def rank_for(
     return options[:limit]
 
 
-def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[str, ...], list[str]]:
-    """The context's leaders sharing some of ``lines``, sorted by id, by the lines shared."""
+def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[Any, ...], list[str]]:
+    """The context's leaders holding a departing post or sharing some of ``lines``, sorted
+    by id, by (the post if departing, the lines shared)."""
     key = tuple(lines)
     if key not in context.by_shared:
-        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
-        for leader in sorted({n for line in key for n in context.by_line.get(line, ())}):
-            held = context.leaders[leader].get("lines") or ()
-            groups[tuple(line for line in key if line in held)].append(leader)
+        groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        marked = {n for line in key for n in context.by_line.get(line, ())}
+        for leader in sorted(marked.union(context.post_holders)):
+            row = context.leaders[leader]
+            post = row.get("post") if row.get("post") in context.same_post else None
+            held = row.get("lines") or ()
+            groups[(post, tuple(line for line in key if line in held))].append(leader)
         context.by_shared[key] = dict(groups)
         sharing = {n for members in groups.values() for n in members}
         context.sharing_none[key] = [n for n in context.ordered if n not in sharing]
