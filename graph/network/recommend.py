@@ -35,7 +35,6 @@ leader over capacity (``quota_max`` minus current load).
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -146,6 +145,10 @@ class Context:
     by_shared: dict[tuple[str, ...], dict[tuple[Any, ...], list[str]]] = field(default_factory=dict)
     # Per tuple of a target's lines: the other leaders (no post, none of the lines), by id.
     sharing_none: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    # Per (area, tuple of a target's lines): the area's leaders by post and lines shared.
+    area_groups: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[str]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.leaders)
@@ -308,62 +311,49 @@ def rank_for(
         return []
     signals = pair_signals(context, target)
     leaders = context.leaders
-    marked: set[str] = set(signals.meetings) | set(signals.near)
     target_lineage = context.lineage.get(record.get("area_id") or "", ())
-    for area in target_lineage:
-        marked.update(context.by_area.get(area, ()))
     lines = target_lines(record, context.policy)
     excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
-    costed: list[str] = []
-    if not signalled_only:
-        # The leaders marked by their post or lines alone (no area, meeting or distance
-        # counting) cost the same per post and shared lines: the first ``limit`` of each
-        # by id.
-        for members in _sharing(context, lines).values():
-            taken = 0
-            for leader in members:
-                if taken >= limit:
-                    break
-                if leader in marked or leader in excluded:
-                    continue
-                row = leaders[leader]
-                if row.get("area_id") in target_lineage:
-                    continue
-                costed.append(leader)
-                taken += 1
-    else:
-        marked.update(context.post_holders)
+    if signalled_only:
+        marked = set(met_or_near).union(context.post_holders)
+        for area in target_lineage:
+            marked.update(context.by_area.get(area, ()))
         for line in lines:
             marked.update(context.by_line.get(line, ()))
-    alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)
-    for leader in marked:
-        if leader not in leaders or leader in excluded:
-            continue
-        if leader in met_or_near or signalled_only:
-            costed.append(leader)
-            continue
-        # Besides meetings and distance, a leader's cost and reasons come from these fields
-        # alone (see candidate_cost; an area counts only where it holds the target's):
-        # leaders alike in them cost the same, so only the first ``limit`` of each kind
-        # (by id) can be among the cheapest ``limit``.
-        row = leaders[leader]
-        post = row.get("post") if row.get("post") in context.same_post else None
-        held = row.get("area_id") if row.get("area_id") in target_lineage else None
-        shared = tuple(line for line in lines if line in (row.get("lines") or ()))
-        alike[(post, held, shared)].append(leader)
-    for members in alike.values():
-        costed.extend(heapq.nsmallest(limit, members))
-    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
-    if signalled_only:
+        costed = [n for n in marked if n in leaders and n not in excluded]
+        options = [candidate_cost(context, n, record, signals, lines) for n in costed]
         options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
         return options
+    # Besides meetings and distance, a leader's cost and reasons come from its post (if
+    # departing), its area (where it holds the target's) and the lines it shares (see
+    # candidate_cost): leaders alike in them cost the same, so only the first ``limit`` of
+    # each kind (by id) can be among the cheapest ``limit``.
+    costed = [n for n in met_or_near if n in leaders and n not in excluded]
+    skipped = met_or_near | excluded
+
+    def in_lineage(leader: str) -> bool:
+        return leaders[leader].get("area_id") in target_lineage
+
+    # The post holders and line sharers of other areas, then each lineage area's leaders.
+    groups = [(members, True) for members in _sharing(context, lines).values()]
+    for area in target_lineage:
+        groups.extend((members, False) for members in _in_area(context, area, lines).values())
+    for members, other_areas_only in groups:
+        taken = 0
+        for leader in members:
+            if taken >= limit:
+                break
+            if leader in skipped or (other_areas_only and in_lineage(leader)):
+                continue
+            costed.append(leader)
+            taken += 1
+    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
     fillers = 0
-    _sharing(context, lines)
-    for leader in context.sharing_none[tuple(lines)]:
+    for leader in _sharing_none(context, lines):
         if fillers >= limit:
             break
-        if leader in marked or leader in excluded:
+        if leader in skipped or in_lineage(leader):
             continue
         options.append(candidate_cost(context, leader, record, signals, lines))
         fillers += 1
@@ -387,6 +377,30 @@ def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[Any, ...], 
         sharing = {n for members in groups.values() for n in members}
         context.sharing_none[key] = [n for n in context.ordered if n not in sharing]
     return context.by_shared[key]
+
+
+def _sharing_none(context: Context, lines: tuple[str, ...]) -> list[str]:
+    """The context's leaders neither holding a departing post nor sharing any of ``lines``,
+    sorted by id."""
+    _sharing(context, lines)
+    return context.sharing_none[tuple(lines)]
+
+
+def _in_area(
+    context: Context, area: str, lines: tuple[str, ...]
+) -> dict[tuple[Any, ...], list[str]]:
+    """The context's leaders in charge of ``area``, sorted by id, by (the post if
+    departing, the ``lines`` shared)."""
+    key = (area, tuple(lines))
+    if key not in context.area_groups:
+        groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        for leader in sorted(context.by_area.get(area, ())):
+            row = context.leaders[leader]
+            post = row.get("post") if row.get("post") in context.same_post else None
+            held = row.get("lines") or ()
+            groups[(post, tuple(line for line in lines if line in held))].append(leader)
+        context.area_groups[key] = dict(groups)
+    return context.area_groups[key]
 
 
 def capacities(
