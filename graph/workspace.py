@@ -41,7 +41,6 @@ from concentric.graph.network.network import (
 from concentric.graph.network.recommend import (
     Candidate,
     Context,
-    GraphReader,
     assign,
     capacities,
     departure_answer,
@@ -144,26 +143,63 @@ class _StoreReader:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._records: dict[str, dict[str, Any]] = {}
+        # Records read but not asked for yet: most far ends of a neighbourhood never are,
+        # so they become attributes only when asked for.
+        self._unread: dict[str, NodeRecord] = {}
         self._ties: dict[str, set[tuple[str, str, str]]] = {}
 
     def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
-        missing = [n for n in ids if n not in self._records]
+        missing = [n for n in ids if n not in self._records and n not in self._unread]
         if missing:
             self._remember(self.store.node_records(missing))
-        return {n: self._records[n] for n in ids if n in self._records}
+        found: dict[str, dict[str, Any]] = {}
+        for n in ids:
+            if n not in self._records and n in self._unread:
+                self._records[n] = node_attributes(self._unread.pop(n))
+            if n in self._records:
+                found[n] = self._records[n]
+        return found
 
     def _remember(self, nodes: Iterable[NodeRecord]) -> None:
-        self._records.update((n.id, node_attributes(n)) for n in nodes)
+        self._unread.update((n.id, n) for n in nodes if n.id not in self._records)
+
+    def _known(self, node: str) -> bool:
+        return node in self._records or node in self._unread
 
     def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
         fresh = {n for n in ids if n not in self._ties}
         if fresh:
             nodes, links = self.store.neighbourhood(fresh)
             self._remember(nodes)
-            # Built as a graph, so links kept as columns (who an interaction names) count.
-            found = GraphReader(build_graph(nodes, links)).ties(fresh)
-            self._ties.update((node, found.get(node, set())) for node in fresh)
-        return {n: self._ties[n] for n in ids if n in self._ties and n in self._records}
+            found: dict[str, set[tuple[str, str, str]]] = {node: set() for node in fresh}
+            for kind, source, target in _relationship_edges(nodes, links):
+                for end in (source, target):
+                    if end in found:
+                        found[end].add((kind, source, target))
+            self._ties.update(found)
+        return {n: self._ties[n] for n in ids if n in self._ties and self._known(n)}
+
+
+def _relationship_edges(
+    nodes: list[NodeRecord], links: Iterable[LinkRecord]
+) -> list[tuple[str, str, str]]:
+    """The relationship edges among these records as ``(kind, source, target)``: those
+    :func:`build_graph` would make of them (links kept as columns — who an interaction
+    names — count; an edge to an id not among ``nodes`` is left out) and
+    :data:`RELATIONSHIP_EDGES` keeps, without building the graph."""
+    stored = {node.id for node in nodes}
+    edges = [
+        (kind, source, target)
+        for node in nodes
+        for source, target, kind in node_edges(node)
+        if kind in RELATIONSHIP_EDGES
+    ]
+    edges += [
+        (link.kind, link.source_id, link.target_id)
+        for link in links
+        if link.kind in RELATIONSHIP_EDGES
+    ]
+    return [edge for edge in edges if edge[1] in stored and edge[2] in stored]
 
 
 class Workspace:
@@ -1106,19 +1142,9 @@ class Workspace:
         of the edges :func:`build_graph` would make of the records and
         :func:`relationship_view` would keep, without building either graph."""
         nodes, links = self.store.neighbourhood(ids)
-        stored = {node.id for node in nodes}
-        ends = [
-            (source, target)
-            for node in nodes
-            for source, target, kind in node_edges(node)
-            if kind in RELATIONSHIP_EDGES
-        ]
-        ends += [
-            (link.source_id, link.target_id) for link in links if link.kind in RELATIONSHIP_EDGES
-        ]
         found: dict[str, set[str]] = {}
-        for source, target in ends:
-            if source in stored and target in stored and source != target:
+        for _, source, target in _relationship_edges(nodes, links):
+            if source != target:
                 found.setdefault(source, set()).add(target)
                 found.setdefault(target, set()).add(source)
         return {n: found[n] for n in ids if n in found}

@@ -35,7 +35,6 @@ leader over capacity (``quota_max`` minus current load).
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -140,9 +139,23 @@ class Context:
     by_area: dict[str, list[str]] = field(default_factory=dict)
     by_line: dict[str, list[str]] = field(default_factory=dict)
     ordered: list[str] = field(default_factory=list)  # the leaders' ids, sorted
+    post_holders: list[str] = field(default_factory=list)  # those holding a post in same_post
+    # Per tuple of a target's lines: the leaders holding a departing post or sharing some of
+    # the lines, sorted by id, by post and lines shared (once per tuple, not per target).
+    by_shared: dict[tuple[str, ...], dict[tuple[Any, ...], list[str]]] = field(default_factory=dict)
+    # Per tuple of a target's lines: the other leaders (no post, none of the lines), by id.
+    sharing_none: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+    # Per (area, tuple of a target's lines): the area's leaders by post and lines shared.
+    area_groups: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[str]]] = field(
+        default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.leaders)
+        if self.same_post:
+            self.post_holders = [
+                n for n, r in self.leaders.items() if r.get("post") in self.same_post
+            ]
         for leader, record in self.leaders.items():
             if record.get("area_id"):
                 self.by_area.setdefault(record["area_id"], []).append(leader)
@@ -298,46 +311,96 @@ def rank_for(
         return []
     signals = pair_signals(context, target)
     leaders = context.leaders
-    marked: set[str] = set(signals.meetings) | set(signals.near)
-    for area in context.lineage.get(record.get("area_id") or "", ()):
-        marked.update(context.by_area.get(area, ()))
+    target_lineage = context.lineage.get(record.get("area_id") or "", ())
     lines = target_lines(record, context.policy)
-    for line in lines:
-        marked.update(context.by_line.get(line, ()))
-    if context.same_post:
-        marked.update(n for n, r in leaders.items() if r.get("post") in context.same_post)
     excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
-    costed: list[str] = []
-    alike: dict[tuple[Any, ...], list[str]] = defaultdict(list)
-    for leader in marked:
-        if leader not in leaders or leader in excluded:
-            continue
-        if leader in met_or_near or signalled_only:
-            costed.append(leader)
-            continue
-        # Besides meetings and distance, a leader's cost and reasons come from these fields
-        # alone (see candidate_cost): leaders alike in them cost the same, so only the
-        # first ``limit`` of each kind (by id) can be among the cheapest ``limit``.
-        row = leaders[leader]
-        post = row.get("post") if row.get("post") in context.same_post else None
-        shared = tuple(line for line in lines if line in (row.get("lines") or ()))
-        alike[(post, row.get("area_id"), shared)].append(leader)
-    for members in alike.values():
-        costed.extend(heapq.nsmallest(limit, members))
-    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
     if signalled_only:
+        marked = set(met_or_near).union(context.post_holders)
+        for area in target_lineage:
+            marked.update(context.by_area.get(area, ()))
+        for line in lines:
+            marked.update(context.by_line.get(line, ()))
+        costed = [n for n in marked if n in leaders and n not in excluded]
+        options = [candidate_cost(context, n, record, signals, lines) for n in costed]
         options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
         return options
+    # Besides meetings and distance, a leader's cost and reasons come from its post (if
+    # departing), its area (where it holds the target's) and the lines it shares (see
+    # candidate_cost): leaders alike in them cost the same, so only the first ``limit`` of
+    # each kind (by id) can be among the cheapest ``limit``.
+    costed = [n for n in met_or_near if n in leaders and n not in excluded]
+    skipped = met_or_near | excluded
+
+    def in_lineage(leader: str) -> bool:
+        return leaders[leader].get("area_id") in target_lineage
+
+    # The post holders and line sharers of other areas, then each lineage area's leaders.
+    groups = [(members, True) for members in _sharing(context, lines).values()]
+    for area in target_lineage:
+        groups.extend((members, False) for members in _in_area(context, area, lines).values())
+    for members, other_areas_only in groups:
+        taken = 0
+        for leader in members:
+            if taken >= limit:
+                break
+            if leader in skipped or (other_areas_only and in_lineage(leader)):
+                continue
+            costed.append(leader)
+            taken += 1
+    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
     fillers = 0
-    for leader in context.ordered:
+    for leader in _sharing_none(context, lines):
         if fillers >= limit:
             break
-        if leader not in marked and leader not in excluded:
-            options.append(candidate_cost(context, leader, record, signals, lines))
-            fillers += 1
+        if leader in skipped or in_lineage(leader):
+            continue
+        options.append(candidate_cost(context, leader, record, signals, lines))
+        fillers += 1
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
     return options[:limit]
+
+
+def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[Any, ...], list[str]]:
+    """The context's leaders holding a departing post or sharing some of ``lines``, sorted
+    by id, by (the post if departing, the lines shared)."""
+    key = tuple(lines)
+    if key not in context.by_shared:
+        groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        marked = {n for line in key for n in context.by_line.get(line, ())}
+        for leader in sorted(marked.union(context.post_holders)):
+            row = context.leaders[leader]
+            post = row.get("post") if row.get("post") in context.same_post else None
+            held = row.get("lines") or ()
+            groups[(post, tuple(line for line in key if line in held))].append(leader)
+        context.by_shared[key] = dict(groups)
+        sharing = {n for members in groups.values() for n in members}
+        context.sharing_none[key] = [n for n in context.ordered if n not in sharing]
+    return context.by_shared[key]
+
+
+def _sharing_none(context: Context, lines: tuple[str, ...]) -> list[str]:
+    """The context's leaders neither holding a departing post nor sharing any of ``lines``,
+    sorted by id."""
+    _sharing(context, lines)
+    return context.sharing_none[tuple(lines)]
+
+
+def _in_area(
+    context: Context, area: str, lines: tuple[str, ...]
+) -> dict[tuple[Any, ...], list[str]]:
+    """The context's leaders in charge of ``area``, sorted by id, by (the post if
+    departing, the ``lines`` shared)."""
+    key = (area, tuple(lines))
+    if key not in context.area_groups:
+        groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+        for leader in sorted(context.by_area.get(area, ())):
+            row = context.leaders[leader]
+            post = row.get("post") if row.get("post") in context.same_post else None
+            held = row.get("lines") or ()
+            groups[(post, tuple(line for line in lines if line in held))].append(leader)
+        context.area_groups[key] = dict(groups)
+    return context.area_groups[key]
 
 
 def capacities(
