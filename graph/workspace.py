@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -74,6 +74,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_Part_T = TypeVar("_Part_T")
 
 # Past the whole-graph limit, recommendations go an area of none of these kinds at a time.
 WHOLE_AREA_KINDS = frozenset({"district"})
@@ -329,31 +331,37 @@ class Workspace:
         """A snapshot read from the store (kept arrays where the store has them for
         ``version``), and the names of the parts read back rather than built."""
         restored: set[str] = set()
-
-        def kept(name: str) -> bytes | None:
-            return self._keeps.saved_state(name, version) if self._keeps else None
-
-        index: CoverageIndex | None = None
-        if (data := kept("coverage_index")) is not None:
-            try:
-                index = CoverageIndex.from_bytes(data)
-                restored.add("coverage_index")
-            except ValueError:
-                log.warning("rebuilding %s: the kept copy is unreadable", "coverage_index")
+        index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
         if index is None:
             index = CoverageIndex(self.store.coverage_columns())
-        activity: LeaderActivity | None = None
+        else:
+            restored.add("coverage_index")
         # A kept table is read back only with the kept index it was built on.
-        if "coverage_index" in restored and (data := kept("leader_activity")) is not None:
-            try:
-                activity = LeaderActivity.from_bytes(data)
-                restored.add("leader_activity")
-            except ValueError:
-                log.warning("rebuilding %s: the kept copy is unreadable", "leader_activity")
+        activity = (
+            self._read_back("leader_activity", version, LeaderActivity.from_bytes)
+            if restored
+            else None
+        )
         if activity is None:
             activity = LeaderActivity(index, self.store.participations())
+        else:
+            restored.add("leader_activity")
         rows = self.store.row_count() if self.graph_max_rows is not None else None
         return Snapshot(version, self.store.policy(), index, activity, rows), restored
+
+    def _read_back(
+        self, name: str, version: int, parse: Callable[[bytes], _Part_T]
+    ) -> _Part_T | None:
+        """The part ``name`` the store keeps for ``version``, parsed; None when there is none
+        or it is unreadable (then it is built again)."""
+        data = self._keeps.saved_state(name, version) if self._keeps else None
+        if data is None:
+            return None
+        try:
+            return parse(data)
+        except ValueError:
+            log.warning("rebuilding %s: the kept copy is unreadable", name)
+            return None
 
     def _keep(self, snapshot: Snapshot, restored: set[str]) -> None:
         """Keep the built parts under the version they were built from (the store refuses
@@ -849,13 +857,7 @@ class Workspace:
             found = self._search
             if found is not None and found[0] == snap.names_version:
                 return found[1]
-            built: SearchIndex | None = None
-            data = self._keeps.saved_state("search_index", snap.version) if self._keeps else None
-            if data is not None:
-                try:
-                    built = SearchIndex.from_bytes(data)
-                except ValueError:
-                    log.warning("rebuilding %s: the kept copy is unreadable", "search_index")
+            built = self._read_back("search_index", snap.version, SearchIndex.from_bytes)
             if built is None:
                 leaders = self.store.node_records(list(snap.index.leaders))
                 previous = found[1] if found is not None else None

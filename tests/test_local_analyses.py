@@ -172,7 +172,7 @@ def test_a_write_of_no_searchable_entity_keeps_the_search_index(
         workspace.load(Dataset([NodeRecord("I1", "interaction", visit)], []))
         after = workspace.search("ww")
         assert after["version"] == before["version"] + 1
-        assert after["items"] == before["items"] == [*after["items"]]
+        assert after["items"] == before["items"]
         assert [i["id"] for i in after["items"]] == ["F1"]
         monkeypatch.undo()
         # A renamed figure is a searchable change: the index follows it.
