@@ -84,6 +84,9 @@ WHOLE_AREA_KINDS = frozenset({"district"})
 # that meets a new version waits for the process that wrote it to keep them.
 SNAPSHOT_PARTS = ("coverage_index", "leader_activity")
 KEPT_WAIT_SECONDS = 2.0
+# A server keeps a written snapshot once writes pause this long, or at least this often.
+KEEP_AFTER_QUIET_SECONDS = 1.0
+KEEP_AT_LEAST_EVERY_SECONDS = 30.0
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
@@ -247,8 +250,9 @@ class Workspace:
 
     def snapshot(self) -> Snapshot:
         """The snapshot of the stored data's version: one read of the version when the
-        published snapshot is current; otherwise built (the first time, or when no other
-        thread is building) or the previous one while another thread builds."""
+        published snapshot is current; otherwise brought up to date (from the store's change
+        log when it says what each write since changed, else built — the first time, or
+        when no other thread is building) or the previous one while another thread builds."""
         version = self.store.version()
         current = self._snapshot
         if current is not None and current.version == version:
@@ -257,18 +261,53 @@ class Workspace:
             return current
         if current is None:
             self._build_lock.acquire()
-        if (
-            current is not None
-            and self.build_in_background
-            and not self._kept_for(version, wait=KEPT_WAIT_SECONDS)
-        ):
-            builder = threading.Thread(target=self._refresh_and_release, daemon=True)
-            builder.start()  # it releases the lock when the new snapshot is published
-            return current
+        releases = True
         try:
+            current = self._snapshot
+            followed = None if current is None else self._followed(current)
+            if followed is not None:
+                return followed
+            if (
+                current is not None
+                and self.build_in_background
+                and not self._kept_for(version, wait=KEPT_WAIT_SECONDS)
+            ):
+                builder = threading.Thread(target=self._refresh_and_release, daemon=True)
+                builder.start()  # it releases the lock when the new snapshot is published
+                releases = False
+                return current
             return self._refresh()
         finally:
-            self._build_lock.release()
+            if releases:
+                self._build_lock.release()
+
+    def _followed(self, current: Snapshot) -> Snapshot | None:
+        """``current`` brought to the stored version through the store's change log
+        (writes of this or another process), published; None when the log does not say
+        what every write since changed, or the delta cannot follow one (build lock held)."""
+        if not isinstance(self.store, ReportsChanges):
+            return None
+        logged = self.store.changes_since(current.version)
+        if not logged:
+            return None
+        index, activity = current.index, current.activity
+        rows, names = current.rows, current.names_version
+        version = current.version
+        for changes in logged:
+            parts = with_changes(index, activity, changes)
+            if parts is None:
+                return None
+            index, activity = parts
+            version += 1
+            if rows is not None:
+                rows += sum(old is None for old, _ in [*changes.nodes, *changes.links])
+            if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
+                names = version
+        followed = Snapshot(version, current.policy, index, activity, rows, names_version=names)
+        self._snapshot = followed
+        if self.build_in_background:
+            self._keep_soon(followed)
+        return followed
 
     def _refresh_and_release(self) -> None:
         """:meth:`_refresh` in a builder thread that holds the build lock for it."""
@@ -307,6 +346,14 @@ class Workspace:
             with self._keep_wanted:
                 while self._to_keep is None:
                     self._keep_wanted.wait()
+                # Keeping costs the interpreter and the store's write lock; under a stream
+                # of writes it waits for a pause (other processes follow the change log).
+                started = time.monotonic()
+                while time.monotonic() - started < KEEP_AT_LEAST_EVERY_SECONDS:
+                    waiting = self._to_keep
+                    self._keep_wanted.wait(KEEP_AFTER_QUIET_SECONDS)
+                    if self._to_keep is waiting:
+                        break
                 snapshot, self._to_keep = self._to_keep, None
             try:
                 self._keep(snapshot, set())
@@ -320,6 +367,9 @@ class Workspace:
             current = self._snapshot
             if current is not None and current.version == version:
                 return current
+            followed = None if current is None else self._followed(current)
+            if followed is not None:
+                return followed
             built, restored = self._build(version)
             if self.store.version() != version:
                 continue  # written to while reading: the parts may mix two versions
@@ -421,8 +471,8 @@ class Workspace:
                 if base is not None and changes is not None and after == before + 1
                 else None
             )
-            if parts is not None:
-                rows = self.store.row_count() if self.graph_max_rows is not None else None
+            if parts is not None and base is not None:
+                rows = None if base.rows is None else base.rows + report.inserted
                 index, activity = parts
                 searchable = changes is None or any(
                     new.kind in SEARCH_KINDS for _, new in changes.nodes
@@ -440,9 +490,12 @@ class Workspace:
             return report
 
     def _base(self, version: int) -> Snapshot | None:
-        """The snapshot of ``version`` for a load to bring up to date: the published one,
-        else one read back from the parts the store keeps for it (nothing is built)."""
+        """The snapshot of ``version`` for a load to bring up to date: the published one
+        (through the change log if another process wrote since), else one read back from
+        the parts the store keeps for it (nothing is built)."""
         current = self._snapshot
+        if current is not None and current.version != version:
+            current = self._followed(current)
         if current is not None:
             return current if current.version == version else None
         if not self._kept_for(version):

@@ -201,6 +201,12 @@ class ReportsChanges(Protocol):
         """:meth:`Store.load` (an upsert), with the records it changed, at most ``limit``."""
         ...
 
+    def changes_since(self, version: int) -> list[StoreChanges] | None:
+        """What each load after data version ``version`` changed, oldest first (another
+        process's writes included); None unless every version up to the current one says
+        (a replace or a large load is not logged)."""
+        ...
+
 
 @runtime_checkable
 class KeepsDerived(Protocol):
