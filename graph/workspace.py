@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -142,9 +142,10 @@ class _StoreReader:
     :class:`~graph.network.recommend.Reader`), each read once: ties as ids and kinds only,
     records only for the ids the ranking looks at."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, known: Mapping[str, dict[str, Any]] | None = None) -> None:
         self.store = store
-        self._records: dict[str, dict[str, Any]] = {}
+        # ``known``: records read already (of this data version), not read again.
+        self._records: dict[str, dict[str, Any]] = dict(known or {})
         # Per id asked for: its ties, or None for an id that names no stored node.
         self._ties: dict[str, set[tuple[str, str, str]] | None] = {}
 
@@ -618,7 +619,7 @@ class Workspace:
         data: the arrays find the targets, the store's neighbourhoods rank successors)."""
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         leaving = set(check_leaders(reader.records(list(leader_ids)), leader_ids))
         index = snap.index
         theirs: set[int] = set()
@@ -647,9 +648,20 @@ class Workspace:
         as_of, window = _when(snap, as_of, window_days)
         coverage = snap.index.coverage_of([target_id], as_of, window)
         assigned = coverage[target_id].assigned_leaders if target_id in coverage else ()
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         context = self._context(snap, reader, as_of, self._in_office(snap))
         return rank_for(context, target_id, assigned, limit)
+
+    def _reader(self, snap: Snapshot) -> _StoreReader:
+        """A reader of the store for a ranking, knowing the records of the leaders in
+        office already: every ranking looks at all of them, so they are read once per data
+        version (the records are shared: not to be mutated)."""
+        known = self._memo(
+            snap,
+            ("leaders in office",),
+            lambda: {"records": _StoreReader(self.store).records(self._in_office(snap))},
+        )
+        return _StoreReader(self.store, known["records"])
 
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
@@ -761,7 +773,7 @@ class Workspace:
             for i in sorted(scope, key=lambda i: i["id"])
         ]
         load = {i["id"]: i["assigned"] for i in self.leaders(as_of, window)["items"]}
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         in_office = reader.records(self._in_office(snap))
         capacity = capacities(in_office, load, snap.policy)
         open_leaders = [n for n, c in capacity.items() if c > 0]
