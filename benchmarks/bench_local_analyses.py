@@ -10,7 +10,8 @@ snapshot and one earlier call of the same analysis (on other arguments); "first"
 first call after the snapshot. Baselines:
 
 - search: a plain Python substring scan over every target's name;
-- path: one ``store.neighbourhood`` read of one id;
+- path: one ``store.neighbourhood`` read of one id (and, beside it, one
+  ``store.relationship_ties`` read, what each layer of the path reads);
 - departure and recommendations: with ``--whole``, the same answer on the whole graph
   (only where it fits in memory).
 """
@@ -110,9 +111,13 @@ def bench_path(local: Workspace) -> None:
     for source, target in pairs[1:]:
         seconds, answer = timed(lambda s=source, t=target: local.path(s, t))
         base, _ = timed(lambda s=source: local.store.neighbourhood([s]))
+        ties, _ = timed(lambda s=source: local.store.relationship_ties([s]))
         steps = len(answer.get("path") or answer.get("nodes") or []) - 1
         line(f"path {source}–{target} warm ({steps} steps)", seconds, 1.0, base)
-        print(f"  baseline: one neighbourhood read {base * 1000:,.1f} ms")
+        print(
+            f"  baseline: one neighbourhood read {base * 1000:,.1f} ms; "
+            f"one relationship_ties read {ties * 1000:,.1f} ms"
+        )
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -29,7 +29,6 @@ from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
 from concentric.graph.network.network import (
-    RELATIONSHIP_EDGES,
     brokers,
     communities,
     ego_network,
@@ -47,7 +46,7 @@ from concentric.graph.network.recommend import (
     orphaned_by,
     rank_for,
 )
-from concentric.graph.schema.build import build_graph, node_attributes, node_edges
+from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
@@ -142,69 +141,31 @@ class _Part:
 
 
 class _StoreReader:
-    """Records and relationship ties read from a store a neighbourhood at a time (the
-    ranking's :class:`~graph.network.recommend.Reader`), each read once."""
+    """Records and relationship ties read from a store (the ranking's
+    :class:`~graph.network.recommend.Reader`), each read once: ties as ids and kinds only,
+    records only for the ids the ranking looks at."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, known: Mapping[str, dict[str, Any]] | None = None) -> None:
         self.store = store
-        self._records: dict[str, dict[str, Any]] = {}
-        # Records read but not asked for yet: most far ends of a neighbourhood never are,
-        # so they become attributes only when asked for.
-        self._unread: dict[str, NodeRecord] = {}
-        self._ties: dict[str, set[tuple[str, str, str]]] = {}
+        # ``known``: records read already (of this data version), not read again.
+        self._records: dict[str, dict[str, Any]] = dict(known or {})
+        # Per id asked for: its ties, or None for an id that names no stored node.
+        self._ties: dict[str, set[tuple[str, str, str]] | None] = {}
 
     def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
-        missing = [n for n in ids if n not in self._records and n not in self._unread]
+        missing = [n for n in ids if n not in self._records]
         if missing:
-            self._remember(self.store.node_records(missing))
-        found: dict[str, dict[str, Any]] = {}
-        for n in ids:
-            if n not in self._records and n in self._unread:
-                self._records[n] = node_attributes(self._unread.pop(n))
-            if n in self._records:
-                found[n] = self._records[n]
-        return found
-
-    def _remember(self, nodes: Iterable[NodeRecord]) -> None:
-        self._unread.update((n.id, n) for n in nodes if n.id not in self._records)
-
-    def _known(self, node: str) -> bool:
-        return node in self._records or node in self._unread
+            self._records.update(
+                (node.id, node_attributes(node)) for node in self.store.node_records(missing)
+            )
+        return {n: self._records[n] for n in ids if n in self._records}
 
     def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
         fresh = {n for n in ids if n not in self._ties}
         if fresh:
-            nodes, links = self.store.neighbourhood(fresh)
-            self._remember(nodes)
-            found: dict[str, set[tuple[str, str, str]]] = {node: set() for node in fresh}
-            for kind, source, target in _relationship_edges(nodes, links):
-                for end in (source, target):
-                    if end in found:
-                        found[end].add((kind, source, target))
-            self._ties.update(found)
-        return {n: self._ties[n] for n in ids if n in self._ties and self._known(n)}
-
-
-def _relationship_edges(
-    nodes: list[NodeRecord], links: Iterable[LinkRecord]
-) -> list[tuple[str, str, str]]:
-    """The relationship edges among these records as ``(kind, source, target)``: those
-    :func:`build_graph` would make of them (links kept as columns — who an interaction
-    names — count; an edge to an id not among ``nodes`` is left out) and
-    :data:`RELATIONSHIP_EDGES` keeps, without building the graph."""
-    stored = {node.id for node in nodes}
-    edges = [
-        (kind, source, target)
-        for node in nodes
-        for source, target, kind in node_edges(node)
-        if kind in RELATIONSHIP_EDGES
-    ]
-    edges += [
-        (link.kind, link.source_id, link.target_id)
-        for link in links
-        if link.kind in RELATIONSHIP_EDGES
-    ]
-    return [edge for edge in edges if edge[1] in stored and edge[2] in stored]
+            found = self.store.relationship_ties(fresh)
+            self._ties.update((n, found.get(n)) for n in fresh)
+        return {n: ties for n in ids if (ties := self._ties.get(n)) is not None}
 
 
 class Workspace:
@@ -711,7 +672,7 @@ class Workspace:
         data: the arrays find the targets, the store's neighbourhoods rank successors)."""
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         leaving = set(check_leaders(reader.records(list(leader_ids)), leader_ids))
         index = snap.index
         theirs: set[int] = set()
@@ -740,9 +701,20 @@ class Workspace:
         as_of, window = _when(snap, as_of, window_days)
         coverage = snap.index.coverage_of([target_id], as_of, window)
         assigned = coverage[target_id].assigned_leaders if target_id in coverage else ()
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         context = self._context(snap, reader, as_of, self._in_office(snap))
         return rank_for(context, target_id, assigned, limit)
+
+    def _reader(self, snap: Snapshot) -> _StoreReader:
+        """A reader of the store for a ranking, knowing the records of the leaders in
+        office already: every ranking looks at all of them, so they are read once per data
+        version (the records are shared: not to be mutated)."""
+        known = self._memo(
+            snap,
+            ("leaders in office",),
+            lambda: {"records": _StoreReader(self.store).records(self._in_office(snap))},
+        )
+        return _StoreReader(self.store, known["records"])
 
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
@@ -854,7 +826,7 @@ class Workspace:
             for i in sorted(scope, key=lambda i: i["id"])
         ]
         load = {i["id"]: i["assigned"] for i in self.leaders(as_of, window)["items"]}
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         in_office = reader.records(self._in_office(snap))
         capacity = capacities(in_office, load, snap.policy)
         open_leaders = [n for n, c in capacity.items() if c > 0]
@@ -1187,22 +1159,24 @@ class Workspace:
             if end not in stored:
                 raise cov.UnknownId(f"unknown id {end!r}")
         chain = shortest_chain(self._store_neighbours, source, target)
+        # The answer tells only the chain: its records and the edges among them.
+        shown = chain or [source, target]
         part = _Part(self.store)
-        part.grow(set(chain or [source, target]))
+        part.add(self.store.node_records(shown))
+        part.links.update((link.key, link) for link in self.store.links_among(shown))
         answer = path_answer(part.graph(), source, target, chain)
         return Answer({**answer, "version": snap.version}, "path")
 
     def _store_neighbours(self, ids: Collection[str]) -> dict[str, Iterable[str]]:
-        """The relationship neighbours of ``ids``, read from the store in one go: the ends
-        of the edges :func:`build_graph` would make of the records and
-        :func:`relationship_view` would keep, without building either graph."""
-        nodes, links = self.store.neighbourhood(ids)
-        found: dict[str, set[str]] = {}
-        for _, source, target in _relationship_edges(nodes, links):
-            if source != target:
-                found.setdefault(source, set()).add(target)
-                found.setdefault(target, set()).add(source)
-        return {n: found[n] for n in ids if n in found}
+        """The relationship neighbours of ``ids``, read from the store in one go (ids only):
+        the ends of the edges :func:`relationship_view` would keep of the whole graph."""
+        found: dict[str, Iterable[str]] = {}
+        for node, ties in self.store.relationship_ties(ids).items():
+            others = {target if source == node else source for _, source, target in ties}
+            others.discard(node)  # a tie of a node with itself is no step
+            if others:
+                found[node] = others
+        return found
 
     def brokers(
         self,

@@ -34,7 +34,7 @@ from typer.testing import CliRunner
 
 from concentric.graph.engine.coverage import QueryError, UnknownId
 from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
-from concentric.graph.store import cypher, neo4j_store, sqlite_store
+from concentric.graph.store import cypher, neo4j_store, protocol, sqlite_store
 from concentric.graph.store.factory import open_store
 from concentric.graph.store.protocol import KeepsDerived, Store
 from concentric.graph.workspace import Workspace
@@ -1127,6 +1127,61 @@ def test_neighbourhood_is_the_records_around_the_ids(
     expected = {n.id: n for n in [*own, *naming, *(n for n in dataset.nodes if n.id in far)]}
     assert _node_keys(nodes) == _node_keys(expected.values())
     assert _link_keys(links) == _link_keys(touching)
+
+
+# The district with relations (one between a leader and a figure, one among groups) and a
+# sub-organization: a ``part_of`` and ``located_in`` edge are no relationship ties.
+TIED = {
+    **DISTRICT,
+    "organizations": [
+        *DISTRICT["organizations"],
+        {"id": "O4", "name": "商会青年分会", "kind": "商会", "area_id": "A1", "parent_id": "O2"},
+    ],
+    "relations": [
+        {"source_id": "F2", "target_id": "L3", "kind": "同学"},
+        {"source_id": "O3", "target_id": "U1", "kind": "共建"},
+    ],
+}
+TIED_IDS = {row["id"] for table in TIED.values() for row in table if "id" in row}
+
+
+def _tables_ties(tables: dict[str, list[dict[str, Any]]]) -> set[tuple[str, str, str]]:
+    """Every relationship tie of raw tables as (kind, source, target), read off the rows."""
+    ties = {("contacts", row["leader_id"], row["target_id"]) for row in tables["contacts"]}
+    ties |= {("member_of", row["figure_id"], row["org_id"]) for row in tables["memberships"]}
+    ties |= {("related_to", row["source_id"], row["target_id"]) for row in tables["relations"]}
+    for row in tables["interactions"]:
+        ties |= {("took_part", leader, row["id"]) for leader in row["leader_ids"]}
+        ties |= {("concerns", row["id"], target) for target in row["target_ids"]}
+    return ties
+
+
+@pytest.mark.parametrize("chunk_ids", [protocol.READ_CHUNK_IDS, 1, 2])
+@pytest.mark.parametrize(
+    "ids",
+    [
+        set(),
+        {"L1"},
+        {"F1", "I1"},
+        {"A1", "O4", "O2"},
+        {"NOPE", "F5", "F2", "L3"},
+        {"O3", "U1", "I7", "L2"},
+        TIED_IDS | {"NOPE"},
+    ],
+)
+def test_relationship_ties_are_the_ties_of_the_rows(
+    backend: Backend,
+    tmp_path: Path,
+    ids: set[str],
+    chunk_ids: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = backend.open()
+    store.load(read_folder(write_tables(tmp_path / "tied", TIED)))
+    monkeypatch.setattr(protocol, "READ_CHUNK_IDS", chunk_ids)
+    ties = _tables_ties(TIED)
+    expected = {n: {t for t in ties if n in t[1:]} for n in ids if n in TIED_IDS}
+    assert store.relationship_ties(ids) == expected
 
 
 @pytest.mark.parametrize("ids", [set(), {"F1", "O2", "U1", "NOPE"}, {"L1", "L2", "F1", "F9"}])

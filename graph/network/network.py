@@ -36,6 +36,7 @@ from typing import Any
 import networkx as nx
 
 from concentric.graph.engine.coverage import QueryError, UnknownId
+from concentric.graph.schema.build import RELATIONSHIP_EDGES
 from concentric.graph.schema.schema import SCHEMA
 
 __all__ = [
@@ -52,7 +53,6 @@ __all__ = [
     "view_neighbours",
 ]
 
-RELATIONSHIP_EDGES = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
 
 _VIEWS: weakref.WeakKeyDictionary[nx.MultiDiGraph, nx.Graph] = weakref.WeakKeyDictionary()
 

@@ -189,8 +189,8 @@ def graph_context(
 @dataclass(frozen=True)
 class PairSignals:
     """What a target's neighbourhood says about each leader: the dates they met (on or
-    before T) and, for leaders 2 or 3 relationship steps away, the steps and who lies
-    between (the path whose intermediate ids come first, from the leader's side)."""
+    before T) and, for the context's leaders 2 or 3 relationship steps away, the steps and
+    who lies between (the path whose intermediate ids come first, from the leader's side)."""
 
     meetings: dict[str, list[dt.date]]
     near: dict[str, tuple[int, list[str]]]
@@ -231,6 +231,8 @@ def pair_signals(context: Context, target: str) -> PairSignals:
     near: dict[str, tuple[int, list[str]]] = {}
     for distance in PROXIMITY_BONUS:
         for node in levels[distance]:
+            if node not in context.leaders:  # no other node is ever costed
+                continue
             via = [min(parents[node])]
             while len(via) < distance - 1:
                 via.append(min(parents[via[-1]]))

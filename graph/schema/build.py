@@ -27,17 +27,35 @@ import networkx as nx
 
 from concentric.graph.schema.model import LinkRecord, NodeRecord
 
-__all__ = ["build_graph", "link_attributes", "node_attributes", "node_edges"]
+__all__ = [
+    "RELATIONSHIP_EDGES",
+    "build_graph",
+    "link_attributes",
+    "node_attributes",
+    "node_edges",
+    "relationship_columns",
+]
 
-# Reference columns that become edges: (node kind, column) -> edge kind.
-_REFERENCE_EDGES = {
-    ("area", "parent_id"): "part_of",
-    ("organization", "parent_id"): "part_of",
-    ("figure", "area_id"): "located_in",
-    ("organization", "area_id"): "located_in",
-    ("unit", "area_id"): "located_in",
-    ("leader", "area_id"): "in_charge_of",
+# Reference columns that become edges: (node kind, column) -> (edge kind, whether the edge
+# runs from the id named to the node naming it). Single references first, then lists.
+_COLUMN_EDGES = {
+    ("area", "parent_id"): ("part_of", False),
+    ("organization", "parent_id"): ("part_of", False),
+    ("figure", "area_id"): ("located_in", False),
+    ("organization", "area_id"): ("located_in", False),
+    ("unit", "area_id"): ("located_in", False),
+    ("leader", "area_id"): ("in_charge_of", False),
+    ("interaction", "leader_ids"): ("took_part", True),
+    ("interaction", "target_ids"): ("concerns", False),
 }
+# The edges that are real relationships between people and groups (not where they are).
+RELATIONSHIP_EDGES = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
+
+
+def relationship_columns() -> dict[tuple[str, str], tuple[str, bool]]:
+    """The reference columns whose edges are relationships: (node kind, column) -> (edge
+    kind, whether the edge runs from the id named to the node naming it)."""
+    return {column: edge for column, edge in _COLUMN_EDGES.items() if edge[0] in RELATIONSHIP_EDGES}
 
 
 def build_graph(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> nx.MultiDiGraph:
@@ -61,14 +79,16 @@ def node_edges(node: NodeRecord) -> list[tuple[str, str, str]]:
     """The edges a node's own columns name, as (source, target, kind; also the edge's key):
     its area or parent, an interaction's leaders and targets. An edge to an id that is not
     stored is left out by the caller."""
-    edges = [
-        (node.id, node.props[column], edge_kind)
-        for (kind, column), edge_kind in _REFERENCE_EDGES.items()
-        if node.kind == kind and isinstance(node.props.get(column), str)
-    ]
-    if node.kind == "interaction":
-        edges += [(leader, node.id, "took_part") for leader in node.props.get("leader_ids", ())]
-        edges += [(node.id, target, "concerns") for target in node.props.get("target_ids", ())]
+    edges = []
+    for (kind, column), (edge_kind, from_named) in _COLUMN_EDGES.items():
+        if node.kind != kind:
+            continue
+        value = node.props.get(column)
+        named = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        edges += [
+            (other, node.id, edge_kind) if from_named else (node.id, other, edge_kind)
+            for other in named
+        ]
     return edges
 
 

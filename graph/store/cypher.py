@@ -389,6 +389,16 @@ LINKS_TOUCHING = (
     "(b:Entity {id: id, gen: $gen}) "
     f"RETURN {_LINK_ROW}"
 )
+# Per id of $ids in the generation, each relationship edge touching it (kind, ends) to a node
+# of the generation, or one row of nulls: the ids and kinds only, never the props. A link
+# carries its kind; TOOK_PART and CONCERNS are the edges of an interaction's columns.
+RELATIONSHIP_TIES = (
+    "UNWIND $ids AS id MATCH (n:Entity {id: id, gen: $gen}) "
+    "OPTIONAL MATCH (n)-[r:CONTACTS|MEMBER_OF|RELATED_TO|TOOK_PART|CONCERNS]-(:Entity) "
+    "RETURN n.id AS id, CASE type(r) WHEN 'TOOK_PART' THEN 'took_part' "
+    "WHEN 'CONCERNS' THEN 'concerns' ELSE r.kind END AS kind, "
+    "startNode(r).id AS source_id, endNode(r).id AS target_id"
+)
 # The nodes whose reference columns name one of $ids: the other ends of the edges those
 # columns became (an interaction names its leaders through TOOK_PART, which points to it).
 NAMING = (

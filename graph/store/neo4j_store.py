@@ -49,6 +49,7 @@ from concentric.graph.store.protocol import (
     LoadReport,
     ProgressCallback,
     StoreError,
+    id_chunks,
     merge_policy,
     merged_overrides,
 )
@@ -580,6 +581,22 @@ class Neo4jStore:
             far.update(end for link in links for end in (link.source_id, link.target_id))
             records.update((n.id, n) for n in self._node_rows(tx, gen, far - set(records)))
             return list(records.values()), links
+
+        return self._in_generation(read)
+
+    def relationship_ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        """The relationship edges touching ``ids`` (see
+        :meth:`.protocol.Store.relationship_ties`): one query per chunk of ids, all in one
+        transaction of one generation, returning ids and kinds only."""
+
+        def read(tx: Any, gen: int) -> dict[str, set[tuple[str, str, str]]]:
+            found: dict[str, set[tuple[str, str, str]]] = {}
+            for chunk in id_chunks(ids):
+                for r in tx.run(cypher.RELATIONSHIP_TIES, ids=chunk, gen=gen):
+                    ties = found.setdefault(r["id"], set())
+                    if r["kind"] is not None:
+                        ties.add((r["kind"], r["source_id"], r["target_id"]))
+            return found
 
         return self._in_generation(read)
 

@@ -19,6 +19,7 @@ from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, Nod
 from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
+    "READ_CHUNK_IDS",
     "CoverageColumns",
     "DiskFull",
     "KeepsDerived",
@@ -28,12 +29,24 @@ __all__ = [
     "StoreChanges",
     "StoreError",
     "StoredRecords",
+    "id_chunks",
     "merge_policy",
     "merged_overrides",
     "paused_gc",
 ]
 
 ProgressCallback = Callable[[int], None]
+
+# Ids per statement of a read by id lists (a path's or a ranking's far layers run to tens of
+# thousands): bounds what one statement sends and what the server gathers for it.
+READ_CHUNK_IDS = 5_000
+
+
+def id_chunks(ids: Collection[str]) -> Iterator[list[str]]:
+    """``ids`` without repeats, sorted, in lists of at most :data:`READ_CHUNK_IDS`."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), READ_CHUNK_IDS):
+        yield ordered[start : start + READ_CHUNK_IDS]
 
 
 @contextmanager
@@ -146,6 +159,15 @@ class Store(Protocol):
     def neighbourhood(self, ids: Collection[str]) -> tuple[list[NodeRecord], list[LinkRecord]]:
         """The records of ``ids``, every link touching one of them, the nodes at the far end
         of those links, and the interactions naming them (with their links)."""
+        ...
+
+    def relationship_ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        """Per stored id among ``ids``, the relationship edges touching it as ``(kind,
+        source, target)``: links of a relationship kind either way, and the edges an
+        interaction's columns make (a leader's ``took_part``, a target's ``concerns``),
+        where both ends are stored — the ties a graph of :meth:`neighbourhood` holds, read
+        without the records (no properties decoded). An id with none maps to an empty set;
+        an unknown id is left out."""
         ...
 
     def node_records(self, ids: Collection[str]) -> list[NodeRecord]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.build import RELATIONSHIP_EDGES, build_graph, relationship_columns
 from concentric.graph.schema.model import (
     Dataset,
     ExistingNode,
@@ -38,6 +38,7 @@ from concentric.graph.store.protocol import (
     StoreChanges,
     StoredRecords,
     StoreError,
+    id_chunks,
     merge_policy,
     merged_overrides,
     paused_gc,
@@ -211,6 +212,35 @@ WHERE links.props IS NOT excluded.props
 
 _NODE_ROWS = "SELECT id, kind, props, source, line FROM nodes"
 _LINK_ROWS = "SELECT key, kind, source_id, target_id, props, source, line FROM links"
+
+
+# The relationship reads (relationship_ties): ?1 a JSON list of ids, never the props.
+_STORED_AMONG = "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?1))"
+# Links of the kinds in ?2 touching ?1, both ends stored (an end may name no node).
+_LINK_TIES = """
+SELECT l.kind, l.source_id, l.target_id FROM links AS l
+WHERE l.source_id IN (SELECT value FROM json_each(?1))
+    AND l.kind IN (SELECT value FROM json_each(?2))
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.target_id)
+UNION
+SELECT l.kind, l.source_id, l.target_id FROM links AS l
+WHERE l.target_id IN (SELECT value FROM json_each(?1))
+    AND l.kind IN (SELECT value FROM json_each(?2))
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.source_id)
+"""
+# (column, naming node, named id) of the reference columns in ?2 where a node of ?1 names a
+# stored id or a stored node names one of ?1.
+_NAMED_TIES = """
+SELECT r.ref_column, r.node_id, r.ref_id FROM named AS r
+WHERE r.node_id IN (SELECT value FROM json_each(?1))
+    AND r.ref_column IN (SELECT value FROM json_each(?2))
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = r.ref_id)
+UNION
+SELECT r.ref_column, r.node_id, r.ref_id FROM named AS r
+WHERE r.ref_id IN (SELECT value FROM json_each(?1))
+    AND r.ref_column IN (SELECT value FROM json_each(?2))
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = r.node_id)
+"""
 
 
 def _node_record(row: tuple[Any, ...]) -> NodeRecord:
@@ -693,6 +723,39 @@ class SQLiteStore:
             "AND ref_column IN (SELECT value FROM json_each(?)))",
             (json.dumps(ids), json.dumps(columns)),
         ).fetchall()
+
+    def relationship_ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        """The relationship edges touching ``ids`` (see
+        :meth:`.protocol.Store.relationship_ties`): ids and kinds only, through the indexes
+        on links' ends and on ``named``, a chunk of ids per statement, in one transaction."""
+        columns = {
+            f"{kind}.{column}": edge for (kind, column), edge in relationship_columns().items()
+        }
+        link_kinds = json.dumps(sorted(RELATIONSHIP_EDGES))
+        found: dict[str, set[tuple[str, str, str]]] = {}
+        with self._lock:
+            run = self._con.execute
+            run("BEGIN")
+            try:
+                for chunk in id_chunks(ids):
+                    wanted = json.dumps(chunk)
+                    found.update((row[0], set()) for row in run(_STORED_AMONG, (wanted,)))
+                    for kind, source, target in run(_LINK_TIES, (wanted, link_kinds)):
+                        for end in (source, target):
+                            if end in found:
+                                found[end].add((kind, source, target))
+                    named_rows = run(_NAMED_TIES, (wanted, json.dumps(sorted(columns))))
+                    for ref_column, naming, named in named_rows:
+                        edge_kind, from_named = columns[ref_column]
+                        tie = (
+                            (edge_kind, named, naming) if from_named else (edge_kind, naming, named)
+                        )
+                        for end in (naming, named):
+                            if end in found:
+                                found[end].add(tie)
+            finally:
+                run("COMMIT")
+        return found
 
     def prepare_lookups(self) -> None:
         """Nothing to prepare: who names an id is kept in the ``named`` table as the data
