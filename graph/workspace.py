@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -54,6 +55,7 @@ from concentric.graph.store.protocol import (
     KeepsDerived,
     LoadReport,
     ProgressCallback,
+    ReadsAtOneVersion,
     ReportsChanges,
     Store,
     StoreChanges,
@@ -331,34 +333,40 @@ class Workspace:
             followed = None if current is None else self._followed(current)
             if followed is not None:
                 return followed
-            built, restored = self._build(version)
-            if self.store.version() != version:
+            built, restored, one_version = self._build(version)
+            if not one_version and self.store.version() != version:
                 continue  # written to while reading: the parts may mix two versions
             self._keep(built, restored)
-            self._snapshot = built
-            return built
+            self._snapshot = built  # a write since: the next turn follows the change log
 
-    def _build(self, version: int) -> tuple[Snapshot, set[str]]:
-        """A snapshot read from the store (kept arrays where the store has them for
-        ``version``), and the names of the parts read back rather than built."""
-        restored: set[str] = set()
-        index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
-        if index is None:
-            index = CoverageIndex(self.store.coverage_columns())
-        else:
-            restored.add("coverage_index")
-        # A kept table is read back only with the kept index it was built on.
-        activity = (
-            self._read_back("leader_activity", version, LeaderActivity.from_bytes)
-            if restored
-            else None
-        )
-        if activity is None:
-            activity = LeaderActivity(index, self.store.participations())
-        else:
-            restored.add("leader_activity")
-        rows = self.store.row_count() if self.graph_max_rows is not None else None
-        return Snapshot(version, self.store.policy(), index, activity, rows), restored
+    def _build(self, version: int) -> tuple[Snapshot, set[str], bool]:
+        """A snapshot read from the store (kept arrays where the store has them for the
+        version read), the names of the parts read back rather than built, and whether the
+        store vouches that every read saw one version (else the caller checks ``version``
+        again after it)."""
+        reading: AbstractContextManager[int] = nullcontext(version)
+        if one_version := isinstance(self.store, ReadsAtOneVersion):
+            reading = self.store.at_one_version()
+        with reading as version:
+            restored: set[str] = set()
+            index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
+            if index is None:
+                index = CoverageIndex(self.store.coverage_columns())
+            else:
+                restored.add("coverage_index")
+            # A kept table is read back only with the kept index it was built on.
+            activity = (
+                self._read_back("leader_activity", version, LeaderActivity.from_bytes)
+                if restored
+                else None
+            )
+            if activity is None:
+                activity = LeaderActivity(index, self.store.participations())
+            else:
+                restored.add("leader_activity")
+            rows = self.store.row_count() if self.graph_max_rows is not None else None
+            policy = self.store.policy()
+        return Snapshot(version, policy, index, activity, rows), restored, one_version
 
     def _read_back(
         self, name: str, version: int, parse: Callable[[bytes], _Part_T]
@@ -461,8 +469,9 @@ class Workspace:
             return current if current.version == version else None
         if not self._kept_for(version):
             return None
-        built, restored = self._build(version)
-        return built if restored == {"coverage_index", "leader_activity"} else None
+        built, restored, _ = self._build(version)
+        whole = restored == {"coverage_index", "leader_activity"}
+        return built if whole and built.version == version else None
 
     def _changes_of(self, dataset: Dataset, limit: int) -> StoreChanges | None:
         """What upserting ``dataset`` will change, read from a store that does not say
@@ -1323,9 +1332,21 @@ class Workspace:
         graph, snap = self._graph_of(snap)
         return self._memo(snap, key, lambda: compute(graph))
 
+    def wait_for_build(self) -> None:
+        """Return once no snapshot of this workspace is being built. A server's writer
+        calls it before it takes the lock the other server processes' writers wait on, so
+        they never wait for this process's build."""
+        with self._build_lock:
+            pass
+
     def close(self) -> None:
-        with self._keep_wanted:  # a snapshot still waiting to be kept is not kept
-            self._to_keep = None
+        with self._keep_wanted:
+            waiting, self._to_keep = self._to_keep, None
+        if waiting is not None:  # kept now, so the next start reads it back
+            try:
+                self._keep(waiting, set())
+            except Exception:
+                log.exception("keeping the snapshot of version %s failed", waiting.version)
         self.store.close()
 
 

@@ -17,7 +17,7 @@ from test_delta_load import _answers, _changes, _same
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.store import sqlite_store
 from concentric.graph.store.sqlite_store import SQLiteStore
-from concentric.graph.workspace import Workspace
+from concentric.graph.workspace import SNAPSHOT_PARTS, Workspace
 
 
 def _world() -> World:
@@ -144,3 +144,52 @@ def test_another_process_follows_the_writes(
         fresh._keeps = None  # built from every column
         assert _same(_answers(reader), _answers(fresh))
         fresh.close()
+
+
+def test_a_build_during_a_write_is_followed_up_not_thrown_away(tmp_path: Path) -> None:
+    """A write by another process lands between the build's reads: every read still sees
+    the version the build started at, and the write is then followed from the log."""
+    world = _world()
+    path = tmp_path / "c.db"
+    with SQLiteStore(path) as store, SQLiteStore(path) as other:
+        store.load(Dataset(list(world.nodes.values()), world.links))
+        built_from = store.version()
+        workspace = Workspace(store)
+        builds = []
+        read_columns = store.coverage_columns
+        read_participations = store.participations
+
+        def columns() -> Any:
+            builds.append(store.version())
+            return read_columns()
+
+        def participations() -> Any:
+            if len(builds) == 1:  # the other process writes a visit mid-build
+                other.load_changes(Dataset([_visit("I1", dt.date(2026, 3, 1), "F2")]), limit=9)
+            return read_participations()
+
+        store.coverage_columns = columns  # type: ignore[method-assign]
+        store.participations = participations  # type: ignore[method-assign]
+        snapshot = workspace.snapshot()
+        assert builds == [built_from]  # built once, not again after the write
+        assert snapshot.version == built_from + 1
+        # Every answer is that of the version after the write (the visit is in them).
+        fresh = Workspace(SQLiteStore(path))
+        fresh._keeps = None
+        assert _same(_answers(workspace), _answers(fresh))
+        assert int(snapshot.activity.day.size) == 1
+        fresh.close()
+
+
+def test_a_server_keeps_its_last_snapshot_when_it_stops(tmp_path: Path) -> None:
+    world = _world()
+    path = tmp_path / "c.db"
+    with SQLiteStore(path) as store:
+        store.load(Dataset(list(world.nodes.values()), world.links))
+    server = Workspace(SQLiteStore(path), build_in_background=True)
+    server.snapshot()
+    server.load(Dataset([_visit("I1", dt.date(2026, 3, 1), "F1")]))
+    written = server.store.version()
+    server.close()  # at once: the keeper was still waiting for writes to pause
+    with SQLiteStore(path) as store:
+        assert all(store.has_state(part, written) for part in SNAPSHOT_PARTS)

@@ -636,6 +636,17 @@ class SQLiteStore:
                 (version, encode_changes(changes)),
             )
 
+    @contextlib.contextmanager
+    def at_one_version(self) -> Iterator[int]:
+        """One read transaction on the store's connection (other threads' reads and this
+        process's writes wait for it): every read inside sees the version it gives."""
+        with self._lock:
+            self._con.execute("BEGIN")
+            try:
+                yield _version_of(self._con)
+            finally:
+                self._con.execute("COMMIT")
+
     def changes_since(self, version: int) -> list[StoreChanges] | None:
         """What each load after ``version`` changed, oldest first; None when the log does
         not say for every version up to the current one."""
