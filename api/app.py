@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -195,6 +196,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         warming = None
         if settings.warm_index:
             # Started a moment after start-up, so the server is listening (and /healthz
@@ -253,7 +255,10 @@ def create_app(
             # Path, status and what the routes note (the query, ids written, a failed
             # login); never a body, which holds personal data.
             try:
-                app.state.access.audit(
+                # In a worker thread: the entry is a committed SQLite write, and the event
+                # loop answers every other request (and /healthz) meanwhile.
+                await anyio.to_thread.run_sync(
+                    app.state.access.audit,
                     getattr(request.state, "principal", None),
                     request.method,
                     request.url.path,

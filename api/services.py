@@ -116,6 +116,7 @@ _WRITE_LOCK = threading.Lock()
 def _checked_write(workspace: Workspace) -> Iterator[None]:
     """Hold off every other thread and server process that checks before it writes."""
     location = Path(workspace.store.location)
+    workspace.wait_for_build()
     with _WRITE_LOCK:
         if is_server_uri(workspace.store.location) or not location.parent.is_dir():
             yield

@@ -64,6 +64,14 @@ class Settings(BaseSettings):
         "server still show in its next answer. `concentric serve` turns it on.",
     )
 
+    request_threads: int = Field(
+        8,
+        ge=1,
+        description="Requests one server process works on at once (the rest wait their "
+        "turn, cheaply). Each holds the interpreter while it computes; more threads than a "
+        "few per core only lengthen the wait of every request, `/healthz` included.",
+    )
+
     graph_max_rows: int | None = Field(
         1_000_000,
         description="Analyses that need the whole graph in memory (the district map, paths, "

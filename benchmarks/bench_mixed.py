@@ -150,7 +150,10 @@ async def run(
     health: list[float] = []
     health_failures = 0
     peak_rss = 0.0
-    deadline = time.perf_counter() + seconds
+    # Per 10 s of the run: answered, time-outs (a warm-up shows as time-outs early on).
+    timeline: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    start = time.perf_counter()
+    deadline = start + seconds
     limits = httpx.Limits(max_connections=clients + 1)
     async with httpx.AsyncClient(
         base_url=url, headers=headers, limits=limits, timeout=timeout
@@ -171,11 +174,13 @@ async def run(
                         errors[kind] += 1
                 except httpx.TimeoutException:
                     timeouts[kind] += 1
+                    timeline[int(time.perf_counter() - start) // 10][1] += 1
                     continue
                 except httpx.HTTPError:
                     errors[kind] += 1
                     continue
                 latencies[kind].append(time.perf_counter() - t0)
+                timeline[int(time.perf_counter() - start) // 10][0] += 1
 
         async def poll_health() -> None:
             nonlocal health_failures, peak_rss
@@ -214,6 +219,7 @@ async def run(
         "healthz_max_ms": round(max(health, default=0) * 1000, 1),
         "healthz_failures": health_failures,
         "server_peak_rss_mib": round(peak_rss),  # all processes together
+        "per_10s_answered_timeouts": [timeline[i] for i in sorted(timeline)],
     }
 
 

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -54,6 +55,7 @@ from concentric.graph.store.protocol import (
     KeepsDerived,
     LoadReport,
     ProgressCallback,
+    ReadsAtOneVersion,
     ReportsChanges,
     Store,
     StoreChanges,
@@ -83,6 +85,9 @@ WHOLE_AREA_KINDS = frozenset({"district"})
 # that meets a new version waits for the process that wrote it to keep them.
 SNAPSHOT_PARTS = ("coverage_index", "leader_activity")
 KEPT_WAIT_SECONDS = 2.0
+# A server keeps a written snapshot once writes pause this long, or at least this often.
+KEEP_AFTER_QUIET_SECONDS = 1.0
+KEEP_AT_LEAST_EVERY_SECONDS = 30.0
 
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
@@ -208,8 +213,9 @@ class Workspace:
 
     def snapshot(self) -> Snapshot:
         """The snapshot of the stored data's version: one read of the version when the
-        published snapshot is current; otherwise built (the first time, or when no other
-        thread is building) or the previous one while another thread builds."""
+        published snapshot is current; otherwise brought up to date (from the store's change
+        log when it says what each write since changed, else built — the first time, or
+        when no other thread is building) or the previous one while another thread builds."""
         version = self.store.version()
         current = self._snapshot
         if current is not None and current.version == version:
@@ -218,18 +224,53 @@ class Workspace:
             return current
         if current is None:
             self._build_lock.acquire()
-        if (
-            current is not None
-            and self.build_in_background
-            and not self._kept_for(version, wait=KEPT_WAIT_SECONDS)
-        ):
-            builder = threading.Thread(target=self._refresh_and_release, daemon=True)
-            builder.start()  # it releases the lock when the new snapshot is published
-            return current
+        releases = True
         try:
+            current = self._snapshot
+            followed = None if current is None else self._followed(current)
+            if followed is not None:
+                return followed
+            if (
+                current is not None
+                and self.build_in_background
+                and not self._kept_for(version, wait=KEPT_WAIT_SECONDS)
+            ):
+                builder = threading.Thread(target=self._refresh_and_release, daemon=True)
+                builder.start()  # it releases the lock when the new snapshot is published
+                releases = False
+                return current
             return self._refresh()
         finally:
-            self._build_lock.release()
+            if releases:
+                self._build_lock.release()
+
+    def _followed(self, current: Snapshot) -> Snapshot | None:
+        """``current`` brought to the stored version through the store's change log
+        (writes of this or another process), published; None when the log does not say
+        what every write since changed, or the delta cannot follow one (build lock held)."""
+        if not isinstance(self.store, ReportsChanges):
+            return None
+        logged = self.store.changes_since(current.version)
+        if not logged:
+            return None
+        index, activity = current.index, current.activity
+        rows, names = current.rows, current.names_version
+        version = current.version
+        for changes in logged:
+            parts = with_changes(index, activity, changes)
+            if parts is None:
+                return None
+            index, activity = parts
+            version += 1
+            if rows is not None:
+                rows += sum(old is None for old, _ in [*changes.nodes, *changes.links])
+            if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
+                names = version
+        followed = Snapshot(version, current.policy, index, activity, rows, names_version=names)
+        self._snapshot = followed
+        if self.build_in_background:
+            self._keep_soon(followed)
+        return followed
 
     def _refresh_and_release(self) -> None:
         """:meth:`_refresh` in a builder thread that holds the build lock for it."""
@@ -268,6 +309,14 @@ class Workspace:
             with self._keep_wanted:
                 while self._to_keep is None:
                     self._keep_wanted.wait()
+                # Keeping costs the interpreter and the store's write lock; under a stream
+                # of writes it waits for a pause (other processes follow the change log).
+                started = time.monotonic()
+                while time.monotonic() - started < KEEP_AT_LEAST_EVERY_SECONDS:
+                    waiting = self._to_keep
+                    self._keep_wanted.wait(KEEP_AFTER_QUIET_SECONDS)
+                    if self._to_keep is waiting:
+                        break
                 snapshot, self._to_keep = self._to_keep, None
             try:
                 self._keep(snapshot, set())
@@ -281,34 +330,43 @@ class Workspace:
             current = self._snapshot
             if current is not None and current.version == version:
                 return current
-            built, restored = self._build(version)
-            if self.store.version() != version:
+            followed = None if current is None else self._followed(current)
+            if followed is not None:
+                return followed
+            built, restored, one_version = self._build(version)
+            if not one_version and self.store.version() != version:
                 continue  # written to while reading: the parts may mix two versions
             self._keep(built, restored)
-            self._snapshot = built
-            return built
+            self._snapshot = built  # a write since: the next turn follows the change log
 
-    def _build(self, version: int) -> tuple[Snapshot, set[str]]:
-        """A snapshot read from the store (kept arrays where the store has them for
-        ``version``), and the names of the parts read back rather than built."""
-        restored: set[str] = set()
-        index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
-        if index is None:
-            index = CoverageIndex(self.store.coverage_columns())
-        else:
-            restored.add("coverage_index")
-        # A kept table is read back only with the kept index it was built on.
-        activity = (
-            self._read_back("leader_activity", version, LeaderActivity.from_bytes)
-            if restored
-            else None
-        )
-        if activity is None:
-            activity = LeaderActivity(index, self.store.participations())
-        else:
-            restored.add("leader_activity")
-        rows = self.store.row_count() if self.graph_max_rows is not None else None
-        return Snapshot(version, self.store.policy(), index, activity, rows), restored
+    def _build(self, version: int) -> tuple[Snapshot, set[str], bool]:
+        """A snapshot read from the store (kept arrays where the store has them for the
+        version read), the names of the parts read back rather than built, and whether the
+        store vouches that every read saw one version (else the caller checks ``version``
+        again after it)."""
+        reading: AbstractContextManager[int] = nullcontext(version)
+        if one_version := isinstance(self.store, ReadsAtOneVersion):
+            reading = self.store.at_one_version()
+        with reading as version:
+            restored: set[str] = set()
+            index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
+            if index is None:
+                index = CoverageIndex(self.store.coverage_columns())
+            else:
+                restored.add("coverage_index")
+            # A kept table is read back only with the kept index it was built on.
+            activity = (
+                self._read_back("leader_activity", version, LeaderActivity.from_bytes)
+                if restored
+                else None
+            )
+            if activity is None:
+                activity = LeaderActivity(index, self.store.participations())
+            else:
+                restored.add("leader_activity")
+            rows = self.store.row_count() if self.graph_max_rows is not None else None
+            policy = self.store.policy()
+        return Snapshot(version, policy, index, activity, rows), restored, one_version
 
     def _read_back(
         self, name: str, version: int, parse: Callable[[bytes], _Part_T]
@@ -382,8 +440,8 @@ class Workspace:
                 if base is not None and changes is not None and after == before + 1
                 else None
             )
-            if parts is not None:
-                rows = self.store.row_count() if self.graph_max_rows is not None else None
+            if parts is not None and base is not None:
+                rows = None if base.rows is None else base.rows + report.inserted
                 index, activity = parts
                 searchable = changes is None or any(
                     new.kind in SEARCH_KINDS for _, new in changes.nodes
@@ -401,15 +459,19 @@ class Workspace:
             return report
 
     def _base(self, version: int) -> Snapshot | None:
-        """The snapshot of ``version`` for a load to bring up to date: the published one,
-        else one read back from the parts the store keeps for it (nothing is built)."""
+        """The snapshot of ``version`` for a load to bring up to date: the published one
+        (through the change log if another process wrote since), else one read back from
+        the parts the store keeps for it (nothing is built)."""
         current = self._snapshot
+        if current is not None and current.version != version:
+            current = self._followed(current)
         if current is not None:
             return current if current.version == version else None
         if not self._kept_for(version):
             return None
-        built, restored = self._build(version)
-        return built if restored == {"coverage_index", "leader_activity"} else None
+        built, restored, _ = self._build(version)
+        whole = restored == {"coverage_index", "leader_activity"}
+        return built if whole and built.version == version else None
 
     def _changes_of(self, dataset: Dataset, limit: int) -> StoreChanges | None:
         """What upserting ``dataset`` will change, read from a store that does not say
@@ -1270,9 +1332,21 @@ class Workspace:
         graph, snap = self._graph_of(snap)
         return self._memo(snap, key, lambda: compute(graph))
 
+    def wait_for_build(self) -> None:
+        """Return once no snapshot of this workspace is being built. A server's writer
+        calls it before it takes the lock the other server processes' writers wait on, so
+        they never wait for this process's build."""
+        with self._build_lock:
+            pass
+
     def close(self) -> None:
-        with self._keep_wanted:  # a snapshot still waiting to be kept is not kept
-            self._to_keep = None
+        with self._keep_wanted:
+            waiting, self._to_keep = self._to_keep, None
+        if waiting is not None:  # kept now, so the next start reads it back
+            try:
+                self._keep(waiting, set())
+            except Exception:
+                log.exception("keeping the snapshot of version %s failed", waiting.version)
         self.store.close()
 
 

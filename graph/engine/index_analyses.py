@@ -180,7 +180,8 @@ def leader_load(
     met = distinct(
         (activity.leader[lo:hi].astype(np.int64) << 32) | activity.target[lo:hi].astype(np.int64)
     )
-    last = np.full(size, -1, dtype=np.int64)
+    # The day column's own type: ufunc.at with a cast is many times slower.
+    last = np.full(size, -1, dtype=activity.day.dtype)
     np.maximum.at(last, activity.leader[:hi], activity.day[:hi])
     assigned = per_leader()
     figures = per_leader(index.kind_code[target] == figure)

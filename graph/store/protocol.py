@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -221,6 +221,22 @@ class ReportsChanges(Protocol):
         self, dataset: Dataset, *, limit: int, progress: ProgressCallback | None = None
     ) -> tuple[LoadReport, StoreChanges]:
         """:meth:`Store.load` (an upsert), with the records it changed, at most ``limit``."""
+        ...
+
+    def changes_since(self, version: int) -> list[StoreChanges] | None:
+        """What each load after data version ``version`` changed, oldest first (another
+        process's writes included); None unless every version up to the current one says
+        (a replace or a large load is not logged)."""
+        ...
+
+
+@runtime_checkable
+class ReadsAtOneVersion(Protocol):
+    """A store that can hold every read of a snapshot's build to one data version, so a
+    build under a stream of writes is not thrown away (it is followed up from there)."""
+
+    def at_one_version(self) -> AbstractContextManager[int]:
+        """Reads made inside (by this thread) all see the data version it gives."""
         ...
 
 

@@ -26,6 +26,7 @@ from concentric.graph.schema.model import (
     LinkRecord,
     NodeRecord,
     decode_props,
+    encode_props,
     references_of,
 )
 from concentric.graph.schema.schema import SCHEMA, Policy
@@ -78,6 +79,13 @@ CREATE TABLE IF NOT EXISTS derived (
 _NAMED_TABLE = """CREATE TABLE IF NOT EXISTS named (
     ref_id TEXT NOT NULL, node_id TEXT NOT NULL, ref_column TEXT NOT NULL
 )"""
+# What each small load changed, by the data version it made: another process follows the
+# writes of its neighbours from these rows instead of reading every column again.
+_CHANGE_LOG_TABLE = """CREATE TABLE IF NOT EXISTS change_log (
+    version INTEGER PRIMARY KEY, changes TEXT NOT NULL
+)"""
+# Versions of the change log kept behind the newest (a process further behind rebuilds).
+CHANGE_LOG_VERSIONS = 1000
 # Secondary indexes by name (the primary keys are kept up by SQLite itself).
 _INDEXES = {
     "nodes_kind": "CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind)",
@@ -175,9 +183,14 @@ def _record_format_in_header(con: sqlite3.Connection) -> None:
 # Store format -> the step that brings a file of the previous format to it, applied in order
 # in one transaction (DDL included), so a failing step leaves the file as it was. The file's
 # format is in PRAGMA user_version; the access tables in the same file keep theirs apart.
+def _create_change_log(con: sqlite3.Connection) -> None:
+    con.execute(_CHANGE_LOG_TABLE)
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _record_format_in_header,
     3: _index_named,
+    4: _create_change_log,
 }
 STORE_FORMAT = max(MIGRATIONS)
 
@@ -260,6 +273,39 @@ class _StreamedRecords:
             (json.dumps(sorted(set(ids))),),
         )
         return {row[0] for row in rows}
+
+
+def encode_changes(changes: StoreChanges) -> str:
+    """``changes`` as JSON text: each record as the row the store keeps of it."""
+    return json.dumps(
+        {
+            "nodes": [[_node_row(old), _node_row(new)] for old, new in changes.nodes],
+            "links": [[_link_row(old), _link_row(new)] for old, new in changes.links],
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_changes(text: str) -> StoreChanges:
+    """The :class:`StoreChanges` that :func:`encode_changes` wrote."""
+    data = json.loads(text)
+    return StoreChanges(
+        [(old and _node_record(old), _node_record(new)) for old, new in data["nodes"]],
+        [(old and _link_record(old), _link_record(new)) for old, new in data["links"]],
+    )
+
+
+def _node_row(node: NodeRecord | None) -> list[Any] | None:
+    if node is None:
+        return None
+    return [node.id, node.kind, encode_props(node.props), node.source, node.line]
+
+
+def _link_row(link: LinkRecord | None) -> list[Any] | None:
+    if link is None:
+        return None
+    props = encode_props(link.props)
+    return [link.key, link.kind, link.source_id, link.target_id, props, link.source, link.line]
 
 
 def _version_of(con: sqlite3.Connection) -> int:
@@ -411,7 +457,12 @@ class SQLiteStore:
                     "that wrote it, or a newer one"
                 )
             # Statement by statement: executescript would commit the transaction on its own.
-            for statement in [*_DDL.split(";"), _NAMED_TABLE, *_INDEXES.values()]:
+            for statement in [
+                *_DDL.split(";"),
+                _NAMED_TABLE,
+                _CHANGE_LOG_TABLE,
+                *_INDEXES.values(),
+            ]:
                 if statement.strip():
                     con.execute(statement)
             if found == 0:  # a new file: created in the current format, nothing to migrate
@@ -475,7 +526,9 @@ class SQLiteStore:
                 # Secondary indexes (and ``named``) cost more kept up row by row than
                 # rebuilt once, when the load is as big as what is stored (DDL is
                 # transactional: a failure rolls the drop back too).
-                rebuild = replace or dataset.row_count >= max(self._count(), 50_000)
+                rebuild = replace or (
+                    dataset.row_count >= 50_000 and dataset.row_count >= self._count()
+                )
                 if rebuild:
                     _drop_named_upkeep(con)
                     for name in _INDEXES:
@@ -509,8 +562,10 @@ class SQLiteStore:
                 if policy != stored:
                     self._write_policy(policy)
                 if written or replace or policy != stored:
-                    self._bump_version()
+                    version = self._bump_version()
                     con.execute("DELETE FROM derived")  # built from the previous version
+                    logged = changes is not None and policy == stored
+                    self._log_changes(version, changes.found if logged and changes else None)
                 con.execute("COMMIT")
             except BaseException as exc:
                 _roll_back(con)
@@ -562,11 +617,52 @@ class SQLiteStore:
             (json.dumps(policy, ensure_ascii=False, sort_keys=True),),
         )
 
-    def _bump_version(self) -> None:
+    def _bump_version(self) -> int:
         self._con.execute(
             "INSERT INTO meta VALUES ('version', '1') ON CONFLICT (key) DO UPDATE SET "
             "value = CAST(value AS INTEGER) + 1"
         )
+        return _version_of(self._con)
+
+    def _log_changes(self, version: int, changes: StoreChanges | None) -> None:
+        """Log what made ``version`` (in the load's transaction); a load whose changes are
+        not known (a replace, a large load, a policy change) leaves a gap in the log, and a
+        reader that meets the gap rebuilds."""
+        con = self._con
+        con.execute("DELETE FROM change_log WHERE version <= ?", (version - CHANGE_LOG_VERSIONS,))
+        if changes is not None and not changes.overflow:
+            con.execute(
+                "INSERT OR REPLACE INTO change_log VALUES (?, ?)",
+                (version, encode_changes(changes)),
+            )
+
+    @contextlib.contextmanager
+    def at_one_version(self) -> Iterator[int]:
+        """One read transaction on the store's connection (other threads' reads and this
+        process's writes wait for it): every read inside sees the version it gives."""
+        with self._lock:
+            self._con.execute("BEGIN")
+            try:
+                yield _version_of(self._con)
+            finally:
+                self._con.execute("COMMIT")
+
+    def changes_since(self, version: int) -> list[StoreChanges] | None:
+        """What each load after ``version`` changed, oldest first; None when the log does
+        not say for every version up to the current one."""
+        with self._lock:
+            self._con.execute("BEGIN")
+            try:
+                current = _version_of(self._con)
+                rows = self._con.execute(
+                    "SELECT version, changes FROM change_log WHERE version > ? ORDER BY version",
+                    (version,),
+                ).fetchall()
+            finally:
+                self._con.execute("COMMIT")
+        if [row[0] for row in rows] != list(range(version + 1, current + 1)):
+            return None
+        return [decode_changes(row[1]) for row in rows]
 
     # -- reading ------------------------------------------------------------------------
     def existing_nodes(self, ids: Collection[str] | None = None) -> dict[str, ExistingNode]:
