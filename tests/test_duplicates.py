@@ -91,11 +91,12 @@ def test_homophone_one_character_variant() -> None:
 def test_one_character_typo_in_a_long_unit_name() -> None:
     pair = only(
         [
-            Entity("U1", "unit", "兰州理工大学", area_id="A1"),
-            Entity("U2", "unit", "兰州理土大学", area_id="A1"),
+            Entity("U1", "unit", "兰州理工大学", type="university", area_id="A1"),
+            Entity("U2", "unit", "兰州理土大学", type="university", area_id="A1"),
         ]
     )
-    assert pair.score == logistic(-3 + 3 + 1)
+    # one edit 2, same area 1, same kind 0.5
+    assert pair.score == logistic(-3 + 2 + 1 + 0.5)
     assert pair.reasons[0] == "名称仅一字之差（兰州理工大学 / 兰州理土大学）"
 
 
@@ -146,6 +147,16 @@ def test_same_common_name_in_other_areas_and_birth_years_is_not_proposed() -> No
     assert "所在区域不同" in scored.reasons
 
 
+def test_same_name_with_other_phone_and_area_is_not_proposed() -> None:
+    people = [
+        Entity("F1", "figure", "雷学豪", area_id="A1", phone="13900001111", gender="m"),
+        Entity("F2", "figure", "雷学豪", area_id="A2", phone="13800002222", gender="m"),
+    ]
+    assert find_duplicates(people).candidates == []
+    # identical 5, phone -1.5, gender 0.3, area -1.5
+    assert only(people, min_score=0).score == logistic(-3 + 5 - 1.5 + 0.3 - 1.5)
+
+
 def test_different_gender_is_not_proposed() -> None:
     people = [
         Entity("F1", "figure", "李娜", gender="m"),
@@ -162,6 +173,17 @@ def test_lanzhou_university_is_not_lanzhou_university_of_technology() -> None:
 def test_numbered_schools_are_different() -> None:
     units = [Entity("U1", "unit", "兰州市第一中学"), Entity("U2", "unit", "兰州市第二中学")]
     assert find_duplicates(units, min_score=0).candidates == []
+
+
+def test_democratic_parties_and_religions_are_told_apart() -> None:
+    # One character apart, same area and kind, but 民革 and 民盟 are two parties.
+    orgs = [
+        Entity("O1", "organization", "民革七里河区委员会", type="party_branch", area_id="A1"),
+        Entity("O2", "organization", "民盟七里河区委员会", type="party_branch", area_id="A1"),
+        Entity("O3", "organization", "七里河区佛教协会", type="religious_group", area_id="A1"),
+        Entity("O4", "organization", "七里河区道教协会", type="religious_group", area_id="A1"),
+    ]
+    assert find_duplicates(orgs, min_score=0).candidates == []
 
 
 def test_a_figure_and_a_unit_of_one_name_are_not_a_pair() -> None:

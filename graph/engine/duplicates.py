@@ -97,6 +97,10 @@ class DuplicateRules:
         return str(self.raw["normalise"]["distinguishing_characters"])
 
     @property
+    def distinguishing_words(self) -> list[list[str]]:
+        return [list(group) for group in self.raw["normalise"]["distinguishing_words"]]
+
+    @property
     def birth_columns(self) -> list[str]:
         return list(self.raw["birth_columns"])
 
@@ -353,14 +357,30 @@ def _name_evidence(
         + (right[op.dest_pos] if op.tag != "delete" else "")
         for op in Levenshtein.editops(left, right)
     )
-    if any(char in given.distinguishing for char in changed):
-        return None  # 第一中学 and 第二中学 are two schools
+    if any(char in given.distinguishing for char in changed) or _told_apart(left, right):
+        return None  # 第一中学 and 第二中学, 民革 and 民盟 委员会: two entities
     words = given.reason("name_one_edit", left=a.entity.name, right=b.entity.name)
     if a.entity.kind == PERSON_KIND:
         return [(weights["name_one_edit_person"], words)]
     if min(len(left), len(right)) < given.typo_min_length:
         return None
     return [(weights["name_one_edit"], words)]
+
+
+def _told_apart(left: str, right: str) -> bool:
+    """Whether the names hold different words of one distinguishing family.
+
+    >>> _told_apart("民革七里河区委员会", "民盟七里河区委员会")
+    True
+    >>> _told_apart("兰州理工大学", "兰州理土大学")
+    False
+    """
+    for group in rules().distinguishing_words:
+        in_left = {word for word in group if word in left}
+        in_right = {word for word in group if word in right}
+        if in_left and in_right and in_left != in_right:
+            return True
+    return False
 
 
 def _compare(

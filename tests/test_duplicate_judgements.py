@@ -1,0 +1,265 @@
+"""Judgements on duplicate candidates: kept apart from the loaded rows (a reload, even with
+--replace, keeps them), never proposing a pair judged same or different, undone on request,
+audited; through the store, the CLI and the API.
+
+The dataset is written here by hand with three planted pairs; which pairs are candidates is
+known from how they were planted, not from the finder's output.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+from write_support import WriteApp, assert_error, open_app
+
+from concentric.api.cli import app as cli_app
+from concentric.api.duplicates import judge_pair, list_duplicates, undo_pair
+from concentric.graph.store.sqlite_store import SQLiteStore
+from concentric.graph.workspace import open_workspace
+from concentric.loaders import read_dataset
+
+TABLES = {
+    "areas.csv": "id,name,kind,parent_id\nA1,七里河区,district,\nA2,阿干镇,town,A1\n",
+    "figures.csv": (
+        "id,name,category,gender,area_id,phone\n"
+        "F1,张伟,non_party,男,A1,13900001111\n"
+        "F2,张 伟,non_party,男,A1,13900001111\n"  # planted: a space
+        "F3,李娜,intellectual,女,A2,\n"
+        "F4,李　娜,intellectual,女,A2,\n"  # planted: a full-width space
+        "F5,王芳,intellectual,女,A1,\n"
+    ),
+    "units.csv": (
+        "id,name,kind,area_id\n"
+        "U1,兰州理工大学,university,A1\n"
+        "U2,兰州理工大学（本部）,university,A1\n"  # planted: a bracketed qualifier
+        "U3,兰州大学,university,A1\n"  # a near miss
+    ),
+}
+PLANTED = {("F1", "F2"), ("F3", "F4"), ("U1", "U2")}
+
+
+def write_tables(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in TABLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def loaded_store(folder: Path) -> Path:
+    data = write_tables(folder / "data")
+    path = folder / "c.db"
+    result = read_dataset([data])
+    assert not result.problems, result.problems
+    store = SQLiteStore(path)
+    store.load(result.dataset)
+    store.close()
+    return path
+
+
+def pairs(answer: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(item["left"], item["right"]) for item in answer["items"]}
+
+
+def test_the_planted_pairs_are_the_candidates(tmp_path: Path) -> None:
+    with closing(open_workspace(str(loaded_store(tmp_path)))) as ws:
+        answer = list_duplicates(ws)
+    assert pairs(answer) == PLANTED
+    assert answer["records"] == 8
+    assert answer["all_pairs"] == 5 * 4 // 2 + 3 * 2 // 2
+
+
+def test_judgements_survive_a_reload_with_replace(tmp_path: Path) -> None:
+    path = loaded_store(tmp_path)
+    with closing(open_workspace(str(path))) as ws:
+        judge_pair(ws, "U2", "U1", "different", "tok")
+        judge_pair(ws, "F1", "F2", "unsure", None)
+        ws.load(read_dataset([tmp_path / "data"]).dataset, replace=True)
+        kept = [(j.left, j.right, j.kind, j.verdict) for j in ws.store.judgements()]
+        answer = list_duplicates(ws)
+    assert kept == [("F1", "F2", "figure", "unsure"), ("U1", "U2", "unit", "different")]
+    assert pairs(answer) == {("F1", "F2"), ("F3", "F4")}
+    unsure = next(item for item in answer["items"] if item["left"] == "F1")
+    assert unsure["judgement"] == "unsure"
+
+
+def test_an_old_store_gains_the_judgements_table(tmp_path: Path) -> None:
+    old = Path(__file__).parent / "fixtures" / "store-v1.db"
+    copy = tmp_path / "old.db"
+    copy.write_bytes(old.read_bytes())
+    SQLiteStore(copy).close()
+    with sqlite3.connect(copy) as con:
+        assert con.execute("SELECT count(*) FROM judgements").fetchone() == (0,)
+
+
+# Pairs and what may happen to them: judge with a verdict, or undo.
+_ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(PLANTED)),
+        st.sampled_from(["same", "different", "unsure", "undo"]),
+    ),
+    max_size=8,
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return loaded_store(tmp_path_factory.mktemp("duplicates"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actions=_ACTIONS)
+def test_judging_then_undoing_restores_the_candidates(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, actions: list[Any]
+) -> None:
+    path = tmp_path_factory.mktemp("run") / "c.db"
+    path.write_bytes(template.read_bytes())
+    last: dict[tuple[str, str], str] = {}
+    with closing(open_workspace(str(path))) as ws:
+        before = list_duplicates(ws)
+        for (left, right), action in actions:
+            if action == "undo":
+                undo_pair(ws, right, left)
+                last.pop((left, right), None)
+            else:
+                judge_pair(ws, right, left, action, None)
+                last[(left, right)] = action
+        middle = list_duplicates(ws)
+        settled = {pair for pair, verdict in last.items() if verdict != "unsure"}
+        assert pairs(middle) == PLANTED - settled
+        for pair in list(last):
+            undo_pair(ws, *pair)
+        after = list_duplicates(ws)
+    assert after == before
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli_app, list(args))
+
+
+def audit_entries(path: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(path) as con:
+        rows = con.execute("SELECT action, resource, detail FROM audit_log ORDER BY seq")
+        return [tuple(row) for row in rows]
+
+
+def test_cli_judge_hides_the_pair_and_undo_brings_it_back(tmp_path: Path) -> None:
+    store = str(loaded_store(tmp_path))
+    listed = run("duplicates", "--format", "json", "--store", store)
+    assert listed.exit_code == 0, listed.output
+    assert pairs(json.loads(listed.stdout)) == PLANTED
+
+    judged = run("duplicates", "judge", "U1", "U2", "different", "--store", store)
+    assert judged.exit_code == 0, judged.output
+    after = json.loads(run("duplicates", "--json", "--kind", "unit", "--store", store).stdout)
+    assert pairs(after) == set()
+
+    undone = run("duplicates", "undo", "U2", "U1", "--store", store)
+    assert undone.exit_code == 0, undone.output
+    again = json.loads(run("duplicates", "--json", "--kind", "unit", "--store", store).stdout)
+    assert pairs(again) == {("U1", "U2")}
+
+    entries = audit_entries(Path(store))
+    assert [(a, r) for a, r, _ in entries] == [
+        ("CLI", "duplicates judge"),
+        ("CLI", "duplicates undo"),
+    ]
+    assert json.loads(entries[0][2]) == {
+        "judged": {"left": "U1", "right": "U2", "verdict": "different"}
+    }
+
+
+def test_cli_table_shows_the_evidence(tmp_path: Path) -> None:
+    store = str(loaded_store(tmp_path))
+    shown = run("duplicates", "--kind", "unit", "--store", store)
+    assert shown.exit_code == 0, shown.output
+    assert "去掉本部后名称相同" in shown.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["judge", "U1", "U2", "maybe"], "'maybe' is not one of"),
+        (["judge", "U1", "F1", "same"], "only two figures"),
+        (["judge", "U1", "U1", "same"], "the two ids are the same"),
+        (["judge", "U1", "U99", "same"], "U99"),
+        (["undo", "U1", "U2"], "no judgement of the pair U1, U2"),
+        (["--kind", "leader"], "--kind"),
+        (["--format", "xml"], "--format"),
+    ],
+)
+def test_cli_refuses_bad_input(tmp_path: Path, args: list[str], said: str) -> None:
+    store = str(loaded_store(tmp_path))
+    result = run("duplicates", *args, "--store", store)
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert "Traceback" not in result.output
+    with sqlite3.connect(store) as con:
+        assert con.execute("SELECT count(*) FROM judgements").fetchone() == (0,)
+
+
+# -- the API ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[WriteApp]:
+    path = loaded_store(tmp_path / "template")
+    for found in open_app(path, tmp_path / "app"):
+        found.tokens["analyst"] = found.app.state.access.create_token("analyst")
+        yield found
+
+
+def test_api_lists_judges_and_undoes(api: WriteApp) -> None:
+    listed = api.get("/api/v1/duplicates")
+    assert listed.status_code == 200, listed.text
+    assert pairs(listed.json()) == PLANTED
+    assert pairs(api.get("/api/v1/duplicates", kind="figure").json()) == PLANTED - {("U1", "U2")}
+
+    made = api.post(
+        "/api/v1/duplicates/judgements", {"left": "F2", "right": "F1", "verdict": "same"}
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["left"] == "F1" and made.json()["verdict"] == "same"
+    assert pairs(api.get("/api/v1/duplicates").json()) == PLANTED - {("F1", "F2")}
+    kept = api.get("/api/v1/duplicates/judgements").json()
+    assert [(j["left"], j["right"], j["verdict"]) for j in kept["items"]] == [("F1", "F2", "same")]
+
+    undone = api.post("/api/v1/duplicates/judgements/undo", {"left": "F1", "right": "F2"})
+    assert undone.status_code == 200, undone.text
+    assert pairs(api.get("/api/v1/duplicates").json()) == PLANTED
+    assert_error(api.post("/api/v1/duplicates/judgements/undo", {"left": "F1", "right": "F2"}), 404)
+
+    with sqlite3.connect(api.path) as con:
+        details = [
+            json.loads(row[0])
+            for row in con.execute(
+                "SELECT detail FROM audit_log WHERE action = 'POST' AND status < 300 ORDER BY seq"
+            )
+        ]
+    assert [d.get("judged") or d.get("undone") for d in details] == [
+        {"left": "F1", "right": "F2", "verdict": "same"},
+        {"left": "F1", "right": "F2", "verdict": "same"},
+    ]
+
+
+def test_api_refuses_other_roles_and_bad_judgements(api: WriteApp) -> None:
+    assert_error(api.get("/api/v1/duplicates", who="analyst"), 403)
+    body = {"left": "F1", "right": "F2", "verdict": "same"}
+    assert_error(api.post("/api/v1/duplicates/judgements", body, who="analyst"), 403)
+    unknown = assert_error(api.post("/api/v1/duplicates/judgements", {**body, "right": "F99"}), 404)
+    assert "F99" in unknown["detail"]
+    assert_error(api.post("/api/v1/duplicates/judgements", {**body, "right": "U1"}), 422)
+    assert_error(api.post("/api/v1/duplicates/judgements", {**body, "verdict": "maybe"}), 422)
+    assert_error(api.get("/api/v1/duplicates", min_score="2"), 422)
+    assert api.get("/api/v1/duplicates/judgements").json() == {"total": 0, "items": []}
