@@ -9,6 +9,7 @@ known from how they were planted, not from the finder's output.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -16,13 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 from write_support import WriteApp, assert_error, open_app
 
+from concentric.api.app import create_app
 from concentric.api.cli import app as cli_app
 from concentric.api.duplicates import judge_pair, list_duplicates, undo_pair
+from concentric.api.settings import Settings
 from concentric.graph.store.sqlite_store import SQLiteStore
 from concentric.graph.workspace import open_workspace
 from concentric.loaders import read_dataset
@@ -54,8 +58,18 @@ def write_tables(folder: Path) -> Path:
     return folder
 
 
-def loaded_store(folder: Path) -> Path:
+# A pair whose names hold markup, for the page (escaped there).
+MARKUP_UNITS = (
+    "U4,<b>兰州</b>研究院,research_institute,A1\n"
+    "U5,<b>兰州</b>研究院（本部）,research_institute,A1\n"
+)
+
+
+def loaded_store(folder: Path, extra_units: str = "") -> Path:
     data = write_tables(folder / "data")
+    if extra_units:
+        with (data / "units.csv").open("a", encoding="utf-8") as units:
+            units.write(extra_units)
     path = folder / "c.db"
     result = read_dataset([data])
     assert not result.problems, result.problems
@@ -263,3 +277,94 @@ def test_api_refuses_other_roles_and_bad_judgements(api: WriteApp) -> None:
     assert_error(api.post("/api/v1/duplicates/judgements", {**body, "verdict": "maybe"}), 422)
     assert_error(api.get("/api/v1/duplicates", min_score="2"), 422)
     assert api.get("/api/v1/duplicates/judgements").json() == {"total": 0, "items": []}
+
+
+# -- the page ---------------------------------------------------------------------------------
+
+_FORM = re.compile(
+    r'<form class="row-act" method="post" action="([^"]+)" data-action="([^"]+)">(.*?)</form>', re.S
+)
+_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def page_forms(page: str, action: str) -> list[tuple[str, dict[str, str]]]:
+    """(action URL, hidden fields) of each form with ``data-action`` ``action``."""
+    return [
+        (url, dict(_INPUT.findall(body)))
+        for url, kind, body in _FORM.findall(page)
+        if kind == action
+    ]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[TestClient, Path, dict[str, str]]]:
+    path = loaded_store(tmp_path, extra_units=MARKUP_UNITS)
+    app = create_app(Settings(store=str(path), access_db=None, cors_origins=[], _env_file=None))
+    tokens = {role: app.state.access.create_token(role) for role in ("planner", "analyst")}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, path, tokens
+
+
+def sign_in(client: TestClient, token: str) -> None:
+    client.cookies.clear()
+    assert client.post("/login", data={"token": token}).status_code == 200
+
+
+def test_page_lists_pairs_escaped_and_judges_and_undoes(
+    site: tuple[TestClient, Path, dict[str, str]],
+) -> None:
+    client, path, tokens = site
+    sign_in(client, tokens["planner"])
+    page = client.get("/duplicates")
+    assert page.status_code == 200
+    assert "疑似重复对象" in page.text and "去掉本部后名称相同" in page.text
+    # A name holding markup is shown as text, never as markup.
+    assert "<b>" not in page.text and "&lt;b&gt;兰州&lt;/b&gt;研究院" in page.text
+    judge_forms = page_forms(page.text, "judge-duplicate")
+    assert {(f["left"], f["right"]) for _, f in judge_forms} == PLANTED | {("U4", "U5")}
+    url, fields_ = next(f for f in judge_forms if f[1]["left"] == "U1")
+    assert set(fields_) == {"csrf_token", "idempotency_key", "left", "right"}
+
+    judged = client.post(url, data={**fields_, "verdict": "different"}, follow_redirects=False)
+    assert judged.status_code == 303
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT left_id, right_id, verdict FROM judgements").fetchall() == [
+            ("U1", "U2", "different")
+        ]
+    after = client.get(judged.headers["location"]).text
+    assert "已保存判定" in after
+    assert ("U1", "U2") not in {
+        (f["left"], f["right"]) for _, f in page_forms(after, "judge-duplicate")
+    }
+    ((undo_url, undo_fields),) = page_forms(after, "undo-judgement")
+    assert (undo_fields["left"], undo_fields["right"]) == ("U1", "U2")
+
+    undone = client.post(undo_url, data=undo_fields, follow_redirects=False)
+    assert undone.status_code == 303
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM judgements").fetchone() == (0,)
+    again = client.get(undone.headers["location"]).text
+    assert "已撤销判定" in again and "尚无判定" in again
+
+
+def test_page_refuses_without_csrf_and_for_analysts(
+    site: tuple[TestClient, Path, dict[str, str]],
+) -> None:
+    client, path, tokens = site
+    sign_in(client, tokens["planner"])
+    page = client.get("/duplicates").text
+    url, fields_ = page_forms(page, "judge-duplicate")[0]
+    refused = client.post(
+        url, data={**fields_, "csrf_token": "forged", "verdict": "same"}, follow_redirects=False
+    )
+    assert refused.status_code == 403
+    unknown = client.post(
+        url, data={**fields_, "right": "U99", "verdict": "same"}, follow_redirects=False
+    )
+    assert unknown.status_code == 404 and "没有编号为 U99 的对象" in unknown.text
+    bad = client.post(url, data={**fields_, "verdict": "maybe"}, follow_redirects=False)
+    assert bad.status_code == 422 and "请选择一种判定" in bad.text
+    with sqlite3.connect(path) as con:
+        assert con.execute("SELECT count(*) FROM judgements").fetchone() == (0,)
+    sign_in(client, tokens["analyst"])
+    assert client.get("/duplicates").status_code == 403
