@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -55,52 +55,61 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 @dataclass(frozen=True)
 class DuplicateRules:
-    """``duplicates.yaml``, read once."""
+    """``duplicates.yaml``, read once (each part worked out on first use)."""
 
     raw: dict[str, Any]
 
-    @property
+    @cached_property
     def weights(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.raw["weights"].items()}
 
-    @property
+    @cached_property
     def prior(self) -> float:
         return float(self.raw["prior"])
 
-    @property
+    @cached_property
     def min_score(self) -> float:
         return float(self.raw["min_score"])
 
-    @property
+    @cached_property
     def max_block(self) -> int:
         return int(self.raw["blocking"]["max_block"])
 
-    @property
+    @cached_property
     def typo_min_length(self) -> int:
         return int(self.raw["blocking"]["typo_min_length"])
 
-    @property
+    @cached_property
     def suffixes(self) -> list[str]:
         """Branch suffixes, longest first (分公司 before 公司-like shorter ones)."""
         return sorted(self.raw["normalise"]["qualifier_suffixes"], key=len, reverse=True)
 
-    @property
+    @cached_property
     def brackets(self) -> list[str]:
         return list(self.raw["normalise"]["brackets"])
 
-    @property
+    @cached_property
+    def bracket_pattern(self) -> re.Pattern[str]:
+        """Any bracket pair with the text inside it (one group per pair)."""
+        parts = [
+            f"{re.escape(pair[0])}([^{re.escape(pair)}]*){re.escape(pair[1])}"
+            for pair in self.brackets
+        ]
+        return re.compile("|".join(parts))
+
+    @cached_property
     def ignored(self) -> str:
         return str(self.raw["normalise"]["ignored_characters"])
 
-    @property
+    @cached_property
     def distinguishing(self) -> str:
         return str(self.raw["normalise"]["distinguishing_characters"])
 
-    @property
+    @cached_property
     def distinguishing_words(self) -> list[list[str]]:
         return [list(group) for group in self.raw["normalise"]["distinguishing_words"]]
 
-    @property
+    @cached_property
     def birth_columns(self) -> list[str]:
         return list(self.raw["birth_columns"])
 
@@ -123,13 +132,6 @@ class NormalName:
     core: str
     qualifiers: tuple[str, ...] = ()
     how: tuple[str, ...] = ()
-
-
-def _bracket_pattern(brackets: list[str]) -> re.Pattern[str]:
-    parts = [
-        f"{re.escape(pair[0])}([^{re.escape(pair)}]*){re.escape(pair[1])}" for pair in brackets
-    ]
-    return re.compile("|".join(parts))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -159,7 +161,7 @@ def normalise_name(name: str) -> NormalName:
     if stripped != text:
         how.append("how_separator")
     qualifiers: list[str] = []
-    pattern = _bracket_pattern(given.brackets)
+    pattern = given.bracket_pattern
 
     def set_aside(found: re.Match[str]) -> str:
         qualifiers.extend(g for g in found.groups() if g)
@@ -374,11 +376,14 @@ def _told_apart(left: str, right: str) -> bool:
     True
     >>> _told_apart("兰州理工大学", "兰州理土大学")
     False
+    >>> _told_apart("同心区干土村商会", "同心甲干土村商会")  # 区 mistyped, not replaced by 县
+    False
     """
     for group in rules().distinguishing_words:
         in_left = {word for word in group if word in left}
         in_right = {word for word in group if word in right}
-        if in_left and in_right and in_left != in_right:
+        # One family word put for another (not one merely missing: that may be the typo).
+        if in_left - in_right and in_right - in_left:
             return True
     return False
 
