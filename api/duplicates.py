@@ -10,10 +10,14 @@ in coverage is built on these judgements elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from concentric.graph.engine.duplicates import (
     DUPLICATE_KINDS,
+    FinderResult,
     entity_of,
     find_duplicates,
     pair_key,
@@ -41,13 +45,29 @@ def _problem(column: str, message: str, message_zh: str) -> Problem:
     return Problem("request", 0, column, message, message_zh)
 
 
-def list_duplicates(
-    workspace: Workspace,
-    kind: str | None = None,
-    min_score: float | None = None,
-) -> dict[str, Any]:
-    """The candidates of the stored data, best first, with names and any ``unsure``."""
+@dataclass(frozen=True)
+class _Found:
+    """The finder's answer for one data version, before judgements are applied."""
+
+    result: FinderResult
+    names: dict[str, str]
+
+
+# (store location, data version, kind, min score) -> the finder's answer. Judgements do not
+# change the data version, so judging pair after pair on the page reuses one run of the
+# finder; a load changes the version and the next list runs it again.
+_FOUND: OrderedDict[tuple[str, int, str | None, float | None], _Found] = OrderedDict()
+_FOUND_KEPT = 4
+_FOUND_LOCK = threading.Lock()
+
+
+def _found(workspace: Workspace, kind: str | None, min_score: float | None) -> _Found:
     store = workspace.store
+    key = (store.location, store.version(), kind, min_score)
+    with _FOUND_LOCK:
+        if key in _FOUND:
+            _FOUND.move_to_end(key)
+            return _FOUND[key]
     kinds = DUPLICATE_KINDS if kind is None else (kind,)
     entities = []
     names: dict[str, str] = {}
@@ -59,25 +79,40 @@ def list_duplicates(
     memberships = [
         (link.source_id, link.target_id) for link in store.links() if link.kind == "member_of"
     ]
-    judged = {(j.left, j.right): j for j in store.judgements()}
-    settled = {pair for pair, j in judged.items() if j.verdict in SETTLED}
-    result = find_duplicates(entities, memberships, kinds=kinds, min_score=min_score, skip=settled)
+    found = _Found(find_duplicates(entities, memberships, kinds=kinds, min_score=min_score), names)
+    with _FOUND_LOCK:
+        _FOUND[key] = found
+        while len(_FOUND) > _FOUND_KEPT:
+            _FOUND.popitem(last=False)
+    return found
+
+
+def list_duplicates(
+    workspace: Workspace,
+    kind: str | None = None,
+    min_score: float | None = None,
+) -> dict[str, Any]:
+    """The candidates of the stored data, best first, with names and any ``unsure``."""
+    found = _found(workspace, kind, min_score)
+    judged = {(j.left, j.right): j for j in workspace.store.judgements()}
     items = []
-    for candidate in result.candidates:
+    for candidate in found.result.candidates:
         verdict = judged.get((candidate.left, candidate.right))
+        if verdict is not None and verdict.verdict in SETTLED:
+            continue
         items.append(
             {
                 **candidate.as_json(),
-                "left_name": names.get(candidate.left),
-                "right_name": names.get(candidate.right),
+                "left_name": found.names.get(candidate.left),
+                "right_name": found.names.get(candidate.right),
                 "judgement": verdict.verdict if verdict else None,
             }
         )
     return {
         "total": len(items),
-        "records": result.records,
-        "pairs_compared": result.pairs_compared,
-        "all_pairs": result.all_pairs,
+        "records": found.result.records,
+        "pairs_compared": found.result.pairs_compared,
+        "all_pairs": found.result.all_pairs,
         "judged": len(judged),
         "items": items,
     }

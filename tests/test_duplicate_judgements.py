@@ -368,3 +368,33 @@ def test_page_refuses_without_csrf_and_for_analysts(
         assert con.execute("SELECT count(*) FROM judgements").fetchone() == (0,)
     sign_in(client, tokens["analyst"])
     assert client.get("/duplicates").status_code == 403
+
+
+def test_judging_reuses_the_finder_and_a_load_runs_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concentric.api.duplicates as service
+
+    runs: list[int] = []
+    real = service.find_duplicates
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "find_duplicates", counted)
+    path = loaded_store(tmp_path)
+    with closing(open_workspace(str(path))) as ws:
+        list_duplicates(ws)
+        judge_pair(ws, "U1", "U2", "different", None)
+        assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")}
+        assert len(runs) == 1
+        # A load that adds a planted pair: the finder runs again and lists it.
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (extra / "figures.csv").write_text(
+            "id,name,category,area_id\nF6,王 芳,intellectual,A1\n", encoding="utf-8"
+        )
+        ws.load(read_dataset([extra], ws.store.existing_nodes()).dataset)
+        assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")} | {("F5", "F6")}
+        assert len(runs) == 2
