@@ -38,7 +38,11 @@ from concentric.graph.store.protocol import VERDICTS
 from concentric.graph.workspace import Workspace
 
 duplicates_app = typer.Typer(
-    help="Pairs that may be one entity (重复对象), and judgements on them.",
+    help=(
+        "Pairs of figures, organizations or units that may be one entity (疑似重复), best "
+        "first, with score and evidence; `judge`, `undo` and `judgements` keep planners' "
+        "verdicts (docs/duplicates.md)."
+    ),
     invoke_without_command=True,
     rich_markup_mode=None,
 )

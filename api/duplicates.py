@@ -23,6 +23,7 @@ from concentric.graph.engine.duplicates import (
     pair_key,
 )
 from concentric.graph.schema.model import Problem
+from concentric.graph.schema.schema import SCHEMA
 from concentric.graph.store.protocol import VERDICTS, Judgement
 from concentric.graph.workspace import Workspace
 
@@ -87,12 +88,24 @@ def _found(workspace: Workspace, kind: str | None, min_score: float | None) -> _
     return found
 
 
+def _class_of(field: str) -> str:
+    """The field class of what a reason rests on: a birth year comes from a column the schema
+    does not know (kept under ``extra``), so it is ``unknown``."""
+    return {"memberships": "ordinary"}.get(field) or SCHEMA.field_class(field) or "unknown"
+
+
 def list_duplicates(
     workspace: Workspace,
     kind: str | None = None,
     min_score: float | None = None,
+    classes: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The candidates of the stored data, best first, with names and any ``unsure``."""
+    """The candidates of the stored data, best first, with names and any ``unsure``.
+
+    ``classes``: the field classes the reader may see (api/privacy.py); a reason resting on
+    another class (a phone, an ethnicity) is left out of the words, though it still counts
+    in the score. None: every reason (the command line).
+    """
     found = _found(workspace, kind, min_score)
     judged = {(j.left, j.right): j for j in workspace.store.judgements()}
     items = []
@@ -100,9 +113,16 @@ def list_duplicates(
         verdict = judged.get((candidate.left, candidate.right))
         if verdict is not None and verdict.verdict in SETTLED:
             continue
+        shown = candidate.as_json()
+        if classes is not None:
+            shown["reasons"] = [
+                words
+                for words, field in zip(candidate.reasons, candidate.fields, strict=True)
+                if _class_of(field) in classes
+            ]
         items.append(
             {
-                **candidate.as_json(),
+                **shown,
                 "left_name": found.names.get(candidate.left),
                 "right_name": found.names.get(candidate.right),
                 "judgement": verdict.verdict if verdict else None,

@@ -33,7 +33,7 @@ from concentric.api.page_actions import (
     _require_planner,
     check_csrf,
 )
-from concentric.api.page_common import PagePrincipal, _render, page_language
+from concentric.api.page_common import PagePrincipal, _classes, _render, page_language
 from concentric.api.services import InputProblems, UnknownReferences
 from concentric.graph.engine.duplicates import DUPLICATE_KINDS
 from concentric.graph.store.protocol import VERDICTS
@@ -58,7 +58,8 @@ def _render_duplicates(
     problems: list[str] | None = None,
     status: int = 200,
 ) -> Response:
-    answer = list_duplicates(workspace, kind, min_score)
+    settings = request.app.state.settings
+    answer = list_duplicates(workspace, kind, min_score, _classes(principal, settings))
     kept = [judgement_answer(j) for j in workspace.store.judgements()]
     ids = {j[side] for j in kept for side in ("left", "right")}
     names = {r.id: r.props.get("name") for r in workspace.store.node_records(ids)}

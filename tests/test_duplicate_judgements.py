@@ -34,12 +34,12 @@ from concentric.loaders import read_dataset
 TABLES = {
     "areas.csv": "id,name,kind,parent_id\nA1,七里河区,district,\nA2,阿干镇,town,A1\n",
     "figures.csv": (
-        "id,name,category,gender,area_id,phone\n"
-        "F1,张伟,non_party,男,A1,13900001111\n"
-        "F2,张 伟,non_party,男,A1,13900001111\n"  # planted: a space
-        "F3,李娜,intellectual,女,A2,\n"
-        "F4,李　娜,intellectual,女,A2,\n"  # planted: a full-width space
-        "F5,王芳,intellectual,女,A1,\n"
+        "id,name,category,gender,area_id,phone,ethnicity\n"
+        "F1,张伟,non_party,男,A1,13900001111,\n"
+        "F2,张 伟,non_party,男,A1,13900001111,\n"  # planted: a space
+        "F3,李娜,intellectual,女,A2,,回族\n"
+        "F4,李　娜,intellectual,女,A2,,回族\n"  # planted: a full-width space
+        "F5,王芳,intellectual,女,A1,,\n"
     ),
     "units.csv": (
         "id,name,kind,area_id\n"
@@ -398,3 +398,18 @@ def test_judging_reuses_the_finder_and_a_load_runs_it_again(
         ws.load(read_dataset([extra], ws.store.existing_nodes()).dataset)
         assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")} | {("F5", "F6")}
         assert len(runs) == 2
+
+
+def test_reasons_a_role_may_not_see_are_left_out(tmp_path: Path) -> None:
+    # Ethnicity visible to admins only: a planner's answer keeps the score, drops the words.
+    path = loaded_store(tmp_path / "template")
+    for site in open_app(path, tmp_path / "app", sensitive_roles=["admin"]):
+        mine = {(i["left"], i["right"]): i for i in site.get("/api/v1/duplicates").json()["items"]}
+        admins = {
+            (i["left"], i["right"]): i
+            for i in site.get("/api/v1/duplicates", who="admin").json()["items"]
+        }
+        assert "民族相同" in admins[("F3", "F4")]["reasons"]
+        assert "民族相同" not in mine[("F3", "F4")]["reasons"]
+        assert "电话相同" in mine[("F1", "F2")]["reasons"]  # a planner sees phones
+        assert mine[("F3", "F4")]["score"] == admins[("F3", "F4")]["score"]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ConfigDict
 
-from concentric.api.deps import Planner, WorkspaceDep, note_for_audit
+from concentric.api.deps import Planner, SettingsDep, WorkspaceDep, note_for_audit
 from concentric.api.duplicates import (
     JudgementProblems,
     judge_pair,
@@ -17,6 +17,7 @@ from concentric.api.duplicates import (
     undo_pair,
 )
 from concentric.api.limits import EntityId
+from concentric.api.privacy import visible_classes
 from concentric.api.routers.params import Limit, Offset
 from concentric.api.schemas import ERROR_RESPONSES, Model
 from concentric.api.services import InputProblems, UnknownReferences, page
@@ -89,14 +90,17 @@ def _unsupported(exc: JudgementsUnsupported) -> HTTPException:
 @router.get("/duplicates", response_model=DuplicateList)
 def duplicates(
     workspace: WorkspaceDep,
-    _: Planner,
+    principal: Planner,
+    settings: SettingsDep,
     kind: Annotated[DuplicateKind | None, Query(description="figure, organization or unit")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1, description="lowest score listed")] = None,
     limit: Limit = None,
     offset: Offset = 0,
 ) -> dict[str, object]:
-    """Pairs that may be one entity, best first, each with its score and evidence."""
-    return page(list_duplicates(workspace, kind, min_score), limit, offset)
+    """Pairs that may be one entity, best first, each with its score and evidence (a reason
+    resting on a field the caller's role may not see is left out)."""
+    classes = visible_classes(principal.role, settings.sensitive_roles)
+    return page(list_duplicates(workspace, kind, min_score, classes), limit, offset)
 
 
 @router.get("/duplicates/judgements", response_model=JudgementList)

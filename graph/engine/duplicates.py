@@ -270,6 +270,19 @@ def entity_of(record: NodeRecord) -> Entity:
     )
 
 
+# One piece of evidence: its weight, its words, and the field it rests on (so an answer can
+# leave out what a reader may not see: a phone, an ethnicity).
+Evidence = tuple[float, str, str]
+_FIELD_OF = {
+    "phone": "phone",
+    "birth_year": "birth_year",
+    "gender": "gender",
+    "ethnicity": "ethnicity",
+    "area": "area_id",
+    "type": "kind",
+}
+
+
 @dataclass(frozen=True)
 class Candidate:
     """Two ids (``left`` < ``right``) that may name one entity, with the score and why."""
@@ -279,6 +292,9 @@ class Candidate:
     kind: str
     score: float
     reasons: tuple[str, ...]
+    # The field each reason rests on: name, phone, birth_year, gender, ethnicity, area_id,
+    # kind or memberships (parallel to ``reasons``).
+    fields: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -321,37 +337,40 @@ class _Prepared:
 
 def _name_evidence(
     a: _Prepared, b: _Prepared, same_core: Mapping[str, int]
-) -> list[tuple[float, str]] | None:
+) -> list[Evidence] | None:
     """The weight and words of how the two names agree, or None if they do not."""
     given = rules()
     weights = given.weights
     if a.name.core == b.name.core:
-        found: list[tuple[float, str]]
+        found: list[Evidence]
         if a.entity.name == b.entity.name:
-            found = [(weights["name_identical"], given.reason("name_identical"))]
+            found = [(weights["name_identical"], given.reason("name_identical"), "name")]
         elif set(a.name.qualifiers) != set(b.name.qualifiers):
             differing = sorted(set(a.name.qualifiers) ^ set(b.name.qualifiers))
             found = [
                 (
                     weights["name_qualified"],
                     given.reason("name_qualified", qualifiers="、".join(differing)),
+                    "name",
                 )
             ]
         else:
             hows = dict.fromkeys([*a.name.how, *b.name.how]) or {"how_width": None}
             words = "、".join(given.reason(h) for h in hows)
-            found = [(weights["name_normalised"], given.reason("name_normalised", how=words))]
+            normalised = given.reason("name_normalised", how=words)
+            found = [(weights["name_normalised"], normalised, "name")]
         count = same_core.get(a.name.core, 2)
         if count > 2:
             # Many records share the name: agreeing on it says less (a term-frequency
             # adjustment, as record-linkage tools make for common surnames).
             cut = min(weights["common_name_cap"], math.log(count / 2))
-            found.append((-cut, given.reason("common_name", count=count)))
+            found.append((-cut, given.reason("common_name", count=count), "name"))
         return found
     left, right = a.name.core, b.name.core
     if len(left) == len(right) and a.sound == b.sound and _has_han(left):
         pinyin = " ".join(a.sound)
-        return [(weights["name_homophone"], given.reason("name_homophone", pinyin=pinyin))]
+        sound = given.reason("name_homophone", pinyin=pinyin)
+        return [(weights["name_homophone"], sound, "name")]
     if Levenshtein.distance(left, right, score_cutoff=1) > 1:
         return None
     changed = "".join(
@@ -363,10 +382,10 @@ def _name_evidence(
         return None  # 第一中学 and 第二中学, 民革 and 民盟 委员会: two entities
     words = given.reason("name_one_edit", left=a.entity.name, right=b.entity.name)
     if a.entity.kind == PERSON_KIND:
-        return [(weights["name_one_edit_person"], words)]
+        return [(weights["name_one_edit_person"], words, "name")]
     if min(len(left), len(right)) < given.typo_min_length:
         return None
-    return [(weights["name_one_edit"], words)]
+    return [(weights["name_one_edit"], words, "name")]
 
 
 def _told_apart(left: str, right: str) -> bool:
@@ -393,19 +412,19 @@ def _compare(
     left: Any,
     right: Any,
     shown: Mapping[str, object] | None = None,
-) -> tuple[float, str] | None:
+) -> Evidence | None:
     """The ``key_same`` or ``key_different`` evidence of two known values (None if either
     is missing)."""
     if left is None or right is None:
         return None
     given = rules()
     outcome = f"{key}_same" if left == right else f"{key}_different"
-    return given.weights[outcome], given.reason(outcome, **(shown or {}))
+    return given.weights[outcome], given.reason(outcome, **(shown or {})), _FIELD_OF[key]
 
 
 def _field_evidence(
     a: Entity, b: Entity, organizations: Mapping[str, set[str]], members: Mapping[str, set[str]]
-) -> list[tuple[float, str]]:
+) -> list[Evidence]:
     """The supporting fields' evidence, in a fixed order."""
     found = [
         _compare("phone", a.phone, b.phone),
@@ -427,12 +446,17 @@ def _field_evidence(
             (
                 given.weights["shared_organization"],
                 given.reason("shared_organization", count=shared_orgs),
+                "memberships",
             )
         )
     shared_members = len(members.get(a.id, set()) & members.get(b.id, set()))
     if shared_members:
         found.append(
-            (given.weights["shared_member"], given.reason("shared_member", count=shared_members))
+            (
+                given.weights["shared_member"],
+                given.reason("shared_member", count=shared_members),
+                "memberships",
+            )
         )
     return [item for item in found if item is not None]
 
@@ -546,11 +570,12 @@ def _score(
     if names is None:
         return None
     evidence = names + _field_evidence(a.entity, b.entity, organizations, members)
-    total = rules().prior + sum(weight for weight, _ in evidence)
+    total = rules().prior + sum(weight for weight, _, _ in evidence)
     return Candidate(
         a.entity.id,
         b.entity.id,
         a.entity.kind,
         _logistic(total),
-        tuple(words for _, words in evidence),
+        tuple(words for _, words, _ in evidence),
+        tuple(field for _, _, field in evidence),
     )
