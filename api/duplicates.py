@@ -151,20 +151,19 @@ def judgement_answer(judgement: Judgement) -> dict[str, Any]:
 
 def _pair_kind(workspace: Workspace, first: str, second: str) -> str:
     """The kind both ids share, or every problem with them."""
-    problems = []
-    if first == second:
-        problems.append(
-            _problem("right", "the two ids are the same", "两个编号相同，不能判定为重复")
-        )
     found = {r.id: r.kind for r in workspace.store.node_records([first, second])}
-    unknown = [node for node in (first, second) if node not in found]
-    for column, node in (("left", first), ("right", second)):
-        if node in unknown:
-            problems.append(
-                _problem(column, f"no entity with id {node!r}", f"没有编号为 {node} 的对象")
-            )
-    if problems:
-        raise JudgementProblems(problems, unknown_ids=bool(unknown) and first != second)
+    # An unknown id is told first (404), then a pair of one id with itself (422).
+    unknown = [
+        _problem(column, f"no entity with id {node!r}", f"没有编号为 {node} 的对象")
+        for column, node in (("left", first), ("right", second))
+        if node not in found and (column == "left" or first != second)
+    ]
+    if unknown:
+        raise JudgementProblems(unknown, unknown_ids=True)
+    if first == second:
+        raise JudgementProblems(
+            [_problem("right", "the two ids are the same", "两个编号相同，不能判定为重复")]
+        )
     kinds = {found[first], found[second]}
     if len(kinds) != 1 or found[first] not in DUPLICATE_KINDS:
         raise JudgementProblems(
