@@ -11,10 +11,13 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from concentric.graph.engine.duplicates import (
     Candidate,
     Entity,
+    canonical_ids,
     entity_of,
     find_duplicates,
     normalise_name,
@@ -270,3 +273,24 @@ def test_planted_duplicates_are_found_with_few_false_ones() -> None:
     pairs = {(c.left, c.right) for c in found}
     assert truth <= pairs  # recall 1
     assert len(pairs & truth) / len(pairs) >= 0.9  # precision
+
+
+# -- what merged counting will read -----------------------------------------------------------
+
+
+@given(st.lists(st.tuples(st.sampled_from("ABCDEFG"), st.sampled_from("ABCDEFG")), max_size=12))
+def test_canonical_ids_join_chains_of_same_pairs(pairs: list[tuple[str, str]]) -> None:
+    # Brute force: grow each id's group by following the pairs until nothing is added.
+    ids = {node for pair in pairs for node in pair}
+    expected = {}
+    for node in ids:
+        group = {node}
+        grown = True
+        while grown:
+            grown = False
+            for a, b in pairs:
+                if (a in group) != (b in group):
+                    group |= {a, b}
+                    grown = True
+        expected[node] = min(group)
+    assert canonical_ids(pairs) == expected

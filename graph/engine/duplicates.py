@@ -40,6 +40,7 @@ __all__ = [
     "Entity",
     "FinderResult",
     "NormalName",
+    "canonical_ids",
     "entity_of",
     "find_duplicates",
     "normalise_name",
@@ -579,3 +580,28 @@ def _score(
         tuple(words for _, words, _ in evidence),
         tuple(field for _, _, field in evidence),
     )
+
+
+def canonical_ids(same_pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each id of a pair judged the same, mapped to the one id its group counts as: the
+    smallest id of the group the "same" pairs join (A = B and B = C make A, B, C one).
+
+    What merged counting will read; ids in no "same" pair are not in the answer.
+
+    >>> canonical_ids([("F2", "F3"), ("F1", "F2"), ("U7", "U5")])
+    {'F1': 'F1', 'F2': 'F1', 'F3': 'F1', 'U5': 'U5', 'U7': 'U5'}
+    """
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]  # halve the path as it is walked
+            node = parent[node]
+        return node
+
+    for first, second in same_pairs:
+        a, b = root(first), root(second)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {node: root(node) for node in sorted(parent)}
