@@ -260,6 +260,7 @@ def assert_error_body(response: httpx.Response, status: int) -> dict[str, Any]:
 READ = {"admin": 200, "planner": 200, "analyst": 200, "leader": 403}
 EVERYONE = {"admin": 200, "planner": 200, "analyst": 200, "leader": 200}
 ADMIN_ONLY = {"admin": 200, "planner": 403, "analyst": 403, "leader": 403}
+PLANNERS = {"admin": 200, "planner": 200, "analyst": 403, "leader": 403}
 
 # (method, path, query, body, expected status per role). Placeholders: {leader},
 # {other_leader}, {own} (a target of the leader), {foreign} (not), {ended} (was).
@@ -292,6 +293,8 @@ READ_ENDPOINTS: list[tuple[str, str, dict[str, Any], Any, dict[str, int]]] = [
     ("GET", "/api/v1/leaders/{other_leader}", Q, None, READ),
     ("GET", "/api/v1/leaders/{leader}/todo", Q, None, EVERYONE),
     ("GET", "/api/v1/leaders/{other_leader}/todo", Q, None, READ),
+    ("GET", "/api/v1/duplicates", {"kind": "figure"}, None, PLANNERS),
+    ("GET", "/api/v1/duplicates/judgements", {}, None, PLANNERS),
 ]
 
 WRITE = {"admin": 201, "planner": 201, "analyst": 403, "leader": 403}
@@ -326,6 +329,22 @@ WRITE_ENDPOINTS: list[tuple[str, str, dict[str, Any], Any, dict[str, int]]] = [
         {},
         {"leader_id": "{leader}", "target_id": "{own}", "until": AS_OF.isoformat()},
         {**WRITE, "admin": 200, "planner": 200},
+    ),
+    # Two figures of the sample district with one name (雷学豪).
+    (
+        "POST",
+        "/api/v1/duplicates/judgements",
+        {},
+        {"left": "F0149", "right": "F0471", "verdict": "different"},
+        WRITE,
+    ),
+    # A fresh store has no judgement to undo: allowed roles get 404, the others 403.
+    (
+        "POST",
+        "/api/v1/duplicates/judgements/undo",
+        {},
+        {"left": "F0149", "right": "F0471"},
+        {**WRITE, "admin": 404, "planner": 404},
     ),
 ]
 
@@ -434,6 +453,10 @@ def test_write_endpoint_per_role(
     elif path == "/api/v1/tokens":
         token = response.json()["token"]
         assert fresh.app.state.access.principal_for(token).role == "analyst"
+    elif path == "/api/v1/duplicates/judgements":
+        # Kept apart from the data: the data version stays.
+        kept = fresh.app.state.workspace.store.judgements()
+        assert [(j.left, j.right, j.verdict) for j in kept] == [("F0149", "F0471", "different")]
     else:
         assert response.json()["ok"] is True
         assert fresh.app.state.workspace.store.version() > version

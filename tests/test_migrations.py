@@ -123,9 +123,9 @@ def test_old_file_gives_the_same_answers_as_a_fresh_load(
 
     # Migrated: the format is in the header, and the meta row is raised with it so that
     # the release before migrations refuses the file rather than misread it.
-    assert _raw(old, "PRAGMA user_version") == [(4,)]
+    assert _raw(old, "PRAGMA user_version") == [(5,)]
     assert _raw(old, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
-    assert _raw(fresh, "PRAGMA user_version") == [(4,)]
+    assert _raw(fresh, "PRAGMA user_version") == [(5,)]
 
 
 def test_reopening_a_migrated_file_changes_nothing(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_reopening_a_migrated_file_changes_nothing(tmp_path: Path) -> None:
     SQLiteStore(old).close()
     before = _raw(old, "SELECT count(*), sum(length(props)) FROM nodes")
     SQLiteStore(old).close()
-    assert _raw(old, "PRAGMA user_version") == [(4,)]
+    assert _raw(old, "PRAGMA user_version") == [(5,)]
     assert _raw(old, "SELECT count(*), sum(length(props)) FROM nodes") == before
 
 
@@ -142,7 +142,7 @@ def test_a_newer_format_is_refused_and_left_alone(tmp_path: Path) -> None:
     con = sqlite3.connect(path)
     con.execute("PRAGMA user_version = 99")
     con.close()
-    with pytest.raises(StoreError, match=r"store format 99 is newer .*up to 4"):
+    with pytest.raises(StoreError, match=r"store format 99 is newer .*up to 5"):
         SQLiteStore(path)
     result = CliRunner().invoke(cli_app, ["coverage", "--store", str(path)])
     assert result.exit_code == 2

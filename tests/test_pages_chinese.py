@@ -66,6 +66,8 @@ EXTRA_PAGES: tuple[str, ...] = (
     "/viz/entity/F0001?depth=0",
     "/viz/entity/U01?depth=2",
     "/viz/entity/A16?depth=3",
+    # The sample's one pair of namesakes (雷学豪) scores under the default 0.5.
+    "/duplicates?min_score=0.2",
 )
 #: Pages that are not for reading: signing out ends the session the walk uses.
 NOT_PAGES = frozenset({"/logout"})

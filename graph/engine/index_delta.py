@@ -107,7 +107,8 @@ def with_changes(
     patched, moved = copy.copy(index), copy.copy(activity)
     patched._group_codes = None
     _follow_leaders(patched, [new for _, new in nodes if new.kind == "leader"])
-    _follow_areas(patched, [new for _, new in nodes if new.kind == "area"])
+    if not _follow_areas(patched, [new for _, new in nodes if new.kind == "area"]):
+        return None
     interactions = [(old, new) for old, new in nodes if new.kind == "interaction"]
     contacts = [(old, new) for old, new in links if new.kind == "contacts"]
     memberships = [(old, new) for old, new in links if new.kind == "member_of"]
@@ -141,17 +142,22 @@ def _follow_leaders(index: CoverageIndex, leaders: list[NodeRecord]) -> None:
         index.leaders = {**index.leaders, **{n.id: leader_row(n) for n in leaders}}
 
 
-def _follow_areas(index: CoverageIndex, areas: list[NodeRecord]) -> None:
-    """The area tables made again (areas are few), each target's area code carried over."""
+def _follow_areas(index: CoverageIndex, areas: list[NodeRecord]) -> bool:
+    """The area tables made again (areas are few), each target's area code carried over;
+    False when a new area may be one that stored targets already name (their code says
+    only "no known area"), which a rebuild sorts out."""
     if not areas:
-        return
+        return True
     rows = {row[0]: row for row in index.area_rows()}
+    if any(n.id not in rows for n in areas) and bool((index.target_area == -1).any()):
+        return False
     rows.update((n.id, area_row(n)) for n in areas)
     before = index.area_list
     index.set_areas(rows.values())
     # The last entry takes the -1 of "no area" to -1.
     code = np.array([index.area_position[a] for a in before] + [-1], dtype=np.int32)
     index.target_area = code[index.target_area]
+    return True
 
 
 def _drop_old_rows(

@@ -46,6 +46,8 @@ from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store import cypher
 from concentric.graph.store.protocol import (
     CoverageColumns,
+    Judgement,
+    JudgementsUnsupported,
     LoadReport,
     ProgressCallback,
     StoreError,
@@ -650,6 +652,22 @@ class Neo4jStore:
                 pass
             # The version moves on (never back to 0), so no cache mistakes new data for old.
             self._read(cypher.FORGET)
+
+    # -- duplicate judgements: not kept on Neo4j yet ------------------------------------
+    def _no_judgements(self) -> JudgementsUnsupported:
+        return JudgementsUnsupported(
+            f"{self.location}: the Neo4j store does not keep duplicate judgements yet; "
+            "use the embedded (SQLite) store for `concentric duplicates`"
+        )
+
+    def judgements(self) -> list[Judgement]:
+        return []  # true: none can have been kept here (judge refuses)
+
+    def judge(self, judgement: Judgement) -> None:
+        raise self._no_judgements()
+
+    def undo_judgement(self, left: str, right: str) -> Judgement | None:
+        raise self._no_judgements()
 
     def close(self) -> None:
         self._driver.close()

@@ -20,8 +20,11 @@ from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
     "READ_CHUNK_IDS",
+    "VERDICTS",
     "CoverageColumns",
     "DiskFull",
+    "Judgement",
+    "JudgementsUnsupported",
     "KeepsDerived",
     "LoadReport",
     "ReportsChanges",
@@ -87,6 +90,27 @@ class StoreError(Exception):
 
 class DiskFull(StoreError):
     """The disk (or the database's size limit) is full: the write was not stored."""
+
+
+class JudgementsUnsupported(StoreError):
+    """This backend keeps no duplicate judgements (yet); the message says so."""
+
+
+#: A planner's verdict on a pair of ids that may name one entity.
+VERDICTS = ("same", "different", "unsure")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A planner's verdict on two ids (``left`` < ``right``), kept apart from loaded rows so
+    a reload of the files never touches it."""
+
+    left: str
+    right: str
+    kind: str
+    verdict: str
+    judged_at: str  # ISO time, UTC
+    judged_by: str | None  # the token id, or None from the command line
 
 
 @dataclass(frozen=True)
@@ -180,6 +204,20 @@ class Store(Protocol):
 
     def prepare_lookups(self) -> None:
         """Build whatever :meth:`neighbourhood` needs to answer quickly (may do nothing)."""
+        ...
+
+    # -- duplicate judgements (apart from the loaded rows) --------------------------------
+    def judgements(self) -> list[Judgement]:
+        """Every kept judgement, ordered by pair. Raises :class:`JudgementsUnsupported` on a
+        backend that keeps none."""
+        ...
+
+    def judge(self, judgement: Judgement) -> None:
+        """Keep ``judgement``, replacing an earlier one of the same pair."""
+        ...
+
+    def undo_judgement(self, left: str, right: str) -> Judgement | None:
+        """Forget the pair's judgement; the one forgotten, or None if there was none."""
         ...
 
 

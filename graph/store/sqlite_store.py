@@ -33,6 +33,7 @@ from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.protocol import (
     CoverageColumns,
     DiskFull,
+    Judgement,
     LoadReport,
     ProgressCallback,
     StoreChanges,
@@ -86,6 +87,18 @@ _CHANGE_LOG_TABLE = """CREATE TABLE IF NOT EXISTS change_log (
 )"""
 # Versions of the change log kept behind the newest (a process further behind rebuilds).
 CHANGE_LOG_VERSIONS = 1000
+# Planners' verdicts on duplicate candidates: apart from nodes and links, so a load (even
+# with --replace) never touches them and a pair judged once stays judged on the next export.
+_JUDGEMENTS_TABLE = """CREATE TABLE IF NOT EXISTS judgements (
+    left_id TEXT NOT NULL,
+    right_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('same', 'different', 'unsure')),
+    judged_at TEXT NOT NULL,
+    judged_by TEXT,
+    PRIMARY KEY (left_id, right_id),
+    CHECK (left_id < right_id)
+)"""
 # Secondary indexes by name (the primary keys are kept up by SQLite itself).
 _INDEXES = {
     "nodes_kind": "CREATE INDEX IF NOT EXISTS nodes_kind ON nodes (kind)",
@@ -180,6 +193,11 @@ def _record_format_in_header(con: sqlite3.Connection) -> None:
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
+def _add_judgements(con: sqlite3.Connection) -> None:
+    """Format 4 keeps duplicate judgements (a table of their own)."""
+    con.execute(_JUDGEMENTS_TABLE)
+
+
 # Store format -> the step that brings a file of the previous format to it, applied in order
 # in one transaction (DDL included), so a failing step leaves the file as it was. The file's
 # format is in PRAGMA user_version; the access tables in the same file keep theirs apart.
@@ -191,6 +209,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _record_format_in_header,
     3: _index_named,
     4: _create_change_log,
+    5: _add_judgements,
 }
 STORE_FORMAT = max(MIGRATIONS)
 
@@ -461,6 +480,7 @@ class SQLiteStore:
                 *_DDL.split(";"),
                 _NAMED_TABLE,
                 _CHANGE_LOG_TABLE,
+                _JUDGEMENTS_TABLE,
                 *_INDEXES.values(),
             ]:
                 if statement.strip():
@@ -893,6 +913,55 @@ class SQLiteStore:
             return False
         finally:
             con.close()
+
+    # -- duplicate judgements -----------------------------------------------------------
+    def judgements(self) -> list[Judgement]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT left_id, right_id, kind, verdict, judged_at, judged_by FROM judgements "
+                "ORDER BY left_id, right_id"
+            ).fetchall()
+        return [Judgement(*row) for row in rows]
+
+    def judge(self, judgement: Judgement) -> None:
+        self._write_judgement(
+            "INSERT INTO judgements (left_id, right_id, kind, verdict, judged_at, judged_by) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (left_id, right_id) DO UPDATE SET "
+            "kind = excluded.kind, verdict = excluded.verdict, "
+            "judged_at = excluded.judged_at, judged_by = excluded.judged_by",
+            (
+                judgement.left,
+                judgement.right,
+                judgement.kind,
+                judgement.verdict,
+                judgement.judged_at,
+                judgement.judged_by,
+            ),
+        )
+
+    def undo_judgement(self, left: str, right: str) -> Judgement | None:
+        with self._lock:
+            row = self._con.execute(
+                "SELECT left_id, right_id, kind, verdict, judged_at, judged_by FROM judgements "
+                "WHERE left_id = ? AND right_id = ?",
+                (left, right),
+            ).fetchone()
+            if row is None:
+                return None
+            self._write_judgement(
+                "DELETE FROM judgements WHERE left_id = ? AND right_id = ?", (left, right)
+            )
+        return Judgement(*row)
+
+    def _write_judgement(self, statement: str, values: tuple[Any, ...]) -> None:
+        """One statement, committed on its own (the connection autocommits)."""
+        with self._lock:
+            try:
+                self._con.execute(statement, values)
+            except sqlite3.DatabaseError as exc:
+                if is_disk_full(exc):
+                    raise self._disk_full() from exc
+                raise StoreError(f"{self.path}: judgement not stored ({exc})") from exc
 
     def policy_overrides(self) -> dict[str, Any]:
         with self._lock:
