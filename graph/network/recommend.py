@@ -8,9 +8,11 @@ departing one gets −5. Every signal that applies becomes a reason in words, on
 Chinese clause each: 分管秀川街道（对象所在地）, 负责协商共进合作线,
 网络中相距2步（经由九三学社七里河区支社）.
 
-:func:`recommend` assigns targets to leaders as a minimum-cost flow (``networkx``), so the
-whole assignment is cheapest among those that place the most targets without pushing any
-leader over capacity (``quota_max`` minus current load).
+:func:`recommend` assigns targets to leaders as a minimum-cost flow (OR-tools' compiled
+solver, :mod:`~concentric.graph.network.flow`), so the whole assignment is cheapest among
+those that place the most targets without pushing any leader over capacity (``quota_max``
+minus current load); among several cheapest, the one with the least sum of fixed tie ranks
+of its (target, leader) pairs, so the answer never depends on the solver.
 
 >>> import datetime as dt
 >>> from concentric.graph.schema.build import build_graph
@@ -45,6 +47,7 @@ import networkx as nx
 from concentric.graph.engine.coverage import TargetCoverage, area_lineage, target_lines
 from concentric.graph.engine.coverage_index import coverage_of_graph
 from concentric.graph.engine.leaders import check_leaders, iso_date, leaders_in_office
+from concentric.graph.network.flow import FlowNetwork
 from concentric.graph.network.network import RELATIONSHIP_EDGES, name_of
 from concentric.graph.schema.schema import SCHEMA, Policy
 
@@ -496,23 +499,19 @@ def assign(
             return _assignment_answer(context, targets, capacity, window_days, *shared)
     limit = len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP
     ranked = {target: rank_for(context, target, assigned, limit) for target, _, assigned in targets}
-    flow_net = nx.DiGraph()
+    flow_net = FlowNetwork()
     source, sink = ("source",), ("sink",)  # tuples never collide with string ids
+    pair_arcs: list[tuple[str, str, int]] = []
     for target, _, _ in targets:
+        if ranked[target]:
+            flow_net.add_arc(source, ("t", target), 1, 0)
         for candidate in ranked[target]:
-            flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
-            flow_net.add_edge(
-                ("t", target), ("l", candidate.leader_id), capacity=1, weight=candidate.cost
-            )
+            arc = flow_net.add_arc(("t", target), ("l", candidate.leader_id), 1, candidate.cost)
+            pair_arcs.append((target, candidate.leader_id, arc))
     for leader in sorted(open_leaders):
-        flow_net.add_edge(("l", leader), sink, capacity=capacity[leader], weight=0)
-    chosen: dict[str, str] = {}
-    if flow_net.number_of_edges() and source in flow_net and sink in flow_net:
-        flow = nx.max_flow_min_cost(flow_net, source, sink)
-        for target, _, _ in targets:
-            for (_, leader), amount in flow.get(("t", target), {}).items():
-                if amount:
-                    chosen[target] = leader
+        flow_net.add_arc(("l", leader), sink, capacity[leader], 0)
+    flow = flow_net.solve(source, sink)
+    chosen = {target: leader for target, leader, arc in pair_arcs if flow[arc]}
     picked = {
         target: next(c for c in ranked[target] if c.leader_id == leader)
         for target, leader in chosen.items()
@@ -542,40 +541,40 @@ def _assign_with_shared_fillers(
         for target, _, assigned in targets
     }
     signalled = {t: _first_of_each_cost(c, len(targets)) for t, c in everyone.items()}
-    flow_net = nx.DiGraph()
+    flow_net = FlowNetwork()
     source, sink, shared = ("source",), ("sink",), ("shared",)
     has_option: set[str] = set()
+    pair_arcs: list[tuple[str, Candidate | None, int]] = []  # None: through the shared node
     for target, _, assigned in targets:
         options = signalled[target]
         blocked = len(set(assigned) & open_leaders.keys())
         fillers = len(open_leaders) - len(everyone[target]) - blocked
         if options or fillers:
             has_option.add(target)
-            flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
+            flow_net.add_arc(source, ("t", target), 1, 0)
         for candidate in options:
-            flow_net.add_edge(
-                ("t", target), ("l", candidate.leader_id), capacity=1, weight=candidate.cost
-            )
+            arc = flow_net.add_arc(("t", target), ("l", candidate.leader_id), 1, candidate.cost)
+            pair_arcs.append((target, candidate, arc))
         if fillers:
-            flow_net.add_edge(("t", target), shared, capacity=1, weight=BASE_COST)
+            pair_arcs.append((target, None, flow_net.add_arc(("t", target), shared, 1, BASE_COST)))
+    unit_arcs: list[tuple[str, int]] = []
     for leader in context.ordered:
         if shared in flow_net:
-            flow_net.add_edge(shared, ("l", leader), capacity=capacity[leader], weight=0)
-        flow_net.add_edge(("l", leader), sink, capacity=capacity[leader], weight=0)
+            unit_arcs.append((leader, flow_net.add_arc(shared, ("l", leader), capacity[leader], 0)))
+        flow_net.add_arc(("l", leader), sink, capacity[leader], 0)
     picked: dict[str, Candidate] = {}
-    if not (has_option and source in flow_net and sink in flow_net):
+    if not has_option:
         return picked, has_option
-    flow = nx.max_flow_min_cost(flow_net, source, sink)
-    via_shared: list[str] = []
-    for target, _, _ in targets:
-        for node, amount in flow.get(("t", target), {}).items():
-            if not amount:
-                continue
-            if node == shared:
-                via_shared.append(target)
-            else:
-                picked[target] = next(c for c in signalled[target] if c.leader_id == node[1])
-    units = {n[1]: a for n, a in flow.get(shared, {}).items() if a}
+    flow = flow_net.solve(source, sink)
+    via_shared: set[str] = set()
+    for target, option, arc in pair_arcs:
+        if not flow[arc]:
+            continue
+        if option is None:
+            via_shared.add(target)
+        else:
+            picked[target] = option
+    units = {leader: flow[arc] for leader, arc in unit_arcs if flow[arc]}
     no_signal = PairSignals({}, {})
     for target, _, assigned in targets:
         if target not in via_shared:
