@@ -65,6 +65,7 @@ __all__ = [
     "rank_candidates",
     "rank_for",
     "recommend",
+    "signalled_options",
 ]
 
 BASE_COST = 10
@@ -299,15 +300,12 @@ def rank_for(
     target: str,
     assigned: Collection[str],
     limit: int,
-    *,
-    signalled_only: bool = False,
 ) -> list[Candidate]:
     """The ``limit`` cheapest of the context's leaders for ``target`` (not those in
     ``assigned``); a leader holding a departing leader's post comes first.
 
     Only leaders with some signal are costed one by one: every other leader costs
-    ``BASE_COST`` for the same reason, so they follow in id order (``signalled_only``:
-    every leader with a signal, and none of the others).
+    ``BASE_COST`` for the same reason, so they follow in id order.
     """
     record = context.reader.records([target]).get(target)
     if record is None:
@@ -316,38 +314,18 @@ def rank_for(
     leaders = context.leaders
     target_lineage = context.lineage.get(record.get("area_id") or "", ())
     lines = target_lines(record, context.policy)
-    excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
-    if signalled_only:
-        marked = set(met_or_near).union(context.post_holders)
-        for area in target_lineage:
-            marked.update(context.by_area.get(area, ()))
-        for line in lines:
-            marked.update(context.by_line.get(line, ()))
-        costed = [n for n in marked if n in leaders and n not in excluded]
-        options = [candidate_cost(context, n, record, signals, lines) for n in costed]
-        options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
-        return options
-    # Besides meetings and distance, a leader's cost and reasons come from its post (if
-    # departing), its area (where it holds the target's) and the lines it shares (see
-    # candidate_cost): leaders alike in them cost the same, so only the first ``limit`` of
-    # each kind (by id) can be among the cheapest ``limit``.
+    excluded = set(assigned)
     costed = [n for n in met_or_near if n in leaders and n not in excluded]
     skipped = met_or_near | excluded
-
-    def in_lineage(leader: str) -> bool:
-        return leaders[leader].get("area_id") in target_lineage
-
-    # The post holders and line sharers of other areas, then each lineage area's leaders.
-    groups = [(members, True) for members in _sharing(context, lines).values()]
-    for area in target_lineage:
-        groups.extend((members, False) for members in _in_area(context, area, lines).values())
-    for members, other_areas_only in groups:
+    for members, other_areas_only in _groups(context, lines, target_lineage):
         taken = 0
         for leader in members:
             if taken >= limit:
                 break
-            if leader in skipped or (other_areas_only and in_lineage(leader)):
+            if leader in skipped or (
+                other_areas_only and _in_lineage(context, leader, target_lineage)
+            ):
                 continue
             costed.append(leader)
             taken += 1
@@ -356,12 +334,80 @@ def rank_for(
     for leader in _sharing_none(context, lines):
         if fillers >= limit:
             break
-        if leader in skipped or in_lineage(leader):
+        if leader in skipped or _in_lineage(context, leader, target_lineage):
             continue
         options.append(candidate_cost(context, leader, record, signals, lines))
         fillers += 1
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
     return options[:limit]
+
+
+def _groups(
+    context: Context, lines: tuple[str, ...], target_lineage: tuple[str, ...]
+) -> list[tuple[list[str], bool]]:
+    """The context's leaders with a signal besides meetings and distance, in groups alike in
+    cost and reasons, each sorted by id: the post holders and line sharers (True: keep only
+    those of areas outside ``target_lineage``), then each lineage area's leaders.
+
+    Besides meetings and distance, a leader's cost and reasons come from its post (if
+    departing), its area (where it holds the target's) and the lines it shares (see
+    :func:`candidate_cost`), so leaders of one group met or near neither cost the same.
+    """
+    groups = [(members, True) for members in _sharing(context, lines).values()]
+    for area in target_lineage:
+        groups.extend((members, False) for members in _in_area(context, area, lines).values())
+    return groups
+
+
+def _in_lineage(context: Context, leader: str, target_lineage: tuple[str, ...]) -> bool:
+    return context.leaders[leader].get("area_id") in target_lineage
+
+
+def signalled_options(
+    context: Context,
+    target: str,
+    assigned: Collection[str],
+    room: dict[str, int],
+    wanted: int,
+) -> tuple[list[Candidate], set[str]]:
+    """The options of ``target`` among the context's leaders with some signal for it (not
+    in ``assigned``), sorted as :func:`rank_for` sorts them: at each (post, cost) only the
+    first by id whose ``room`` adds up to ``wanted`` (see :func:`_first_of_each_cost`);
+    and the ids of every leader with a signal.
+    """
+    record = context.reader.records([target]).get(target)
+    if record is None:
+        return [], set()
+    signals = pair_signals(context, target)
+    leaders = context.leaders
+    target_lineage = context.lineage.get(record.get("area_id") or "", ())
+    lines = target_lines(record, context.policy)
+    met_or_near = set(signals.meetings) | set(signals.near)
+    marked = met_or_near.union(context.post_holders)
+    for area in target_lineage:
+        marked.update(context.by_area.get(area, ()))
+    for line in lines:
+        marked.update(context.by_line.get(line, ()))
+    excluded = set(assigned)
+    signalled = {n for n in marked if n in leaders and n not in excluded}
+    costed = [n for n in met_or_near if n in signalled]
+    skipped = met_or_near | excluded
+    # A group's leaders cost the same, so the first of the group whose room adds up to
+    # ``wanted`` hold every one of them that its level can keep.
+    for members, other_areas_only in _groups(context, lines, target_lineage):
+        held = 0
+        for leader in members:
+            if held >= wanted:
+                break
+            if leader in skipped or (
+                other_areas_only and _in_lineage(context, leader, target_lineage)
+            ):
+                continue
+            costed.append(leader)
+            held += room.get(leader, 0)
+    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
+    options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
+    return _first_of_each_cost(options, room, wanted), signalled
 
 
 def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[Any, ...], list[str]]:
@@ -536,11 +582,12 @@ def _assign_with_shared_fillers(
     """
     open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
-    everyone = {
-        target: rank_for(context, target, assigned, 0, signalled_only=True)
+    ranked = {
+        target: signalled_options(context, target, assigned, capacity, len(targets))
         for target, _, assigned in targets
     }
-    signalled = {t: _first_of_each_cost(c, len(targets)) for t, c in everyone.items()}
+    signalled = {t: options for t, (options, _) in ranked.items()}
+    everyone = {t: marked for t, (_, marked) in ranked.items()}
     flow_net = FlowNetwork()
     source, sink, shared = ("source",), ("sink",), ("shared",)
     has_option: set[str] = set()
@@ -579,7 +626,7 @@ def _assign_with_shared_fillers(
     for target, _, assigned in targets:
         if target not in via_shared:
             continue
-        skip = set(assigned) | {c.leader_id for c in everyone[target]}
+        skip = set(assigned) | everyone[target]
         paired = next((n for n in sorted(units) if units[n] and n not in skip), None)
         if paired is None:
             return None
@@ -588,20 +635,23 @@ def _assign_with_shared_fillers(
     return picked, has_option
 
 
-def _first_of_each_cost(options: list[Candidate], keep: int) -> list[Candidate]:
-    """The first ``keep`` (by id) of a target's options at each cost.
+def _first_of_each_cost(
+    options: list[Candidate], room: dict[str, int], wanted: int
+) -> list[Candidate]:
+    """Of a target's options at each (post, cost), the first by id whose ``room`` adds up
+    to ``wanted``.
 
-    With ``keep`` at least the number of targets, the flow loses nothing: in an optimal
-    assignment that gives a target a leader left out, one of the ``keep`` kept at the same
-    cost serves no other target (there are fewer others), so it can take the target
-    instead at the same cost, without moving anyone else.
+    With ``wanted`` at least the number of targets, the flow loses nothing: in a cheapest
+    assignment that gives a target a leader left out, the leaders kept at the same cost have
+    room for ``wanted`` while the other targets take fewer units, so one of them has a unit
+    free and can take the target instead at the same cost, without moving anyone else.
     """
     kept: list[Candidate] = []
-    seen: dict[tuple[bool, int], int] = defaultdict(int)
+    held: dict[tuple[bool, int], int] = defaultdict(int)
     for option in options:  # sorted by (not same post, cost, id)
         level = (option.same_post, option.cost)
-        if seen[level] < keep:
-            seen[level] += 1
+        if held[level] < wanted:
+            held[level] += room.get(option.leader_id, 0)
             kept.append(option)
     return kept
 
