@@ -55,6 +55,7 @@ from concentric.graph.store.protocol import (
     KeepsDerived,
     LoadReport,
     ProgressCallback,
+    ReadsTies,
     ReportsChanges,
     Store,
     StoreChanges,
@@ -149,6 +150,7 @@ class _StoreReader:
         # so they become attributes only when asked for.
         self._unread: dict[str, NodeRecord] = {}
         self._ties: dict[str, set[tuple[str, str, str]]] = {}
+        self._absent: set[str] = set()  # ids not stored
 
     def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
         missing = [n for n in ids if n not in self._records and n not in self._unread]
@@ -169,17 +171,22 @@ class _StoreReader:
         return node in self._records or node in self._unread
 
     def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
-        fresh = {n for n in ids if n not in self._ties}
-        if fresh:
+        fresh = {n for n in ids if n not in self._ties and n not in self._absent}
+        if fresh and isinstance(self.store, ReadsTies):
+            found = self.store.relationship_ties(fresh, RELATIONSHIP_EDGES)
+            self._ties.update(found)
+            self._absent.update(fresh - found.keys())
+        elif fresh:
             nodes, links = self.store.neighbourhood(fresh)
             self._remember(nodes)
-            found: dict[str, set[tuple[str, str, str]]] = {node: set() for node in fresh}
+            found = {node: set() for node in fresh if self._known(node)}
             for kind, source, target in _relationship_edges(nodes, links):
                 for end in (source, target):
                     if end in found:
                         found[end].add((kind, source, target))
             self._ties.update(found)
-        return {n: self._ties[n] for n in ids if n in self._ties and self._known(n)}
+            self._absent.update(fresh - found.keys())
+        return {n: self._ties[n] for n in ids if n in self._ties}
 
 
 def _relationship_edges(

@@ -222,8 +222,15 @@ def pair_signals(context: Context, target: str) -> PairSignals:
         levels.append(following)
         level = following
     meetings: dict[str, list[dt.date]] = defaultdict(list)
-    records = reader.records([n for n in levels[1]])
-    for node in sorted(levels[1]):
+    # A meeting is an interaction concerning the target: a tie the target has too, so only
+    # those of its neighbours are read.
+    concerning = {
+        source
+        for kind, source, sink in ties_of.get(target, ())
+        if kind == "concerns" and sink == target and source in levels[1]
+    }
+    records = reader.records(concerning)
+    for node in sorted(concerning):
         data = records.get(node, {})
         if data.get("kind") != "interaction" or data["date"] > context.as_of:
             continue

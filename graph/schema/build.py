@@ -30,6 +30,9 @@ from concentric.graph.schema.model import LinkRecord, NodeRecord
 __all__ = ["build_graph", "link_attributes", "node_attributes", "node_edges"]
 
 # Reference columns that become edges: (node kind, column) -> edge kind.
+# An interaction's list columns as edges: (column, edge kind, whether the interaction is the
+# edge's source): its leaders took part in it, it concerns its targets.
+INTERACTION_EDGES = (("leader_ids", "took_part", False), ("target_ids", "concerns", True))
 _REFERENCE_EDGES = {
     ("area", "parent_id"): "part_of",
     ("organization", "parent_id"): "part_of",
@@ -67,8 +70,11 @@ def node_edges(node: NodeRecord) -> list[tuple[str, str, str]]:
         if node.kind == kind and isinstance(node.props.get(column), str)
     ]
     if node.kind == "interaction":
-        edges += [(leader, node.id, "took_part") for leader in node.props.get("leader_ids", ())]
-        edges += [(node.id, target, "concerns") for target in node.props.get("target_ids", ())]
+        for column, edge_kind, outward in INTERACTION_EDGES:
+            for other in node.props.get(column, ()):
+                edges.append(
+                    (node.id, other, edge_kind) if outward else (other, node.id, edge_kind)
+                )
     return edges
 
 

@@ -203,6 +203,21 @@ class ReportsChanges(Protocol):
 
 
 @runtime_checkable
+class ReadsTies(Protocol):
+    """A store that reads who is tied to whom without reading the records themselves (the
+    rankings' walk three steps out from each target). Checked once per reader."""
+
+    def relationship_ties(
+        self, ids: Collection[str], kinds: Collection[str]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """For each of ``ids`` that is stored, its edges of ``kinds`` as ``(kind, source,
+        target)`` with both ends stored: the links touching it and the edges an
+        interaction's columns make (:func:`~concentric.graph.schema.build.node_edges`) —
+        those a graph of its :meth:`Store.neighbourhood` has at it."""
+        ...
+
+
+@runtime_checkable
 class KeepsDerived(Protocol):
     """A store that keeps derived data (a built snapshot's arrays) next to the data, so the
     next process reads them back instead of building them. Checked once per workspace."""

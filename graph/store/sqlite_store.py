@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from concentric.graph.schema.build import build_graph
+from concentric.graph.schema.build import INTERACTION_EDGES, build_graph
 from concentric.graph.schema.model import (
     Dataset,
     ExistingNode,
@@ -591,6 +591,65 @@ class SQLiteStore:
             finally:
                 run("COMMIT")
         return records, [_link_record(row) for row in links]
+
+    def relationship_ties(
+        self, ids: Collection[str], kinds: Collection[str]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """For each stored one of ``ids``, its edges of ``kinds`` (links, and those an
+        interaction's columns make) with both ends stored, read from the ``links`` and
+        ``named`` tables without decoding any record."""
+        wanted = json.dumps(sorted(set(ids)))
+        columns = {
+            f"interaction.{column}": (kind, outward)
+            for column, kind, outward in INTERACTION_EDGES
+            if kind in kinds
+        }
+        edges: list[tuple[str, str, str]] = []
+        with self._lock:
+            run = self._con.execute
+            run("BEGIN")
+            try:
+                edges += run(
+                    "SELECT kind, source_id, target_id FROM links "
+                    "WHERE source_id IN (SELECT value FROM json_each(?1)) "
+                    "AND kind IN (SELECT value FROM json_each(?2)) UNION "
+                    "SELECT kind, source_id, target_id FROM links "
+                    "WHERE target_id IN (SELECT value FROM json_each(?1)) "
+                    "AND kind IN (SELECT value FROM json_each(?2))",
+                    (wanted, json.dumps(sorted(kinds))),
+                ).fetchall()
+                # (the named id, the interaction naming it, the column): either end wanted.
+                named = run(
+                    "SELECT ref_id, node_id, ref_column FROM named "
+                    "WHERE ref_id IN (SELECT value FROM json_each(?1)) "
+                    "AND ref_column IN (SELECT value FROM json_each(?2)) UNION "
+                    "SELECT ref_id, node_id, ref_column FROM named "
+                    "WHERE node_id IN (SELECT value FROM json_each(?1)) "
+                    "AND ref_column IN (SELECT value FROM json_each(?2))",
+                    (wanted, json.dumps(sorted(columns))),
+                ).fetchall()
+                for other, interaction, column in named:
+                    kind, outward = columns[column]
+                    edges.append(
+                        (kind, interaction, other) if outward else (kind, other, interaction)
+                    )
+                ends = {end for _, source, target in edges for end in (source, target)}
+                stored = {
+                    row[0]
+                    for row in run(
+                        "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(ends | set(ids))),),
+                    )
+                }
+            finally:
+                run("COMMIT")
+        found: dict[str, set[tuple[str, str, str]]] = {n: set() for n in ids if n in stored}
+        for edge in edges:
+            if edge[1] in stored and edge[2] in stored:
+                for end in (edge[1], edge[2]):
+                    if end in found:
+                        found[end].add(edge)
+        return found
 
     def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
         """Rows of the nodes whose reference columns name one of ``ids`` (of ``kinds``)."""
