@@ -193,7 +193,7 @@ def graph_context(
 @dataclass(frozen=True)
 class PairSignals:
     """What a target's neighbourhood says about each leader: the dates they met (on or
-    before T) and, for leaders 2 or 3 relationship steps away, the steps and who lies
+    before T) and, for the context's leaders 2 or 3 relationship steps away, the steps and who lies
     between (the path whose intermediate ids come first, from the leader's side)."""
 
     meetings: dict[str, list[dt.date]]
@@ -240,8 +240,11 @@ def pair_signals(context: Context, target: str) -> PairSignals:
             if kind == "took_part":
                 meetings[source].append(data["date"])
     near: dict[str, tuple[int, list[str]]] = {}
+    leaders = context.leaders
     for distance in PROXIMITY_BONUS:
         for node in levels[distance]:
+            if node not in leaders:  # only a candidate's distance is ever asked for
+                continue
             via = [min(parents[node])]
             while len(via) < distance - 1:
                 via.append(min(parents[via[-1]]))
