@@ -207,14 +207,16 @@ def pair_signals(context: Context, target: str) -> PairSignals:
     parents: dict[str, set[str]] = defaultdict(set)
     levels = [level]
     ties_of: dict[str, set[tuple[str, str, str]]] = {}
-    for _ in range(3):
+    leaders = context.leaders
+    for step in range(3):
         ties = reader.ties(level)
         ties_of.update(ties)
         following: set[str] = set()
+        last = step == 2  # three steps out only the context's leaders are asked about
         for node in level:
             for _, source, sink in ties.get(node, ()):
                 other = sink if source == node else source
-                if other in seen or other in avoid:
+                if other in seen or other in avoid or (last and other not in leaders):
                     continue
                 parents[other].add(node)
                 following.add(other)
@@ -240,7 +242,6 @@ def pair_signals(context: Context, target: str) -> PairSignals:
             if kind == "took_part":
                 meetings[source].append(data["date"])
     near: dict[str, tuple[int, list[str]]] = {}
-    leaders = context.leaders
     for distance in PROXIMITY_BONUS:
         for node in levels[distance]:
             if node not in leaders:  # only a candidate's distance is ever asked for
@@ -249,6 +250,8 @@ def pair_signals(context: Context, target: str) -> PairSignals:
             while len(via) < distance - 1:
                 via.append(min(parents[via[-1]]))
             near[node] = (distance, via)
+    # Read at once the records each "经由" reason names (candidate_cost asks one at a time).
+    reader.records({n for _, via in near.values() for n in via})
     return PairSignals(dict(meetings), near)
 
 

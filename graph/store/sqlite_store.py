@@ -609,46 +609,46 @@ class SQLiteStore:
             run = self._con.execute
             run("BEGIN")
             try:
+                # Both ends stored, each looked up by the primary key (fixed column names).
+                stored_ends = (
+                    "AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = {0}) "
+                    "AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = {1})"
+                )
+                links = stored_ends.format("source_id", "target_id")
                 edges += run(
                     "SELECT kind, source_id, target_id FROM links "
                     "WHERE source_id IN (SELECT value FROM json_each(?1)) "
-                    "AND kind IN (SELECT value FROM json_each(?2)) UNION "
+                    f"AND kind IN (SELECT value FROM json_each(?2)) {links} UNION "
                     "SELECT kind, source_id, target_id FROM links "
                     "WHERE target_id IN (SELECT value FROM json_each(?1)) "
-                    "AND kind IN (SELECT value FROM json_each(?2))",
+                    f"AND kind IN (SELECT value FROM json_each(?2)) {links}",
                     (wanted, json.dumps(sorted(kinds))),
                 ).fetchall()
                 # (the named id, the interaction naming it, the column): either end wanted.
-                named = run(
+                named = stored_ends.format("ref_id", "node_id")
+                for other, interaction, column in run(
                     "SELECT ref_id, node_id, ref_column FROM named "
                     "WHERE ref_id IN (SELECT value FROM json_each(?1)) "
-                    "AND ref_column IN (SELECT value FROM json_each(?2)) UNION "
+                    f"AND ref_column IN (SELECT value FROM json_each(?2)) {named} UNION "
                     "SELECT ref_id, node_id, ref_column FROM named "
                     "WHERE node_id IN (SELECT value FROM json_each(?1)) "
-                    "AND ref_column IN (SELECT value FROM json_each(?2))",
+                    f"AND ref_column IN (SELECT value FROM json_each(?2)) {named}",
                     (wanted, json.dumps(sorted(columns))),
-                ).fetchall()
-                for other, interaction, column in named:
+                ):
                     kind, outward = columns[column]
                     edges.append(
                         (kind, interaction, other) if outward else (kind, other, interaction)
                     )
-                ends = {end for _, source, target in edges for end in (source, target)}
-                stored = {
-                    row[0]
-                    for row in run(
-                        "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?))",
-                        (json.dumps(sorted(ends | set(ids))),),
-                    )
-                }
+                stored = run(
+                    "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?))", (wanted,)
+                ).fetchall()
             finally:
                 run("COMMIT")
-        found: dict[str, set[tuple[str, str, str]]] = {n: set() for n in ids if n in stored}
+        found: dict[str, set[tuple[str, str, str]]] = {row[0]: set() for row in stored}
         for edge in edges:
-            if edge[1] in stored and edge[2] in stored:
-                for end in (edge[1], edge[2]):
-                    if end in found:
-                        found[end].add(edge)
+            for end in (edge[1], edge[2]):
+                if end in found:
+                    found[end].add(edge)
         return found
 
     def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
