@@ -164,6 +164,10 @@ class _StoreReader:
                 found[n] = self._records[n]
         return found
 
+    def know(self, records: dict[str, dict[str, Any]]) -> None:
+        """Take these records (``{"kind", **props}`` by id) as read."""
+        self._records.update(records)
+
     def _remember(self, nodes: Iterable[NodeRecord]) -> None:
         self._unread.update((n.id, n) for n in nodes if n.id not in self._records)
 
@@ -665,7 +669,7 @@ class Workspace:
         data: the arrays find the targets, the store's neighbourhoods rank successors)."""
         snap = self.snapshot()
         as_of, window = _when(snap, as_of, window_days)
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         leaving = set(check_leaders(reader.records(list(leader_ids)), leader_ids))
         index = snap.index
         theirs: set[int] = set()
@@ -694,9 +698,19 @@ class Workspace:
         as_of, window = _when(snap, as_of, window_days)
         coverage = snap.index.coverage_of([target_id], as_of, window)
         assigned = coverage[target_id].assigned_leaders if target_id in coverage else ()
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         context = self._context(snap, reader, as_of, self._in_office(snap))
         return rank_for(context, target_id, assigned, limit)
+
+    def _reader(self, snap: Snapshot) -> _StoreReader:
+        """A store reader that knows the records of the leaders in office already (read
+        once per data version: every ranking reads all of them)."""
+        reader = _StoreReader(self.store)
+        kept = self._memo(
+            snap, ("leader_records",), lambda: {"records": reader.records(self._in_office(snap))}
+        )
+        reader.know(kept["records"])
+        return reader
 
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
@@ -808,7 +822,7 @@ class Workspace:
             for i in sorted(scope, key=lambda i: i["id"])
         ]
         load = {i["id"]: i["assigned"] for i in self.leaders(as_of, window)["items"]}
-        reader = _StoreReader(self.store)
+        reader = self._reader(snap)
         in_office = reader.records(self._in_office(snap))
         capacity = capacities(in_office, load, snap.policy)
         open_leaders = [n for n, c in capacity.items() if c > 0]
