@@ -609,30 +609,30 @@ class SQLiteStore:
             run = self._con.execute
             run("BEGIN")
             try:
-                # Both ends stored, each looked up by the primary key (fixed column names).
-                stored_ends = (
-                    "AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = {0}) "
-                    "AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = {1})"
-                )
-                links = stored_ends.format("source_id", "target_id")
+                # The end not among ``ids`` must be stored: looked up by the primary key
+                # (fixed column names); the wanted ends are checked below, all at once.
+                stored_end = "AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = {0})"
                 edges += run(
                     "SELECT kind, source_id, target_id FROM links "
                     "WHERE source_id IN (SELECT value FROM json_each(?1)) "
-                    f"AND kind IN (SELECT value FROM json_each(?2)) {links} UNION "
+                    "AND kind IN (SELECT value FROM json_each(?2)) "
+                    f"{stored_end.format('target_id')} UNION "
                     "SELECT kind, source_id, target_id FROM links "
                     "WHERE target_id IN (SELECT value FROM json_each(?1)) "
-                    f"AND kind IN (SELECT value FROM json_each(?2)) {links}",
+                    "AND kind IN (SELECT value FROM json_each(?2)) "
+                    f"{stored_end.format('source_id')}",
                     (wanted, json.dumps(sorted(kinds))),
                 ).fetchall()
                 # (the named id, the interaction naming it, the column): either end wanted.
-                named = stored_ends.format("ref_id", "node_id")
                 for other, interaction, column in run(
                     "SELECT ref_id, node_id, ref_column FROM named "
                     "WHERE ref_id IN (SELECT value FROM json_each(?1)) "
-                    f"AND ref_column IN (SELECT value FROM json_each(?2)) {named} UNION "
+                    "AND ref_column IN (SELECT value FROM json_each(?2)) "
+                    f"{stored_end.format('node_id')} UNION "
                     "SELECT ref_id, node_id, ref_column FROM named "
                     "WHERE node_id IN (SELECT value FROM json_each(?1)) "
-                    f"AND ref_column IN (SELECT value FROM json_each(?2)) {named}",
+                    "AND ref_column IN (SELECT value FROM json_each(?2)) "
+                    f"{stored_end.format('ref_id')}",
                     (wanted, json.dumps(sorted(columns))),
                 ):
                     kind, outward = columns[column]
@@ -645,8 +645,12 @@ class SQLiteStore:
             finally:
                 run("COMMIT")
         found: dict[str, set[tuple[str, str, str]]] = {row[0]: set() for row in stored}
+        asked = set(ids)
         for edge in edges:
-            for end in (edge[1], edge[2]):
+            ends = (edge[1], edge[2])
+            if any(end in asked and end not in found for end in ends):
+                continue  # an end asked about but not stored
+            for end in ends:
                 if end in found:
                     found[end].add(edge)
         return found
