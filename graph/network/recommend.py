@@ -329,10 +329,27 @@ def rank_for(
     lines = target_lines(record, context.policy)
     met_or_near = set(signals.meetings) | set(signals.near)
     excluded = set(assigned)
-    costed = [n for n in met_or_near if n in leaders and n not in excluded]
+
+    def cost(leader: str) -> Candidate:
+        return candidate_cost(context, leader, record, signals, lines)
+
+    def order(option: Candidate) -> tuple[bool, int]:
+        return (not option.same_post, option.cost)
+
+    # (order, id, the candidate if costed): a group's leaders all cost what its first one
+    # costs, so only the first of each group and the ``limit`` chosen at the end are costed.
+    found: list[tuple[tuple[bool, int], str, Candidate | None]] = []
+    for leader in met_or_near:
+        if leader in leaders and leader not in excluded:
+            option = cost(leader)
+            found.append((order(option), leader, option))
     skipped = met_or_near | excluded
-    for members, other_areas_only in _groups(context, lines, target_lineage):
+    # The groups with a signal, then the leaders with none (of other areas: those of the
+    # target's own areas are in its area groups), all of whom cost BASE_COST alike.
+    groups = [*_groups(context, lines, target_lineage), (_sharing_none(context, lines), True)]
+    for members, other_areas_only in groups:
         taken = 0
+        level: tuple[bool, int] | None = None
         for leader in members:
             if taken >= limit:
                 break
@@ -340,19 +357,15 @@ def rank_for(
                 other_areas_only and _in_lineage(context, leader, target_lineage)
             ):
                 continue
-            costed.append(leader)
+            if level is None:
+                option = cost(leader)
+                level = order(option)
+                found.append((level, leader, option))
+            else:
+                found.append((level, leader, None))
             taken += 1
-    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
-    fillers = 0
-    for leader in _sharing_none(context, lines):
-        if fillers >= limit:
-            break
-        if leader in skipped or _in_lineage(context, leader, target_lineage):
-            continue
-        options.append(candidate_cost(context, leader, record, signals, lines))
-        fillers += 1
-    options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
-    return options[:limit]
+    found.sort(key=lambda entry: (entry[0], entry[1]))
+    return [option or cost(leader) for _, leader, option in found[:limit]]
 
 
 def _groups(
