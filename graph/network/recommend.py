@@ -8,9 +8,11 @@ departing one gets −5. Every signal that applies becomes a reason in words, on
 Chinese clause each: 分管秀川街道（对象所在地）, 负责协商共进合作线,
 网络中相距2步（经由九三学社七里河区支社）.
 
-:func:`recommend` assigns targets to leaders as a minimum-cost flow (``networkx``), so the
-whole assignment is cheapest among those that place the most targets without pushing any
-leader over capacity (``quota_max`` minus current load).
+:func:`recommend` assigns targets to leaders as a minimum-cost flow (OR-tools' compiled
+solver, :mod:`~concentric.graph.network.flow`), so the whole assignment is cheapest among
+those that place the most targets without pushing any leader over capacity (``quota_max``
+minus current load); among several cheapest, the one with the least sum of fixed tie ranks
+of its (target, leader) pairs, so the answer never depends on the solver.
 
 >>> import datetime as dt
 >>> from concentric.graph.schema.build import build_graph
@@ -45,6 +47,7 @@ import networkx as nx
 from concentric.graph.engine.coverage import TargetCoverage, area_lineage, target_lines
 from concentric.graph.engine.coverage_index import coverage_of_graph
 from concentric.graph.engine.leaders import check_leaders, iso_date, leaders_in_office
+from concentric.graph.network.flow import FlowNetwork
 from concentric.graph.network.network import RELATIONSHIP_EDGES, name_of
 from concentric.graph.schema.schema import SCHEMA, Policy
 
@@ -62,6 +65,7 @@ __all__ = [
     "rank_candidates",
     "rank_for",
     "recommend",
+    "signalled_options",
 ]
 
 BASE_COST = 10
@@ -189,8 +193,8 @@ def graph_context(
 @dataclass(frozen=True)
 class PairSignals:
     """What a target's neighbourhood says about each leader: the dates they met (on or
-    before T) and, for the context's leaders 2 or 3 relationship steps away, the steps and
-    who lies between (the path whose intermediate ids come first, from the leader's side)."""
+    before T) and, for the context's leaders 2 or 3 relationship steps away, the steps and who lies
+    between (the path whose intermediate ids come first, from the leader's side)."""
 
     meetings: dict[str, list[dt.date]]
     near: dict[str, tuple[int, list[str]]]
@@ -203,14 +207,16 @@ def pair_signals(context: Context, target: str) -> PairSignals:
     parents: dict[str, set[str]] = defaultdict(set)
     levels = [level]
     ties_of: dict[str, set[tuple[str, str, str]]] = {}
-    for _ in range(3):
+    leaders = context.leaders
+    for step in range(3):
         ties = reader.ties(level)
         ties_of.update(ties)
         following: set[str] = set()
+        last = step == 2  # three steps out only the context's leaders are asked about
         for node in level:
             for _, source, sink in ties.get(node, ()):
                 other = sink if source == node else source
-                if other in seen or other in avoid:
+                if other in seen or other in avoid or (last and other not in leaders):
                     continue
                 parents[other].add(node)
                 following.add(other)
@@ -218,8 +224,15 @@ def pair_signals(context: Context, target: str) -> PairSignals:
         levels.append(following)
         level = following
     meetings: dict[str, list[dt.date]] = defaultdict(list)
-    records = reader.records([n for n in levels[1]])
-    for node in sorted(levels[1]):
+    # A meeting is an interaction concerning the target: a tie the target has too, so only
+    # those of its neighbours are read.
+    concerning = {
+        source
+        for kind, source, sink in ties_of.get(target, ())
+        if kind == "concerns" and sink == target and source in levels[1]
+    }
+    records = reader.records(concerning)
+    for node in sorted(concerning):
         data = records.get(node, {})
         if data.get("kind") != "interaction" or data["date"] > context.as_of:
             continue
@@ -231,12 +244,14 @@ def pair_signals(context: Context, target: str) -> PairSignals:
     near: dict[str, tuple[int, list[str]]] = {}
     for distance in PROXIMITY_BONUS:
         for node in levels[distance]:
-            if node not in context.leaders:  # no other node is ever costed
+            if node not in leaders:  # only a candidate's distance is ever asked for
                 continue
             via = [min(parents[node])]
             while len(via) < distance - 1:
                 via.append(min(parents[via[-1]]))
             near[node] = (distance, via)
+    # Read at once the records each "经由" reason names (candidate_cost asks one at a time).
+    reader.records({n for _, via in near.values() for n in via})
     return PairSignals(dict(meetings), near)
 
 
@@ -298,15 +313,12 @@ def rank_for(
     target: str,
     assigned: Collection[str],
     limit: int,
-    *,
-    signalled_only: bool = False,
 ) -> list[Candidate]:
     """The ``limit`` cheapest of the context's leaders for ``target`` (not those in
     ``assigned``); a leader holding a departing leader's post comes first.
 
     Only leaders with some signal are costed one by one: every other leader costs
-    ``BASE_COST`` for the same reason, so they follow in id order (``signalled_only``:
-    every leader with a signal, and none of the others).
+    ``BASE_COST`` for the same reason, so they follow in id order.
     """
     record = context.reader.records([target]).get(target)
     if record is None:
@@ -315,52 +327,113 @@ def rank_for(
     leaders = context.leaders
     target_lineage = context.lineage.get(record.get("area_id") or "", ())
     lines = target_lines(record, context.policy)
-    excluded = set(assigned)
     met_or_near = set(signals.meetings) | set(signals.near)
-    if signalled_only:
-        marked = set(met_or_near).union(context.post_holders)
-        for area in target_lineage:
-            marked.update(context.by_area.get(area, ()))
-        for line in lines:
-            marked.update(context.by_line.get(line, ()))
-        costed = [n for n in marked if n in leaders and n not in excluded]
-        options = [candidate_cost(context, n, record, signals, lines) for n in costed]
-        options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
-        return options
-    # Besides meetings and distance, a leader's cost and reasons come from its post (if
-    # departing), its area (where it holds the target's) and the lines it shares (see
-    # candidate_cost): leaders alike in them cost the same, so only the first ``limit`` of
-    # each kind (by id) can be among the cheapest ``limit``.
-    costed = [n for n in met_or_near if n in leaders and n not in excluded]
+    excluded = set(assigned)
+
+    def cost(leader: str) -> Candidate:
+        return candidate_cost(context, leader, record, signals, lines)
+
+    def order(option: Candidate) -> tuple[bool, int]:
+        return (not option.same_post, option.cost)
+
+    # (order, id, the candidate if costed): a group's leaders all cost what its first one
+    # costs, so only the first of each group and the ``limit`` chosen at the end are costed.
+    found: list[tuple[tuple[bool, int], str, Candidate | None]] = []
+    for leader in met_or_near:
+        if leader in leaders and leader not in excluded:
+            option = cost(leader)
+            found.append((order(option), leader, option))
     skipped = met_or_near | excluded
-
-    def in_lineage(leader: str) -> bool:
-        return leaders[leader].get("area_id") in target_lineage
-
-    # The post holders and line sharers of other areas, then each lineage area's leaders.
-    groups = [(members, True) for members in _sharing(context, lines).values()]
-    for area in target_lineage:
-        groups.extend((members, False) for members in _in_area(context, area, lines).values())
+    # The groups with a signal, then the leaders with none (of other areas: those of the
+    # target's own areas are in its area groups), all of whom cost BASE_COST alike.
+    groups = [*_groups(context, lines, target_lineage), (_sharing_none(context, lines), True)]
     for members, other_areas_only in groups:
         taken = 0
+        level: tuple[bool, int] | None = None
         for leader in members:
             if taken >= limit:
                 break
-            if leader in skipped or (other_areas_only and in_lineage(leader)):
+            if leader in skipped or (
+                other_areas_only and _in_lineage(context, leader, target_lineage)
+            ):
+                continue
+            if level is None:
+                option = cost(leader)
+                level = order(option)
+                found.append((level, leader, option))
+            else:
+                found.append((level, leader, None))
+            taken += 1
+    found.sort(key=lambda entry: (entry[0], entry[1]))
+    return [option or cost(leader) for _, leader, option in found[:limit]]
+
+
+def _groups(
+    context: Context, lines: tuple[str, ...], target_lineage: tuple[str, ...]
+) -> list[tuple[list[str], bool]]:
+    """The context's leaders with a signal besides meetings and distance, in groups alike in
+    cost and reasons, each sorted by id: the post holders and line sharers (True: keep only
+    those of areas outside ``target_lineage``), then each lineage area's leaders.
+
+    Besides meetings and distance, a leader's cost and reasons come from its post (if
+    departing), its area (where it holds the target's) and the lines it shares (see
+    :func:`candidate_cost`), so leaders of one group met or near neither cost the same.
+    """
+    groups = [(members, True) for members in _sharing(context, lines).values()]
+    for area in target_lineage:
+        groups.extend((members, False) for members in _in_area(context, area, lines).values())
+    return groups
+
+
+def _in_lineage(context: Context, leader: str, target_lineage: tuple[str, ...]) -> bool:
+    return context.leaders[leader].get("area_id") in target_lineage
+
+
+def signalled_options(
+    context: Context,
+    target: str,
+    assigned: Collection[str],
+    room: dict[str, int],
+    wanted: int,
+) -> tuple[list[Candidate], set[str]]:
+    """The options of ``target`` among the context's leaders with some signal for it (not
+    in ``assigned``), sorted as :func:`rank_for` sorts them: at each (post, cost) only the
+    first by id whose ``room`` adds up to ``wanted`` (see :func:`_first_of_each_cost`);
+    and the ids of every leader with a signal.
+    """
+    record = context.reader.records([target]).get(target)
+    if record is None:
+        return [], set()
+    signals = pair_signals(context, target)
+    leaders = context.leaders
+    target_lineage = context.lineage.get(record.get("area_id") or "", ())
+    lines = target_lines(record, context.policy)
+    met_or_near = set(signals.meetings) | set(signals.near)
+    marked = met_or_near.union(context.post_holders)
+    for area in target_lineage:
+        marked.update(context.by_area.get(area, ()))
+    for line in lines:
+        marked.update(context.by_line.get(line, ()))
+    excluded = set(assigned)
+    signalled = {n for n in marked if n in leaders and n not in excluded}
+    costed = [n for n in met_or_near if n in signalled]
+    skipped = met_or_near | excluded
+    # A group's leaders cost the same, so the first of the group whose room adds up to
+    # ``wanted`` hold every one of them that its level can keep.
+    for members, other_areas_only in _groups(context, lines, target_lineage):
+        held = 0
+        for leader in members:
+            if held >= wanted:
+                break
+            if leader in skipped or (
+                other_areas_only and _in_lineage(context, leader, target_lineage)
+            ):
                 continue
             costed.append(leader)
-            taken += 1
+            held += room.get(leader, 0)
     options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
-    fillers = 0
-    for leader in _sharing_none(context, lines):
-        if fillers >= limit:
-            break
-        if leader in skipped or in_lineage(leader):
-            continue
-        options.append(candidate_cost(context, leader, record, signals, lines))
-        fillers += 1
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
-    return options[:limit]
+    return _first_of_each_cost(options, room, wanted), signalled
 
 
 def _sharing(context: Context, lines: tuple[str, ...]) -> dict[tuple[Any, ...], list[str]]:
@@ -498,23 +571,19 @@ def assign(
             return _assignment_answer(context, targets, capacity, window_days, *shared)
     limit = len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP
     ranked = {target: rank_for(context, target, assigned, limit) for target, _, assigned in targets}
-    flow_net = nx.DiGraph()
+    flow_net = FlowNetwork()
     source, sink = ("source",), ("sink",)  # tuples never collide with string ids
+    pair_arcs: list[tuple[str, str, int]] = []
     for target, _, _ in targets:
+        if ranked[target]:
+            flow_net.add_arc(source, ("t", target), 1, 0)
         for candidate in ranked[target]:
-            flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
-            flow_net.add_edge(
-                ("t", target), ("l", candidate.leader_id), capacity=1, weight=candidate.cost
-            )
+            arc = flow_net.add_arc(("t", target), ("l", candidate.leader_id), 1, candidate.cost)
+            pair_arcs.append((target, candidate.leader_id, arc))
     for leader in sorted(open_leaders):
-        flow_net.add_edge(("l", leader), sink, capacity=capacity[leader], weight=0)
-    chosen: dict[str, str] = {}
-    if flow_net.number_of_edges() and source in flow_net and sink in flow_net:
-        flow = nx.max_flow_min_cost(flow_net, source, sink)
-        for target, _, _ in targets:
-            for (_, leader), amount in flow.get(("t", target), {}).items():
-                if amount:
-                    chosen[target] = leader
+        flow_net.add_arc(("l", leader), sink, capacity[leader], 0)
+    flow = flow_net.solve(source, sink)
+    chosen = {target: leader for target, leader, arc in pair_arcs if flow[arc]}
     picked = {
         target: next(c for c in ranked[target] if c.leader_id == leader)
         for target, leader in chosen.items()
@@ -539,50 +608,51 @@ def _assign_with_shared_fillers(
     """
     open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
-    everyone = {
-        target: rank_for(context, target, assigned, 0, signalled_only=True)
+    ranked = {
+        target: signalled_options(context, target, assigned, capacity, len(targets))
         for target, _, assigned in targets
     }
-    signalled = {t: _first_of_each_cost(c, len(targets)) for t, c in everyone.items()}
-    flow_net = nx.DiGraph()
+    signalled = {t: options for t, (options, _) in ranked.items()}
+    everyone = {t: marked for t, (_, marked) in ranked.items()}
+    flow_net = FlowNetwork()
     source, sink, shared = ("source",), ("sink",), ("shared",)
     has_option: set[str] = set()
+    pair_arcs: list[tuple[str, Candidate | None, int]] = []  # None: through the shared node
     for target, _, assigned in targets:
         options = signalled[target]
         blocked = len(set(assigned) & open_leaders.keys())
         fillers = len(open_leaders) - len(everyone[target]) - blocked
         if options or fillers:
             has_option.add(target)
-            flow_net.add_edge(source, ("t", target), capacity=1, weight=0)
+            flow_net.add_arc(source, ("t", target), 1, 0)
         for candidate in options:
-            flow_net.add_edge(
-                ("t", target), ("l", candidate.leader_id), capacity=1, weight=candidate.cost
-            )
+            arc = flow_net.add_arc(("t", target), ("l", candidate.leader_id), 1, candidate.cost)
+            pair_arcs.append((target, candidate, arc))
         if fillers:
-            flow_net.add_edge(("t", target), shared, capacity=1, weight=BASE_COST)
+            pair_arcs.append((target, None, flow_net.add_arc(("t", target), shared, 1, BASE_COST)))
+    unit_arcs: list[tuple[str, int]] = []
     for leader in context.ordered:
         if shared in flow_net:
-            flow_net.add_edge(shared, ("l", leader), capacity=capacity[leader], weight=0)
-        flow_net.add_edge(("l", leader), sink, capacity=capacity[leader], weight=0)
+            unit_arcs.append((leader, flow_net.add_arc(shared, ("l", leader), capacity[leader], 0)))
+        flow_net.add_arc(("l", leader), sink, capacity[leader], 0)
     picked: dict[str, Candidate] = {}
-    if not (has_option and source in flow_net and sink in flow_net):
+    if not has_option:
         return picked, has_option
-    flow = nx.max_flow_min_cost(flow_net, source, sink)
-    via_shared: list[str] = []
-    for target, _, _ in targets:
-        for node, amount in flow.get(("t", target), {}).items():
-            if not amount:
-                continue
-            if node == shared:
-                via_shared.append(target)
-            else:
-                picked[target] = next(c for c in signalled[target] if c.leader_id == node[1])
-    units = {n[1]: a for n, a in flow.get(shared, {}).items() if a}
+    flow = flow_net.solve(source, sink)
+    via_shared: set[str] = set()
+    for target, option, arc in pair_arcs:
+        if not flow[arc]:
+            continue
+        if option is None:
+            via_shared.add(target)
+        else:
+            picked[target] = option
+    units = {leader: flow[arc] for leader, arc in unit_arcs if flow[arc]}
     no_signal = PairSignals({}, {})
     for target, _, assigned in targets:
         if target not in via_shared:
             continue
-        skip = set(assigned) | {c.leader_id for c in everyone[target]}
+        skip = set(assigned) | everyone[target]
         paired = next((n for n in sorted(units) if units[n] and n not in skip), None)
         if paired is None:
             return None
@@ -591,20 +661,23 @@ def _assign_with_shared_fillers(
     return picked, has_option
 
 
-def _first_of_each_cost(options: list[Candidate], keep: int) -> list[Candidate]:
-    """The first ``keep`` (by id) of a target's options at each cost.
+def _first_of_each_cost(
+    options: list[Candidate], room: dict[str, int], wanted: int
+) -> list[Candidate]:
+    """Of a target's options at each (post, cost), the first by id whose ``room`` adds up
+    to ``wanted``.
 
-    With ``keep`` at least the number of targets, the flow loses nothing: in an optimal
-    assignment that gives a target a leader left out, one of the ``keep`` kept at the same
-    cost serves no other target (there are fewer others), so it can take the target
-    instead at the same cost, without moving anyone else.
+    With ``wanted`` at least the number of targets, the flow loses nothing: in a cheapest
+    assignment that gives a target a leader left out, the leaders kept at the same cost have
+    room for ``wanted`` while the other targets take fewer units, so one of them has a unit
+    free and can take the target instead at the same cost, without moving anyone else.
     """
     kept: list[Candidate] = []
-    seen: dict[tuple[bool, int], int] = defaultdict(int)
+    held: dict[tuple[bool, int], int] = defaultdict(int)
     for option in options:  # sorted by (not same post, cost, id)
         level = (option.same_post, option.cost)
-        if seen[level] < keep:
-            seen[level] += 1
+        if held[level] < wanted:
+            held[level] += room.get(option.leader_id, 0)
             kept.append(option)
     return kept
 

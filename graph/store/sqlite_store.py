@@ -235,17 +235,20 @@ _LINK_ROWS = "SELECT key, kind, source_id, target_id, props, source, line FROM l
 
 # The relationship reads (relationship_ties): ?1 a JSON list of ids, never the props.
 _STORED_AMONG = "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?1))"
-# Links of the kinds in ?2 touching ?1, both ends stored (an end may name no node).
+# Links of the kinds in ?2 touching ?1, both ends stored (an end may name no node, the
+# asked one included).
 _LINK_TIES = """
 SELECT l.kind, l.source_id, l.target_id FROM links AS l
 WHERE l.source_id IN (SELECT value FROM json_each(?1))
     AND l.kind IN (SELECT value FROM json_each(?2))
     AND EXISTS (SELECT 1 FROM nodes WHERE id = l.target_id)
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.source_id)
 UNION
 SELECT l.kind, l.source_id, l.target_id FROM links AS l
 WHERE l.target_id IN (SELECT value FROM json_each(?1))
     AND l.kind IN (SELECT value FROM json_each(?2))
     AND EXISTS (SELECT 1 FROM nodes WHERE id = l.source_id)
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.target_id)
 """
 # (column, naming node, named id) of the reference columns in ?2 where a node of ?1 names a
 # stored id or a stored node names one of ?1.
@@ -259,6 +262,7 @@ SELECT r.ref_column, r.node_id, r.ref_id FROM named AS r
 WHERE r.ref_id IN (SELECT value FROM json_each(?1))
     AND r.ref_column IN (SELECT value FROM json_each(?2))
     AND EXISTS (SELECT 1 FROM nodes WHERE id = r.node_id)
+    AND EXISTS (SELECT 1 FROM nodes WHERE id = r.ref_id)
 """
 
 
