@@ -34,8 +34,11 @@ from concentric.api.cli_common import (
     table,
     workspace_for,
 )
+from concentric.api.cli_diff import DIFF_FORMATS, print_diff_counts, print_diff_rows
+from concentric.api.settings import Settings
 from concentric.graph import SCHEMA
 from concentric.graph.lookup import area_tree
+from concentric.graph.store.load_diff import DIFF_ROWS
 from concentric.loaders import read_dataset
 
 
@@ -54,6 +57,24 @@ def load(
         bool,
         typer.Option("--replace", help="Replace the whole stored dataset (default: upsert by id)."),
     ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Show the rows the load would add, change (field by field) and, with "
+            "--replace, remove, per table; write nothing.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", help="Load even if --replace removes more than the set share of a table."
+        ),
+    ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", metavar="table|json", help="How --diff answers (default table)."),
+    ] = "table",
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Validate and load tables into the store, all rows or none.
@@ -61,7 +82,13 @@ def load(
     Every problem is listed as FILE:LINE: COLUMN: MESSAGE and the store is left unchanged
     (exit code 2). On a full disk it says "disk full" and the store is left unchanged
     (exit code 1: free space and run it again). Loading the same data twice changes nothing.
+    A --replace that would remove more than CONCENTRIC_LOAD_REMOVAL_SHARE (default 20 %) of
+    a table's stored rows is refused (exit code 2) unless --yes is given.
     """
+    if output_format not in DIFF_FORMATS:
+        raise typer.BadParameter(
+            f"{output_format!r} is not one of {', '.join(DIFF_FORMATS)}", param_hint="--format"
+        )
     with workspace_for(store, need_data=False) as ws:
         existing = None if replace else ws.store.existing_nodes()
         size = sum(_file_rows_estimate(p) for p in paths)
@@ -81,6 +108,30 @@ def load(
                 "nothing was written."
             )
             return
+        # The same comparison before every load: --diff shows it, a replace is checked
+        # against it, and the load reports its counts per table.
+        changes = ws.load_diff(dataset, replace=replace, limit=DIFF_ROWS if diff else 0)
+        if diff:
+            if output_format == "json":
+                print_json(changes.as_json())
+            else:
+                print_diff_counts(changes, "What the load would change (nothing was written)")
+                print_diff_rows(changes)
+            return
+        too_many = changes.over_share(Settings().load_removal_share) if replace else []
+        if too_many and not yes:
+            for name in too_many:
+                t = changes.tables[name]
+                say(
+                    f"{name}: --replace would remove {t.removed} of {t.stored} stored rows "
+                    f"({t.removed_share():.0%})"
+                )
+            say(
+                "concentric: refusing to remove more than "
+                f"{Settings().load_removal_share:.0%} of a table; check the files with --diff, "
+                "then run again with --yes to load them; nothing was loaded"
+            )
+            raise typer.Exit(EXIT_BAD_INPUT)
         with _progress(dataset.row_count, "writing") as advance:
             report = ws.load(dataset, replace=replace, progress=advance, keep=True)
         # The snapshot of the new version, kept in the store: a server (or the next command)
@@ -89,9 +140,11 @@ def load(
         ws.snapshot()
         out.print(
             f"Loaded {report.rows} rows from {len(result.files)} file(s) into {ws.store.location}: "
-            f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged"
-            + (f", {report.removed} previous rows replaced." if replace else ".")
+            f"{changes.added} new, {changes.changed} updated, "
+            f"{report.rows - changes.added - changes.changed} unchanged"
+            + (f", {changes.removed} removed." if replace else ".")
         )
+        print_diff_counts(changes, "What the load changed")
 
 
 def _file_rows_estimate(path: Path) -> int:

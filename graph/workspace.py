@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -51,6 +52,7 @@ from concentric.graph.schema.build import build_graph, node_attributes, node_edg
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
+from concentric.graph.store.load_diff import DIFF_ROWS, LoadDiff, PreviewsLoads, diff_from_records
 from concentric.graph.store.protocol import (
     KeepsDerived,
     LoadReport,
@@ -472,6 +474,21 @@ class Workspace:
                 changes.links.append((old_link, link))
                 stored_links[link.key] = link
         return changes
+
+    def load_diff(
+        self, dataset: Dataset, *, replace: bool = False, limit: int = DIFF_ROWS
+    ) -> LoadDiff:
+        """What :meth:`load` of ``dataset`` would add, change and (with ``replace``) remove,
+        per table, before anything is written (``concentric load --diff``, the upload
+        page's preview). The store compares by its upsert's own test where it can."""
+        if isinstance(self.store, PreviewsLoads):
+            return self.store.preview(dataset, replace=replace, limit=limit)
+        changes = self._changes_of(dataset, dataset.row_count) or StoreChanges([], [])
+        ids = {node.id for node in dataset.nodes} | {link.key for link in dataset.links}
+        stored: Iterable[NodeRecord | LinkRecord] = chain(self.store.nodes(), self.store.links())
+        return diff_from_records(
+            chain(changes.nodes, changes.links), stored, ids, replace=replace, limit=limit
+        )
 
     def warm(self) -> None:
         """Build (or read back) the snapshot and the search index the first requests need

@@ -29,6 +29,7 @@ from concentric.graph.schema.model import (
     references_of,
 )
 from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.store.load_diff import LoadDiff
 from concentric.graph.store.protocol import (
     CoverageColumns,
     DiskFull,
@@ -268,27 +269,19 @@ def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
         yield batch
 
 
-class _ChangeCollector:
+class _ChangedRows:
     """Which rows of a load change the store, and how they were stored before: each batch
     is compared with the stored rows before it is written, by the upsert's own test."""
 
-    def __init__(self, con: sqlite3.Connection, limit: int) -> None:
+    def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
-        self.limit = limit
-        self.found = StoreChanges([], [])
         # What a row written earlier in this load holds now (a file may repeat an id).
         self._written_nodes: dict[str, tuple[str, str]] = {}
         self._written_links: dict[str, tuple[Any, ...]] = {}
 
-    def _full(self, more: int) -> bool:
-        if self.found.overflow or self.found.rows + more > self.limit:
-            self.found.overflow = True
-        return self.found.overflow
-
-    def nodes(self, batch: list[tuple[Any, ...]]) -> None:
-        """Rows of ``(id, kind, props, source, line)`` about to be upserted."""
-        if self.found.overflow:
-            return
+    def nodes(self, batch: list[tuple[Any, ...]]) -> Iterator[tuple[NodeRecord | None, NodeRecord]]:
+        """Of rows of ``(id, kind, props, source, line)`` about to be upserted, each that
+        changes the store, with the record stored before (None for a new id)."""
         ids = json.dumps([row[0] for row in batch])
         stored = {
             row[0]: (row[1], row[2])
@@ -301,18 +294,14 @@ class _ChangeCollector:
             old = self._written_nodes.get(node_id) or stored.get(node_id)
             if old == (kind, props):
                 continue
-            if self._full(1):
-                return
-            before = None if old is None else _node_record((node_id, *old, "", 0))
-            after = _node_record((node_id, kind, props, source, line))
-            self.found.nodes.append((before, after))
             self._written_nodes[node_id] = (kind, props)
+            before = None if old is None else _node_record((node_id, *old, "", 0))
+            yield before, _node_record((node_id, kind, props, source, line))
 
-    def links(self, batch: list[tuple[Any, ...]]) -> None:
-        """Rows of ``(key, kind, source_id, target_id, props, source, line)`` about to be
-        upserted (a stored key keeps its kind and ends; only its props change)."""
-        if self.found.overflow:
-            return
+    def links(self, batch: list[tuple[Any, ...]]) -> Iterator[tuple[LinkRecord | None, LinkRecord]]:
+        """Of rows of ``(key, kind, source_id, target_id, props, source, line)`` about to be
+        upserted, each that changes the store (a stored key keeps its kind and ends; only its
+        props change), with the record stored before (None for a new key)."""
         keys = json.dumps([row[0] for row in batch])
         stored = {
             row[0]: row[1:]
@@ -326,13 +315,40 @@ class _ChangeCollector:
             old = self._written_links.get(key) or stored.get(key)
             if old is not None and old[3] == props:
                 continue
+            ends = (kind, source_id, target_id) if old is None else old[:3]
+            self._written_links[key] = (*ends, props)
+            before = None if old is None else _link_record((key, *old, "", 0))
+            yield before, _link_record((key, *ends, props, source, line))
+
+
+class _ChangeCollector:
+    """The changed rows of a load (:class:`_ChangedRows`), at most ``limit`` of them."""
+
+    def __init__(self, con: sqlite3.Connection, limit: int) -> None:
+        self.changed = _ChangedRows(con)
+        self.limit = limit
+        self.found = StoreChanges([], [])
+
+    def _full(self, more: int) -> bool:
+        if self.found.overflow or self.found.rows + more > self.limit:
+            self.found.overflow = True
+        return self.found.overflow
+
+    def nodes(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.found.overflow:
+            return
+        for change in self.changed.nodes(batch):
             if self._full(1):
                 return
-            ends = (kind, source_id, target_id) if old is None else old[:3]
-            before = None if old is None else _link_record((key, *old, "", 0))
-            after = _link_record((key, *ends, props, source, line))
-            self.found.links.append((before, after))
-            self._written_links[key] = (*ends, props)
+            self.found.nodes.append(change)
+
+    def links(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.found.overflow:
+            return
+        for change in self.changed.links(batch):
+            if self._full(1):
+                return
+            self.found.links.append(change)
 
 
 class SQLiteStore:
@@ -427,6 +443,41 @@ class SQLiteStore:
         test (the stored props text differs), a batch at a time before it is written."""
         changes = _ChangeCollector(self._con, limit)
         return self._load(dataset, False, progress, changes), changes.found
+
+    def preview(self, dataset: Dataset, *, replace: bool = False, limit: int) -> LoadDiff:
+        """What :meth:`load` would change, found by the same test (:class:`_ChangedRows`) in
+        one read transaction; nothing is written. With ``replace``, the stored rows the
+        dataset lacks are removed too. At most ``limit`` rows are listed; counts are whole."""
+        diff = LoadDiff(replace=replace, limit=limit)
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN")  # one consistent view of the stored rows
+            try:
+                changed = _ChangedRows(con)
+                ids: set[str] = set()
+                keys: set[str] = set()
+                for batch in batched(dataset.encoded_nodes(), BATCH_ROWS):
+                    ids.update(row[0] for row in batch)
+                    for before, after in changed.nodes(batch):
+                        diff.record(before, after)
+                for batch in batched(dataset.encoded_links(), BATCH_ROWS):
+                    keys.update(row[0] for row in batch)
+                    for before_link, after_link in changed.links(batch):
+                        diff.record(before_link, after_link)
+                for table in ("nodes", "links"):  # fixed names, not input
+                    diff.count_stored(
+                        con.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind")
+                    )
+                if replace:  # a row is decoded only if it goes
+                    for row in con.execute(f"{_NODE_ROWS} ORDER BY kind, id"):
+                        if row[0] not in ids:
+                            diff.record_removed(_node_record(row))
+                    for row in con.execute(f"{_LINK_ROWS} ORDER BY kind, key"):
+                        if row[0] not in keys:
+                            diff.record_removed(_link_record(row))
+            finally:
+                con.execute("ROLLBACK")
+        return diff
 
     def _load(
         self,
