@@ -21,7 +21,7 @@ from concentric.api.health import AuditHealth
 from concentric.api.idempotency import IdempotencyStore, KeyReused
 from concentric.api.limits import BodySizeLimit, allowed_methods
 from concentric.api.middleware import FieldClassCut, SecurityHeaders, add_security
-from concentric.api.page_actions import UPLOAD_PATH
+from concentric.api.page_actions import UPLOAD_PATH, UPLOAD_PREVIEW_PATH
 from concentric.api.page_common import LoginRequired, error_page
 from concentric.api.routers import admin, analysis, coverage, entities, writes
 from concentric.api.services import Conflict, Forbidden, InputProblems, UnknownReferences
@@ -233,7 +233,10 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        larger={UPLOAD_PATH: max(settings.max_upload_bytes, settings.max_body_bytes)},
+        larger={
+            path: max(settings.max_upload_bytes, settings.max_body_bytes)
+            for path in (UPLOAD_PATH, UPLOAD_PREVIEW_PATH)
+        },
     )
     if settings.cors_origins:
         app.add_middleware(
