@@ -34,7 +34,12 @@ from concentric.api.cli_common import (
     table,
     workspace_for,
 )
-from concentric.api.cli_diff import DIFF_FORMATS, print_diff_counts, print_diff_rows
+from concentric.api.cli_diff import (
+    DIFF_FORMATS,
+    print_diff_counts,
+    print_diff_rows,
+    refuse_large_removals,
+)
 from concentric.api.settings import Settings
 from concentric.graph import SCHEMA
 from concentric.graph.lookup import area_tree
@@ -108,43 +113,38 @@ def load(
                 "nothing was written."
             )
             return
-        # The same comparison before every load: --diff shows it, a replace is checked
-        # against it, and the load reports its counts per table.
-        changes = ws.load_diff(dataset, replace=replace, limit=DIFF_ROWS if diff else 0)
-        if diff:
+        # A replace is compared with the store first (the removal check and its counts: the
+        # load itself empties the store, so it cannot tell a changed row from a new one); an
+        # upsert reports its own counts, which are the diff's (one pass, not two).
+        changes = None
+        if diff or replace:
+            changes = ws.load_diff(dataset, replace=replace, limit=DIFF_ROWS if diff else 0)
+        if diff and changes is not None:
             if output_format == "json":
                 print_json(changes.as_json())
             else:
                 print_diff_counts(changes, "What the load would change (nothing was written)")
                 print_diff_rows(changes)
             return
-        too_many = changes.over_share(Settings().load_removal_share) if replace else []
-        if too_many and not yes:
-            for name in too_many:
-                t = changes.tables[name]
-                say(
-                    f"{name}: --replace would remove {t.removed} of {t.stored} stored rows "
-                    f"({t.removed_share():.0%})"
-                )
-            say(
-                "concentric: refusing to remove more than "
-                f"{Settings().load_removal_share:.0%} of a table; check the files with --diff, "
-                "then run again with --yes to load them; nothing was loaded"
-            )
-            raise typer.Exit(EXIT_BAD_INPUT)
+        if changes is not None and not yes:
+            refuse_large_removals(changes, Settings().load_removal_share)
         with _progress(dataset.row_count, "writing") as advance:
             report = ws.load(dataset, replace=replace, progress=advance, keep=True)
         # The snapshot of the new version, kept in the store: a server (or the next command)
         # reads it back instead of rebuilding it before its first answer. A small change
         # brought the previous version's kept parts up to date; otherwise it is built here.
         ws.snapshot()
+        if changes is None:
+            added, changed, removed = report.inserted, report.updated, ""
+        else:
+            added, changed = changes.added, changes.changed
+            removed = f", {changes.removed} removed"
         out.print(
             f"Loaded {report.rows} rows from {len(result.files)} file(s) into {ws.store.location}: "
-            f"{changes.added} new, {changes.changed} updated, "
-            f"{report.rows - changes.added - changes.changed} unchanged"
-            + (f", {changes.removed} removed." if replace else ".")
+            f"{added} new, {changed} updated, {report.rows - added - changed} unchanged{removed}."
         )
-        print_diff_counts(changes, "What the load changed")
+        if changes is not None:
+            print_diff_counts(changes, "What the load changed")
 
 
 def _file_rows_estimate(path: Path) -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from concentric.api.cli_common import out, table
+import typer
+
+from concentric.api.cli_common import EXIT_BAD_INPUT, out, say, table
 from concentric.graph import SCHEMA
 from concentric.graph.store.load_diff import LoadDiff
 
@@ -57,3 +59,22 @@ def _shown(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "、".join(map(str, value))
     return str(value)
+
+
+def refuse_large_removals(diff: LoadDiff, share: float) -> None:
+    """End the command (exit 2, nothing loaded) if the load removes more than ``share`` of
+    any table's stored rows: a re-export that lost rows should not go in unnoticed."""
+    too_many = diff.over_share(share)
+    if not too_many:
+        return
+    for name in too_many:
+        t = diff.tables[name]
+        say(
+            f"{name}: --replace would remove {t.removed} of {t.stored} stored rows "
+            f"({t.removed_share():.0%})"
+        )
+    say(
+        f"concentric: refusing to remove more than {share:.0%} of a table; check the files "
+        "with --diff, then run again with --yes to load them; nothing was loaded"
+    )
+    raise typer.Exit(EXIT_BAD_INPUT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,16 @@ def test_diff_equals_a_plain_comparison_and_writes_nothing(
         assert answer["removed"] == sum(c["removed"] for c in counts.values())
         assert _stored(db) == before  # nothing written: same version, same rows
 
-    # The load itself reports the same counts, and the store then holds the new rows.
+    # An upsert (on a copy) reports the same counts as its diff.
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    upsert = _expected(old, new, False)
+    loaded = cli("load", folder, "--store", copy)
+    assert loaded.exit_code == 0, loaded.output
+    added = sum(1 for e in upsert if e[1] == "added")
+    changed = sum(1 for e in upsert if e[1] == "changed")
+    assert f"{added} new, {changed} updated" in loaded.stdout
+    # The replace itself reports the same counts, and the store then holds the new rows.
     expected = _expected(old, new, True)
     loaded = cli("load", folder, "--replace", "--yes", "--store", db)
     assert loaded.exit_code == 0, loaded.output

@@ -8,7 +8,7 @@ this module only gathers them into per-table counts and, up to a limit, the rows
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -87,6 +87,21 @@ class LoadDiff:
     @property
     def removed(self) -> int:
         return sum(t.removed for t in self.tables.values())
+
+    def note(
+        self,
+        kind: str,
+        new: bool,
+        records: Callable[[], tuple[NodeRecord | LinkRecord | None, NodeRecord | LinkRecord]],
+    ) -> None:
+        """Count a changed row of ``kind``; ``records()`` (before, after) is decoded only
+        for a row the diff lists."""
+        if self._room():
+            self.record(*records())
+        elif new:
+            self.tables[TABLE_OF_KIND[kind]].added += 1
+        else:
+            self.tables[TABLE_OF_KIND[kind]].changed += 1
 
     def record(
         self, before: NodeRecord | LinkRecord | None, after: NodeRecord | LinkRecord

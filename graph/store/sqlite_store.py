@@ -13,9 +13,10 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -271,7 +272,8 @@ def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
 
 class _ChangedRows:
     """Which rows of a load change the store, and how they were stored before: each batch
-    is compared with the stored rows before it is written, by the upsert's own test."""
+    is compared with the stored rows before it is written, by the upsert's own test. Each
+    change is decoded into records only when asked (:attr:`_Change.records`)."""
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
@@ -279,9 +281,9 @@ class _ChangedRows:
         self._written_nodes: dict[str, tuple[str, str]] = {}
         self._written_links: dict[str, tuple[Any, ...]] = {}
 
-    def nodes(self, batch: list[tuple[Any, ...]]) -> Iterator[tuple[NodeRecord | None, NodeRecord]]:
+    def nodes(self, batch: list[tuple[Any, ...]]) -> Iterator[_Change]:
         """Of rows of ``(id, kind, props, source, line)`` about to be upserted, each that
-        changes the store, with the record stored before (None for a new id)."""
+        changes the store."""
         ids = json.dumps([row[0] for row in batch])
         stored = {
             row[0]: (row[1], row[2])
@@ -290,18 +292,18 @@ class _ChangedRows:
                 (ids,),
             )
         }
-        for node_id, kind, props, source, line in batch:
+        for row in batch:
+            node_id, kind, props = row[:3]
             old = self._written_nodes.get(node_id) or stored.get(node_id)
             if old == (kind, props):
                 continue
             self._written_nodes[node_id] = (kind, props)
-            before = None if old is None else _node_record((node_id, *old, "", 0))
-            yield before, _node_record((node_id, kind, props, source, line))
+            yield _Change(kind, old is None, partial(_node_change, old, row))
 
-    def links(self, batch: list[tuple[Any, ...]]) -> Iterator[tuple[LinkRecord | None, LinkRecord]]:
+    def links(self, batch: list[tuple[Any, ...]]) -> Iterator[_Change]:
         """Of rows of ``(key, kind, source_id, target_id, props, source, line)`` about to be
         upserted, each that changes the store (a stored key keeps its kind and ends; only its
-        props change), with the record stored before (None for a new key)."""
+        props change)."""
         keys = json.dumps([row[0] for row in batch])
         stored = {
             row[0]: row[1:]
@@ -311,14 +313,38 @@ class _ChangedRows:
                 (keys,),
             )
         }
-        for key, kind, source_id, target_id, props, source, line in batch:
+        for row in batch:
+            key, kind, source_id, target_id, props = row[:5]
             old = self._written_links.get(key) or stored.get(key)
             if old is not None and old[3] == props:
                 continue
             ends = (kind, source_id, target_id) if old is None else old[:3]
             self._written_links[key] = (*ends, props)
-            before = None if old is None else _link_record((key, *old, "", 0))
-            yield before, _link_record((key, *ends, props, source, line))
+            yield _Change(ends[0], old is None, partial(_link_change, old, ends, row))
+
+
+class _Change(NamedTuple):
+    """One row a load changes: its kind, whether it is new, and its records before (None
+    if new) and after, decoded on call."""
+
+    kind: str
+    new: bool
+    records: Callable[[], tuple[Any, Any]]
+
+
+def _node_change(
+    old: tuple[str, str] | None, row: tuple[Any, ...]
+) -> tuple[NodeRecord | None, NodeRecord]:
+    before = None if old is None else _node_record((row[0], *old, "", 0))
+    return before, _node_record(row)
+
+
+def _link_change(
+    old: tuple[Any, ...] | None, ends: tuple[str, str, str], row: tuple[Any, ...]
+) -> tuple[LinkRecord | None, LinkRecord]:
+    key, _, _, _, props, source, line = row
+    before = None if old is None else _link_record((key, *old, "", 0))
+    return before, _link_record((key, *ends, props, source, line))
 
 
 class _ChangeCollector:
@@ -340,7 +366,7 @@ class _ChangeCollector:
         for change in self.changed.nodes(batch):
             if self._full(1):
                 return
-            self.found.nodes.append(change)
+            self.found.nodes.append(change.records())
 
     def links(self, batch: list[tuple[Any, ...]]) -> None:
         if self.found.overflow:
@@ -348,7 +374,7 @@ class _ChangeCollector:
         for change in self.changed.links(batch):
             if self._full(1):
                 return
-            self.found.links.append(change)
+            self.found.links.append(change.records())
 
 
 class SQLiteStore:
@@ -458,12 +484,12 @@ class SQLiteStore:
                 keys: set[str] = set()
                 for batch in batched(dataset.encoded_nodes(), BATCH_ROWS):
                     ids.update(row[0] for row in batch)
-                    for before, after in changed.nodes(batch):
-                        diff.record(before, after)
+                    for change in changed.nodes(batch):
+                        diff.note(change.kind, change.new, change.records)
                 for batch in batched(dataset.encoded_links(), BATCH_ROWS):
                     keys.update(row[0] for row in batch)
-                    for before_link, after_link in changed.links(batch):
-                        diff.record(before_link, after_link)
+                    for change in changed.links(batch):
+                        diff.note(change.kind, change.new, change.records)
                 for table in ("nodes", "links"):  # fixed names, not input
                     diff.count_stored(
                         con.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind")
