@@ -23,6 +23,7 @@ import numpy as np
 
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.completeness import completeness
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
@@ -489,6 +490,20 @@ class Workspace:
         return diff_from_records(
             chain(changes.nodes, changes.links), stored, ids, replace=replace, limit=limit
         )
+
+    def completeness(self) -> Answer:
+        """The register's completeness (:func:`graph.engine.completeness.completeness`):
+        records missing what the office needs, per table, area and source file; read
+        from the stored records, remembered for the data version."""
+        version = self.store.version()
+        key = (version, "completeness")
+        found = self._answers.get(key)
+        if found is None:
+            found = {**completeness(self.store.nodes(), self.store.links()), "version": version}
+            if len(self._answers) > 256:
+                self._answers.clear()
+            found = self._answers.setdefault(key, found)
+        return Answer(found, "completeness")
 
     def warm(self) -> None:
         """Build (or read back) the snapshot and the search index the first requests need

@@ -1,0 +1,128 @@
+"""The register's completeness on a small district worked out by hand.
+
+七里河 (A1) holds two towns, 阿干镇 (A2) and 西园 (A3). Each record below says in its
+comment what it lacks; the expected counts are tallied from those comments by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Run
+
+TABLES = {
+    "areas": "编号,名称,类型,上级编号\nA1,七里河区,区,\nA2,阿干镇,乡镇,A1\nA3,西园街道,街道,A1\n",
+    "figures": (
+        "编号,姓名,类别,党派,民族,宗教,所在区域,电话\n"
+        "F1,甲,民主党派成员,民盟,,,A2,13800000001\n"  # complete
+        "F2,乙,宗教界人士,,,,A2,\n"  # details, phone, organization, contact
+        "F3,丙,无党派人士,,,,,13800000003\n"  # area
+        "F4,丁,少数民族人士,,回族,,A3,13800000004\n"  # organization
+    ),
+    "organizations": "编号,名称,类型,所在区域\nO1,民盟支部,民主党派组织,A2\nO2,清真寺,宗教活动场所,A3\n",
+    # O1 complete; O2 never contacted.
+    "units": "编号,名称,类型,所在区域,联席会议\nU1,兰州理工大学,高校,A3,是\nU2,某国企,国企,,\n",
+    # U1 complete; U2 area, joint meeting, contact.
+    "leaders": "编号,姓名,职务,分管区域\nL1,张书记,区委书记,A1\nL2,李副区长,,\n",
+    # L1 complete; L2 post.
+    "memberships": "人士编号,组织编号\nF1,O1\nF3,O1\n",
+    "interactions": "编号,日期,类型,领导编号,对象编号\nI1,2026-01-05,走访,L1,F1;F3;F4;U1;O1\n",
+}
+
+
+@pytest.fixture
+def answer(cli: Run, tmp_path: Path) -> dict[str, Any]:
+    folder = tmp_path / "district"
+    folder.mkdir()
+    for name, text in TABLES.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    db = tmp_path / "c.db"
+    loaded = cli("load", folder, "--store", db)
+    assert loaded.exit_code == 0, loaded.output
+    result = cli("completeness", "--json", "--store", db)
+    assert result.exit_code == 0, result.output
+    found: dict[str, Any] = json.loads(result.stdout)
+    return found
+
+
+def test_per_table(answer: dict[str, Any]) -> None:
+    assert answer["tables"] == {
+        "figures": {
+            "records": 4,
+            "complete": 1,
+            "ratio": 0.25,
+            "missing": {
+                "area": 1,
+                "category_details": 1,
+                "phone": 1,
+                "organization": 2,
+                "contact": 1,
+            },
+        },
+        "organizations": {"records": 2, "complete": 1, "ratio": 0.5, "missing": {"contact": 1}},
+        "units": {
+            "records": 2,
+            "complete": 1,
+            "ratio": 0.5,
+            "missing": {"area": 1, "joint_meeting": 1, "contact": 1},
+        },
+        "leaders": {"records": 2, "complete": 1, "ratio": 0.5, "missing": {"post": 1}},
+    }
+
+
+def test_per_area_with_the_areas_below(answer: dict[str, Any]) -> None:
+    areas = {a["area_id"]: (a["records"], a["complete"], a["ratio"]) for a in answer["areas"]}
+    # A2: F1, F2, O1 (F2 incomplete). A3: F4, U1, O2 (F4, O2 incomplete).
+    # A1: both towns and L1 (complete). No area: F3, U2, L2, none complete.
+    assert areas == {
+        "A2": (3, 2, round(2 / 3, 4)),
+        "A3": (3, 1, round(1 / 3, 4)),
+        "A1": (7, 4, round(4 / 7, 4)),
+        "": (3, 0, 0.0),
+    }
+    assert [a["area_id"] for a in answer["areas"]] == ["", "A3", "A1", "A2"]  # worst first
+    a1 = next(a for a in answer["areas"] if a["area_id"] == "A1")
+    assert a1["missing"] == {"category_details": 1, "phone": 1, "organization": 2, "contact": 2}
+
+
+def test_per_source_file(answer: dict[str, Any]) -> None:
+    files = {Path(f["file"]).name: (f["records"], f["complete"]) for f in answer["files"]}
+    assert files == {
+        "figures.csv": (4, 1),
+        "organizations.csv": (2, 1),
+        "units.csv": (2, 1),
+        "leaders.csv": (2, 1),
+    }
+
+
+def test_each_incomplete_record_and_where_it_came_from(answer: dict[str, Any]) -> None:
+    items = {r["id"]: (r["missing"], Path(r["file"]).name, r["line"]) for r in answer["items"]}
+    assert items == {
+        "F2": (["category_details", "phone", "organization", "contact"], "figures.csv", 3),
+        "F3": (["area"], "figures.csv", 4),
+        "F4": (["organization"], "figures.csv", 5),
+        "O2": (["contact"], "organizations.csv", 3),
+        "U2": (["area", "joint_meeting", "contact"], "units.csv", 3),
+        "L2": (["post"], "leaders.csv", 3),
+    }
+    assert answer["items"][0]["id"] == "F2"  # the most missing first
+
+
+def test_the_table_output_names_the_worst_record(cli: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "district"
+    folder.mkdir()
+    for name, text in TABLES.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    db = tmp_path / "c.db"
+    assert cli("load", folder, "--store", db).exit_code == 0
+    result = cli("completeness", "--store", db)
+    assert result.exit_code == 0
+    assert "incomplete records: 6" in result.stdout and "乙" in result.stdout
+
+
+def test_an_empty_store_is_refused(cli: Run, tmp_path: Path) -> None:
+    result = cli("completeness", "--store", tmp_path / "none.db")
+    assert result.exit_code == 2 and "Traceback" not in result.output
