@@ -22,7 +22,9 @@ TABLES = {
         "F3,丙,无党派人士,,,,,13800000003\n"  # area
         "F4,丁,少数民族人士,,回族,,A3,13800000004\n"  # organization
     ),
-    "organizations": "编号,名称,类型,所在区域\nO1,民盟支部,民主党派组织,A2\nO2,清真寺,宗教活动场所,A3\n",
+    "organizations": (
+        "编号,名称,类型,所在区域\nO1,民盟支部,民主党派组织,A2\nO2,清真寺,宗教活动场所,A3\n"
+    ),
     # O1 complete; O2 never contacted.
     "units": "编号,名称,类型,所在区域,联席会议\nU1,兰州理工大学,高校,A3,是\nU2,某国企,国企,,\n",
     # U1 complete; U2 area, joint meeting, contact.
