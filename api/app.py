@@ -23,7 +23,7 @@ from concentric.api.limits import BodySizeLimit, allowed_methods
 from concentric.api.middleware import FieldClassCut, SecurityHeaders, add_security
 from concentric.api.page_actions import UPLOAD_PATH, UPLOAD_PREVIEW_PATH
 from concentric.api.page_common import LoginRequired, error_page
-from concentric.api.routers import admin, analysis, coverage, entities, writes
+from concentric.api.routers import admin, analysis, coverage, entities, register, writes
 from concentric.api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from concentric.api.settings import Settings
 from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
@@ -277,7 +277,7 @@ def create_app(
     app.add_middleware(FieldClassCut, sensitive_roles=lambda: settings.sensitive_roles)
     app.add_middleware(SecurityHeaders)
 
-    for module in (admin, coverage, analysis, entities, writes, pages, page_actions):
+    for module in (admin, coverage, analysis, entities, register, writes, pages, page_actions):
         app.include_router(module.router)
     app.include_router(page_analyses.router)
     return app

@@ -20,13 +20,13 @@ from concentric.graph.engine.completeness import CHECKS
 
 # What each check's column says, short (the pages take theirs from page_text.yaml).
 CHECK_HEADINGS = {
-    "area": "区域 area",
-    "category_details": "类别信息 details",
-    "phone": "电话 phone",
-    "organization": "组织 org",
-    "joint_meeting": "联席会议 joint",
-    "post": "职务 post",
-    "contact": "联系 contact",
+    "no_area": "区域 area",
+    "no_category_details": "类别信息 details",
+    "no_phone": "电话 phone",
+    "no_organization": "组织 org",
+    "no_joint_meeting": "联席会议 joint",
+    "no_post": "职务 post",
+    "never_contacted": "联系 contact",
 }
 
 

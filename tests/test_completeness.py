@@ -36,7 +36,7 @@ TABLES = {
 
 
 @pytest.fixture
-def answer(cli: Run, tmp_path: Path) -> dict[str, Any]:
+def district_db(cli: Run, tmp_path: Path) -> Path:
     folder = tmp_path / "district"
     folder.mkdir()
     for name, text in TABLES.items():
@@ -44,7 +44,12 @@ def answer(cli: Run, tmp_path: Path) -> dict[str, Any]:
     db = tmp_path / "c.db"
     loaded = cli("load", folder, "--store", db)
     assert loaded.exit_code == 0, loaded.output
-    result = cli("completeness", "--json", "--store", db)
+    return db
+
+
+@pytest.fixture
+def answer(cli: Run, district_db: Path) -> dict[str, Any]:
+    result = cli("completeness", "--json", "--store", district_db)
     assert result.exit_code == 0, result.output
     found: dict[str, Any] = json.loads(result.stdout)
     return found
@@ -57,21 +62,26 @@ def test_per_table(answer: dict[str, Any]) -> None:
             "complete": 1,
             "ratio": 0.25,
             "missing": {
-                "area": 1,
-                "category_details": 1,
-                "phone": 1,
-                "organization": 2,
-                "contact": 1,
+                "no_area": 1,
+                "no_category_details": 1,
+                "no_phone": 1,
+                "no_organization": 2,
+                "never_contacted": 1,
             },
         },
-        "organizations": {"records": 2, "complete": 1, "ratio": 0.5, "missing": {"contact": 1}},
+        "organizations": {
+            "records": 2,
+            "complete": 1,
+            "ratio": 0.5,
+            "missing": {"never_contacted": 1},
+        },
         "units": {
             "records": 2,
             "complete": 1,
             "ratio": 0.5,
-            "missing": {"area": 1, "joint_meeting": 1, "contact": 1},
+            "missing": {"no_area": 1, "no_joint_meeting": 1, "never_contacted": 1},
         },
-        "leaders": {"records": 2, "complete": 1, "ratio": 0.5, "missing": {"post": 1}},
+        "leaders": {"records": 2, "complete": 1, "ratio": 0.5, "missing": {"no_post": 1}},
     }
 
 
@@ -87,7 +97,12 @@ def test_per_area_with_the_areas_below(answer: dict[str, Any]) -> None:
     }
     assert [a["area_id"] for a in answer["areas"]] == ["", "A3", "A1", "A2"]  # worst first
     a1 = next(a for a in answer["areas"] if a["area_id"] == "A1")
-    assert a1["missing"] == {"category_details": 1, "phone": 1, "organization": 2, "contact": 2}
+    assert a1["missing"] == {
+        "no_category_details": 1,
+        "no_phone": 1,
+        "no_organization": 2,
+        "never_contacted": 2,
+    }
 
 
 def test_per_source_file(answer: dict[str, Any]) -> None:
@@ -103,24 +118,22 @@ def test_per_source_file(answer: dict[str, Any]) -> None:
 def test_each_incomplete_record_and_where_it_came_from(answer: dict[str, Any]) -> None:
     items = {r["id"]: (r["missing"], Path(r["file"]).name, r["line"]) for r in answer["items"]}
     assert items == {
-        "F2": (["category_details", "phone", "organization", "contact"], "figures.csv", 3),
-        "F3": (["area"], "figures.csv", 4),
-        "F4": (["organization"], "figures.csv", 5),
-        "O2": (["contact"], "organizations.csv", 3),
-        "U2": (["area", "joint_meeting", "contact"], "units.csv", 3),
-        "L2": (["post"], "leaders.csv", 3),
+        "F2": (
+            ["no_category_details", "no_phone", "no_organization", "never_contacted"],
+            "figures.csv",
+            3,
+        ),
+        "F3": (["no_area"], "figures.csv", 4),
+        "F4": (["no_organization"], "figures.csv", 5),
+        "O2": (["never_contacted"], "organizations.csv", 3),
+        "U2": (["no_area", "no_joint_meeting", "never_contacted"], "units.csv", 3),
+        "L2": (["no_post"], "leaders.csv", 3),
     }
     assert answer["items"][0]["id"] == "F2"  # the most missing first
 
 
-def test_the_table_output_names_the_worst_record(cli: Run, tmp_path: Path) -> None:
-    folder = tmp_path / "district"
-    folder.mkdir()
-    for name, text in TABLES.items():
-        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
-    db = tmp_path / "c.db"
-    assert cli("load", folder, "--store", db).exit_code == 0
-    result = cli("completeness", "--store", db)
+def test_the_table_output_names_the_worst_record(cli: Run, district_db: Path) -> None:
+    result = cli("completeness", "--store", district_db)
     assert result.exit_code == 0
     assert "incomplete records: 6" in result.stdout and "乙" in result.stdout
 
@@ -128,3 +141,44 @@ def test_the_table_output_names_the_worst_record(cli: Run, tmp_path: Path) -> No
 def test_an_empty_store_is_refused(cli: Run, tmp_path: Path) -> None:
     result = cli("completeness", "--store", tmp_path / "none.db")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_the_api_answers_readers_and_tells_who_lacks_a_phone_only_to_whom_may_see_phones(
+    district_db: Path, answer: dict[str, Any]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from concentric.api.app import create_app
+    from concentric.api.settings import Settings
+
+    app = create_app(
+        Settings(store=str(district_db), access_db=None, cors_origins=[], _env_file=None)
+    )
+    access = app.state.access
+    tokens = {role: access.create_token(role) for role in ("planner", "analyst", "admin")}
+    tokens["leader"] = access.create_token("leader", leader_id="L1")
+    with TestClient(app) as client:
+
+        def get(role: str, **params: Any) -> Any:
+            headers = {"Authorization": f"Bearer {tokens[role]}"}
+            return client.get("/api/v1/completeness", headers=headers, params=params)
+
+        planner = get("planner").json()
+        assert planner["tables"] == answer["tables"]  # the CLI's JSON, the same counts
+        assert {i["id"]: i["missing"] for i in planner["items"]}["F2"] == [
+            "no_category_details",
+            "no_phone",
+            "no_organization",
+            "never_contacted",
+        ]
+        assert planner["total"] == 6
+        # An analyst sees no personal fields: the counts stay, F2's list loses its phone.
+        analyst = get("analyst").json()
+        assert analyst["tables"]["figures"]["missing"]["no_phone"] == 1
+        f2 = next(i for i in analyst["items"] if i["id"] == "F2")
+        assert f2["missing"] == ["no_category_details", "no_organization", "never_contacted"]
+        paged = get("planner", limit=2, offset=1).json()
+        assert [i["id"] for i in paged["items"]] == [i["id"] for i in planner["items"][1:3]]
+        assert paged["total"] == 6
+        assert get("leader").status_code == 403
+        assert client.get("/api/v1/completeness").status_code == 401

@@ -30,13 +30,13 @@ from concentric.graph.schema.model import LinkRecord, NodeRecord
 
 #: check → (the kinds it applies to, the field it reads or what it looks for).
 CHECKS: dict[str, tuple[frozenset[str], str]] = {
-    "area": (frozenset({"figure", "unit"}), "area_id"),
-    "category_details": (frozenset({"figure"}), "party / ethnicity / religion by category"),
-    "phone": (frozenset({"figure"}), "phone"),
-    "organization": (frozenset({"figure"}), "a membership"),
-    "joint_meeting": (frozenset({"unit"}), "joint_meeting"),
-    "post": (frozenset({"leader"}), "post"),
-    "contact": (frozenset({"figure", "organization", "unit"}), "an interaction"),
+    "no_area": (frozenset({"figure", "unit"}), "area_id"),
+    "no_category_details": (frozenset({"figure"}), "party / ethnicity / religion by category"),
+    "no_phone": (frozenset({"figure"}), "phone"),
+    "no_organization": (frozenset({"figure"}), "a membership"),
+    "no_joint_meeting": (frozenset({"unit"}), "joint_meeting"),
+    "no_post": (frozenset({"leader"}), "post"),
+    "never_contacted": (frozenset({"figure", "organization", "unit"}), "an interaction"),
 }
 #: The field a figure of a category needs besides the common ones.
 CATEGORY_DETAIL: dict[str, str] = {
@@ -62,25 +62,25 @@ def missing_fields(record: NodeRecord) -> list[str]:
     """The field checks ``record`` fails (the link checks are :func:`completeness`'s).
 
     >>> missing_fields(NodeRecord("F1", "figure", {"category": "religious", "phone": "1"}))
-    ['area', 'category_details']
+    ['no_area', 'no_category_details']
     >>> missing_fields(NodeRecord("U1", "unit", {"area_id": "A1", "joint_meeting": False}))
     []
     """
     props = record.props
     kind = record.kind
     missing = []
-    if kind in CHECKS["area"][0] and _blank(props.get("area_id")):
-        missing.append("area")
+    if kind in CHECKS["no_area"][0] and _blank(props.get("area_id")):
+        missing.append("no_area")
     if kind == "figure":
         detail = CATEGORY_DETAIL.get(str(props.get("category")))
         if detail is not None and _blank(props.get(detail)):
-            missing.append("category_details")
+            missing.append("no_category_details")
         if _blank(props.get("phone")):
-            missing.append("phone")
+            missing.append("no_phone")
     if kind == "unit" and props.get("joint_meeting") is None:
-        missing.append("joint_meeting")
+        missing.append("no_joint_meeting")
     if kind == "leader" and _blank(props.get("post")):
-        missing.append("post")
+        missing.append("no_post")
     return missing
 
 
@@ -134,7 +134,7 @@ def completeness(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> di
     ...          NodeRecord("I1", "interaction", {"target_ids": ["F1"]})]
     >>> answer = completeness(nodes, [])
     >>> answer["tables"]["figures"]
-    {'records': 1, 'complete': 0, 'ratio': 0.0, 'missing': {'organization': 1}}
+    {'records': 1, 'complete': 0, 'ratio': 0.0, 'missing': {'no_organization': 1}}
     """
     parents: dict[str, str | None] = {}
     area_names: dict[str, str] = {}
@@ -166,9 +166,9 @@ def completeness(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> di
     items = []
     for record in checked:
         if record.kind == "figure" and record.id not in members:
-            record.missing.append("organization")
-        if record.kind in CHECKS["contact"][0] and record.id not in contacted:
-            record.missing.append("contact")
+            record.missing.append("no_organization")
+        if record.kind in CHECKS["never_contacted"][0] and record.id not in contacted:
+            record.missing.append("never_contacted")
         tables[TABLE_OF[record.kind]].add(record.missing)
         files.setdefault(record.source, Tally()).add(record.missing)
         for area in _with_ancestors(record.area_id, parents):
