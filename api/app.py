@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from concentric.api import page_actions, page_analyses, pages
+from concentric.api import page_actions, page_analyses, page_register, pages
 from concentric.api.access import AccessStore
 from concentric.api.health import AuditHealth
 from concentric.api.idempotency import IdempotencyStore, KeyReused
@@ -280,4 +280,5 @@ def create_app(
     for module in (admin, coverage, analysis, entities, register, writes, pages, page_actions):
         app.include_router(module.router)
     app.include_router(page_analyses.router)
+    app.include_router(page_register.router)
     return app

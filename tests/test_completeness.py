@@ -7,6 +7,7 @@ comment what it lacks; the expected counts are tallied from those comments by ha
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,37 @@ def test_the_api_answers_readers_and_tells_who_lacks_a_phone_only_to_whom_may_se
         assert paged["total"] == 6
         assert get("leader").status_code == 403
         assert client.get("/api/v1/completeness").status_code == 401
+
+
+def test_the_page_shows_the_same_counts_and_records(district_db: Path) -> None:
+    from test_page_actions import Site
+
+    site = Site(district_db)
+    try:
+        site.sign_in("planner")
+        page = site.page("/completeness")
+        assert re.findall(r'<tr class="completeness-item" data-id="(\w+)">', page) == [
+            "F2",
+            "U2",
+            "F3",
+            "F4",
+            "L2",
+            "O2",
+        ]
+        # The figures row: 4 records, 1 complete, 25 %.
+        figures = re.search(r'<tr class="completeness-table"><td>党外代表人士</td>(.*?)</tr>', page)
+        assert figures is not None
+        assert re.findall(r'<td class="num">([^<]*)</td>', figures[1])[:3] == ["4", "1", "25%"]
+        assert "无电话" in page
+        site.sign_in("analyst")
+        shown = site.page("/completeness")
+        f2 = re.search(r'data-id="F2">(.*?)</tr>', shown)
+        assert f2 is not None and "无电话" not in f2[1] and "缺类别信息" in f2[1]
+        site.tokens["leader"] = site.app.state.access.create_token("leader", leader_id="L1")
+        site.sign_in("leader")
+        assert site.client.get("/completeness").status_code == 403
+    finally:
+        site.client.close()
+        site.app.state.workspace.close()
+        site.app.state.access.close()
+        site.app.state.idempotency.close()
