@@ -12,7 +12,7 @@ from concentric.api.routers.register import completeness_for
 from concentric.api.scope import refuse_leader
 from concentric.graph.engine.completeness import CHECKS
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/completeness", response_class=HTMLResponse)

@@ -217,3 +217,26 @@ def test_the_page_shows_the_same_counts_and_records(district_db: Path) -> None:
         site.app.state.workspace.close()
         site.app.state.access.close()
         site.app.state.idempotency.close()
+
+
+def test_the_xlsx_report_has_the_completeness_sheets(
+    cli: Run, district_db: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    out = tmp_path / "r.xlsx"
+    result = cli("report", "--xlsx", out, "--as-of", "2026-06-30", "--store", district_db)
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out, read_only=True)
+    rows = [list(r) for r in book["底数完整性"].iter_rows(min_row=3, values_only=True)]
+    by_key = {(r[0], r[1] or ""): tuple(r[3:]) for r in rows}
+    # records, complete, ratio, then area, details, phone, organization, joint, post, contact
+    assert by_key[("表", "figures")] == (4, 1, 0.25, 1, 1, 1, 2, 0, 0, 1)
+    assert by_key[("表", "units")] == (2, 1, 0.5, 1, 0, 0, 0, 1, 0, 1)
+    assert by_key[("区域", "A1")][:2] == (7, 4)
+    assert by_key[("区域", "")][:3] == (3, 0, 0.0)
+    assert by_key[("文件", "leaders.csv")][:2] == (2, 1)
+    items = {r[0]: r[6] for r in book["不完整记录"].iter_rows(min_row=3, values_only=True)}
+    assert set(items) == {"F2", "F3", "F4", "O2", "U2", "L2"}
+    # The report holds ordinary fields only: F2 is listed without its missing phone.
+    assert items["F2"] == "缺类别信息、无所属组织、从未联系"

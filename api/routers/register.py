@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from fastapi import APIRouter
@@ -56,13 +56,13 @@ class Completeness(Versioned):
     items: list[IncompleteRecord] = Field(description="Most checks failed first.")
 
 
-def completeness_for(answer: dict[str, Any], classes: Collection[str]) -> dict[str, Any]:
+def completeness_for(answer: Mapping[str, Any], classes: Collection[str]) -> dict[str, Any]:
     """``answer`` as a viewer of field ``classes`` may see it: the checks of a class it
     lacks are left out of each record's list (a record left with none is left out);
     the counts stay."""
     hidden = {c for cls, checks in CHECKS_OF_CLASS.items() if cls not in classes for c in checks}
     if not hidden:
-        return answer
+        return dict(answer)
     items = []
     for item in answer["items"]:
         missing = [m for m in item["missing"] if m not in hidden]
