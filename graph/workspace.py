@@ -23,7 +23,7 @@ import numpy as np
 
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
-from concentric.graph.engine.completeness import completeness
+from concentric.graph.engine.completeness import completeness, links_named
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
@@ -62,6 +62,7 @@ from concentric.graph.store.protocol import (
     Store,
     StoreChanges,
 )
+from concentric.graph.store.register import REGISTER_KINDS, ReadsRegister
 from concentric.graph.views.answers import Answer, NetworkView
 
 if TYPE_CHECKING:
@@ -499,11 +500,18 @@ class Workspace:
         key = (version, "completeness")
         found = self._answers.get(key)
         if found is None:
-            found = {**completeness(self.store.nodes(), self.store.links()), "version": version}
+            found = {**self._completeness(), "version": version}
             if len(self._answers) > 256:
                 self._answers.clear()
             found = self._answers.setdefault(key, found)
         return Answer(found, "completeness")
+
+    def _completeness(self) -> dict[str, Any]:
+        if isinstance(self.store, ReadsRegister):
+            with self.store.register_records() as read:
+                return completeness(read.nodes, read.members, read.contacted)
+        nodes = [n for n in self.store.nodes() if n.kind in (*REGISTER_KINDS, "interaction")]
+        return completeness(nodes, *links_named(nodes, self.store.links()))
 
     def warm(self) -> None:
         """Build (or read back) the snapshot and the search index the first requests need

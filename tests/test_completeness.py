@@ -240,3 +240,16 @@ def test_the_xlsx_report_has_the_completeness_sheets(
     assert set(items) == {"F2", "F3", "F4", "O2", "U2", "L2"}
     # The report holds ordinary fields only: F2 is listed without its missing phone.
     assert items["F2"] == "缺类别信息、无所属组织、从未联系"
+
+
+def test_a_store_read_as_whole_records_gives_the_same_answer(
+    district_db: Path, answer: dict[str, Any]
+) -> None:
+    """The generic path (every record decoded, as for Neo4j) against the SQL one."""
+    from concentric.graph.engine.completeness import completeness, links_named
+    from concentric.graph.store.sqlite_store import SQLiteStore
+
+    with SQLiteStore(district_db) as store:
+        nodes = list(store.nodes())
+        whole = completeness(nodes, *links_named(nodes, store.links()))
+    assert {k: v for k, v in answer.items() if k != "version"} == whole

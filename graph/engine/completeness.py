@@ -22,7 +22,7 @@ in the area or any area below it); records without an area count under ``""``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,11 +92,12 @@ class Tally:
     complete: int = 0
     missing: Counter[str] = field(default_factory=Counter)
 
-    def add(self, missing: Iterable[str]) -> None:
-        found = list(missing)
-        self.records += 1
-        self.complete += not found
-        self.missing.update(found)
+    def add(self, missing: Collection[str], count: int = 1) -> None:
+        """``count`` records, each lacking ``missing``."""
+        self.records += count
+        self.complete += 0 if missing else count
+        for check in missing:
+            self.missing[check] += count
 
     @property
     def ratio(self) -> float | None:
@@ -123,29 +124,32 @@ class _Record:
     missing: list[str]
 
 
-def completeness(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> dict[str, Any]:
+def completeness(
+    nodes: Iterable[NodeRecord], members: Collection[str], contacted: Collection[str]
+) -> dict[str, Any]:
     """The register's completeness: ``tables`` (per table), ``areas`` (per area, each with
     the areas below it, and ``""`` for records without an area), ``files`` (per source
     file) and ``items`` (each incomplete record with what it lacks), as JSON.
+
+    ``nodes``: the stored areas, figures, organizations, units and leaders (other kinds are
+    passed over); ``members``: the figures some membership row names; ``contacted``: the
+    targets some interaction names (:func:`links_named` finds both in records).
 
     >>> nodes = [NodeRecord("A1", "area", {"name": "区", "kind": "district"}),
     ...          NodeRecord("F1", "figure", {"name": "甲", "category": "non_party",
     ...                     "area_id": "A1", "phone": "1"}, "figures.csv", 2),
     ...          NodeRecord("I1", "interaction", {"target_ids": ["F1"]})]
-    >>> answer = completeness(nodes, [])
+    >>> answer = completeness(nodes, *links_named(nodes, []))
     >>> answer["tables"]["figures"]
     {'records': 1, 'complete': 0, 'ratio': 0.0, 'missing': {'no_organization': 1}}
     """
     parents: dict[str, str | None] = {}
     area_names: dict[str, str] = {}
-    contacted: set[str] = set()
     checked: list[_Record] = []
     for node in nodes:
         if node.kind == "area":
             parents[node.id] = node.props.get("parent_id")
             area_names[node.id] = str(node.props.get("name") or node.id)
-        elif node.kind == "interaction":
-            contacted.update(node.props.get("target_ids") or ())
         elif node.kind in CHECKED_KINDS:
             area = node.props.get("area_id")
             checked.append(
@@ -159,22 +163,26 @@ def completeness(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> di
                     missing_fields(node),
                 )
             )
-    members = {link.source_id for link in links if link.kind == "member_of"}
-    tables = {table: Tally() for table in TABLE_OF.values()}
-    areas: dict[str, Tally] = {}
-    files: dict[str, Tally] = {}
+    # Records alike in kind, file, area and gaps are tallied once, then spread over the
+    # tables, files and each area above (a province has a million records, few groups).
+    groups: Counter[tuple[str, str, str, tuple[str, ...]]] = Counter()
     items = []
     for record in checked:
         if record.kind == "figure" and record.id not in members:
             record.missing.append("no_organization")
         if record.kind in CHECKS["never_contacted"][0] and record.id not in contacted:
             record.missing.append("never_contacted")
-        tables[TABLE_OF[record.kind]].add(record.missing)
-        files.setdefault(record.source, Tally()).add(record.missing)
-        for area in _with_ancestors(record.area_id, parents):
-            areas.setdefault(area, Tally()).add(record.missing)
+        groups[(record.kind, record.source, record.area_id, tuple(record.missing))] += 1
         if record.missing:
             items.append(record)
+    tables = {table: Tally() for table in TABLE_OF.values()}
+    areas: dict[str, Tally] = {}
+    files: dict[str, Tally] = {}
+    for (kind, source, area_id, missing), count in groups.items():
+        tables[TABLE_OF[kind]].add(missing, count)
+        files.setdefault(source, Tally()).add(missing, count)
+        for area in _with_ancestors(area_id, parents):
+            areas.setdefault(area, Tally()).add(missing, count)
     items.sort(key=lambda r: (-len(r.missing), r.kind, r.id))
     return {
         "checks": list(CHECKS),
@@ -197,6 +205,21 @@ def completeness(nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]) -> di
             for r in items
         ],
     }
+
+
+def links_named(
+    nodes: Iterable[NodeRecord], links: Iterable[LinkRecord]
+) -> tuple[set[str], set[str]]:
+    """The figures some membership names and the targets some interaction names, from
+    whole records (a store that reads them in SQL need not)."""
+    members = {link.source_id for link in links if link.kind == "member_of"}
+    contacted = {
+        target
+        for node in nodes
+        if node.kind == "interaction"
+        for target in node.props.get("target_ids") or ()
+    }
+    return members, contacted
 
 
 def _worst_first(tally: Tally, area: str) -> tuple[float, str]:

@@ -43,6 +43,7 @@ from concentric.graph.store.protocol import (
     merged_overrides,
     paused_gc,
 )
+from concentric.graph.store.register import REGISTER_FIELDS, REGISTER_KINDS, RegisterRecords
 
 __all__ = ["SQLiteStore", "is_disk_full"]
 
@@ -212,6 +213,12 @@ def _link_record(row: tuple[Any, ...]) -> LinkRecord:
     return LinkRecord(
         kind, source_id, target_id, key, decode_props(props, SCHEMA.date_fields[kind]), source, line
     )
+
+
+def _register_record(row: tuple[Any, ...]) -> NodeRecord:
+    node_id, kind, source, line, *values = row
+    props = {k: v for k, v in zip(REGISTER_FIELDS, values, strict=True) if v is not None}
+    return NodeRecord(node_id, kind, props, source, line)
 
 
 class _StreamedRecords:
@@ -698,6 +705,39 @@ class SQLiteStore:
         try:
             con.execute("BEGIN")
             yield _StreamedRecords(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def register_records(self) -> Iterator[RegisterRecords]:
+        """What the completeness report checks, read in SQL from one snapshot of the data
+        (a connection of its own in one read transaction): the checked kinds' nodes a row
+        at a time, and the ids named by memberships and by interactions."""
+        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            con.execute("BEGIN")
+            members = {
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT source_id FROM links WHERE kind = 'member_of'"
+                )
+            }
+            contacted = {
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT target.value FROM nodes AS n, "
+                    "json_each(n.props, '$.target_ids') AS target WHERE n.kind = 'interaction'"
+                )
+            }
+            # Just the fields the report reads, extracted in SQL (no JSON decoded in Python).
+            fields = ", ".join("json_extract(props, ?)" for _ in REGISTER_FIELDS)
+            rows = con.execute(
+                f"SELECT id, kind, source, line, {fields} FROM nodes "  # placeholders only
+                "WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY kind, id",
+                (*(f"$.{name}" for name in REGISTER_FIELDS), json.dumps(REGISTER_KINDS)),
+            )
+            yield RegisterRecords(map(_register_record, rows), members, contacted)
             con.execute("COMMIT")
         finally:
             con.close()
