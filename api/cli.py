@@ -80,6 +80,7 @@ def load(
         str,
         typer.Option("--format", metavar="table|json", help="How --diff answers (default table)."),
     ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="--diff answers JSON.")] = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Validate and load tables into the store, all rows or none.
@@ -120,7 +121,7 @@ def load(
         if diff or replace:
             changes = ws.load_diff(dataset, replace=replace, limit=DIFF_ROWS if diff else 0)
         if diff and changes is not None:
-            if output_format == "json":
+            if output_format == "json" or as_json:
                 print_json(changes.as_json())
             else:
                 print_diff_counts(changes, "What the load would change (nothing was written)")

@@ -30,6 +30,14 @@ HEADERS = {
     "figures": ["id", "name", "category", "gender", "area_id", "phone"],
     "units": ["id", "name", "kind", "area_id", "joint_meeting"],
     "memberships": ["figure_id", "org_id", "role", "since"],
+    "leaders": ["id", "name", "post", "area_id", "in_office"],
+    "contacts": ["leader_id", "target_id", "since", "until", "role"],
+    "interactions": ["id", "date", "kind", "leader_ids", "target_ids", "summary"],
+}
+#: The columns that make a link row's identity (its natural key): never a changed field.
+IDENTITY = {
+    "memberships": {"figure_id", "org_id", "since"},
+    "contacts": {"leader_id", "target_id", "since"},
 }
 
 Rows = dict[str, dict[str, dict[str, str]]]  # table → row identity → column → cell
@@ -71,11 +79,47 @@ def _dataset(rng: random.Random, pool: int) -> Rows:
                     "role": rng.choice(["member", "head"]),
                     "since": "2024-01-01",
                 }
+    leaders = {
+        f"L{i}": {
+            "id": f"L{i}",
+            "name": rng.choice(NAMES),
+            "post": rng.choice(["", "区长", "副区长"]),
+            "area_id": rng.choice(["", "A1", "A2"]),
+            "in_office": rng.choice(["true", "false"]),
+        }
+        for i in range(pool // 4)
+        if rng.random() < 0.75
+    }
+    targets = sorted(figures) + sorted(units)
+    contacts = {}
+    for leader in leaders:
+        for target in rng.sample(targets, min(3, len(targets))):
+            contacts[f"{leader} → {target}"] = {
+                "leader_id": leader,
+                "target_id": target,
+                "since": "2025-03-01",
+                "until": rng.choice(["", "2026-01-31"]),
+                "role": rng.choice(["primary", "backup"]),
+            }
+    interactions = {}
+    for i in range(pool):
+        if leaders and rng.random() < 0.6:
+            interactions[f"I{i:02d}"] = {
+                "id": f"I{i:02d}",
+                "date": rng.choice(["2026-01-05", "2026-02-10"]),
+                "kind": rng.choice(["visit", "talk"]),
+                "leader_ids": ";".join(sorted(rng.sample(sorted(leaders), 1))),
+                "target_ids": ";".join(sorted(rng.sample(targets, min(2, len(targets))))),
+                "summary": rng.choice(["", "走访", "座谈"]),
+            }
     return {
         "areas": {a["id"]: a for a in AREAS},
         "figures": figures,
         "units": units,
         "memberships": memberships,
+        "leaders": leaders,
+        "contacts": contacts,
+        "interactions": interactions,
     }
 
 
@@ -94,7 +138,7 @@ def _expected(old: Rows, new: Rows, replace: bool) -> set[tuple[str, str, str, f
     identity column never counts as a changed field; a blank cell is a missing value."""
     found = set()
     for table in new:
-        identity = {"figure_id", "org_id", "since"} if table == "memberships" else {"id"}
+        identity = IDENTITY.get(table, {"id"})
         for key, row in new[table].items():
             before = old[table].get(key)
             if before is None:
@@ -114,7 +158,7 @@ def _listed(answer: dict[str, Any]) -> set[tuple[str, str, str, frozenset[str]]]
         (
             row["table"],
             row["change"],
-            row["name"] if row["table"] == "memberships" else row["id"],
+            row["name"] if row["table"] in IDENTITY else row["id"],
             frozenset(row["fields"]),
         )
         for row in answer["rows"]
@@ -186,8 +230,9 @@ def test_diff_equals_a_plain_comparison_and_writes_nothing(
     assert said in loaded.stdout and f"{totals['removed']} removed." in loaded.stdout
     _, nodes, links = _stored(db)
     stored_ids = {row[0] for row in nodes}
-    assert stored_ids == {k for t in ("areas", "figures", "units") for k in new[t]}
-    assert len(links) == len(new["memberships"])
+    node_tables = ("areas", "figures", "units", "leaders", "interactions")
+    assert stored_ids == {k for t in node_tables for k in new[t]}
+    assert len(links) == len(new["memberships"]) + len(new["contacts"])
 
 
 def test_a_change_lists_old_and_new_values(cli: Run, tmp_path: Path) -> None:

@@ -490,11 +490,13 @@ class SQLiteStore:
                 ids: set[str] = set()
                 keys: set[str] = set()
                 for batch in batched(dataset.encoded_nodes(), BATCH_ROWS):
-                    ids.update(row[0] for row in batch)
+                    if replace:  # what a replace keeps, to tell what it removes
+                        ids.update(row[0] for row in batch)
                     for change in changed.nodes(batch):
                         diff.note(change.kind, change.new, change.records)
                 for batch in batched(dataset.encoded_links(), BATCH_ROWS):
-                    keys.update(row[0] for row in batch)
+                    if replace:
+                        keys.update(row[0] for row in batch)
                     for change in changed.links(batch):
                         diff.note(change.kind, change.new, change.records)
                 for table in ("nodes", "links"):  # fixed names, not input
