@@ -1086,6 +1086,8 @@ def _previewed(key: str, principal: Principal, language: str) -> Path:
     owner = kept / "owner"
     if not re.fullmatch(r"[0-9a-f]{32}", key) or not owner.is_file():
         raise FormProblems([ui_text("upload.preview_gone", language)], 404)
+    if owner.stat().st_mtime < time.time() - PREVIEW_HOURS * 3600:
+        raise FormProblems([ui_text("upload.preview_gone", language)], 404)
     if owner.read_text(encoding="utf-8") != str(principal.token_id):
         raise FormProblems([ui_text("upload.preview_gone", language)], 404)
     return kept / "upload"

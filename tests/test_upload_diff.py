@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,3 +88,23 @@ def test_only_planners_preview(site: Site) -> None:
     body = (FIGURES_HEAD + "FU1,张三,无党派人士,A02\n").encode()
     response = site.post("/upload/preview", {}, files=[("files", ("figures.csv", body))])
     assert response.status_code in (400, 403)
+
+
+def test_a_preview_older_than_its_hours_is_gone(site: Site) -> None:
+    import os
+    import time
+
+    from concentric.api.page_actions import PREVIEW_HOURS
+
+    site.sign_in("planner")
+    (form,) = forms(site.page("/upload"), "upload-dataset")
+    body = (FIGURES_HEAD + "FU1,张三,无党派人士,A02\n").encode()
+    preview = site.post("/upload/preview", fields(form), files=[("files", ("figures.csv", body))])
+    (confirm,) = forms(preview.text, "upload-confirm")
+    key = confirm_key(confirm)
+    owner = Path(tempfile.gettempdir()) / "concentric-upload-previews" / key / "owner"
+    old = time.time() - PREVIEW_HOURS * 3600 - 60
+    os.utime(owner, (old, old))
+    response = site.post(confirm["action"], fields(confirm))
+    assert response.status_code == 404 and "预览已失效" in response.text
+    assert site.sql("SELECT count(*) FROM nodes WHERE id = 'FU1'") == [(0,)]
