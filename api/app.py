@@ -16,15 +16,23 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from concentric.api import page_actions, page_analyses, page_duplicates, pages
+from concentric.api import page_actions, page_analyses, page_duplicates, page_register, pages
 from concentric.api.access import AccessStore
 from concentric.api.health import AuditHealth
 from concentric.api.idempotency import IdempotencyStore, KeyReused
 from concentric.api.limits import BodySizeLimit, allowed_methods
 from concentric.api.middleware import FieldClassCut, SecurityHeaders, add_security
-from concentric.api.page_actions import UPLOAD_PATH
+from concentric.api.page_actions import UPLOAD_PATH, UPLOAD_PREVIEW_PATH
 from concentric.api.page_common import LoginRequired, error_page
-from concentric.api.routers import admin, analysis, coverage, duplicates, entities, writes
+from concentric.api.routers import (
+    admin,
+    analysis,
+    coverage,
+    duplicates,
+    entities,
+    register,
+    writes,
+)
 from concentric.api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from concentric.api.settings import Settings
 from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
@@ -235,7 +243,10 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        larger={UPLOAD_PATH: max(settings.max_upload_bytes, settings.max_body_bytes)},
+        larger={
+            path: max(settings.max_upload_bytes, settings.max_body_bytes)
+            for path in (UPLOAD_PATH, UPLOAD_PREVIEW_PATH)
+        },
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -279,8 +290,20 @@ def create_app(
     app.add_middleware(FieldClassCut, sensitive_roles=lambda: settings.sensitive_roles)
     app.add_middleware(SecurityHeaders)
 
-    for module in (admin, coverage, analysis, entities, writes, duplicates, pages, page_actions):
+    routers = (
+        admin,
+        coverage,
+        analysis,
+        entities,
+        register,
+        writes,
+        duplicates,
+        pages,
+        page_actions,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(page_analyses.router)
     app.include_router(page_duplicates.router)
+    app.include_router(page_register.router)
     return app

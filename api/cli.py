@@ -34,8 +34,16 @@ from concentric.api.cli_common import (
     table,
     workspace_for,
 )
+from concentric.api.cli_diff import (
+    DIFF_FORMATS,
+    print_diff_counts,
+    print_diff_rows,
+    refuse_large_removals,
+)
+from concentric.api.settings import Settings
 from concentric.graph import SCHEMA
 from concentric.graph.lookup import area_tree
+from concentric.graph.store.load_diff import DIFF_ROWS
 from concentric.loaders import read_dataset
 
 
@@ -54,6 +62,25 @@ def load(
         bool,
         typer.Option("--replace", help="Replace the whole stored dataset (default: upsert by id)."),
     ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option(
+            "--diff",
+            help="Show the rows the load would add, change (field by field) and, with "
+            "--replace, remove, per table; write nothing.",
+        ),
+    ] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", help="Load even if --replace removes more than the set share of a table."
+        ),
+    ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option("--format", metavar="table|json", help="How --diff answers (default table)."),
+    ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="--diff answers JSON.")] = False,
     store: StoreOpt = DEFAULT_STORE,
 ) -> None:
     """Validate and load tables into the store, all rows or none.
@@ -61,7 +88,13 @@ def load(
     Every problem is listed as FILE:LINE: COLUMN: MESSAGE and the store is left unchanged
     (exit code 2). On a full disk it says "disk full" and the store is left unchanged
     (exit code 1: free space and run it again). Loading the same data twice changes nothing.
+    A --replace that would remove more than CONCENTRIC_LOAD_REMOVAL_SHARE (default 20 %) of
+    a table's stored rows is refused (exit code 2) unless --yes is given.
     """
+    if output_format not in DIFF_FORMATS:
+        raise typer.BadParameter(
+            f"{output_format!r} is not one of {', '.join(DIFF_FORMATS)}", param_hint="--format"
+        )
     with workspace_for(store, need_data=False) as ws:
         existing = None if replace else ws.store.existing_nodes()
         size = sum(_file_rows_estimate(p) for p in paths)
@@ -81,17 +114,38 @@ def load(
                 "nothing was written."
             )
             return
+        # A replace is compared with the store first (the removal check and its counts: the
+        # load itself empties the store, so it cannot tell a changed row from a new one); an
+        # upsert reports its own counts, which are the diff's (one pass, not two).
+        changes = None
+        if diff or replace:
+            changes = ws.load_diff(dataset, replace=replace, limit=DIFF_ROWS if diff else 0)
+        if diff and changes is not None:
+            if output_format == "json" or as_json:
+                print_json(changes.as_json())
+            else:
+                print_diff_counts(changes, "What the load would change (nothing was written)")
+                print_diff_rows(changes)
+            return
+        if changes is not None and not yes:
+            refuse_large_removals(changes, Settings().load_removal_share)
         with _progress(dataset.row_count, "writing") as advance:
             report = ws.load(dataset, replace=replace, progress=advance, keep=True)
         # The snapshot of the new version, kept in the store: a server (or the next command)
         # reads it back instead of rebuilding it before its first answer. A small change
         # brought the previous version's kept parts up to date; otherwise it is built here.
         ws.snapshot()
+        if changes is None:
+            added, changed, removed = report.inserted, report.updated, ""
+        else:
+            added, changed = changes.added, changes.changed
+            removed = f", {changes.removed} removed"
         out.print(
             f"Loaded {report.rows} rows from {len(result.files)} file(s) into {ws.store.location}: "
-            f"{report.inserted} new, {report.updated} updated, {report.unchanged} unchanged"
-            + (f", {report.removed} previous rows replaced." if replace else ".")
+            f"{added} new, {changed} updated, {report.rows - added - changed} unchanged{removed}."
         )
+        if changes is not None:
+            print_diff_counts(changes, "What the load changed")
 
 
 def _file_rows_estimate(path: Path) -> int:
@@ -227,6 +281,7 @@ def areas(as_json: JsonOpt = False, store: StoreOpt = DEFAULT_STORE) -> None:
 # The analysis commands live in their own module; importing it registers them on `app`.
 import concentric.api.cli_analysis  # noqa: E402
 import concentric.api.cli_duplicates  # noqa: E402
+import concentric.api.cli_register  # noqa: E402
 import concentric.api.cli_report  # noqa: E402
 import concentric.api.cli_server  # noqa: E402
 import concentric.api.cli_synth  # noqa: E402

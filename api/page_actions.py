@@ -25,10 +25,12 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+import json
 import re
 import secrets
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -69,9 +71,10 @@ from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownI
 from concentric.graph.lookup import AmbiguousName, NoSuchName, resolve
 from concentric.graph.schema.model import Problem
 from concentric.graph.schema.schema import SCHEMA
+from concentric.graph.store.load_diff import LoadDiff
 from concentric.graph.views.labels import LANGUAGES, UI_TEXT, activity_warnings, enum_text, ui_text
 from concentric.graph.workspace import Workspace
-from concentric.loaders import read_dataset
+from concentric.loaders import ReadResult, read_dataset
 from concentric.loaders.messages import problem
 from concentric.loaders.tables import TABLE_SUFFIXES
 
@@ -87,6 +90,9 @@ __all__ = [
 router = APIRouter(include_in_schema=False)
 
 UPLOAD_PATH = "/upload"
+UPLOAD_PREVIEW_PATH = "/upload/preview"
+# An upload's preview keeps its checked files this long for the planner's confirmation.
+PREVIEW_HOURS = 12
 CSRF_FIELD = "csrf_token"
 KEY_FIELD = "idempotency_key"
 PLANNERS = ("admin", "planner")
@@ -845,6 +851,8 @@ def _render_upload(
     problems: list[dict[str, Any]] | None = None,
     report: dict[str, Any] | None = None,
     status: int = 200,
+    diff: LoadDiff | None = None,
+    preview: str = "",
 ) -> Response:
     response = _render(
         request,
@@ -853,6 +861,9 @@ def _render_upload(
         forms=FormTokens(request),
         problems=problems,
         report=report,
+        diff=diff,
+        preview=preview,
+        schema_tables=SCHEMA.tables,
     )
     response.status_code = status
     return response
@@ -963,39 +974,35 @@ def upload(
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
     csrf_token: Text = "",
     idempotency_key: Text = "",
+    preview: Text = "",
 ) -> Response:
     """Validate the uploaded tables as ``concentric load`` does; store them only if every
-    row is clean, then say what changed."""
+    row is clean, then say what changed. ``preview``: the files a preview step kept (the
+    planner confirmed what it showed), instead of new ones."""
     check_csrf(request, csrf_token)
     _require_planner(request, principal)
     uploads = [(f.filename or "", f.file.read()) for f in files if f.filename]
     fields = {
         "files": [[name, hashlib.sha256(data).hexdigest()] for name, data in uploads],
+        "preview": preview,
     }
-    note_for_audit(request, files=[name for name, _ in uploads])
+    note_for_audit(request, files=[name for name, _ in uploads], preview=bool(preview))
     language = page_language(request)
 
     def write() -> Answer:
-        folder = Path(tempfile.mkdtemp(prefix="concentric-upload-"))
-        try:
+        if preview:
+            folder = _previewed(preview, principal, language)
             unpacked = _Unpacked(folder, settings.max_upload_bytes)
-            for name, data in uploads:
-                if not name.lower().endswith((*TABLE_SUFFIXES, ".zip")):
-                    unpacked.problems.append(problem(name, 0, "-", "upload_type"))
-                else:
-                    unpacked.add(name, data)
-            if not uploads:
-                unpacked.problems.append(problem("-", 0, "-", "upload_none"))
-            if unpacked.problems:
-                raise _UploadRefused([unpacked.shown(p, language) for p in unpacked.problems])
-            result = read_dataset(unpacked.paths, workspace.store.existing_nodes())
-            if result.problems:
-                raise _UploadRefused([unpacked.shown(p, language) for p in result.problems])
-            for block in result.dataset.blocks:
-                block.source = Path(block.source).name  # the file's name, not a server path
+            kept = json.loads((folder.parent / "paths.json").read_text(encoding="utf-8"))
+            unpacked.paths = [folder / part for part in kept]
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="concentric-upload-"))
+            unpacked = None
+        try:
+            result = _read_uploads(unpacked, folder, uploads, settings, workspace, language)
             report = workspace.load(result.dataset)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder.parent if preview else folder, ignore_errors=True)
         note_for_audit(request, inserted=report.inserted, updated=report.updated)
         return Answer(
             200,
@@ -1017,6 +1024,110 @@ def upload(
         shown = [{"file": "-", "line": 0, "column": "-", "message": m} for m in exc.messages]
         return _render_upload(request, principal, problems=shown, status=exc.status)
     return _render_upload(request, principal, report=answer.body)
+
+
+@router.post(UPLOAD_PREVIEW_PATH, response_class=HTMLResponse)
+def upload_preview(
+    request: Request,
+    workspace: WorkspaceDep,
+    principal: PagePrincipal,
+    settings: SettingsDep,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+    csrf_token: Text = "",
+) -> Response:
+    """Validate the uploaded tables and show what loading them would add and change
+    (:meth:`Workspace.load_diff`, as ``concentric load --diff``); nothing is stored. The
+    files are kept for the planner's confirmation, which loads them (``preview``)."""
+    check_csrf(request, csrf_token)
+    _require_planner(request, principal)
+    uploads = [(f.filename or "", f.file.read()) for f in files if f.filename]
+    note_for_audit(request, files=[name for name, _ in uploads])
+    _forget_old_previews()
+    key = secrets.token_hex(16)
+    kept = _preview_root() / key
+    kept.mkdir(parents=True)
+    (kept / "owner").write_text(str(principal.token_id), encoding="utf-8")
+    folder = kept / "upload"
+    folder.mkdir()
+    try:
+        result = _read_uploads(None, folder, uploads, settings, workspace, page_language(request))
+    except _UploadRefused as exc:
+        shutil.rmtree(kept, ignore_errors=True)
+        note_for_audit(request, problems=len(exc.problems))
+        return _render_upload(request, principal, problems=exc.problems, status=422)
+    diff = workspace.load_diff(result.dataset)
+    view = visible_classes(principal.role, settings.sensitive_roles)
+    for row in diff.rows:  # a field the planner may not see is not shown changing either
+        row.fields = {k: v for k, v in row.fields.items() if k in cut(dict(row.fields), view)}
+    # What the confirmation reads again: the same files and zip folders, in place.
+    paths = [str(Path(p).relative_to(folder)) for p in _unpacked_paths(folder)]
+    (kept / "paths.json").write_text(json.dumps(paths), encoding="utf-8")
+    return _render_upload(request, principal, diff=diff, preview=key)
+
+
+def _preview_root() -> Path:
+    return Path(tempfile.gettempdir()) / "concentric-upload-previews"
+
+
+def _forget_old_previews() -> None:
+    """Previews not confirmed within PREVIEW_HOURS are dropped."""
+    root = _preview_root()
+    if not root.is_dir():
+        return
+    cutoff = time.time() - PREVIEW_HOURS * 3600
+    for kept in root.iterdir():
+        if kept.stat().st_mtime < cutoff:
+            shutil.rmtree(kept, ignore_errors=True)
+
+
+def _previewed(key: str, principal: Principal, language: str) -> Path:
+    """The unpacked files of the preview ``key``, if this principal made it."""
+    kept = _preview_root() / key
+    owner = kept / "owner"
+    if not re.fullmatch(r"[0-9a-f]{32}", key) or not owner.is_file():
+        raise FormProblems([ui_text("upload.preview_gone", language)], 404)
+    if owner.stat().st_mtime < time.time() - PREVIEW_HOURS * 3600:
+        raise FormProblems([ui_text("upload.preview_gone", language)], 404)
+    if owner.read_text(encoding="utf-8") != str(principal.token_id):
+        raise FormProblems([ui_text("upload.preview_gone", language)], 404)
+    return kept / "upload"
+
+
+def _unpacked_paths(folder: Path) -> list[Path]:
+    """What an upload unpacked into ``folder`` reads: each file of ``files/``, each zip's
+    folder (as :class:`_Unpacked` lists them)."""
+    files = sorted((folder / "files").iterdir()) if (folder / "files").is_dir() else []
+    zips = [z for part in sorted(folder.glob("zip-*")) for z in sorted(part.iterdir())]
+    return files + zips
+
+
+def _read_uploads(
+    unpacked: _Unpacked | None,
+    folder: Path,
+    uploads: list[tuple[str, bytes]],
+    settings: Settings,
+    workspace: Workspace,
+    language: str,
+) -> ReadResult:
+    """The uploaded files (or ``unpacked``, already in place) read as a checked dataset;
+    :class:`_UploadRefused` with every problem otherwise."""
+    if unpacked is None:
+        unpacked = _Unpacked(folder, settings.max_upload_bytes)
+        for name, data in uploads:
+            if not name.lower().endswith((*TABLE_SUFFIXES, ".zip")):
+                unpacked.problems.append(problem(name, 0, "-", "upload_type"))
+            else:
+                unpacked.add(name, data)
+        if not uploads:
+            unpacked.problems.append(problem("-", 0, "-", "upload_none"))
+    if unpacked.problems:
+        raise _UploadRefused([unpacked.shown(p, language) for p in unpacked.problems])
+    result = read_dataset(unpacked.paths, workspace.store.existing_nodes())
+    if result.problems:
+        raise _UploadRefused([unpacked.shown(p, language) for p in result.problems])
+    for block in result.dataset.blocks:
+        block.source = Path(block.source).name  # the file's name, not a server path
+    return result
 
 
 class _UploadRefused(Exception):

@@ -57,6 +57,8 @@ class ReportData:
     suggestions: Mapping[str, Any]
     #: Names of areas and leaders by id (answers carry ids).
     names: Mapping[str, str]
+    #: The register's completeness (``concentric completeness --json``); None: no sheet.
+    completeness: Mapping[str, Any] | None = None
     #: The field classes the report's reader may see: each row is cut to them as it is
     #: written (privacy.cut), so no cut copy of a whole answer is held beside the answer.
     classes: frozenset[str] = ALL_CLASSES
@@ -91,6 +93,7 @@ def collect(
         single_points=workspace.single_points(as_of, window_days),
         suggestions=_suggestions(workspace, as_of, window_days),
         names=names,
+        completeness=workspace.completeness(),
     )
 
 
@@ -407,6 +410,86 @@ def _suggestions_table(data: ReportData) -> _Table:
     )
 
 
+#: The completeness sheets' check columns, in the engine's order.
+_CHECK_HEADINGS = {
+    "no_area": "无所在区域",
+    "no_category_details": "缺类别信息",
+    "no_phone": "无电话",
+    "no_organization": "无所属组织",
+    "no_joint_meeting": "联席会议未填",
+    "no_post": "无职务",
+    "never_contacted": "从未联系",
+}
+_SCOPE_TABLES = {
+    "figures": "党外代表人士",
+    "organizations": "组织",
+    "units": "驻区单位",
+    "leaders": "联系领导",
+}
+
+
+def _completeness_table(data: ReportData) -> _Table:
+    """Per table, per area (with the areas below; worst first) and per source file."""
+    answer = data.completeness or {"tables": {}, "areas": [], "files": []}
+
+    def row(scope: str, key: str, name: str, tally: Mapping[str, Any]) -> _Row:
+        counts = [tally["missing"].get(check, 0) for check in _CHECK_HEADINGS]
+        return [
+            scope,
+            key,
+            name,
+            tally["records"],
+            tally["complete"],
+            tally["ratio"],
+            *counts,
+        ], None
+
+    def rows() -> Iterator[_Row]:
+        for table, tally in answer["tables"].items():
+            yield row("表", table, _SCOPE_TABLES.get(table, table), tally)
+        for area in answer["areas"]:
+            yield row("区域", area["area_id"], area["name"] or "（无区域）", area)
+        for source in answer["files"]:
+            yield row("文件", Path(source["file"]).name, source["file"], source)
+
+    return _Table(
+        "completeness",
+        "底数完整性 completeness: 完整率 = 各项检查全部通过的记录 / 参与检查的记录"
+        "（区域含下级区域）",
+        ["范围", "编号", "名称", "记录", "完整", "完整率", *_CHECK_HEADINGS.values()],
+        rows(),
+        (6, 16, 30, 8, 8, 9, *(11,) * len(_CHECK_HEADINGS)),
+        percent_columns=(5,),
+    )
+
+
+def _incomplete_table(data: ReportData) -> _Table:
+    """Each incomplete record, with what it lacks (as the reader may see it)."""
+    from concentric.api.routers.register import completeness_for
+
+    answer = completeness_for(data.completeness or {"items": []}, data.classes)
+    items = answer["items"]
+    rows = (
+        [
+            i["id"],
+            i["name"],
+            _kind(i["kind"]),
+            i["area_id"] or "",
+            Path(i["file"]).name,
+            i["line"],
+            "、".join(_CHECK_HEADINGS[m] for m in i["missing"]),
+        ]
+        for i in items
+    )
+    return _Table(
+        "incomplete",
+        f"不完整的记录 incomplete records: {len(items)}",
+        ["编号", "名称", "类型", "所在区域", "来源文件", "行", "缺少"],
+        _plain(rows),
+        (10, 28, 12, 10, 20, 6, 50),
+    )
+
+
 _SHEETS: tuple[tuple[str, Callable[[ReportData], _Table]], ...] = (
     ("缺口", _gaps_table),
     ("领导负荷", _leaders_table),
@@ -414,6 +497,8 @@ _SHEETS: tuple[tuple[str, Callable[[ReportData], _Table]], ...] = (
     ("盲区", _blind_spots_table),
     ("建议分工", _suggestions_table),
     ("区域", _areas_table),
+    ("底数完整性", _completeness_table),
+    ("不完整记录", _incomplete_table),
 )
 
 

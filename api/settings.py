@@ -90,6 +90,15 @@ class Settings(BaseSettings):
         'environment variable, JSON: CONCENTRIC_SENSITIVE_ROLES=\'["admin","planner"]\'.',
     )
 
+    load_removal_share: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="A `load --replace` that would remove more than "
+        "this share of any table's stored rows asks for confirmation: the command refuses "
+        "(exit 2) unless given `--yes`.",
+    )
+
     @field_validator("graph_max_rows", "access_db", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.completeness import completeness, links_named
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
@@ -51,6 +53,7 @@ from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
+from concentric.graph.store.load_diff import DIFF_ROWS, LoadDiff, PreviewsLoads, diff_from_records
 from concentric.graph.store.protocol import (
     KeepsDerived,
     LoadReport,
@@ -60,6 +63,7 @@ from concentric.graph.store.protocol import (
     Store,
     StoreChanges,
 )
+from concentric.graph.store.register import REGISTER_KINDS, ReadsRegister
 from concentric.graph.views.answers import Answer, NetworkView
 
 if TYPE_CHECKING:
@@ -495,6 +499,42 @@ class Workspace:
                 changes.links.append((old_link, link))
                 stored_links[link.key] = link
         return changes
+
+    def load_diff(
+        self, dataset: Dataset, *, replace: bool = False, limit: int = DIFF_ROWS
+    ) -> LoadDiff:
+        """What :meth:`load` of ``dataset`` would add, change and (with ``replace``) remove,
+        per table, before anything is written (``concentric load --diff``, the upload
+        page's preview). The store compares by its upsert's own test where it can."""
+        if isinstance(self.store, PreviewsLoads):
+            return self.store.preview(dataset, replace=replace, limit=limit)
+        changes = self._changes_of(dataset, dataset.row_count) or StoreChanges([], [])
+        ids = {node.id for node in dataset.nodes} | {link.key for link in dataset.links}
+        stored: Iterable[NodeRecord | LinkRecord] = chain(self.store.nodes(), self.store.links())
+        return diff_from_records(
+            chain(changes.nodes, changes.links), stored, ids, replace=replace, limit=limit
+        )
+
+    def completeness(self) -> Answer:
+        """The register's completeness (:func:`graph.engine.completeness.completeness`):
+        records missing what the office needs, per table, area and source file; read
+        from the stored records, remembered for the data version."""
+        version = self.store.version()
+        key = (version, "completeness")
+        found = self._answers.get(key)
+        if found is None:
+            found = {**self._completeness(), "version": version}
+            if len(self._answers) > 256:
+                self._answers.clear()
+            found = self._answers.setdefault(key, found)
+        return Answer(found, "completeness")
+
+    def _completeness(self) -> dict[str, Any]:
+        if isinstance(self.store, ReadsRegister):
+            with self.store.register_records() as read:
+                return completeness(read.nodes, read.members, read.contacted)
+        nodes = [n for n in self.store.nodes() if n.kind in (*REGISTER_KINDS, "interaction")]
+        return completeness(nodes, *links_named(nodes, self.store.links()))
 
     def warm(self) -> None:
         """Build (or read back) the snapshot and the search index the first requests need

@@ -274,6 +274,7 @@ READ_ENDPOINTS: list[tuple[str, str, dict[str, Any], Any, dict[str, int]]] = [
     ("GET", "/api/v1/single-points", Q, None, READ),
     ("POST", "/api/v1/departure", {}, {"leader_ids": ["{other_leader}"]}, READ),
     ("GET", "/api/v1/blind-spots", Q, None, READ),
+    ("GET", "/api/v1/completeness", {}, None, READ),
     ("GET", "/api/v1/recommendations", Q, None, READ),
     ("GET", "/api/v1/changes", {"from": "2026-01-01", "to": AS_OF.isoformat()}, None, READ),
     ("GET", "/api/v1/brokers", {"top": 5}, None, READ),

@@ -13,9 +13,10 @@ import re
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -30,6 +31,7 @@ from concentric.graph.schema.model import (
     references_of,
 )
 from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.store.load_diff import LoadDiff
 from concentric.graph.store.protocol import (
     CoverageColumns,
     DiskFull,
@@ -44,6 +46,7 @@ from concentric.graph.store.protocol import (
     merged_overrides,
     paused_gc,
 )
+from concentric.graph.store.register import REGISTER_FIELDS, REGISTER_KINDS, RegisterRecords
 
 __all__ = ["SQLiteStore", "is_disk_full"]
 
@@ -278,6 +281,12 @@ def _link_record(row: tuple[Any, ...]) -> LinkRecord:
     )
 
 
+def _register_record(row: tuple[Any, ...]) -> NodeRecord:
+    node_id, kind, source, line, *values = row
+    props = {k: v for k, v in zip(REGISTER_FIELDS, values, strict=True) if v is not None}
+    return NodeRecord(node_id, kind, props, source, line)
+
+
 class _StreamedRecords:
     """The records of one read transaction, each table in the store's order."""
 
@@ -367,27 +376,20 @@ def batched(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
         yield batch
 
 
-class _ChangeCollector:
+class _ChangedRows:
     """Which rows of a load change the store, and how they were stored before: each batch
-    is compared with the stored rows before it is written, by the upsert's own test."""
+    is compared with the stored rows before it is written, by the upsert's own test. Each
+    change is decoded into records only when asked (:attr:`_Change.records`)."""
 
-    def __init__(self, con: sqlite3.Connection, limit: int) -> None:
+    def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
-        self.limit = limit
-        self.found = StoreChanges([], [])
         # What a row written earlier in this load holds now (a file may repeat an id).
         self._written_nodes: dict[str, tuple[str, str]] = {}
         self._written_links: dict[str, tuple[Any, ...]] = {}
 
-    def _full(self, more: int) -> bool:
-        if self.found.overflow or self.found.rows + more > self.limit:
-            self.found.overflow = True
-        return self.found.overflow
-
-    def nodes(self, batch: list[tuple[Any, ...]]) -> None:
-        """Rows of ``(id, kind, props, source, line)`` about to be upserted."""
-        if self.found.overflow:
-            return
+    def nodes(self, batch: list[tuple[Any, ...]]) -> Iterator[_Change]:
+        """Of rows of ``(id, kind, props, source, line)`` about to be upserted, each that
+        changes the store."""
         ids = json.dumps([row[0] for row in batch])
         stored = {
             row[0]: (row[1], row[2])
@@ -396,22 +398,18 @@ class _ChangeCollector:
                 (ids,),
             )
         }
-        for node_id, kind, props, source, line in batch:
+        for row in batch:
+            node_id, kind, props = row[:3]
             old = self._written_nodes.get(node_id) or stored.get(node_id)
             if old == (kind, props):
                 continue
-            if self._full(1):
-                return
-            before = None if old is None else _node_record((node_id, *old, "", 0))
-            after = _node_record((node_id, kind, props, source, line))
-            self.found.nodes.append((before, after))
             self._written_nodes[node_id] = (kind, props)
+            yield _Change(kind, old is None, partial(_node_change, old, row))
 
-    def links(self, batch: list[tuple[Any, ...]]) -> None:
-        """Rows of ``(key, kind, source_id, target_id, props, source, line)`` about to be
-        upserted (a stored key keeps its kind and ends; only its props change)."""
-        if self.found.overflow:
-            return
+    def links(self, batch: list[tuple[Any, ...]]) -> Iterator[_Change]:
+        """Of rows of ``(key, kind, source_id, target_id, props, source, line)`` about to be
+        upserted, each that changes the store (a stored key keeps its kind and ends; only its
+        props change)."""
         keys = json.dumps([row[0] for row in batch])
         stored = {
             row[0]: row[1:]
@@ -421,17 +419,68 @@ class _ChangeCollector:
                 (keys,),
             )
         }
-        for key, kind, source_id, target_id, props, source, line in batch:
+        for row in batch:
+            key, kind, source_id, target_id, props = row[:5]
             old = self._written_links.get(key) or stored.get(key)
             if old is not None and old[3] == props:
                 continue
+            ends = (kind, source_id, target_id) if old is None else old[:3]
+            self._written_links[key] = (*ends, props)
+            yield _Change(ends[0], old is None, partial(_link_change, old, ends, row))
+
+
+class _Change(NamedTuple):
+    """One row a load changes: its kind, whether it is new, and its records before (None
+    if new) and after, decoded on call."""
+
+    kind: str
+    new: bool
+    records: Callable[[], tuple[Any, Any]]
+
+
+def _node_change(
+    old: tuple[str, str] | None, row: tuple[Any, ...]
+) -> tuple[NodeRecord | None, NodeRecord]:
+    before = None if old is None else _node_record((row[0], *old, "", 0))
+    return before, _node_record(row)
+
+
+def _link_change(
+    old: tuple[Any, ...] | None, ends: tuple[str, str, str], row: tuple[Any, ...]
+) -> tuple[LinkRecord | None, LinkRecord]:
+    key, _, _, _, props, source, line = row
+    before = None if old is None else _link_record((key, *old, "", 0))
+    return before, _link_record((key, *ends, props, source, line))
+
+
+class _ChangeCollector:
+    """The changed rows of a load (:class:`_ChangedRows`), at most ``limit`` of them."""
+
+    def __init__(self, con: sqlite3.Connection, limit: int) -> None:
+        self.changed = _ChangedRows(con)
+        self.limit = limit
+        self.found = StoreChanges([], [])
+
+    def _full(self, more: int) -> bool:
+        if self.found.overflow or self.found.rows + more > self.limit:
+            self.found.overflow = True
+        return self.found.overflow
+
+    def nodes(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.found.overflow:
+            return
+        for change in self.changed.nodes(batch):
             if self._full(1):
                 return
-            ends = (kind, source_id, target_id) if old is None else old[:3]
-            before = None if old is None else _link_record((key, *old, "", 0))
-            after = _link_record((key, *ends, props, source, line))
-            self.found.links.append((before, after))
-            self._written_links[key] = (*ends, props)
+            self.found.nodes.append(change.records())
+
+    def links(self, batch: list[tuple[Any, ...]]) -> None:
+        if self.found.overflow:
+            return
+        for change in self.changed.links(batch):
+            if self._full(1):
+                return
+            self.found.links.append(change.records())
 
 
 class SQLiteStore:
@@ -532,6 +581,43 @@ class SQLiteStore:
         test (the stored props text differs), a batch at a time before it is written."""
         changes = _ChangeCollector(self._con, limit)
         return self._load(dataset, False, progress, changes), changes.found
+
+    def preview(self, dataset: Dataset, *, replace: bool = False, limit: int) -> LoadDiff:
+        """What :meth:`load` would change, found by the same test (:class:`_ChangedRows`) in
+        one read transaction; nothing is written. With ``replace``, the stored rows the
+        dataset lacks are removed too. At most ``limit`` rows are listed; counts are whole."""
+        diff = LoadDiff(replace=replace, limit=limit)
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN")  # one consistent view of the stored rows
+            try:
+                changed = _ChangedRows(con)
+                ids: set[str] = set()
+                keys: set[str] = set()
+                for batch in batched(dataset.encoded_nodes(), BATCH_ROWS):
+                    if replace:  # what a replace keeps, to tell what it removes
+                        ids.update(row[0] for row in batch)
+                    for change in changed.nodes(batch):
+                        diff.note(change.kind, change.new, change.records)
+                for batch in batched(dataset.encoded_links(), BATCH_ROWS):
+                    if replace:
+                        keys.update(row[0] for row in batch)
+                    for change in changed.links(batch):
+                        diff.note(change.kind, change.new, change.records)
+                for table in ("nodes", "links"):  # fixed names, not input
+                    diff.count_stored(
+                        con.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind")
+                    )
+                if replace:  # a row is decoded only if it goes
+                    for row in con.execute(f"{_NODE_ROWS} ORDER BY kind, id"):
+                        if row[0] not in ids:
+                            diff.record_removed(_node_record(row))
+                    for row in con.execute(f"{_LINK_ROWS} ORDER BY kind, key"):
+                        if row[0] not in keys:
+                            diff.record_removed(_link_record(row))
+            finally:
+                con.execute("ROLLBACK")
+        return diff
 
     def _load(
         self,
@@ -804,6 +890,39 @@ class SQLiteStore:
         try:
             con.execute("BEGIN")
             yield _StreamedRecords(con)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
+    def register_records(self) -> Iterator[RegisterRecords]:
+        """What the completeness report checks, read in SQL from one snapshot of the data
+        (a connection of its own in one read transaction): the checked kinds' nodes a row
+        at a time, and the ids named by memberships and by interactions."""
+        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            con.execute("BEGIN")
+            members = {
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT source_id FROM links WHERE kind = 'member_of'"
+                )
+            }
+            contacted = {
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT target.value FROM nodes AS n, "
+                    "json_each(n.props, '$.target_ids') AS target WHERE n.kind = 'interaction'"
+                )
+            }
+            # Just the fields the report reads, extracted in SQL (no JSON decoded in Python).
+            fields = ", ".join("json_extract(props, ?)" for _ in REGISTER_FIELDS)
+            rows = con.execute(
+                f"SELECT id, kind, source, line, {fields} FROM nodes "  # placeholders only
+                "WHERE kind IN (SELECT value FROM json_each(?)) ORDER BY kind, id",
+                (*(f"$.{name}" for name in REGISTER_FIELDS), json.dumps(REGISTER_KINDS)),
+            )
+            yield RegisterRecords(map(_register_record, rows), members, contacted)
             con.execute("COMMIT")
         finally:
             con.close()
