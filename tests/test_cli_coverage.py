@@ -772,7 +772,9 @@ class TestLoadSemantics:
 
     def test_replace_drops_missing_rows(self, concentric: Concentric, tmp_path: Path) -> None:
         concentric.load(write_dataset(district(), tmp_path / "big"))
-        concentric.load(write_dataset(self.smaller(), tmp_path / "small"), flags=("--replace",))
+        concentric.load(
+            write_dataset(self.smaller(), tmp_path / "small"), flags=("--replace", "--yes")
+        )
         answer = concentric.gaps()
         assert sorted(gap_ids(answer)) == ["F1", "F2", "O1", "O2", "U2"]
         assert concentric.coverage()["totals"] == counts(5, 2, 2, 0, 1)
