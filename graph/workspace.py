@@ -397,6 +397,15 @@ class Workspace:
         for name, to_bytes in parts.items():
             if name not in restored:
                 self._keeps.save_state(name, snapshot.version, to_bytes())
+        # The search index of the snapshot's names too: a write drops every kept part, and a
+        # restart would otherwise build the index again before its first search.
+        search = self._search
+        if (
+            search is not None
+            and search[0] == snapshot.names_version
+            and not self._keeps.has_state("search_index", snapshot.version)
+        ):
+            self._keeps.save_state("search_index", snapshot.version, search[1].to_bytes())
 
     def index(self) -> CoverageIndex:
         """The array index of the current snapshot."""

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_delta_load import _answers, _changes, _same
 
+from concentric.graph.engine.search import SearchIndex
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.store import sqlite_store
 from concentric.graph.store.sqlite_store import SQLiteStore
@@ -188,8 +189,17 @@ def test_a_server_keeps_its_last_snapshot_when_it_stops(tmp_path: Path) -> None:
         store.load(Dataset(list(world.nodes.values()), world.links))
     server = Workspace(SQLiteStore(path), build_in_background=True)
     server.snapshot()
+    found = server.search("F1")
     server.load(Dataset([_visit("I1", dt.date(2026, 3, 1), "F1")]))
     written = server.store.version()
     server.close()  # at once: the keeper was still waiting for writes to pause
     with SQLiteStore(path) as store:
         assert all(store.has_state(part, written) for part in SNAPSHOT_PARTS)
+        # The visit changed no name: the search index is kept for the new version too, and
+        # the next process searches without building it.
+        assert store.has_state("search_index", written)
+    restarted = Workspace(SQLiteStore(path), build_in_background=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SearchIndex, "build", _no_rebuild)
+        assert restarted.search("F1")["items"] == found["items"]
+    restarted.close()
