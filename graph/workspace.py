@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -30,6 +30,13 @@ from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
 from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
+from concentric.graph.engine.merge import (
+    merge_map,
+    merged_columns,
+    merged_groups,
+    merged_participations,
+    same_pairs,
+)
 from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
 from concentric.graph.network.network import (
     brokers,
@@ -55,6 +62,7 @@ from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
 from concentric.graph.store.load_diff import DIFF_ROWS, LoadDiff, PreviewsLoads, diff_from_records
 from concentric.graph.store.protocol import (
+    JudgementsUnsupported,
     KeepsDerived,
     LoadReport,
     ProgressCallback,
@@ -110,6 +118,9 @@ class Snapshot:
     # The version since which no searchable entity (name, kind, area) changed, as far as
     # this process knows: the search index of that version serves this one.
     names_version: int = 0
+    # Ids a planner judged the same, each to the id its group counts as (see
+    # graph/engine/merge.py); the index and activity were built with them merged.
+    merged: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.names_version:
@@ -252,7 +263,7 @@ class Workspace:
         """``current`` brought to the stored version through the store's change log
         (writes of this or another process), published; None when the log does not say
         what every write since changed, or the delta cannot follow one (build lock held)."""
-        if not isinstance(self.store, ReportsChanges):
+        if not isinstance(self.store, ReportsChanges) or current.merged or self._merges():
             return None
         logged = self.store.changes_since(current.version)
         if not logged:
@@ -353,9 +364,10 @@ class Workspace:
             reading = self.store.at_one_version()
         with reading as version:
             restored: set[str] = set()
+            merged = self._merge_map()
             index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
             if index is None:
-                index = CoverageIndex(self.store.coverage_columns())
+                index = CoverageIndex(merged_columns(self.store.coverage_columns(), merged))
             else:
                 restored.add("coverage_index")
             # A kept table is read back only with the kept index it was built on.
@@ -365,12 +377,42 @@ class Workspace:
                 else None
             )
             if activity is None:
-                activity = LeaderActivity(index, self.store.participations())
+                activity = LeaderActivity(
+                    index, merged_participations(self.store.participations(), merged)
+                )
             else:
                 restored.add("leader_activity")
             rows = self.store.row_count() if self.graph_max_rows is not None else None
             policy = self.store.policy()
-        return Snapshot(version, policy, index, activity, rows), restored, one_version
+        snapshot = Snapshot(version, policy, index, activity, rows, merged=merged)
+        return snapshot, restored, one_version
+
+    def _same_pairs(self) -> list[tuple[str, str]]:
+        """The pairs judged the same (none on a store that keeps no judgements)."""
+        try:
+            return same_pairs(self.store.judgements())
+        except JudgementsUnsupported:
+            return []
+
+    def _merges(self) -> bool:
+        """Whether any pair is judged the same. Then the arrays are not brought up to date
+        from what a write changed (the delta knows nothing of merged ids): they are built
+        again from merged columns."""
+        return bool(self._same_pairs())
+
+    def _merge_map(self) -> dict[str, str]:
+        """Each merged id to the id its group counts as, from the pairs judged the same
+        whose two ids are stored targets (:func:`graph.engine.merge.merge_map`)."""
+        pairs = self._same_pairs()
+        if not pairs:
+            return {}
+        judged = {node for pair in pairs for node in pair}
+        stored = {
+            node
+            for node, found in self.store.existing_nodes(judged).items()
+            if found.kind in SCHEMA.target_kinds
+        }
+        return merge_map(pairs, stored)
 
     def _read_back(
         self, name: str, version: int, parse: Callable[[bytes], _Part_T]
@@ -427,7 +469,7 @@ class Workspace:
         keep_soon = keep is None and self.build_in_background
         with self._build_lock:
             before = self.store.version()
-            base = None if replace else self._base(before)
+            base = None if replace or self._merges() else self._base(before)
             changes: StoreChanges | None = None
             if base is not None and isinstance(self.store, ReportsChanges):
                 limit = delta_limit(base.index, base.activity)
@@ -902,11 +944,19 @@ class Workspace:
         as_of, window = _when(snap, as_of, window_days)
         if self._uses_local_graphs(snap):
             graph = self.local_graph(node_id)
-            coverage = snap.index.coverage_of([node_id], as_of, window)
+            coverage = snap.index.coverage_of([snap.merged.get(node_id, node_id)], as_of, window)
         else:
             graph, snap = self._graph_of(snap)
             coverage = snap.index.target_coverage(as_of, window)
+        counted_as = snap.merged.get(node_id, node_id)
+        if counted_as != node_id and counted_as in coverage:
+            # A merged-away id is counted as its group's id: its coverage is that entity's.
+            coverage = {**coverage, node_id: coverage[counted_as]}
         answer = entity_record(graph, node_id, as_of, window, coverage)
+        if counted_as != node_id:
+            answer["merged_into"] = counted_as
+        elif merged_ids := merged_groups(snap.merged).get(node_id):
+            answer["merged_ids"] = merged_ids
         return Answer({**answer, "version": snap.version}, "entity")
 
     def search(self, query: str, limit: int = 50) -> Answer:
