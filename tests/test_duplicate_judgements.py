@@ -267,6 +267,41 @@ def test_api_lists_judges_and_undoes(api: WriteApp) -> None:
     ]
 
 
+def test_api_same_judgement_changes_the_next_coverage_answer(api: WriteApp) -> None:
+    """TABLES hold five figures and three units: eight targets; each "same" makes two of
+    them one, and an undo parts them again."""
+
+    def targets() -> int:
+        answer = api.get("/api/v1/coverage", as_of="2026-06-30")
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["totals"]["targets"])
+
+    assert targets() == 8
+    api.post("/api/v1/duplicates/judgements", {"left": "F1", "right": "F2", "verdict": "same"})
+    assert targets() == 7
+    api.post("/api/v1/duplicates/judgements", {"left": "U2", "right": "U1", "verdict": "same"})
+    assert targets() == 6
+    api.post("/api/v1/duplicates/judgements", {"left": "F3", "right": "F4", "verdict": "unsure"})
+    assert targets() == 6
+    api.post("/api/v1/duplicates/judgements/undo", {"left": "F1", "right": "F2"})
+    assert targets() == 7
+
+
+def test_cli_same_judgement_changes_the_next_coverage_answer(tmp_path: Path) -> None:
+    store = str(loaded_store(tmp_path))
+
+    def targets() -> int:
+        answer = run("coverage", "--json", "--as-of", "2026-06-30", "--store", store)
+        assert answer.exit_code == 0, answer.output
+        return int(json.loads(answer.stdout)["totals"]["targets"])
+
+    assert targets() == 8
+    assert run("duplicates", "judge", "F2", "F1", "same", "--store", store).exit_code == 0
+    assert targets() == 7
+    assert run("duplicates", "undo", "F1", "F2", "--store", store).exit_code == 0
+    assert targets() == 8
+
+
 def test_api_refuses_other_roles_and_bad_judgements(api: WriteApp) -> None:
     assert_error(api.get("/api/v1/duplicates", who="analyst"), 403)
     body = {"left": "F1", "right": "F2", "verdict": "same"}
@@ -387,6 +422,10 @@ def test_judging_reuses_the_finder_and_a_load_runs_it_again(
     with closing(open_workspace(str(path))) as ws:
         list_duplicates(ws)
         judge_pair(ws, "U1", "U2", "different", None)
+        assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")}
+        # A "same" moves the data version (merged counting), not the rows the finder reads.
+        judge_pair(ws, "F3", "F4", "same", None)
+        undo_pair(ws, "F3", "F4")
         assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")}
         assert len(runs) == 1
         # A load that adds a planted pair: the finder runs again and lists it.

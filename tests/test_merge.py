@@ -317,3 +317,16 @@ def test_judging_through_the_store_bumps_the_version_once(tmp_path: Path) -> Non
     assert store.version() == version + 2
     assert store.undo_judgement("F1", "F2") is None
     assert store.version() == version + 2
+
+
+def test_a_same_judgement_keeps_the_rows_version(tmp_path: Path) -> None:
+    """The duplicate finder's answer is kept per version of the loaded rows: a "same"
+    moves the data version but not that one; a load moves both."""
+    store = _store(tmp_path / "c.db", planted())
+    rows, version = store.rows_version(), store.version()
+    now = dt.datetime(2026, 1, 1).isoformat()
+    store.judge(Judgement("F1", "F2", "figure", "same", now, None))
+    store.undo_judgement("F1", "F2")
+    assert (store.rows_version(), store.version()) == (rows, version + 2)
+    store.load(Dataset([NodeRecord("F9", "figure", {"name": "F9", "category": "religious"})]))
+    assert (store.rows_version(), store.version()) == (rows + 1, version + 3)

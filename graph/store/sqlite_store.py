@@ -1098,6 +1098,10 @@ class SQLiteStore:
                 con.execute(statement, values)
                 if "same" in (before, self._verdict_of(left, right)):
                     self._bump_version()
+                    con.execute(
+                        "INSERT INTO meta VALUES ('merge_versions', '1') ON CONFLICT (key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
                     con.execute("DELETE FROM derived")  # built without this merge
                 con.execute("COMMIT")
             except BaseException as exc:
@@ -1107,6 +1111,16 @@ class SQLiteStore:
                 if isinstance(exc, sqlite3.DatabaseError):
                     raise StoreError(f"{self.path}: judgement not stored ({exc})") from exc
                 raise
+
+    def rows_version(self) -> int:
+        """The data version less the versions judgements made (see :meth:`judge`)."""
+        with self._version_lock:
+            row = self._version_con.execute(
+                "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'),"
+                " 0) - coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+                "WHERE key = 'merge_versions'), 0)"
+            ).fetchone()
+        return int(row[0])
 
     def policy_overrides(self) -> dict[str, Any]:
         with self._lock:
