@@ -46,6 +46,7 @@ def answers(workspace: Workspace, leaders: list[str]) -> dict[str, Any]:
         "leaders": _plain(workspace.leaders(as_of=T, window_days=W)),
         "single_points": _plain(workspace.single_points(as_of=T, window_days=W)),
         "changes": _plain(workspace.changes(day(-400), T, window_days=W)),
+        "blind_spots": _plain(workspace.blind_spots(as_of=T, window_days=W)),
     }
     for leader in leaders:
         found[f"todo {leader}"] = _plain(workspace.todo(leader, as_of=T, window_days=W))
