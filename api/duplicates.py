@@ -200,10 +200,13 @@ def judge_pair(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     judgement = Judgement(left, right, kind, verdict, now, judged_by)
     workspace.store.judge(judgement)
+    workspace.show_own_write()
     return judgement
 
 
 def undo_pair(workspace: Workspace, first: str, second: str) -> Judgement | None:
     """Forget the pair's judgement: the one forgotten, or None if there was none."""
     left, right = pair_key(first, second)
-    return workspace.store.undo_judgement(left, right)
+    undone = workspace.store.undo_judgement(left, right)
+    workspace.show_own_write()
+    return undone

@@ -504,6 +504,17 @@ class Workspace:
                 self._refresh()  # the writer waits for its own write, readers do not
             return report
 
+    def show_own_write(self) -> None:
+        """After a write through this workspace that is no load (a judgement that merges or
+        parts two ids): a server's writer builds the new version now, so its next answer
+        shows the write, as after a load (its readers answer from the previous one)."""
+        current = self._snapshot
+        if current is None or not self.build_in_background:
+            return  # the next answer builds the current version anyway
+        if current.version != self.store.version():
+            with self._build_lock:
+                self._refresh()
+
     def _base(self, version: int) -> Snapshot | None:
         """The snapshot of ``version`` for a load to bring up to date: the published one
         (through the change log if another process wrote since), else one read back from

@@ -267,9 +267,17 @@ def test_api_lists_judges_and_undoes(api: WriteApp) -> None:
     ]
 
 
-def test_api_same_judgement_changes_the_next_coverage_answer(api: WriteApp) -> None:
+@pytest.fixture(params=[False, True], ids=["built on demand", "built in the background"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WriteApp]:
+    path = loaded_store(tmp_path / "template")
+    yield from open_app(path, tmp_path / "app", build_in_background=request.param)
+
+
+def test_api_same_judgement_changes_the_next_coverage_answer(served: WriteApp) -> None:
     """TABLES hold five figures and three units: eight targets; each "same" makes two of
-    them one, and an undo parts them again."""
+    them one, and an undo parts them again. A server that builds new versions in the
+    background still shows its own judgement in its next answer."""
+    api = served
 
     def targets() -> int:
         answer = api.get("/api/v1/coverage", as_of="2026-06-30")
