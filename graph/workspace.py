@@ -36,6 +36,7 @@ from concentric.graph.engine.merge import (
     merged_groups,
     merged_participations,
     same_pairs,
+    touches,
 )
 from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
 from concentric.graph.network.network import (
@@ -263,16 +264,17 @@ class Workspace:
         """``current`` brought to the stored version through the store's change log
         (writes of this or another process), published; None when the log does not say
         what every write since changed, or the delta cannot follow one (build lock held)."""
-        if not isinstance(self.store, ReportsChanges) or current.merged or self._merges():
+        if not isinstance(self.store, ReportsChanges):
             return None
         logged = self.store.changes_since(current.version)
         if not logged:
             return None
+        judged = self._judged_ids()
         index, activity = current.index, current.activity
         rows, names = current.rows, current.names_version
         version = current.version
         for changes in logged:
-            parts = with_changes(index, activity, changes)
+            parts = None if touches(changes, judged) else with_changes(index, activity, changes)
             if parts is None:
                 return None
             index, activity = parts
@@ -281,7 +283,15 @@ class Workspace:
                 rows += sum(old is None for old, _ in [*changes.nodes, *changes.links])
             if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
                 names = version
-        followed = Snapshot(version, current.policy, index, activity, rows, names_version=names)
+        followed = Snapshot(
+            version,
+            current.policy,
+            index,
+            activity,
+            rows,
+            names_version=names,
+            merged=current.merged,
+        )
         self._snapshot = followed
         if self.build_in_background:
             self._keep_soon(followed)
@@ -394,11 +404,11 @@ class Workspace:
         except JudgementsUnsupported:
             return []
 
-    def _merges(self) -> bool:
-        """Whether any pair is judged the same. Then the arrays are not brought up to date
-        from what a write changed (the delta knows nothing of merged ids): they are built
-        again from merged columns."""
-        return bool(self._same_pairs())
+    def _judged_ids(self) -> set[str]:
+        """The ids of the pairs judged the same. A write that names one of them is not
+        followed by the delta (it knows nothing of merged ids; the merge map itself may
+        change): the arrays are built again from merged columns."""
+        return {node for pair in self._same_pairs() for node in pair}
 
     def _merge_map(self) -> dict[str, str]:
         """Each merged id to the id its group counts as, from the pairs judged the same
@@ -469,7 +479,7 @@ class Workspace:
         keep_soon = keep is None and self.build_in_background
         with self._build_lock:
             before = self.store.version()
-            base = None if replace or self._merges() else self._base(before)
+            base = None if replace else self._base(before)
             changes: StoreChanges | None = None
             if base is not None and isinstance(self.store, ReportsChanges):
                 limit = delta_limit(base.index, base.activity)
@@ -483,7 +493,10 @@ class Workspace:
                 return report  # nothing changed
             parts = (
                 with_changes(base.index, base.activity, changes)
-                if base is not None and changes is not None and after == before + 1
+                if base is not None
+                and changes is not None
+                and after == before + 1
+                and not touches(changes, self._judged_ids())
                 else None
             )
             if parts is not None and base is not None:
@@ -494,7 +507,13 @@ class Workspace:
                 )
                 names = after if searchable or base is None else base.names_version
                 self._snapshot = Snapshot(
-                    after, self.store.policy(), index, activity, rows, names_version=names
+                    after,
+                    self.store.policy(),
+                    index,
+                    activity,
+                    rows,
+                    names_version=names,
+                    merged=base.merged,
                 )
                 if keep:
                     self._keep(self._snapshot, set())

@@ -331,3 +331,88 @@ def test_a_same_judgement_keeps_the_rows_version(tmp_path: Path) -> None:
     assert (store.rows_version(), store.version()) == (rows, version + 2)
     store.load(Dataset([NodeRecord("F9", "figure", {"name": "F9", "category": "religious"})]))
     assert (store.rows_version(), store.version()) == (rows + 1, version + 3)
+
+
+# ------------------------------------------------------------- small loads after a merge
+
+
+def test_a_small_load_naming_no_judged_id_follows_the_delta(tmp_path: Path) -> None:
+    """A visit to F3 (no judged id) is followed from the merged arrays, not rebuilt; the
+    answers are those of the dataset joined by hand with the same visit."""
+    store = _store(tmp_path / "c.db", planted())
+    workspace = Workspace(store)
+    judge_pair(workspace, "F1", "F2", "same", None)
+    judge_pair(workspace, "O1", "O2", "same", None)
+    workspace.coverage(as_of=T)
+    reads: list[int] = []
+    real = store.coverage_columns
+    store.coverage_columns = lambda: reads.append(1) or real()  # type: ignore[method-assign]
+    visit = NodeRecord(
+        "I9",
+        "interaction",
+        {
+            "name": "I9",
+            "kind": "visit",
+            "date": day(-3),
+            "leader_ids": ["L1"],
+            "target_ids": ["F3"],
+        },
+    )
+    workspace.load(Dataset([visit]))
+    expected = joined_by_hand()
+    expected.interaction("I9", day(-3), ["L1"], ["F3"])
+    leaders = ["L1", "L2", "L3"]
+    assert answers(workspace, leaders) == answers(
+        Workspace(_store(tmp_path / "joined.db", expected)), leaders
+    )
+    assert reads == []  # followed, not read again
+    assert workspace.entity("F2", as_of=T)["merged_into"] == "F1"
+
+
+def _visit(node_id: str, when: dt.date, leader: str, targets: list[str]) -> NodeRecord:
+    props = {"name": node_id, "kind": "visit", "date": when}
+    return NodeRecord(
+        node_id, "interaction", {**props, "leader_ids": [leader], "target_ids": targets}
+    )
+
+
+@st.composite
+def loads_after_merges(draw: st.DrawFn) -> tuple[World, list[tuple[str, str]], World]:
+    """A world, pairs judged the same, and the world after a small load (a visit and a
+    contact to random targets, judged or not)."""
+    world, pairs = draw(worlds_with_pairs())
+    after = copy.deepcopy(world)
+    targets = world.targets()
+    leaders = world.ids("leader")
+    visited = draw(st.lists(st.sampled_from(targets), min_size=1, max_size=2, unique=True))
+    after.nodes["I99"] = _visit("I99", day(-draw(st.integers(0, 400))), leaders[0], visited)
+    after.contact(leaders[-1], draw(st.sampled_from(targets)), since=day(-50))
+    return world, pairs, after
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=loads_after_merges())
+def test_a_small_load_after_merges_answers_as_the_joined_data(
+    tmp_path_factory: Any, case: Any
+) -> None:
+    """Whether the delta follows the load (it names no judged id) or the arrays are built
+    again, the writer and a reader that follows the change log answer as the loaded world
+    joined by hand."""
+    world, pairs, after = case
+    folder = tmp_path_factory.mktemp("load")
+    store = _store(folder / "c.db", world)
+    writer, reader = Workspace(store), Workspace(SQLiteStore(folder / "c.db"))
+    for a, b in pairs:
+        judge_pair(writer, a, b, "same", None)
+    leaders = world.ids("leader")
+    writer.coverage(as_of=T)
+    reader.coverage(as_of=T)  # both hold a snapshot of the merged version
+    added = [n for n in after.nodes.values() if n.id not in world.nodes]
+    writer.load(Dataset(copy.deepcopy(added), copy.deepcopy(after.links[len(world.links) :])))
+    expected = answers(
+        Workspace(_store(folder / "joined.db", joined(after, _canonical(pairs)))), leaders
+    )
+    assert answers(writer, leaders) == expected
+    assert answers(reader, leaders) == expected

@@ -3,7 +3,9 @@
 The stored rows are never rewritten (each keeps its file and line): the merge is applied to
 the columns the engine reads, once per data version. A judgement of "same" bumps the store's
 data version, so every process builds its arrays again from merged columns; undoing it does
-the same, and the unmerged columns come back untouched.
+the same, and the unmerged columns come back untouched. A later small load is followed by
+the delta (:mod:`graph.engine.index_delta`) only when none of its records names a judged id
+(:func:`touches`): then it changes the merged data exactly as the stored one.
 
 >>> columns = CoverageColumns(
 ...     targets=[("F1", "figure", "religious", "A1", "张伟"),
@@ -33,9 +35,16 @@ from dataclasses import replace
 from typing import Any, TypeVar, cast
 
 from concentric.graph.engine.duplicates import canonical_ids
-from concentric.graph.store.protocol import CoverageColumns, Judgement
+from concentric.graph.store.protocol import CoverageColumns, Judgement, StoreChanges
 
-__all__ = ["merge_map", "merged_columns", "merged_groups", "merged_participations", "same_pairs"]
+__all__ = [
+    "merge_map",
+    "merged_columns",
+    "merged_groups",
+    "merged_participations",
+    "same_pairs",
+    "touches",
+]
 
 _Row_T = TypeVar("_Row_T", bound=tuple[Any, ...])
 
@@ -117,3 +126,32 @@ def merged_participations(
     if not canonical:
         return list(rows)
     return _repointed(rows, canonical, (1,))
+
+
+def touches(changes: StoreChanges, ids: Collection[str]) -> bool:
+    """Whether a record of ``changes``, as it was or as it is, names one of ``ids``: a
+    node's own id, a link's end, an interaction's leader or target.
+
+    >>> from concentric.graph.schema.model import LinkRecord, NodeRecord
+    >>> visit = NodeRecord("I1", "interaction", {"leader_ids": ["L1"], "target_ids": ["F2"]})
+    >>> touches(StoreChanges([(None, visit)], []), {"F1", "F2"})
+    True
+    >>> contact = LinkRecord("contacts", "L1", "F3", "c1", {})
+    >>> touches(StoreChanges([], [(None, contact)]), {"F1", "F2"})
+    False
+    """
+    if not ids:
+        return False
+    for pair in changes.nodes:
+        for node in pair:
+            if node is None:
+                continue
+            named = [node.id, *(node.props.get("leader_ids") or ())]
+            named += node.props.get("target_ids") or ()
+            if any(n in ids for n in named):
+                return True
+    return any(
+        link is not None and (link.source_id in ids or link.target_id in ids)
+        for pair in changes.links
+        for link in pair
+    )
