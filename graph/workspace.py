@@ -51,6 +51,7 @@ from concentric.graph.network.network import (
 from concentric.graph.network.recommend import (
     Candidate,
     Context,
+    Reader,
     assign,
     capacities,
     departure_answer,
@@ -184,6 +185,35 @@ class _StoreReader:
             found = self.store.relationship_ties(fresh)
             self._ties.update((n, found.get(n)) for n in fresh)
         return {n: ties for n in ids if (ties := self._ties.get(n)) is not None}
+
+
+class _MergedReader:
+    """A reader's records and ties with merged ids counted as one entity (``canonical``,
+    :attr:`Snapshot.merged`): the ties of a group's id are those of every id of the group,
+    and every tie's ends are written as their group's id, so a ranking sees the relations
+    and interactions of both records of a merged pair as those of one."""
+
+    def __init__(self, reader: _StoreReader, canonical: Mapping[str, str]) -> None:
+        self.reader = reader
+        self.canonical = canonical
+        self.groups = merged_groups(canonical)
+
+    def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        return self.reader.records(ids)
+
+    def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        name = self.canonical.get
+        asked = {n: [n, *self.groups.get(n, ())] for n in ids}
+        found = self.reader.ties({m for members in asked.values() for m in members})
+        return {
+            n: {
+                (kind, name(source, source), name(sink, sink))
+                for member in members
+                for kind, source, sink in found.get(member, ())
+            }
+            for n, members in asked.items()
+            if any(member in found for member in members)
+        }
 
 
 class Workspace:
@@ -826,7 +856,7 @@ class Workspace:
         context = self._context(snap, reader, as_of, self._in_office(snap))
         return rank_for(context, target_id, assigned, limit)
 
-    def _reader(self, snap: Snapshot) -> _StoreReader:
+    def _reader(self, snap: Snapshot) -> Reader:
         """A reader of the store for a ranking, knowing the records of the leaders in
         office already: every ranking looks at all of them, so they are read once per data
         version (the records are shared: not to be mutated)."""
@@ -835,7 +865,8 @@ class Workspace:
             ("leaders in office",),
             lambda: {"records": _StoreReader(self.store).records(self._in_office(snap))},
         )
-        return _StoreReader(self.store, known["records"])
+        reader = _StoreReader(self.store, known["records"])
+        return _MergedReader(reader, snap.merged) if snap.merged else reader
 
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
@@ -844,7 +875,7 @@ class Workspace:
     def _context(
         self,
         snap: Snapshot,
-        reader: _StoreReader,
+        reader: Reader,
         as_of: dt.date,
         leaders: Collection[str],
         *,

@@ -75,8 +75,9 @@ def planted() -> World:
     world.member("F3", "O2")
     world.member("F2", "O1")
     world.interaction("I1", day(-30), ["L2"], ["F2", "F3"])
-    world.interaction("I2", day(-600), ["L1"], ["F1"])
+    world.interaction("I2", day(-600), ["L1"], ["F2"])
     world.interaction("I3", day(-20), ["L3"], ["O2"])
+    world.relate("L3", "F2")  # a relation of the duplicate
     return world
 
 
@@ -98,6 +99,7 @@ def joined_by_hand() -> World:
     world.interaction("I1", day(-30), ["L2"], ["F1", "F3"])
     world.interaction("I2", day(-600), ["L1"], ["F1"])
     world.interaction("I3", day(-20), ["L3"], ["O1"])
+    world.relate("L3", "F1")
     return world
 
 
@@ -122,6 +124,25 @@ def test_merged_answers_equal_those_of_the_dataset_joined_by_hand(tmp_path: Path
     for pair in (("F1", "F2"), ("O1", "O2")):
         undo_pair(merged, *pair)
     assert answers(merged, leaders) == before
+
+
+def test_rankings_see_the_relations_of_both_records(tmp_path: Path) -> None:
+    """Successors and candidates read relations and interactions through merged ids: as in
+    the dataset joined by hand, where L3's relation to F2 is one to F1."""
+    merged = Workspace(_store(tmp_path / "merged.db", planted()))
+    judge_pair(merged, "F1", "F2", "same", None)
+    judge_pair(merged, "O1", "O2", "same", None)
+    joined = Workspace(_store(tmp_path / "joined.db", joined_by_hand()))
+    for workspace in (merged, joined):
+        assert workspace.snapshot()  # built
+    assert merged.candidates("F1", 3, as_of=T) == joined.candidates("F1", 3, as_of=T)
+    leaving = _plain(merged.departure(["L2"], as_of=T))
+    assert leaving == _plain(joined.departure(["L2"], as_of=T))
+    # By hand: L2's only target is F1; L1 met it once before (I2, under F2's id).
+    assert [item["id"] for item in leaving["items"]] == ["F1"]
+    best = merged.candidates("F1", 1, as_of=T)[0]
+    assert best.leader_id == "L1"
+    assert any(day(-600).isoformat() in reason for reason in best.reasons)
 
 
 def test_an_entity_record_says_where_it_was_merged(tmp_path: Path) -> None:
