@@ -460,3 +460,25 @@ def test_reasons_a_role_may_not_see_are_left_out(tmp_path: Path) -> None:
         assert "民族相同" not in mine[("F3", "F4")]["reasons"]
         assert "电话相同" in mine[("F1", "F2")]["reasons"]  # a planner sees phones
         assert mine[("F3", "F4")]["score"] == admins[("F3", "F4")]["score"]
+
+
+def test_entity_api_and_page_say_where_a_record_was_merged(
+    site: tuple[TestClient, Path, dict[str, str]],
+) -> None:
+    client, _, tokens = site
+    headers = {"Authorization": f"Bearer {tokens['planner']}"}
+    before = client.get("/api/v1/entities/F2", headers=headers).json()
+    assert before["merged_into"] is None and before["merged_ids"] is None
+    made = client.post(
+        "/api/v1/duplicates/judgements",
+        json={"left": "F1", "right": "F2", "verdict": "same"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    gone = client.get("/api/v1/entities/F2", headers=headers).json()
+    kept = client.get("/api/v1/entities/F1", headers=headers).json()
+    assert (gone["merged_into"], kept["merged_ids"]) == ("F1", ["F2"])
+    sign_in(client, tokens["planner"])
+    page = client.get("/entities/F2").text
+    assert re.search(r'id="merged-into"><a href="/entities/F1">F1</a>', page), page
+    assert 'href="/entities/F2"' in client.get("/entities/F1").text

@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from analysis_helpers import T, World, base_areas, day, worlds
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -145,9 +146,12 @@ def test_rankings_see_the_relations_of_both_records(tmp_path: Path) -> None:
     assert any(day(-600).isoformat() in reason for reason in best.reasons)
 
 
-def test_an_entity_record_says_where_it_was_merged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("graph_max_rows", [None, 1], ids=["whole graph", "local graphs"])
+def test_an_entity_record_says_where_it_was_merged(
+    tmp_path: Path, graph_max_rows: int | None
+) -> None:
     store = _store(tmp_path / "c.db", planted())
-    workspace = Workspace(store)
+    workspace = Workspace(store, graph_max_rows)
     assert "merged_into" not in workspace.entity("F2", as_of=T)
     judge_pair(workspace, "F1", "F2", "same", None)
     gone, kept = workspace.entity("F2", as_of=T), workspace.entity("F1", as_of=T)
