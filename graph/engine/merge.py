@@ -85,9 +85,21 @@ def _repointed(
     identical to one kept already is dropped (two contacts of one leader, one to each id of
     a merged pair, are one contact of the merged entity). Rows no merge touches are kept as
     they are, repeats included."""
+    moving = {node for node, root in canonical.items() if node != root}
+    roots = set(canonical.values())
     rows = list(rows)
-    moved = [any(canonical.get(row[i], row[i]) != row[i] for i in columns) for row in rows]
-    seen = {row for row, is_moved in zip(rows, moved, strict=True) if not is_moved}
+    if len(columns) == 1:  # most columns: one id per row, no generator per row
+        (column,) = columns
+        moved = [row[column] in moving for row in rows]
+    else:
+        moved = [any(row[i] in moving for i in columns) for row in rows]
+    # Only a row naming a group's own id can equal a rewritten one: the others are not
+    # kept in the set (millions of contacts at province size).
+    seen = {
+        row
+        for row, is_moved in zip(rows, moved, strict=True)
+        if not is_moved and any(row[i] in roots for i in columns)
+    }
     kept: list[_Row_T] = []
     for row, is_moved in zip(rows, moved, strict=True):
         if is_moved:
