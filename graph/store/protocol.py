@@ -154,7 +154,8 @@ class Store(Protocol):
         ...
 
     def version(self) -> int:
-        """A number that changes whenever the stored data changes."""
+        """A number that changes whenever the stored data changes, or a "same" judgement
+        is made or undone (the answers count the pair as one entity, or two again)."""
         ...
 
     def row_count(self) -> int:
@@ -214,7 +215,8 @@ class Store(Protocol):
         ...
 
     def judge(self, judgement: Judgement) -> None:
-        """Keep ``judgement``, replacing an earlier one of the same pair."""
+        """Keep ``judgement``, replacing an earlier one of the same pair; one that makes or
+        replaces a "same" moves :meth:`version` on (and so does undoing a "same")."""
         ...
 
     def undo_judgement(self, left: str, right: str) -> Judgement | None:
