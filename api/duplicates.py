@@ -3,8 +3,8 @@
 The finder (:mod:`graph.engine.duplicates`) scores the stored figures, organizations and
 units; the judgements live in the store apart from the loaded rows (``Store.judgements``).
 A pair judged ``same`` or ``different`` is not proposed again; an ``unsure`` one stays
-listed with its verdict shown. A ``same`` is only kept here: counting the two as one entity
-in coverage is built on these judgements elsewhere.
+listed with its verdict shown. A ``same`` also makes the engine count the two as one entity
+(:mod:`graph.engine.merge`, applied when the workspace builds its arrays).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from concentric.graph.engine.duplicates import (
 )
 from concentric.graph.schema.model import Problem
 from concentric.graph.schema.schema import SCHEMA
-from concentric.graph.store.protocol import VERDICTS, Judgement
+from concentric.graph.store.protocol import VERDICTS, Judgement, KnowsRowsVersion
 from concentric.graph.workspace import Workspace
 
 __all__ = ["JudgementProblems", "judge_pair", "judgement_answer", "list_duplicates", "undo_pair"]
@@ -54,9 +54,10 @@ class _Found:
     names: dict[str, str]
 
 
-# (store location, data version, kind, min score) -> the finder's answer. Judgements do not
-# change the data version, so judging pair after pair on the page reuses one run of the
-# finder; a load changes the version and the next list runs it again.
+# (store location, rows version, kind, min score) -> the finder's answer. A "same" judgement
+# moves the data version on (merged counting) but not the version of the loaded rows, so
+# judging pair after pair on the page reuses one run of the finder; a load changes the rows
+# and the next list runs it again.
 _FOUND: OrderedDict[tuple[str, int, str | None, float | None], _Found] = OrderedDict()
 _FOUND_KEPT = 4
 _FOUND_LOCK = threading.Lock()
@@ -64,7 +65,8 @@ _FOUND_LOCK = threading.Lock()
 
 def _found(workspace: Workspace, kind: str | None, min_score: float | None) -> _Found:
     store = workspace.store
-    key = (store.location, store.version(), kind, min_score)
+    rows = store.rows_version() if isinstance(store, KnowsRowsVersion) else store.version()
+    key = (store.location, rows, kind, min_score)
     with _FOUND_LOCK:
         if key in _FOUND:
             _FOUND.move_to_end(key)
@@ -198,10 +200,13 @@ def judge_pair(
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     judgement = Judgement(left, right, kind, verdict, now, judged_by)
     workspace.store.judge(judgement)
+    workspace.show_own_write()
     return judgement
 
 
 def undo_pair(workspace: Workspace, first: str, second: str) -> Judgement | None:
     """Forget the pair's judgement: the one forgotten, or None if there was none."""
     left, right = pair_key(first, second)
-    return workspace.store.undo_judgement(left, right)
+    undone = workspace.store.undo_judgement(left, right)
+    workspace.show_own_write()
+    return undone

@@ -382,6 +382,9 @@ class Entity(Versioned):
     coverage: EntityCoverage | None
     ties: list[Tie]
     interactions: list[InteractionSummary]
+    # A pair judged the same: the id this record is counted as, or the ids counted as it.
+    merged_into: str | None = None
+    merged_ids: list[str] | None = None
 
 
 class NetworkNode(Model):

@@ -163,6 +163,8 @@ def _resolve(entities: list[Named], workspace: Workspace, text: str, kinds: Coll
         )
     if "interaction" in kinds and _is_interaction(workspace, text):
         return text
+    if _is_merged_away(workspace, text, kinds):
+        return text
     needle = _spelling(text)
     for key in (_by_id_ignoring_case, _by_name, _by_pinyin):
         matches = key(wanted, needle, workspace)
@@ -176,6 +178,16 @@ def _resolve(entities: list[Named], workspace: Workspace, text: str, kinds: Coll
 def _is_interaction(workspace: Workspace, text: str) -> bool:
     found = workspace.store.existing_nodes([text]).get(text)
     return found is not None and found.kind == "interaction"
+
+
+def _is_merged_away(workspace: Workspace, text: str, kinds: Collection[str]) -> bool:
+    """Whether ``text`` is the id of a stored record merged into another (judged the same):
+    the index counts it under its group's id, but the id still names its own record (its
+    entity page, the undo of the judgement)."""
+    if text not in workspace.snapshot().merged:
+        return False
+    found = workspace.store.existing_nodes([text]).get(text)
+    return found is not None and found.kind in kinds
 
 
 def _by_id_ignoring_case(entities: list[Named], needle: str, _: Workspace) -> list[Named]:

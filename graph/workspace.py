@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -30,6 +30,14 @@ from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
 from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
+from concentric.graph.engine.merge import (
+    merge_map,
+    merged_columns,
+    merged_groups,
+    merged_participations,
+    same_pairs,
+    touches,
+)
 from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
 from concentric.graph.network.network import (
     brokers,
@@ -43,6 +51,7 @@ from concentric.graph.network.network import (
 from concentric.graph.network.recommend import (
     Candidate,
     Context,
+    Reader,
     assign,
     capacities,
     departure_answer,
@@ -55,6 +64,7 @@ from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.factory import open_store
 from concentric.graph.store.load_diff import DIFF_ROWS, LoadDiff, PreviewsLoads, diff_from_records
 from concentric.graph.store.protocol import (
+    JudgementsUnsupported,
     KeepsDerived,
     LoadReport,
     ProgressCallback,
@@ -110,6 +120,9 @@ class Snapshot:
     # The version since which no searchable entity (name, kind, area) changed, as far as
     # this process knows: the search index of that version serves this one.
     names_version: int = 0
+    # Ids a planner judged the same, each to the id its group counts as (see
+    # graph/engine/merge.py); the index and activity were built with them merged.
+    merged: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.names_version:
@@ -172,6 +185,35 @@ class _StoreReader:
             found = self.store.relationship_ties(fresh)
             self._ties.update((n, found.get(n)) for n in fresh)
         return {n: ties for n in ids if (ties := self._ties.get(n)) is not None}
+
+
+class _MergedReader:
+    """A reader's records and ties with merged ids counted as one entity (``canonical``,
+    :attr:`Snapshot.merged`): the ties of a group's id are those of every id of the group,
+    and every tie's ends are written as their group's id, so a ranking sees the relations
+    and interactions of both records of a merged pair as those of one."""
+
+    def __init__(self, reader: _StoreReader, canonical: Mapping[str, str]) -> None:
+        self.reader = reader
+        self.canonical = canonical
+        self.groups = merged_groups(canonical)
+
+    def records(self, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        return self.reader.records(ids)
+
+    def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
+        name = self.canonical.get
+        asked = {n: [n, *self.groups.get(n, ())] for n in ids}
+        found = self.reader.ties({m for members in asked.values() for m in members})
+        return {
+            n: {
+                (kind, name(source, source), name(sink, sink))
+                for member in members
+                for kind, source, sink in found.get(member, ())
+            }
+            for n, members in asked.items()
+            if any(member in found for member in members)
+        }
 
 
 class Workspace:
@@ -257,11 +299,12 @@ class Workspace:
         logged = self.store.changes_since(current.version)
         if not logged:
             return None
+        judged = self._judged_ids()
         index, activity = current.index, current.activity
         rows, names = current.rows, current.names_version
         version = current.version
         for changes in logged:
-            parts = with_changes(index, activity, changes)
+            parts = None if touches(changes, judged) else with_changes(index, activity, changes)
             if parts is None:
                 return None
             index, activity = parts
@@ -270,7 +313,15 @@ class Workspace:
                 rows += sum(old is None for old, _ in [*changes.nodes, *changes.links])
             if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
                 names = version
-        followed = Snapshot(version, current.policy, index, activity, rows, names_version=names)
+        followed = Snapshot(
+            version,
+            current.policy,
+            index,
+            activity,
+            rows,
+            names_version=names,
+            merged=current.merged,
+        )
         self._snapshot = followed
         if self.build_in_background:
             self._keep_soon(followed)
@@ -353,9 +404,10 @@ class Workspace:
             reading = self.store.at_one_version()
         with reading as version:
             restored: set[str] = set()
+            merged = self._merge_map()
             index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
             if index is None:
-                index = CoverageIndex(self.store.coverage_columns())
+                index = CoverageIndex(merged_columns(self.store.coverage_columns(), merged))
             else:
                 restored.add("coverage_index")
             # A kept table is read back only with the kept index it was built on.
@@ -365,12 +417,42 @@ class Workspace:
                 else None
             )
             if activity is None:
-                activity = LeaderActivity(index, self.store.participations())
+                activity = LeaderActivity(
+                    index, merged_participations(self.store.participations(), merged)
+                )
             else:
                 restored.add("leader_activity")
             rows = self.store.row_count() if self.graph_max_rows is not None else None
             policy = self.store.policy()
-        return Snapshot(version, policy, index, activity, rows), restored, one_version
+        snapshot = Snapshot(version, policy, index, activity, rows, merged=merged)
+        return snapshot, restored, one_version
+
+    def _same_pairs(self) -> list[tuple[str, str]]:
+        """The pairs judged the same (none on a store that keeps no judgements)."""
+        try:
+            return same_pairs(self.store.judgements())
+        except JudgementsUnsupported:
+            return []
+
+    def _judged_ids(self) -> set[str]:
+        """The ids of the pairs judged the same. A write that names one of them is not
+        followed by the delta (it knows nothing of merged ids; the merge map itself may
+        change): the arrays are built again from merged columns."""
+        return {node for pair in self._same_pairs() for node in pair}
+
+    def _merge_map(self) -> dict[str, str]:
+        """Each merged id to the id its group counts as, from the pairs judged the same
+        whose two ids are stored targets (:func:`graph.engine.merge.merge_map`)."""
+        pairs = self._same_pairs()
+        if not pairs:
+            return {}
+        judged = {node for pair in pairs for node in pair}
+        stored = {
+            node
+            for node, found in self.store.existing_nodes(judged).items()
+            if found.kind in SCHEMA.target_kinds
+        }
+        return merge_map(pairs, stored)
 
     def _read_back(
         self, name: str, version: int, parse: Callable[[bytes], _Part_T]
@@ -450,7 +532,10 @@ class Workspace:
                 return report  # nothing changed
             parts = (
                 with_changes(base.index, base.activity, changes)
-                if base is not None and changes is not None and after == before + 1
+                if base is not None
+                and changes is not None
+                and after == before + 1
+                and not touches(changes, self._judged_ids())
                 else None
             )
             if parts is not None and base is not None:
@@ -461,7 +546,13 @@ class Workspace:
                 )
                 names = after if searchable or base is None else base.names_version
                 self._snapshot = Snapshot(
-                    after, self.store.policy(), index, activity, rows, names_version=names
+                    after,
+                    self.store.policy(),
+                    index,
+                    activity,
+                    rows,
+                    names_version=names,
+                    merged=base.merged,
                 )
                 if keep:
                     self._keep(self._snapshot, set())
@@ -470,6 +561,17 @@ class Workspace:
             elif self._snapshot is not None and self.build_in_background:
                 self._refresh()  # the writer waits for its own write, readers do not
             return report
+
+    def show_own_write(self) -> None:
+        """After a write through this workspace that is no load (a judgement that merges or
+        parts two ids): a server's writer builds the new version now, so its next answer
+        shows the write, as after a load (its readers answer from the previous one)."""
+        current = self._snapshot
+        if current is None or not self.build_in_background:
+            return  # the next answer builds the current version anyway
+        if current.version != self.store.version():
+            with self._build_lock:
+                self._refresh()
 
     def _base(self, version: int) -> Snapshot | None:
         """The snapshot of ``version`` for a load to bring up to date: the published one
@@ -763,7 +865,7 @@ class Workspace:
         context = self._context(snap, reader, as_of, self._in_office(snap))
         return rank_for(context, target_id, assigned, limit)
 
-    def _reader(self, snap: Snapshot) -> _StoreReader:
+    def _reader(self, snap: Snapshot) -> Reader:
         """A reader of the store for a ranking, knowing the records of the leaders in
         office already: every ranking looks at all of them, so they are read once per data
         version (the records are shared: not to be mutated)."""
@@ -772,7 +874,8 @@ class Workspace:
             ("leaders in office",),
             lambda: {"records": _StoreReader(self.store).records(self._in_office(snap))},
         )
-        return _StoreReader(self.store, known["records"])
+        reader = _StoreReader(self.store, known["records"])
+        return _MergedReader(reader, snap.merged) if snap.merged else reader
 
     def _in_office(self, snap: Snapshot) -> list[str]:
         """The ids of the leaders in office, sorted."""
@@ -781,7 +884,7 @@ class Workspace:
     def _context(
         self,
         snap: Snapshot,
-        reader: _StoreReader,
+        reader: Reader,
         as_of: dt.date,
         leaders: Collection[str],
         *,
@@ -911,11 +1014,19 @@ class Workspace:
         as_of, window = _when(snap, as_of, window_days)
         if self._uses_local_graphs(snap):
             graph = self.local_graph(node_id)
-            coverage = snap.index.coverage_of([node_id], as_of, window)
+            coverage = snap.index.coverage_of([snap.merged.get(node_id, node_id)], as_of, window)
         else:
             graph, snap = self._graph_of(snap)
             coverage = snap.index.target_coverage(as_of, window)
+        counted_as = snap.merged.get(node_id, node_id)
+        if counted_as != node_id and counted_as in coverage:
+            # A merged-away id is counted as its group's id: its coverage is that entity's.
+            coverage = {**coverage, node_id: coverage[counted_as]}
         answer = entity_record(graph, node_id, as_of, window, coverage)
+        if counted_as != node_id:
+            answer["merged_into"] = counted_as
+        elif merged_ids := merged_groups(snap.merged).get(node_id):
+            answer["merged_ids"] = merged_ids
         return Answer({**answer, "version": snap.version}, "entity")
 
     def search(self, query: str, limit: int = 50) -> Answer:

@@ -267,6 +267,49 @@ def test_api_lists_judges_and_undoes(api: WriteApp) -> None:
     ]
 
 
+@pytest.fixture(params=[False, True], ids=["built on demand", "built in the background"])
+def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WriteApp]:
+    path = loaded_store(tmp_path / "template")
+    yield from open_app(path, tmp_path / "app", build_in_background=request.param)
+
+
+def test_api_same_judgement_changes_the_next_coverage_answer(served: WriteApp) -> None:
+    """TABLES hold five figures and three units: eight targets; each "same" makes two of
+    them one, and an undo parts them again. A server that builds new versions in the
+    background still shows its own judgement in its next answer."""
+    api = served
+
+    def targets() -> int:
+        answer = api.get("/api/v1/coverage", as_of="2026-06-30")
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["totals"]["targets"])
+
+    assert targets() == 8
+    api.post("/api/v1/duplicates/judgements", {"left": "F1", "right": "F2", "verdict": "same"})
+    assert targets() == 7
+    api.post("/api/v1/duplicates/judgements", {"left": "U2", "right": "U1", "verdict": "same"})
+    assert targets() == 6
+    api.post("/api/v1/duplicates/judgements", {"left": "F3", "right": "F4", "verdict": "unsure"})
+    assert targets() == 6
+    api.post("/api/v1/duplicates/judgements/undo", {"left": "F1", "right": "F2"})
+    assert targets() == 7
+
+
+def test_cli_same_judgement_changes_the_next_coverage_answer(tmp_path: Path) -> None:
+    store = str(loaded_store(tmp_path))
+
+    def targets() -> int:
+        answer = run("coverage", "--json", "--as-of", "2026-06-30", "--store", store)
+        assert answer.exit_code == 0, answer.output
+        return int(json.loads(answer.stdout)["totals"]["targets"])
+
+    assert targets() == 8
+    assert run("duplicates", "judge", "F2", "F1", "same", "--store", store).exit_code == 0
+    assert targets() == 7
+    assert run("duplicates", "undo", "F1", "F2", "--store", store).exit_code == 0
+    assert targets() == 8
+
+
 def test_api_refuses_other_roles_and_bad_judgements(api: WriteApp) -> None:
     assert_error(api.get("/api/v1/duplicates", who="analyst"), 403)
     body = {"left": "F1", "right": "F2", "verdict": "same"}
@@ -388,6 +431,10 @@ def test_judging_reuses_the_finder_and_a_load_runs_it_again(
         list_duplicates(ws)
         judge_pair(ws, "U1", "U2", "different", None)
         assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")}
+        # A "same" moves the data version (merged counting), not the rows the finder reads.
+        judge_pair(ws, "F3", "F4", "same", None)
+        undo_pair(ws, "F3", "F4")
+        assert pairs(list_duplicates(ws)) == PLANTED - {("U1", "U2")}
         assert len(runs) == 1
         # A load that adds a planted pair: the finder runs again and lists it.
         extra = tmp_path / "extra"
@@ -413,3 +460,25 @@ def test_reasons_a_role_may_not_see_are_left_out(tmp_path: Path) -> None:
         assert "民族相同" not in mine[("F3", "F4")]["reasons"]
         assert "电话相同" in mine[("F1", "F2")]["reasons"]  # a planner sees phones
         assert mine[("F3", "F4")]["score"] == admins[("F3", "F4")]["score"]
+
+
+def test_entity_api_and_page_say_where_a_record_was_merged(
+    site: tuple[TestClient, Path, dict[str, str]],
+) -> None:
+    client, _, tokens = site
+    headers = {"Authorization": f"Bearer {tokens['planner']}"}
+    before = client.get("/api/v1/entities/F2", headers=headers).json()
+    assert before["merged_into"] is None and before["merged_ids"] is None
+    made = client.post(
+        "/api/v1/duplicates/judgements",
+        json={"left": "F1", "right": "F2", "verdict": "same"},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    gone = client.get("/api/v1/entities/F2", headers=headers).json()
+    kept = client.get("/api/v1/entities/F1", headers=headers).json()
+    assert (gone["merged_into"], kept["merged_ids"]) == ("F1", ["F2"])
+    sign_in(client, tokens["planner"])
+    page = client.get("/entities/F2").text
+    assert re.search(r'id="merged-into"><a href="/entities/F1">F1</a>', page), page
+    assert 'href="/entities/F2"' in client.get("/entities/F1").text

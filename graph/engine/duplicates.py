@@ -586,7 +586,7 @@ def canonical_ids(same_pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Each id of a pair judged the same, mapped to the one id its group counts as: the
     smallest id of the group the "same" pairs join (A = B and B = C make A, B, C one).
 
-    What merged counting will read; ids in no "same" pair are not in the answer.
+    What merged counting reads (graph/engine/merge.py); ids in no "same" pair are not in the answer.
 
     >>> canonical_ids([("F2", "F3"), ("F1", "F2"), ("U7", "U5")])
     {'F1': 'F1', 'F2': 'F1', 'F3': 'F1', 'U5': 'U5', 'U7': 'U5'}

@@ -26,6 +26,7 @@ __all__ = [
     "Judgement",
     "JudgementsUnsupported",
     "KeepsDerived",
+    "KnowsRowsVersion",
     "LoadReport",
     "ReportsChanges",
     "Store",
@@ -153,7 +154,8 @@ class Store(Protocol):
         ...
 
     def version(self) -> int:
-        """A number that changes whenever the stored data changes."""
+        """A number that changes whenever the stored data changes, or a "same" judgement
+        is made or undone (the answers count the pair as one entity, or two again)."""
         ...
 
     def row_count(self) -> int:
@@ -213,7 +215,8 @@ class Store(Protocol):
         ...
 
     def judge(self, judgement: Judgement) -> None:
-        """Keep ``judgement``, replacing an earlier one of the same pair."""
+        """Keep ``judgement``, replacing an earlier one of the same pair; one that makes or
+        replaces a "same" moves :meth:`version` on (and so does undoing a "same")."""
         ...
 
     def undo_judgement(self, left: str, right: str) -> Judgement | None:
@@ -265,6 +268,18 @@ class ReportsChanges(Protocol):
         """What each load after data version ``version`` changed, oldest first (another
         process's writes included); None unless every version up to the current one says
         (a replace or a large load is not logged)."""
+        ...
+
+
+@runtime_checkable
+class KnowsRowsVersion(Protocol):
+    """A store whose data version also moves when a "same" judgement is made or undone
+    (merged counting changes the answers) and that can say the version of the loaded rows
+    alone: what is worked out from the rows only (the duplicate finder) stays valid while it
+    holds."""
+
+    def rows_version(self) -> int:
+        """A number that changes whenever a load changes the stored rows, and only then."""
         ...
 
 

@@ -1047,10 +1047,12 @@ class SQLiteStore:
         return [Judgement(*row) for row in rows]
 
     def judge(self, judgement: Judgement) -> None:
+        """Keep ``judgement``; a "same" made or replaced is a new data version (merged
+        counting changes every answer), with no change-log row, so every process rebuilds."""
         self._write_judgement(
-            "INSERT INTO judgements (left_id, right_id, kind, verdict, judged_at, judged_by) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (left_id, right_id) DO UPDATE SET "
-            "kind = excluded.kind, verdict = excluded.verdict, "
+            "INSERT INTO judgements (left_id, right_id, kind, verdict, judged_at, "
+            "judged_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (left_id, right_id) DO UPDATE "
+            "SET kind = excluded.kind, verdict = excluded.verdict, "
             "judged_at = excluded.judged_at, judged_by = excluded.judged_by",
             (
                 judgement.left,
@@ -1071,20 +1073,54 @@ class SQLiteStore:
             ).fetchone()
             if row is None:
                 return None
+            forgotten = Judgement(*row)
             self._write_judgement(
                 "DELETE FROM judgements WHERE left_id = ? AND right_id = ?", (left, right)
             )
-        return Judgement(*row)
+        return forgotten
+
+    def _verdict_of(self, left: str, right: str) -> str | None:
+        row = self._con.execute(
+            "SELECT verdict FROM judgements WHERE left_id = ? AND right_id = ?", (left, right)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def _write_judgement(self, statement: str, values: tuple[Any, ...]) -> None:
-        """One statement, committed on its own (the connection autocommits)."""
+        """One statement about the pair ``values[:2]``, in its own transaction. One that
+        makes or unmakes a "same" moves the data version on with it (merged counting changes
+        the answers; kept arrays of the old version are dropped)."""
+        left, right = values[0], values[1]
         with self._lock:
+            con = self._con
             try:
-                self._con.execute(statement, values)
-            except sqlite3.DatabaseError as exc:
+                con.execute("BEGIN IMMEDIATE")
+                before = self._verdict_of(left, right)
+                con.execute(statement, values)
+                if "same" in (before, self._verdict_of(left, right)):
+                    self._bump_version()
+                    con.execute(
+                        "INSERT INTO meta VALUES ('merge_versions', '1') ON CONFLICT (key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    )
+                    con.execute("DELETE FROM derived")  # built without this merge
+                con.execute("COMMIT")
+            except BaseException as exc:
+                _roll_back(con)
                 if is_disk_full(exc):
                     raise self._disk_full() from exc
-                raise StoreError(f"{self.path}: judgement not stored ({exc})") from exc
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise StoreError(f"{self.path}: judgement not stored ({exc})") from exc
+                raise
+
+    def rows_version(self) -> int:
+        """The data version less the versions judgements made (see :meth:`judge`)."""
+        with self._version_lock:
+            row = self._version_con.execute(
+                "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'),"
+                " 0) - coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+                "WHERE key = 'merge_versions'), 0)"
+            ).fetchone()
+        return int(row[0])
 
     def policy_overrides(self) -> dict[str, Any]:
         with self._lock:
