@@ -24,6 +24,7 @@ import numpy as np
 
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.assessment import assessment, assessment_data
 from concentric.graph.engine.completeness import completeness, links_named
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
@@ -1371,6 +1372,15 @@ class Workspace:
             return found
         graph, snap = self._graph_of(snap)
         return self._memo(snap, key, lambda: compute(graph))
+
+    def assessment(self, year: int, as_of: dt.date | None = None) -> Answer:
+        """The yearly assessment's scorecard for ``year`` under the stored policy's rules,
+        measured up to ``as_of`` (today unless given), with the year before for comparison.
+        Reads the stored records (interactions of every year), not the snapshot's arrays."""
+        as_of = as_of or dt.date.today()
+        data = assessment_data(self.store.nodes(), self.store.links())
+        answer = assessment(data, self.store.policy().assessment, year, as_of)
+        return Answer({**answer, "version": self.store.version()}, "assessment")
 
     def wait_for_build(self) -> None:
         """Return once no snapshot of this workspace is being built. A server's writer

@@ -461,7 +461,9 @@ class Schema:
             if not found:
                 total += float(spec["weight"])
         if not problems and abs(total - float(points)) > 1e-9:
-            problems.append(f"assessment: the weights add up to {total:g}, not to points {points:g}")
+            problems.append(
+                f"assessment: the weights add up to {total:g}, not to points {points:g}"
+            )
         return problems
 
     def _criterion_problems(self, where: str, spec: Any) -> list[str]:
@@ -476,7 +478,7 @@ class Schema:
         measure = spec.get("measure")
         if "measure" in spec and measure not in ASSESSMENT_MEASURES:
             problems.append(f"{where}.measure must be one of {', '.join(ASSESSMENT_MEASURES)}")
-        weight = spec.get("weight")
+        weight: Any = spec.get("weight")
         if "weight" in spec and (not _is_number(weight) or weight < 0):
             problems.append(f"{where}.weight must be a number ≥ 0, not {weight!r}")
         if measure == "count":
@@ -484,7 +486,7 @@ class Schema:
             if not isinstance(count, int) or isinstance(count, bool) or count < 1:
                 problems.append(f"{where}.min_count must be a whole number ≥ 1, not {count!r}")
         if measure == "assigned_share":
-            share = spec.get("min_share")
+            share: Any = spec.get("min_share")
             if not _is_number(share) or not 0 < share <= 1:
                 problems.append(f"{where}.min_share must be a number in (0, 1], not {share!r}")
         kinds = spec.get("interaction_kinds") or []
