@@ -36,10 +36,10 @@ __all__ = [
     "ASSESSMENT_MEASURES",
     "EXTRA_KEY",
     "FIELD_CLASSES",
-    "AssessmentRules",
-    "Criterion",
     "SCHEMA",
+    "AssessmentRules",
     "Column",
+    "Criterion",
     "InputLimits",
     "Policy",
     "Schema",
@@ -434,8 +434,8 @@ class Schema:
         """Problems in a policy's ``assessment`` section, each naming its field; checked on
         the section merged with the defaults, so that the weights must add up to the points.
 
-        >>> SCHEMA.assessment_problems({"criteria": {"study": {"weight": 2}}})[:2]
-        ['assessment.criteria.study.label is missing', 'assessment.criteria.study.measure is missing']
+        >>> SCHEMA.assessment_problems({"criteria": {"study": {"weight": 2}}})[0]
+        'assessment.criteria.study.label is missing'
         >>> SCHEMA.assessment_problems({"points": 7})
         ['assessment: the weights add up to 6, not to points 7']
         """
