@@ -25,6 +25,7 @@ from concentric.api import (
     pages,
 )
 from concentric.api.access import AccessStore
+from concentric.api.calendar import masked_calendar_path
 from concentric.api.health import AuditHealth
 from concentric.api.idempotency import IdempotencyStore, KeyReused
 from concentric.api.limits import BodySizeLimit, allowed_methods
@@ -280,7 +281,7 @@ def create_app(
                     app.state.access.audit,
                     getattr(request.state, "principal", None),
                     request.method,
-                    request.url.path,
+                    masked_calendar_path(request.url.path),
                     response.status_code,
                     noted,
                 )

@@ -1,16 +1,29 @@
-"""``concentric assess``: the yearly assessment's scorecard (docs/assessment.md).
+"""``concentric assess`` (the yearly assessment's scorecard), ``concentric calendar
+create|revoke|export`` (a leader's reminder feed) and ``concentric digest`` (what falls due
+in the next 30 days): docs/assessment.md.
 
-Importing this module registers the command on ``api.cli.app``.
+Importing this module registers the commands on ``api.cli.app``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from concentric.api.access import AccessStore
 from concentric.api.assessment import assessment_xlsx, criterion_value, period_text
+from concentric.api.calendar import (
+    CALENDAR_PATH,
+    DIGEST_DAYS,
+    FEED_DAYS,
+    calendar_feed,
+    digest_html,
+    digest_text,
+    leader_due,
+)
 from concentric.api.cli_common import (
     DEFAULT_STORE,
     AsOfOpt,
@@ -19,12 +32,32 @@ from concentric.api.cli_common import (
     app,
     out,
     print_json,
+    resolve_id,
     table,
     workspace_for,
 )
-from concentric.api.cli_report import _atomic
+from concentric.api.cli_report import _atomic, _write_bytes
+from concentric.api.settings import Settings
 
-__all__ = ["YEARS", "assess"]
+__all__ = ["YEARS", "assess", "calendar_create", "calendar_export", "calendar_revoke", "digest"]
+
+calendar_app = typer.Typer(
+    help="A leader's reminder feed (iCalendar): create, revoke, export.", no_args_is_help=True
+)
+app.add_typer(calendar_app, name="calendar")
+
+LeaderOpt = Annotated[
+    str, typer.Option("--leader", help="The leader: id, name or pinyin.", show_default=False)
+]
+BaseUrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--base-url",
+        envvar="CONCENTRIC_BASE_URL",
+        help="The server's address, for the links to each target's page.",
+    ),
+]
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 #: The years an assessment may be asked for (the PRC's first to a far future).
 YEARS = (1949, 9998)
@@ -83,3 +116,84 @@ def assess(
         out.print(table(title, ["", "领导", "平均分", "全部达标"], grouped, frozenset({1, 2, 3})))
     if xlsx is not None:
         out.print(f"Wrote {xlsx}: the {year} scorecard.")
+
+
+def _access(store: str) -> AccessStore:
+    return AccessStore(Settings(store=store).access_path())
+
+
+@calendar_app.command("create")
+def calendar_create(
+    leader: LeaderOpt, base_url: BaseUrlOpt = DEFAULT_BASE_URL, store: StoreOpt = DEFAULT_STORE
+) -> None:
+    """A new secret feed URL for the leader, printed as the last line (only its hash is
+    stored); give it to the leader's calendar program as a subscription."""
+    with workspace_for(store) as ws:
+        leader_id = resolve_id(ws, leader, "leader")
+    access = _access(store)
+    try:
+        feed_id, secret = access.create_calendar(leader_id)
+        access.audit(None, "CLI", "calendar create", 201, {"leader_id": leader_id, "id": feed_id})
+    finally:
+        access.close()
+    out.print(f"calendar feed {feed_id} for {leader_id}; revoke with `concentric calendar revoke`")
+    print(base_url.rstrip("/") + CALENDAR_PATH.format(secret=secret))
+
+
+@calendar_app.command("revoke")
+def calendar_revoke(leader: LeaderOpt, store: StoreOpt = DEFAULT_STORE) -> None:
+    """Revoke every feed URL of the leader (they answer 404 from now on)."""
+    with workspace_for(store) as ws:
+        leader_id = resolve_id(ws, leader, "leader")
+    access = _access(store)
+    try:
+        revoked = access.revoke_calendars(leader_id)
+        access.audit(None, "CLI", "calendar revoke", 200, {"leader_id": leader_id, "n": revoked})
+    finally:
+        access.close()
+    out.print(f"revoked {revoked} calendar feed(s) of {leader_id}")
+
+
+@calendar_app.command("export")
+def calendar_export(
+    leader: LeaderOpt,
+    output: Annotated[Path, typer.Option("--out", metavar="FILE.ics", help="The file to write.")],
+    as_of: AsOfOpt = None,
+    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """The leader's feed as a .ics file: one event per overdue or soon-due target."""
+    with workspace_for(store) as ws:
+        due = leader_due(ws, resolve_id(ws, leader, "leader"), as_of, FEED_DAYS)
+    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    _write_bytes(output, calendar_feed(due, base_url, stamp))
+    out.print(f"Wrote {output}: {len(due['items'])} event(s) for {due['leader_id']}.")
+
+
+@app.command()
+def digest(
+    leader: LeaderOpt,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="DIR",
+            help="Write digest-LEADER-DATE.html and .txt into DIR (default: print the text).",
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    base_url: BaseUrlOpt = DEFAULT_BASE_URL,
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """A leader's weekly digest: the overdue targets and those due in the next 30 days."""
+    with workspace_for(store) as ws:
+        due = leader_due(ws, resolve_id(ws, leader, "leader"), as_of, DIGEST_DAYS)
+    text = digest_text(due)
+    if output is None:
+        print(text, end="")
+        return
+    output.mkdir(parents=True, exist_ok=True)
+    stem = output / f"digest-{due['leader_id']}-{due['as_of']}"
+    _write_bytes(stem.with_suffix(".html"), digest_html(due, base_url).encode("utf-8"))
+    _write_bytes(stem.with_suffix(".txt"), text.encode("utf-8"))
+    out.print(f"Wrote {stem}.html and {stem}.txt: {len(due['items'])} target(s).")
