@@ -3,10 +3,15 @@ against values worked out by hand from the rules in docs/assessment.md."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
+from conftest import Run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -244,3 +249,133 @@ def test_adding_an_interaction_never_lowers_a_score(
     }
     for lead, total in was.items():
         assert now[lead] >= total
+
+
+# -- the command, over the same world loaded from files -----------------------------------
+
+
+def write_world(folder: Path, policy: str | None = None) -> Path:
+    """``world()`` as the CSV files an office would load (and a policy.yaml if given)."""
+    data = world()
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def table(name: str, rows: list[dict[str, Any]]) -> None:
+        with (folder / name).open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    table(
+        "areas.csv",
+        [
+            {"id": a, "name": name, "kind": kind, "parent_id": parent or ""}
+            for a, (parent, name, kind) in data.areas.items()
+        ],
+    )
+    table(
+        "leaders.csv",
+        [
+            {
+                "id": lead,
+                "name": row["name"],
+                "department": row["department"],
+                "area_id": row["area_id"],
+                "in_office": "yes" if row["in_office"] else "no",
+                "until": row.get("until") or "",
+            }
+            for lead, row in data.leaders.items()
+        ],
+    )
+    for kind, file, column in (
+        ("figure", "figures.csv", "category"),
+        ("organization", "organizations.csv", "kind"),
+        ("unit", "units.csv", "kind"),
+    ):
+        table(
+            file,
+            [
+                {"id": t, "name": name, column: subtype}
+                for t, (k, subtype, name) in data.targets.items()
+                if k == kind
+            ],
+        )
+    table(
+        "contacts.csv",
+        [
+            {"leader_id": lead, "target_id": t, "since": since or "", "until": until or ""}
+            for lead, t, since, until in data.contacts
+        ],
+    )
+    table(
+        "interactions.csv",
+        [
+            {
+                "id": i,
+                "date": day,
+                "kind": kind,
+                "leader_ids": ";".join(who),
+                "target_ids": ";".join(whom),
+            }
+            for i, day, kind, who, whom in data.interactions
+        ],
+    )
+    if policy is not None:
+        (folder / "policy.yaml").write_text(policy, encoding="utf-8")
+    return folder
+
+
+VISITS_ANY_TARGET = """
+assessment:
+  criteria:
+    visits: {label: 走访, measure: count, interaction_kinds: [visit], min_count: 1, weight: 2}
+"""
+
+
+def assess_json(cli: Run, folder: Path, store: Path) -> dict[str, Any]:
+    loaded = cli("load", folder, "--store", store)
+    assert loaded.exit_code == 0, loaded.output
+    result = cli("assess", "--year", "2026", "--as-of", "2027-01-01", "--json", "--store", store)
+    assert result.exit_code == 0, result.output
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
+
+
+def test_assess_command_from_loaded_files(cli: Run, tmp_path: Path) -> None:
+    answer = assess_json(cli, write_world(tmp_path / "d"), tmp_path / "c.db")
+    totals = {c["id"]: (c["total"], c["previous"], c["period"]["note"]) for c in answer["leaders"]}
+    assert totals == {"L1": (3.5, 0.5, None), "L2": (2.0, 0.0, "left")}
+    book = tmp_path / "a.xlsx"
+    written = cli(
+        "assess",
+        "--year",
+        "2026",
+        "--as-of",
+        "2027-01-01",
+        "--xlsx",
+        book,
+        "--store",
+        tmp_path / "c.db",
+    )
+    assert written.exit_code == 0, written.output
+    sheets = openpyxl.load_workbook(book)
+    assert sheets.sheetnames == ["考核细则", "领导", "佐证", "单位", "乡镇街道"]
+    rows = {r[0]: r for r in sheets["领导"].iter_rows(min_row=3, values_only=True)}
+    width = len(RULES.criteria)
+    assert rows["L1"][4 + 2 * width] == 3.5 and rows["L2"][4 + 2 * width] == 2.0
+    assert "年内离任" in rows["L2"][3]
+    evidence = [r[3] for r in sheets["佐证"].iter_rows(min_row=3, values_only=True)]
+    assert "2026-12-31 政策学习 支部 (I2)" in evidence
+
+
+def test_a_rule_in_policy_yaml_changes_the_scorecard(cli: Run, tmp_path: Path) -> None:
+    answer = assess_json(cli, write_world(tmp_path / "d", VISITS_ANY_TARGET), tmp_path / "c.db")
+    l1 = by_code(leaders(answer)["L1"])
+    assert (l1["visits"]["value"], l1["visits"]["points"]) == (2, 2.0)
+    assert leaders(answer)["L1"]["total"] == 5.0  # 3.5 - 0.5 + 2
+
+
+def test_weights_that_do_not_add_up_are_refused_at_load(cli: Run, tmp_path: Path) -> None:
+    folder = write_world(tmp_path / "d", "assessment: {points: 8}\n")
+    result = cli("load", folder, "--store", tmp_path / "c.db")
+    assert result.exit_code == 2
+    assert "assessment: the weights add up to 6, not to points 8" in result.output
