@@ -1376,11 +1376,17 @@ class Workspace:
     def assessment(self, year: int, as_of: dt.date | None = None) -> Answer:
         """The yearly assessment's scorecard for ``year`` under the stored policy's rules,
         measured up to ``as_of`` (today unless given), with the year before for comparison.
-        Reads the stored records (interactions of every year), not the snapshot's arrays."""
-        as_of = as_of or dt.date.today()
-        data = assessment_data(self.store.nodes(), self.store.links())
-        answer = assessment(data, self.store.policy().assessment, year, as_of)
-        return Answer({**answer, "version": self.store.version()}, "assessment")
+        Reads the stored records (interactions of every year), not the snapshot's arrays;
+        the answer is shared between callers (not to be mutated)."""
+        day = as_of or dt.date.today()
+        snap = self.snapshot()
+
+        def compute() -> dict[str, Any]:
+            data = assessment_data(self.store.nodes(), self.store.links())
+            return assessment(data, snap.policy.assessment, year, day)
+
+        # Remembered per data version: the dashboard asks on every visit.
+        return Answer(self._memo(snap, ("assessment", year, day), compute), "assessment")
 
     def wait_for_build(self) -> None:
         """Return once no snapshot of this workspace is being built. A server's writer

@@ -261,3 +261,14 @@ def test_assessment_page_and_dashboard_block(app: Any) -> None:
         dashboard = client.get("/")
         assert "年度考核进度" in dashboard.text
         assert f'href="/assessment?year={TODAY.year}"' in dashboard.text
+
+
+def test_a_leader_sees_only_its_own_scorecard_page(app: Any) -> None:
+    with nullcontext(TestClient(app)) as client:  # entered, it would shut the app down
+        token = app.state.access.create_token("leader", "L2")
+        assert client.post("/login", data={"token": token, "next": "/"}).status_code == 200
+        page = client.get(f"/assessment?year={TODAY.year}")
+        assert page.status_code == 200
+        assert 'id="assess-L2"' in page.text
+        assert "assess-L1" not in page.text and "甲&lt;i&gt;" not in page.text
+        assert "assessment-departments" not in page.text
