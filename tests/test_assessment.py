@@ -379,3 +379,27 @@ def test_weights_that_do_not_add_up_are_refused_at_load(cli: Run, tmp_path: Path
     result = cli("load", folder, "--store", tmp_path / "c.db")
     assert result.exit_code == 2
     assert "assessment: the weights add up to 6, not to points 8" in result.output
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 12), st.sampled_from([0.5, 1.0, 1.5, 2.0]))
+def test_a_count_rule_from_the_policy_sets_requirement_and_points(
+    min_count: int, weight: float
+) -> None:
+    """L1 made 1 visit to an organization or unit in 2026 (I1; I7 met a figure): by the
+    written rule its points are weight × min(1, 1 / min_count)."""
+    visits = {
+        "label": "走访",
+        "measure": "count",
+        "interaction_kinds": ["visit"],
+        "targets": {"organization_kinds": "all", "unit_kinds": "all"},
+        "min_count": min_count,
+        "weight": weight,
+    }
+    overrides = {"points": 4 + weight, "criteria": {"visits": visits}}
+    assert SCHEMA.assessment_problems(overrides) == []
+    rules = SCHEMA.policy_from({"assessment": overrides}).assessment
+    row = by_code(leaders(scorecard(world(), rules, 2026))["L1"])["visits"]
+    assert row["required"] == min_count
+    assert row["points"] == round(weight * min(1.0, 1 / min_count), 2)
+    assert row["met"] is (min_count == 1)
