@@ -49,6 +49,7 @@ __all__ = ["ROLES", "AccessStore", "Principal", "require_known_leader", "verify_
 
 ROLES = ("admin", "planner", "analyst", "leader")
 TOKEN_PREFIX = "cc_"
+CALENDAR_PREFIX = "cal_"
 SESSION_HOURS = 12
 
 # Version 0: the first files (no expiry, no sessions, no audit chain).
@@ -87,6 +88,16 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         " token_id TEXT NOT NULL REFERENCES api_tokens(id),"
         " created TEXT NOT NULL,"
         " expires TEXT NOT NULL)",
+    ),
+    2: (
+        # A leader's calendar feed is read by calendar programs, which send no token: the
+        # secret in its URL is the credential, kept hashed like the tokens.
+        "CREATE TABLE IF NOT EXISTS calendar_feeds ("
+        " id TEXT PRIMARY KEY,"
+        " secret_hash TEXT NOT NULL UNIQUE,"
+        " leader_id TEXT NOT NULL,"
+        " created TEXT NOT NULL,"
+        " revoked TEXT)",
     ),
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
@@ -218,6 +229,39 @@ class AccessStore:
                 self._con.execute("ROLLBACK")
                 raise
         return cursor.rowcount == 1
+
+    # -- calendar feeds ---------------------------------------------------------------------
+
+    def create_calendar(self, leader_id: str) -> tuple[str, str]:
+        """A new secret for ``leader_id``'s calendar feed, as (feed id, secret); only the
+        secret's hash is kept, so this is the one chance to see it."""
+        secret = CALENDAR_PREFIX + secrets.token_urlsafe(32)
+        feed_id = secrets.token_hex(6)
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO calendar_feeds (id, secret_hash, leader_id, created) "
+                "VALUES (?, ?, ?, ?)",
+                (feed_id, _hash(secret), leader_id, _now()),
+            )
+        return feed_id, secret
+
+    def calendar_leader(self, secret: str) -> str | None:
+        """The leader whose feed ``secret`` opens, unless unknown or revoked."""
+        with self._lock:
+            row = self._con.execute(
+                "SELECT leader_id FROM calendar_feeds WHERE secret_hash = ? AND revoked IS NULL",
+                (_hash(secret),),
+            ).fetchone()
+        return str(row[0]) if row else None
+
+    def revoke_calendars(self, leader_id: str) -> int:
+        """Revoke every calendar feed of ``leader_id``; how many were active."""
+        with self._lock:
+            cursor = self._con.execute(
+                "UPDATE calendar_feeds SET revoked = ? WHERE leader_id = ? AND revoked IS NULL",
+                (_now(), leader_id),
+            )
+        return int(cursor.rowcount)
 
     # -- page sessions ------------------------------------------------------------------------
 

@@ -17,8 +17,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from concentric.api import page_actions, page_analyses, page_duplicates, page_register, pages
+from concentric.api import (
+    page_actions,
+    page_analyses,
+    page_assessment,
+    page_duplicates,
+    page_register,
+    pages,
+)
 from concentric.api.access import AccessStore
+from concentric.api.calendar import masked_calendar_path
 from concentric.api.health import AuditHealth
 from concentric.api.idempotency import IdempotencyStore, KeyReused
 from concentric.api.limits import BodySizeLimit, allowed_methods
@@ -34,6 +42,7 @@ from concentric.api.routers import (
     register,
     writes,
 )
+from concentric.api.routers import assessment as assessment_routes
 from concentric.api.services import Conflict, Forbidden, InputProblems, UnknownReferences
 from concentric.api.settings import Settings
 from concentric.graph.engine.coverage import GraphTooLarge, QueryError, UnknownId
@@ -277,7 +286,7 @@ def create_app(
                     app.state.access.audit,
                     getattr(request.state, "principal", None),
                     request.method,
-                    request.url.path,
+                    masked_calendar_path(request.url.path),
                     response.status_code,
                     noted,
                 )
@@ -311,4 +320,7 @@ def create_app(
     app.include_router(page_analyses.router)
     app.include_router(page_duplicates.router)
     app.include_router(page_register.router)
+    # The yearly assessment and the leaders' calendar feeds (docs/assessment.md).
+    app.include_router(assessment_routes.router)
+    app.include_router(page_assessment.router)
     return app

@@ -280,6 +280,7 @@ def areas(as_json: JsonOpt = False, store: StoreOpt = DEFAULT_STORE) -> None:
 
 # The analysis commands live in their own module; importing it registers them on `app`.
 import concentric.api.cli_analysis  # noqa: E402
+import concentric.api.cli_assess  # noqa: E402
 import concentric.api.cli_duplicates  # noqa: E402
 import concentric.api.cli_register  # noqa: E402
 import concentric.api.cli_report  # noqa: E402

@@ -135,6 +135,8 @@ def dashboard(
         {"id": a["id"], "name": a["name"], "counts": summary["by_area"][a["id"]]}
         for a in workspace.areas(TOWN_KINDS)
     ]
+    year = (as_of or dt.date.today()).year
+    cards = workspace.assessment(year, as_of)["leaders"] if principal.role != "analyst" else []
     return _render(
         request,
         "dashboard.html",
@@ -143,6 +145,12 @@ def dashboard(
         lines=blind["lines"],
         areas=areas,
         statuses=STATUSES,
+        assessment={
+            "year": year,
+            "leaders": len(cards),
+            "on_track": sum(1 for c in cards if c["on_track"]),
+            "behind": [c for c in cards if not c["on_track"]][:10],
+        },
     )
 
 

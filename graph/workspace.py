@@ -24,6 +24,7 @@ import numpy as np
 
 from concentric.graph.engine import coverage as cov
 from concentric.graph.engine import index_analyses as arrays
+from concentric.graph.engine.assessment import assessment, assessment_data
 from concentric.graph.engine.completeness import completeness, links_named
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
@@ -1491,6 +1492,21 @@ class Workspace:
             return found
         graph, snap = self._graph_of(snap)
         return self._memo(snap, key, lambda: compute(graph))
+
+    def assessment(self, year: int, as_of: dt.date | None = None) -> Answer:
+        """The yearly assessment's scorecard for ``year`` under the stored policy's rules,
+        measured up to ``as_of`` (today unless given), with the year before for comparison.
+        Reads the stored records (interactions of every year), not the snapshot's arrays;
+        the answer is shared between callers (not to be mutated)."""
+        day = as_of or dt.date.today()
+        snap = self.snapshot()
+
+        def compute() -> dict[str, Any]:
+            data = assessment_data(self.store.nodes(), self.store.links())
+            return assessment(data, snap.policy.assessment, year, day)
+
+        # Remembered per data version: the dashboard asks on every visit.
+        return Answer(self._memo(snap, ("assessment", year, day), compute), "assessment")
 
     def wait_for_build(self) -> None:
         """Return once no snapshot of this workspace is being built. A server's writer

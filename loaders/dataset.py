@@ -741,7 +741,8 @@ def _read_policy(paths: list[Path], problems: list[Problem]) -> dict[str, Any] |
         found = SCHEMA.policy_problems(raw)
         lines = _key_lines(path)
         for message in found:
-            key = message.split()[0] if message.split()[0] in lines else "-"
+            first = message.split()[0].split(".")[0].rstrip(":")  # assessment.criteria... too
+            key = first if first in lines else "-"
             problems.append(
                 problem(str(path), lines.get(key, 1), key, "policy_setting", detail=message)
             )

@@ -296,6 +296,8 @@ READ_ENDPOINTS: list[tuple[str, str, dict[str, Any], Any, dict[str, int]]] = [
     ("GET", "/api/v1/leaders/{other_leader}/todo", Q, None, READ),
     ("GET", "/api/v1/duplicates", {"kind": "figure"}, None, PLANNERS),
     ("GET", "/api/v1/duplicates/judgements", {}, None, PLANNERS),
+    # a leader sees its own scorecard only (tests/test_calendar.py checks which)
+    ("GET", "/api/v1/assessment", {"year": 2026, **Q}, None, {**PLANNERS, "leader": 200}),
 ]
 
 WRITE = {"admin": 201, "planner": 201, "analyst": 403, "leader": 403}

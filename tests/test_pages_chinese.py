@@ -70,7 +70,8 @@ EXTRA_PAGES: tuple[str, ...] = (
     "/duplicates?min_score=0.2",
 )
 #: Pages that are not for reading: signing out ends the session the walk uses.
-NOT_PAGES = frozenset({"/logout"})
+# A calendar feed is iCalendar for calendar programs, not a page (tests/test_calendar.py).
+NOT_PAGES = frozenset({"/logout", "/calendar/{secret}.ics"})
 PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 

@@ -33,10 +33,13 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "ASSESSMENT_MEASURES",
     "EXTRA_KEY",
     "FIELD_CLASSES",
     "SCHEMA",
+    "AssessmentRules",
     "Column",
+    "Criterion",
     "InputLimits",
     "Policy",
     "Schema",
@@ -122,15 +125,65 @@ class Table:
         return [c for c in self.columns.values() if c.required]
 
 
+#: How an assessment criterion is measured (``measure:`` in the ``assessment`` section).
+ASSESSMENT_MEASURES = ("count", "assigned_share")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One criterion of the yearly assessment (one of the 四个带头), from the policy.
+
+    ``targets`` maps a target kind to the categories/kinds that count (None: every one of
+    that kind); None for the whole mapping means any target counts.
+    """
+
+    code: str
+    label: str
+    measure: str  # one of ASSESSMENT_MEASURES
+    weight: float
+    interaction_kinds: tuple[str, ...] = ()  # empty: every kind
+    targets: dict[str, frozenset[str] | None] | None = None
+    min_count: int = 0
+    min_share: float = 0.0
+
+    def counts_kind(self, kind: str | None) -> bool:
+        """Whether an interaction of this kind counts (every kind when none are listed)."""
+        return not self.interaction_kinds or kind in self.interaction_kinds
+
+    def counts_target(self, kind: str, subtype: str | None) -> bool:
+        """Whether a target of this node kind and category (or org/unit kind) counts.
+
+        >>> visits = SCHEMA.default_policy.assessment.criteria["visits"]
+        >>> visits.counts_target("unit", "hospital"), visits.counts_target("figure", "ethnic")
+        (True, False)
+        """
+        if self.targets is None:
+            return True
+        if kind not in self.targets:
+            return False
+        allowed = self.targets[kind]
+        return allowed is None or subtype in allowed
+
+
+@dataclass(frozen=True)
+class AssessmentRules:
+    """The yearly assessment: its points and criteria (weights add up to the points)."""
+
+    points: float
+    criteria: dict[str, Criterion]
+
+
 @dataclass(frozen=True)
 class Policy:
-    """Coverage policy: window, quotas and the line mapping (a dataset may override them)."""
+    """Coverage policy: window, quotas and the line mapping (a dataset may override them),
+    and the yearly assessment's rules."""
 
     window_days: int
     quota_min: int
     quota_max: int
     # line code -> {"figure": categories, "organization": kinds, "unit": kinds}
     lines: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    assessment: AssessmentRules = field(default_factory=lambda: AssessmentRules(0.0, {}))
 
     def lines_of(self, kind: str, subtype: str) -> tuple[str, ...]:
         """Line codes a target of this kind and category (or org/unit kind) belongs to.
@@ -175,6 +228,20 @@ _LINE_KEYS = {
     "organization_kinds": "organization",
     "unit_kinds": "unit",
 }
+_TARGET_ENUMS = {
+    "figure_categories": "figure_category",
+    "organization_kinds": "organization_kind",
+    "unit_kinds": "unit_kind",
+}
+_CRITERION_KEYS = (
+    "label",
+    "measure",
+    "interaction_kinds",
+    "targets",
+    "min_count",
+    "min_share",
+    "weight",
+)
 
 
 class Schema:
@@ -317,7 +384,27 @@ class Schema:
                 code: {kind: tuple(members.get(key) or ()) for key, kind in _LINE_KEYS.items()}
                 for code, members in line_spec.items()
             },
+            assessment=_assessment_rules(self.merged_assessment(values.get("assessment"))),
         )
+
+    def merged_assessment(self, overrides: Any) -> dict[str, Any]:
+        """The schema's assessment section with a policy's overrides: ``points`` replaced,
+        each criterion it names replaced whole (the others kept).
+
+        >>> merged = SCHEMA.merged_assessment({"criteria": {"study": {"weight": 2}}})
+        >>> merged["criteria"]["study"], merged["criteria"]["visits"]["weight"]
+        ({'weight': 2}, 2)
+        """
+        merged: dict[str, Any] = {
+            "points": self.raw["assessment"]["points"],
+            "criteria": dict(self.raw["assessment"]["criteria"]),
+        }
+        if isinstance(overrides, dict):
+            if "points" in overrides:
+                merged["points"] = overrides["points"]
+            if isinstance(overrides.get("criteria"), dict):
+                merged["criteria"].update(overrides["criteria"])
+        return merged
 
     def policy_problems(self, raw: Any) -> list[str]:
         """Problems in a policy file's contents (empty when it is valid)."""
@@ -326,7 +413,7 @@ class Schema:
         if not isinstance(raw, dict):
             return ["policy must be a mapping of settings"]
         problems: list[str] = []
-        known = {"window_days", "quota_min", "quota_max", "lines"}
+        known = {"window_days", "quota_min", "quota_max", "lines", "assessment"}
         for key in raw:
             if key not in known:
                 problems.append(f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -339,6 +426,97 @@ class Schema:
                 problems.append("lines must map line codes to their targets")
             else:
                 problems.extend(self._line_problems(lines))
+        if "assessment" in raw:
+            problems.extend(self.assessment_problems(raw["assessment"]))
+        return problems
+
+    def assessment_problems(self, overrides: Any) -> list[str]:
+        """Problems in a policy's ``assessment`` section, each naming its field; checked on
+        the section merged with the defaults, so that the weights must add up to the points.
+
+        >>> SCHEMA.assessment_problems({"criteria": {"study": {"weight": 2}}})[0]
+        'assessment.criteria.study.label is missing'
+        >>> SCHEMA.assessment_problems({"points": 7})
+        ['assessment: the weights add up to 6, not to points 7']
+        """
+        if not isinstance(overrides, dict):
+            return ["assessment must map points and criteria"]
+        problems = [
+            f"assessment: unknown setting {key!r} (known: criteria, points)"
+            for key in overrides
+            if key not in ("points", "criteria")
+        ]
+        if "criteria" in overrides and not isinstance(overrides["criteria"], dict):
+            return [*problems, "assessment.criteria must map criterion names to their rules"]
+        merged = self.merged_assessment(overrides)
+        points = merged["points"]
+        if not _is_number(points) or points <= 0:
+            problems.append(f"assessment.points must be a number > 0, not {points!r}")
+        if not merged["criteria"]:
+            problems.append("assessment.criteria: give at least one criterion")
+        total = 0.0
+        for code, spec in merged["criteria"].items():
+            found = self._criterion_problems(f"assessment.criteria.{code}", spec)
+            problems.extend(found)
+            if not found:
+                total += float(spec["weight"])
+        if not problems and abs(total - float(points)) > 1e-9:
+            problems.append(
+                f"assessment: the weights add up to {total:g}, not to points {points:g}"
+            )
+        return problems
+
+    def _criterion_problems(self, where: str, spec: Any) -> list[str]:
+        if not isinstance(spec, dict):
+            return [f"{where} must map {', '.join(_CRITERION_KEYS)} to values"]
+        problems = [f"{where}: unknown setting {k!r}" for k in spec if k not in _CRITERION_KEYS]
+        for key in ("label", "measure", "weight"):
+            if key not in spec:
+                problems.append(f"{where}.{key} is missing")
+        if "label" in spec and not (isinstance(spec["label"], str) and spec["label"].strip()):
+            problems.append(f"{where}.label must be a non-empty text")
+        measure = spec.get("measure")
+        if "measure" in spec and measure not in ASSESSMENT_MEASURES:
+            problems.append(f"{where}.measure must be one of {', '.join(ASSESSMENT_MEASURES)}")
+        weight: Any = spec.get("weight")
+        if "weight" in spec and (not _is_number(weight) or weight < 0):
+            problems.append(f"{where}.weight must be a number ≥ 0, not {weight!r}")
+        if measure == "count":
+            count = spec.get("min_count")
+            if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                problems.append(f"{where}.min_count must be a whole number ≥ 1, not {count!r}")
+        if measure == "assigned_share":
+            share: Any = spec.get("min_share")
+            if not _is_number(share) or not 0 < share <= 1:
+                problems.append(f"{where}.min_share must be a number in (0, 1], not {share!r}")
+        kinds = spec.get("interaction_kinds") or []
+        if not isinstance(kinds, list):
+            problems.append(f"{where}.interaction_kinds must be a list")
+        else:
+            for kind in kinds:
+                if kind not in self.enumerations["interaction_kind"]:
+                    problems.append(
+                        f"{where}.interaction_kinds: unknown interaction kind {kind!r} "
+                        f"(known: {', '.join(self.enumerations['interaction_kind'])})"
+                    )
+        if "targets" in spec:
+            problems.extend(self._criterion_target_problems(f"{where}.targets", spec["targets"]))
+        return problems
+
+    def _criterion_target_problems(self, where: str, targets: Any) -> list[str]:
+        if not isinstance(targets, dict) or not targets:
+            return [f"{where} must map {', '.join(_TARGET_ENUMS)} to lists or 'all'"]
+        problems: list[str] = []
+        for key, values in targets.items():
+            if key not in _TARGET_ENUMS:
+                problems.append(f"{where}: unknown key {key!r} (known: {', '.join(_TARGET_ENUMS)})")
+            elif values != "all" and not isinstance(values, list):
+                problems.append(f"{where}.{key} must be a list or 'all'")
+            elif isinstance(values, list):
+                enum = _TARGET_ENUMS[key]
+                for value in values:
+                    if value not in self.enumerations[enum]:
+                        problems.append(f"{where}.{key}: unknown {enum} {value!r}")
         return problems
 
     def _line_problems(self, lines: dict[str, Any]) -> list[str]:
@@ -363,6 +541,33 @@ class Schema:
                     if value not in self.enumerations[enum_for[key]]:
                         problems.append(f"line {code!r}: unknown {enum_for[key]} {value!r}")
         return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _assessment_rules(section: dict[str, Any]) -> AssessmentRules:
+    """The rules of a merged ``assessment`` section (checked by ``assessment_problems``)."""
+    criteria: dict[str, Criterion] = {}
+    for code, spec in section["criteria"].items():
+        targets: dict[str, frozenset[str] | None] | None = None
+        if spec.get("targets") is not None:
+            targets = {
+                _LINE_KEYS[key]: None if values == "all" else frozenset(values)
+                for key, values in spec["targets"].items()
+            }
+        criteria[code] = Criterion(
+            code=code,
+            label=str(spec["label"]),
+            measure=str(spec["measure"]),
+            weight=float(spec["weight"]),
+            interaction_kinds=tuple(spec.get("interaction_kinds") or ()),
+            targets=targets,
+            min_count=int(spec.get("min_count") or 0),
+            min_share=float(spec.get("min_share") or 0.0),
+        )
+    return AssessmentRules(points=float(section["points"]), criteria=criteria)
 
 
 def _declared_class(table: str, column: str, spec: dict[str, Any]) -> str:
