@@ -1508,6 +1508,11 @@ class Workspace:
         # Remembered per data version: the dashboard asks on every visit.
         return Answer(self._memo(snap, ("assessment", year, day), compute), "assessment")
 
+    def assessment_is_cheap(self) -> bool:
+        """Whether :meth:`assessment` reads few enough records to be computed on a page
+        that did not ask for it (the stored rows are within ``graph_max_rows``)."""
+        return self._rows_over_limit(self.snapshot()) is None
+
     def wait_for_build(self) -> None:
         """Return once no snapshot of this workspace is being built. A server's writer
         calls it before it takes the lock the other server processes' writers wait on, so

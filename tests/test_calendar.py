@@ -272,3 +272,27 @@ def test_a_leader_sees_only_its_own_scorecard_page(app: Any) -> None:
         assert 'id="assess-L2"' in page.text
         assert "assess-L1" not in page.text and "甲&lt;i&gt;" not in page.text
         assert "assessment-departments" not in page.text
+
+
+def test_past_the_graph_limit_the_dashboard_links_to_the_scorecard_without_computing_it(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        store=str(store), access_db=None, cors_origins=[], graph_max_rows=1, _env_file=None
+    )
+    application = create_app(settings)
+
+    def reads_every_record(*_: Any) -> Any:
+        raise AssertionError("the dashboard computed the scorecard past the limit")
+
+    monkeypatch.setattr(type(application.state.workspace), "assessment", reads_every_record)
+    try:
+        with nullcontext(TestClient(application)) as client:
+            token = application.state.access.create_token("planner")
+            assert client.post("/login", data={"token": token, "next": "/"}).status_code == 200
+            dashboard = client.get("/")
+            assert dashboard.status_code == 200
+            assert f'href="/assessment?year={TODAY.year}"' in dashboard.text
+    finally:
+        application.state.workspace.close()
+        application.state.access.close()
