@@ -232,6 +232,7 @@ _INTERACTION_SUMMARY = {
     "consultation": "就重点工作开展协商",
     "joint_meeting": "召开驻区单位联席会议",
     "activity": "参加联谊活动",
+    "study": "参加统战政策学习",
     "other": "节日慰问",
 }
 _RELATION_KINDS = ("friend", "colleague", "family", "classmate")
@@ -922,7 +923,17 @@ class _Synth:
         scale = total / sum(weights)
         joint = self.joint_units or self.all_units
         id_template = f"I%0{self.widths.get('I') or _width(total)}d"
-        visit_kinds = ("visit", "visit", "visit", "talk", "talk", "talk", "activity", "other")
+        visit_kinds = (
+            "visit",
+            "visit",
+            "visit",
+            "talk",
+            "talk",
+            "talk",
+            "activity",
+            "study",
+            "other",
+        )
         summary = _INTERACTION_SUMMARY
         number = 0
         carry = 0.0

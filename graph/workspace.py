@@ -374,6 +374,8 @@ class Workspace:
                     if self._to_keep is waiting:
                         break
                 snapshot, self._to_keep = self._to_keep, None
+            if snapshot is None:  # taken by close() meanwhile, and kept there
+                continue
             try:
                 self._keep(snapshot, set())
             except Exception:  # best effort: another process builds what is not kept
