@@ -18,6 +18,10 @@ load left is deleted by the next staged load. Small writes therefore never copy 
 The engine reads plain columns (a few bulk Cypher queries, one generation); built arrays are
 kept per data version as ``:ConcentricDerived`` parts (:class:`.protocol.KeepsDerived`).
 Routing URIs (``neo4j://``, ``neo4j+s://``) go to the driver unchanged.
+
+Duplicate judgements are ``:ConcentricJudgement`` nodes, one per pair, with no generation:
+no load, flip or clean-up touches them. A "same" made or undone moves ``version`` and
+``merge_versions`` together, so :meth:`Neo4jStore.rows_version` stays put.
 """
 
 from __future__ import annotations
