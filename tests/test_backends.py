@@ -32,6 +32,7 @@ from backends import (
 from graph_oracle import blind_spots, leader_load, leader_todo, single_points, target_coverage
 from typer.testing import CliRunner
 
+from concentric.api.duplicates import judge_pair, undo_pair
 from concentric.graph.engine.coverage import QueryError, UnknownId
 from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
 from concentric.graph.store import cypher, neo4j_store, protocol, sqlite_store
@@ -1235,3 +1236,146 @@ def test_keeping_derived_data_is_a_declared_capability(
     assert store.saved_state("probe", version) is None  # built from data that moved on
     assert not store.has_state("probe", version)
     assert not store.save_state("probe", version, b"late")
+
+
+# -- duplicate judgements, on every backend ---------------------------------------------------
+# Kept apart from the loaded rows: a load (a replace, a staged one) never touches them; a
+# "same" made or undone is a new data version but not a new version of the rows.
+
+JUDGED_AT = "2026-07-01T08:00:00+00:00"
+
+
+def _judgement(left: str, right: str, verdict: str, by: str | None = None) -> protocol.Judgement:
+    kind = {"F": "figure", "O": "organization", "U": "unit"}[left[0]]
+    return protocol.Judgement(left, right, kind, verdict, JUDGED_AT, by)
+
+
+def _versions(store: Store) -> tuple[int, int]:
+    assert isinstance(store, protocol.KnowsRowsVersion)
+    return store.version(), store.rows_version()
+
+
+def test_judge_replace_and_undo(backend: Backend, district: Path) -> None:
+    store = backend.open()
+    load_folder(store, district)
+    version, rows = _versions(store)
+    assert store.judgements() == []
+    store.judge(_judgement("F1", "F2", "different", "tok-1"))
+    assert _versions(store) == (version, rows)  # no "same" made: the answers stand
+    store.judge(_judgement("F1", "F2", "same"))  # replaces the "different"
+    assert store.judgements() == [_judgement("F1", "F2", "same")]
+    assert _versions(store) == (version + 1, rows)
+    store.judge(_judgement("F1", "F2", "same"))  # a "same" replaced: a version again
+    assert _versions(store) == (version + 2, rows)
+    store.judge(_judgement("O2", "O3", "unsure"))
+    store.judge(_judgement("F1", "F2", "unsure", "tok-2"))  # a "same" unmade
+    assert _versions(store) == (version + 3, rows)
+    # Another connection sees them, ordered by pair.
+    expected = [_judgement("F1", "F2", "unsure", "tok-2"), _judgement("O2", "O3", "unsure")]
+    assert backend.open().judgements() == expected
+    assert store.undo_judgement("F1", "F2") == _judgement("F1", "F2", "unsure", "tok-2")
+    assert store.undo_judgement("F1", "F2") is None
+    assert _versions(store) == (version + 3, rows)  # neither undo touched a "same"
+    store.judge(_judgement("U1", "U2", "same"))
+    assert store.undo_judgement("U1", "U2") == _judgement("U1", "U2", "same")
+    assert _versions(store) == (version + 5, rows)
+    assert store.judgements() == [_judgement("O2", "O3", "unsure")]
+
+
+@pytest.mark.parametrize("staged", [False, True], ids=["one-transaction", "staged"])
+def test_judgements_survive_loads(
+    backend: Backend, district: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, staged: bool
+) -> None:
+    """A replace (on Neo4j: a new generation, the flip, the old one dropped) and an upsert
+    (in one transaction, or staged) keep every judgement; each moves both versions."""
+    if staged:
+        monkeypatch.setattr(neo4j_store, "STAGED_ROWS", 0)
+    store = backend.open()
+    load_folder(store, district)
+    kept = [_judgement("F1", "F2", "same"), _judgement("O2", "O3", "different")]
+    for judgement in kept:
+        store.judge(judgement)
+    version, rows = _versions(store)
+    load_folder(store, district, replace=True)
+    assert store.judgements() == kept
+    assert _versions(store) == (version + 1, rows + 1)
+    changed = {**DISTRICT, "figures": [dict(DISTRICT["figures"][0], name="马明明")]}
+    load_folder(store, write_tables(tmp_path / "changed", changed))
+    assert store.judgements() == kept
+    assert _versions(store) == (version + 2, rows + 2)
+    assert backend.open().judgements() == kept
+
+
+def test_a_same_judgement_moves_coverage_in_every_process(backend: Backend, district: Path) -> None:
+    """Worked out by hand from the district's table above. F3 = F4: L2's open contact from T
+    (in office) and F3's only visit a day before the window: stale. F5 = F9: L2 assigned and
+    F9 met on T: covered. O2 / O3 "different" merges nothing. Figures 8 -> 6."""
+    writer = backend.workspace()
+    load_folder(writer.store, district)
+    reader = backend.workspace()  # another process: it follows the version
+    assert reader.coverage(as_of=T, window_days=W)["totals"] == DISTRICT_COVERAGE["totals"]
+    judge_pair(writer, "F4", "F3", "same", None)
+    judge_pair(writer, "F9", "F5", "same", None)
+    judge_pair(writer, "O2", "O3", "different", None)
+    merged = {
+        "totals": counts(11, 3, 1, 3, 4),
+        "by_kind": {
+            "figure": counts(6, 2, 1, 2, 1),  # F1 F5=F9 | F3=F4 | F2 F6 | F7
+            "organization": counts(3, 1, 0, 0, 2),
+            "unit": counts(2, 0, 0, 1, 1),
+        },
+    }
+    for workspace in (writer, reader, backend.workspace()):
+        answer = workspace.coverage(as_of=T, window_days=W)
+        assert {key: answer[key] for key in merged} == merged
+    undo_pair(writer, "F3", "F4")
+    undo_pair(writer, "F5", "F9")
+    for workspace in (writer, reader):
+        assert workspace.coverage(as_of=T, window_days=W)["totals"] == DISTRICT_COVERAGE["totals"]
+
+
+@NEO4J_GROUP
+def test_sample_merged_coverage_same_on_both_backends(neo4j_uri: str, tmp_path: Path) -> None:
+    """data/sample with the same judgements on both stores: the same merged answers, four
+    targets fewer than unmerged (four pairs judged the same; "different" and "unsure" merge
+    nothing)."""
+    sqlite = str(tmp_path / "sample.db")
+    dataset = read_folder(SAMPLE)
+    ids = {
+        kind: sorted(n.id for n in dataset.nodes if n.kind == kind)
+        for kind in ("figure", "organization", "unit")
+    }
+    figures = ids["figure"]
+    judgements = [
+        ("same", figures[0], figures[1]),
+        ("same", figures[2], figures[3]),
+        ("different", figures[4], figures[5]),
+        ("unsure", figures[6], figures[7]),
+        ("same", ids["organization"][0], ids["organization"][1]),
+        ("same", ids["unit"][0], ids["unit"][1]),
+    ]
+    day = dt.date.fromisoformat(SAMPLE_AS_OF)
+    found: list[dict[str, Any]] = []
+    for store in (open_store(sqlite), open_neo4j(neo4j_uri)):
+        store.load(read_folder(SAMPLE))
+        workspace = Workspace(store)
+        for verdict, left, right in judgements:
+            judge_pair(workspace, left, right, verdict, None)
+        answers: dict[str, Any] = {
+            "judgements": [(j.left, j.right, j.kind, j.verdict) for j in store.judgements()]
+        }
+        for as_of, window in ((day, 365), (dt.date(2026, 6, 30), 90)):
+            answers[f"coverage {as_of} {window}"] = _unversioned(
+                workspace.coverage(as_of=as_of, window_days=window)
+            )
+            answers[f"gaps {as_of} {window}"] = _unversioned(
+                workspace.gaps(as_of=as_of, window_days=window, statuses=ALL_STATUSES)
+            )
+        answers["leaders"] = _unversioned(workspace.leaders(as_of=day))
+        found.append(json.loads(json.dumps(answers, ensure_ascii=False, default=str)))
+        workspace.close()
+    lite, neo = found
+    assert lite[f"coverage {day} 365"]["totals"]["targets"] == 774 - 4
+    assert len(lite["judgements"]) == len(judgements)
+    for key in lite:
+        assert lite[key] == neo[key], key

@@ -222,7 +222,7 @@ def test_a_small_load_after_a_merge_is_counted_merged(tmp_path: Path) -> None:
 
 
 def test_neo4j_like_store_without_judgements_builds_unmerged(tmp_path: Path) -> None:
-    """A store that keeps no judgements (Neo4j refuses them) answers as before."""
+    """A store that keeps no judgements (it raises JudgementsUnsupported) answers as before."""
 
     class NoJudgements(SQLiteStore):
         def judgements(self) -> list[Judgement]:

@@ -48,6 +48,9 @@ SCHEMA_STATEMENTS = [
         for kind, label in LABELS.items()
     ),
     "CREATE INDEX derived_name IF NOT EXISTS FOR (d:ConcentricDerived) ON (d.name)",
+    # Judgements are not :Entity and carry no generation: no load or clean-up touches them.
+    "CREATE CONSTRAINT judgement_pair IF NOT EXISTS FOR (j:ConcentricJudgement) "
+    "REQUIRE (j.left_id, j.right_id) IS UNIQUE",
     "CREATE INDEX figure_category IF NOT EXISTS FOR (n:Figure) ON (n.category)",
     "CREATE INDEX target_area IF NOT EXISTS FOR (n:Target) ON (n.area_id)",
     "CREATE INDEX interaction_date IF NOT EXISTS FOR (n:Interaction) ON (n.date)",
@@ -61,7 +64,8 @@ SCHEMA_STATEMENTS = [
 # Read-only: version() and the policy are read on every query, so no write lock here.
 META = (
     "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) "
-    "RETURN m.version AS version, m.policy AS policy, coalesce(m.gen, 0) AS gen"
+    "RETURN m.version AS version, m.policy AS policy, coalesce(m.gen, 0) AS gen, "
+    "coalesce(m.merge_versions, 0) AS merge_versions"
 )
 GENERATION = "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) RETURN coalesce(m.gen, 0) AS gen"
 # A store written before generations: its rows become generation 0 (once, in batches).
@@ -135,6 +139,33 @@ FORGET = (
 )
 # Every generation (clear()).
 DELETE_BATCH = "MATCH (n:Entity) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+FORGET_JUDGEMENTS = "MATCH (j:ConcentricJudgement) DELETE j"
+
+# Duplicate judgements: one node per pair (left_id < right_id), apart from the rows.
+_JUDGEMENT_ROW = (
+    "j.left_id AS left_id, j.right_id AS right_id, j.kind AS kind, j.verdict AS verdict, "
+    "j.judged_at AS judged_at, j.judged_by AS judged_by"
+)
+JUDGEMENTS = f"MATCH (j:ConcentricJudgement) RETURN {_JUDGEMENT_ROW} ORDER BY left_id, right_id"
+JUDGEMENT_OF = (
+    f"MATCH (j:ConcentricJudgement {{left_id: $left, right_id: $right}}) RETURN {_JUDGEMENT_ROW}"
+)
+# Taken first in a judgement's transaction: the meta node's write lock, so two judgements
+# (or a judgement and a load's version bump) never read the same "before".
+LOCK_META = "MERGE (m:ConcentricMeta {id: 'meta'}) SET m.version = coalesce(m.version, 0)"
+JUDGE = (
+    "MERGE (j:ConcentricJudgement {left_id: $left, right_id: $right}) "
+    "SET j.kind = $kind, j.verdict = $verdict, j.judged_at = $judged_at, "
+    "j.judged_by = $judged_by"
+)
+FORGET_JUDGEMENT = "MATCH (j:ConcentricJudgement {left_id: $left, right_id: $right}) DELETE j"
+# A "same" made or undone: a new data version (merged counting changes the answers) that
+# is not a new version of the rows (rows_version() = version - merge_versions).
+BUMP_MERGE_VERSION = (
+    "MATCH (m:ConcentricMeta {id: 'meta'}) SET m.version = coalesce(m.version, 0) + 1, "
+    "m.merge_versions = coalesce(m.merge_versions, 0) + 1 "
+    "WITH m OPTIONAL MATCH (d:ConcentricDerived) DETACH DELETE d"
+)
 # The current generation's rows, inside a small load's transaction (a small replace).
 DELETE_GENERATION_BATCH = (
     "MATCH (n:Entity) WHERE n.gen = $gen WITH n LIMIT $limit DETACH DELETE n "

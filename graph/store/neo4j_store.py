@@ -18,6 +18,10 @@ load left is deleted by the next staged load. Small writes therefore never copy 
 The engine reads plain columns (a few bulk Cypher queries, one generation); built arrays are
 kept per data version as ``:ConcentricDerived`` parts (:class:`.protocol.KeepsDerived`).
 Routing URIs (``neo4j://``, ``neo4j+s://``) go to the driver unchanged.
+
+Duplicate judgements are ``:ConcentricJudgement`` nodes, one per pair, with no generation:
+no load, flip or clean-up touches them. A "same" made or undone moves ``version`` and
+``merge_versions`` together, so :meth:`Neo4jStore.rows_version` stays put.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ from concentric.graph.store import cypher
 from concentric.graph.store.protocol import (
     CoverageColumns,
     Judgement,
-    JudgementsUnsupported,
     LoadReport,
     ProgressCallback,
     StoreError,
@@ -104,6 +107,12 @@ def _link_record(r: Any) -> LinkRecord:
     props = decode_props(r["props"], SCHEMA.date_fields[r["kind"]])
     return LinkRecord(
         r["kind"], r["source_id"], r["target_id"], r["key"], props, r["file"] or "", r["line"] or 0
+    )
+
+
+def _judgement(r: Any) -> Judgement:
+    return Judgement(
+        r["left_id"], r["right_id"], r["kind"], r["verdict"], r["judged_at"], r["judged_by"]
     )
 
 
@@ -505,14 +514,17 @@ class Neo4jStore:
     def links(self) -> Iterator[LinkRecord]:
         return map(_link_record, self._read(cypher.LINKS))
 
-    def _meta(self) -> tuple[int, dict[str, Any]]:
+    def _meta_record(self) -> Any:
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
         try:
             with self._session() as session:
-                record = session.run(cypher.META).single()
+                return session.run(cypher.META).single()
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
+
+    def _meta(self) -> tuple[int, dict[str, Any]]:
+        record = self._meta_record()
         policy = json.loads(record["policy"]) if record["policy"] else {}
         return int(record["version"] or 0), policy
 
@@ -646,28 +658,70 @@ class Neo4jStore:
         """Nothing to prepare: the server finds the nodes naming an id along its edges."""
 
     def clear(self) -> None:
-        """Delete every Concentric node (tests and `load --replace` of nothing)."""
+        """Delete every Concentric node, judgements too (tests and `load --replace` of
+        nothing)."""
         with self._lock:
             while self._read(cypher.DELETE_BATCH, limit=10_000)[0]["deleted"]:
                 pass
+            # Only here: an empty database as a new SQLite file is; no load does this.
+            self._read(cypher.FORGET_JUDGEMENTS)
             # The version moves on (never back to 0), so no cache mistakes new data for old.
             self._read(cypher.FORGET)
 
-    # -- duplicate judgements: not kept on Neo4j yet ------------------------------------
-    def _no_judgements(self) -> JudgementsUnsupported:
-        return JudgementsUnsupported(
-            f"{self.location}: the Neo4j store does not keep duplicate judgements yet; "
-            "use the embedded (SQLite) store for `concentric duplicates`"
-        )
-
+    # -- duplicate judgements (apart from the rows: no load or generation touches them) ----
     def judgements(self) -> list[Judgement]:
-        return []  # true: none can have been kept here (judge refuses)
+        with self._session() as session:
+            records = list(session.run(cypher.JUDGEMENTS))
+        return [_judgement(r) for r in records]
 
     def judge(self, judgement: Judgement) -> None:
-        raise self._no_judgements()
+        """Keep ``judgement``, replacing the pair's earlier one; a "same" made or replaced
+        is a new data version (merged counting changes every answer), so every process
+        rebuilds."""
+        self._write_judgement(
+            judgement.left,
+            judgement.right,
+            cypher.JUDGE,
+            kind=judgement.kind,
+            verdict=judgement.verdict,
+            judged_at=judgement.judged_at,
+            judged_by=judgement.judged_by,
+        )
 
     def undo_judgement(self, left: str, right: str) -> Judgement | None:
-        raise self._no_judgements()
+        return self._write_judgement(left, right, cypher.FORGET_JUDGEMENT)
+
+    def _write_judgement(
+        self, left: str, right: str, statement: str, **values: Any
+    ) -> Judgement | None:
+        """``statement`` about the pair, in one transaction under the meta node's lock; one
+        that makes or unmakes a "same" moves the data version (not the rows' version) and
+        drops kept arrays of the old one. The pair's judgement before, or None."""
+        from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+        try:
+            with self._session() as session, session.begin_transaction() as tx:
+                tx.run(cypher.LOCK_META).consume()
+                found = tx.run(cypher.JUDGEMENT_OF, left=left, right=right).single()
+                before = None if found is None else _judgement(found)
+                if before is None and not values:
+                    return None  # nothing to undo
+                tx.run(statement, left=left, right=right, **values).consume()
+                if "same" in (before and before.verdict, values.get("verdict")):
+                    tx.run(cypher.BUMP_MERGE_VERSION).consume()
+                tx.commit()
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise StoreError(
+                f"{self.location}: lost the connection to Neo4j; judgement not stored"
+            ) from exc
+        except Neo4jError as exc:
+            raise StoreError(f"{self.location}: judgement not stored ({exc.message})") from exc
+        return before
+
+    def rows_version(self) -> int:
+        """The data version less the versions judgements made (see :meth:`judge`)."""
+        record = self._meta_record()
+        return int(record["version"] or 0) - int(record["merge_versions"])
 
     def close(self) -> None:
         self._driver.close()
