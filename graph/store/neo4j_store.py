@@ -49,11 +49,14 @@ from concentric.graph.schema.model import (
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store import cypher
 from concentric.graph.store.protocol import (
+    ASSESSMENT_FIELDS,
     CoverageColumns,
     Judgement,
     LoadReport,
     ProgressCallback,
     StoreError,
+    assessment_contact,
+    assessment_node,
     id_chunks,
     merge_policy,
     merged_overrides,
@@ -568,6 +571,28 @@ class Neo4jStore:
                 concerns=rows(cypher.CONCERN_DATE_PAGES),
                 joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNIT_PAGES)},
             )
+
+        with self._lock:
+            return self._in_generation(read)
+
+    def assessment_records(self) -> tuple[list[NodeRecord], list[LinkRecord]]:
+        """The records the assessment reads, in one transaction of one generation, each
+        kind in bounded pages of rows (see :data:`cypher.PAGE_ROWS`); only the leaders'
+        JSON is decoded."""
+
+        def read(tx: Any, gen: int) -> tuple[list[NodeRecord], list[LinkRecord]]:
+            leaders = _paged_rows(tx, gen, cypher.ASSESSMENT_LEADER_PAGES)
+            leader_dates = SCHEMA.date_fields["leader"]
+            nodes = [NodeRecord(i, "leader", decode_props(p, leader_dates)) for i, p in leaders]
+            for kind, fields in ASSESSMENT_FIELDS.items():
+                dated = SCHEMA.date_fields[kind]
+                columns = ", ".join(cypher.native_column(f, f in dated) for f in fields)
+                pages = cypher.node_pages(cypher.LABELS[kind], f"n.id, {columns}")
+                rows = _paged_rows(tx, gen, pages)
+                nodes.extend(assessment_node(kind, row[0], row[1:]) for row in rows)
+            contacts = _paged_rows(tx, gen, cypher.ASSESSMENT_CONTACT_PAGES)
+            links = [assessment_contact(k, a, b, days) for k, a, b, *days in contacts]
+            return nodes, links
 
         with self._lock:
             return self._in_generation(read)

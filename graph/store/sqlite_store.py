@@ -33,6 +33,7 @@ from concentric.graph.schema.model import (
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.load_diff import LoadDiff
 from concentric.graph.store.protocol import (
+    ASSESSMENT_FIELDS,
     CoverageColumns,
     DiskFull,
     Judgement,
@@ -41,6 +42,8 @@ from concentric.graph.store.protocol import (
     StoreChanges,
     StoredRecords,
     StoreError,
+    assessment_contact,
+    assessment_node,
     id_chunks,
     merge_policy,
     merged_overrides,
@@ -987,6 +990,43 @@ class SQLiteStore:
         return CoverageColumns(
             targets, leaders, areas, contacts, memberships, concerns, joint_meeting
         )
+
+    def assessment_records(self) -> tuple[list[NodeRecord], list[LinkRecord]]:
+        """The records the assessment reads, their fields extracted in SQL in one read
+        transaction (JSON decoded in Python only for leaders and id lists)."""
+        nodes: list[NodeRecord] = []
+        with self.at_one_version():
+            run = self._con.execute
+            leaders = run(f"{_NODE_ROWS} WHERE kind = 'leader' ORDER BY id").fetchall()
+            nodes.extend(map(_node_record, leaders))
+            for kind, fields in ASSESSMENT_FIELDS.items():
+                lists = {c.name for c in SCHEMA.references.get(kind, ()) if c.base_type == "refs"}
+                extracted = ", ".join("json_extract(props, ?)" for _ in fields)
+                rows = run(
+                    f"SELECT id, {extracted} FROM nodes"  # placeholders only
+                    " WHERE kind = ? ORDER BY id",
+                    (*(f"$.{name}" for name in fields), kind),
+                )
+                nodes.extend(
+                    assessment_node(
+                        kind,
+                        row[0],
+                        [
+                            json.loads(value) if name in lists and value is not None else value
+                            for name, value in zip(fields, row[1:], strict=True)
+                        ],
+                    )
+                    for row in rows
+                )
+            contacts = run(
+                "SELECT key, source_id, target_id, json_extract(props, '$.since'), "
+                "json_extract(props, '$.until') FROM links WHERE kind = 'contacts' ORDER BY key"
+            ).fetchall()
+        links = [
+            assessment_contact(key, leader, target, dates)
+            for key, leader, target, *dates in contacts
+        ]
+        return nodes, links
 
     def participations(self) -> list[tuple[str, str | None, Any]]:
         """(leader, target, date): one row per leader and target of each interaction."""
