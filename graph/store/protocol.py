@@ -103,12 +103,10 @@ def assessment_contact(key: str, leader: str, target: str, values: Iterable[Any]
 
 
 def _dated(kind: str, fields: tuple[str, ...], values: Iterable[Any]) -> dict[str, Any]:
-    dates = SCHEMA.date_fields[kind]
-    return {
-        name: dt.date.fromisoformat(value) if name in dates else value
-        for name, value in zip(fields, values, strict=True)
-        if value is not None
-    }
+    props = {name: value for name, value in zip(fields, values, strict=True) if value is not None}
+    for name in SCHEMA.date_fields[kind].intersection(props):
+        props[name] = dt.date.fromisoformat(props[name])
+    return props
 
 
 @dataclass
@@ -222,10 +220,11 @@ class Store(Protocol):
         (target None for an interaction without targets)."""
         ...
 
-    def assessment_records(self) -> tuple[list[NodeRecord], list[LinkRecord]]:
+    def assessment_records(self) -> tuple[Iterator[NodeRecord], Iterator[LinkRecord]]:
         """The records the yearly assessment reads, from one version of the data: leaders
         whole; areas, targets and interactions with just their :data:`ASSESSMENT_FIELDS`;
-        ``contacts`` links with just since and until (no other record or field decoded)."""
+        ``contacts`` links with just since and until (no other record or field decoded).
+        Made a record at a time as they are taken, so they need not all be held at once."""
         ...
 
     # -- what local graphs read -----------------------------------------------------------

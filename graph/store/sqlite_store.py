@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -282,6 +282,22 @@ def _link_record(row: tuple[Any, ...]) -> LinkRecord:
     return LinkRecord(
         kind, source_id, target_id, key, decode_props(props, SCHEMA.date_fields[kind]), source, line
     )
+
+
+def _with_lists(
+    kind: str, fields: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` (id, then ``fields`` as SQL extracted them) with the id lists (JSON text)
+    decoded: each such column in one parse, as a call per row costs more than the parse."""
+    lists = {c.name for c in SCHEMA.references.get(kind, ()) if c.base_type == "refs"}
+    if not rows or not lists & set(fields):
+        return rows
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    for position, name in enumerate(fields, 1):
+        if name in lists:
+            texts = ("null" if text is None else text for text in columns[position])
+            columns[position] = json.loads(f"[{','.join(texts)}]")
+    return list(zip(*columns, strict=True))
 
 
 def _register_record(row: tuple[Any, ...]) -> NodeRecord:
@@ -991,41 +1007,30 @@ class SQLiteStore:
             targets, leaders, areas, contacts, memberships, concerns, joint_meeting
         )
 
-    def assessment_records(self) -> tuple[list[NodeRecord], list[LinkRecord]]:
+    def assessment_records(self) -> tuple[Iterator[NodeRecord], Iterator[LinkRecord]]:
         """The records the assessment reads, their fields extracted in SQL in one read
-        transaction (JSON decoded in Python only for leaders and id lists)."""
-        nodes: list[NodeRecord] = []
+        transaction (only leaders' JSON and the id lists decoded in Python)."""
+        kinds: list[tuple[str, list[tuple[Any, ...]]]] = []
         with self.at_one_version():
             run = self._con.execute
             leaders = run(f"{_NODE_ROWS} WHERE kind = 'leader' ORDER BY id").fetchall()
-            nodes.extend(map(_node_record, leaders))
             for kind, fields in ASSESSMENT_FIELDS.items():
-                lists = {c.name for c in SCHEMA.references.get(kind, ()) if c.base_type == "refs"}
                 extracted = ", ".join("json_extract(props, ?)" for _ in fields)
                 rows = run(
                     f"SELECT id, {extracted} FROM nodes"  # placeholders only
                     " WHERE kind = ? ORDER BY id",
                     (*(f"$.{name}" for name in fields), kind),
-                )
-                nodes.extend(
-                    assessment_node(
-                        kind,
-                        row[0],
-                        [
-                            json.loads(value) if name in lists and value is not None else value
-                            for name, value in zip(fields, row[1:], strict=True)
-                        ],
-                    )
-                    for row in rows
-                )
+                ).fetchall()
+                kinds.append((kind, _with_lists(kind, fields, rows)))
             contacts = run(
                 "SELECT key, source_id, target_id, json_extract(props, '$.since'), "
                 "json_extract(props, '$.until') FROM links WHERE kind = 'contacts' ORDER BY key"
             ).fetchall()
-        links = [
-            assessment_contact(key, leader, target, dates)
-            for key, leader, target, *dates in contacts
-        ]
+        nodes = chain(
+            map(_node_record, leaders),
+            (assessment_node(kind, row[0], row[1:]) for kind, rows in kinds for row in rows),
+        )
+        links = (assessment_contact(key, a, b, dates) for key, a, b, *dates in contacts)
         return nodes, links
 
     def participations(self) -> list[tuple[str, str | None, Any]]:
