@@ -1498,13 +1498,14 @@ class Workspace:
     def assessment(self, year: int, as_of: dt.date | None = None) -> Answer:
         """The yearly assessment's scorecard for ``year`` under the stored policy's rules,
         measured up to ``as_of`` (today unless given), with the year before for comparison.
-        Reads the stored records (interactions of every year), not the snapshot's arrays;
-        the answer is shared between callers (not to be mutated)."""
+        Reads the stored records it needs (interactions of every year, just the fields it
+        reads), not the snapshot's arrays; the answer is shared between callers (not to be
+        mutated)."""
         day = as_of or dt.date.today()
         snap = self.snapshot()
 
         def compute() -> dict[str, Any]:
-            data = assessment_data(self.store.nodes(), self.store.links())
+            data = assessment_data(*self.store.assessment_records())
             return assessment(data, snap.policy.assessment, year, day)
 
         # Remembered per data version: the dashboard asks on every visit.

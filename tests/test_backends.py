@@ -33,6 +33,7 @@ from graph_oracle import blind_spots, leader_load, leader_todo, single_points, t
 from typer.testing import CliRunner
 
 from concentric.api.duplicates import judge_pair, undo_pair
+from concentric.graph.engine.assessment import assessment_data
 from concentric.graph.engine.coverage import QueryError, UnknownId
 from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, NodeRecord
 from concentric.graph.store import cypher, neo4j_store, protocol, sqlite_store
@@ -1109,6 +1110,53 @@ def test_participations_are_one_row_per_leader_and_target(
         for leader in i["leader_ids"]
         for target in i["target_ids"]
     )
+
+
+@pytest.mark.parametrize("page_rows", COLUMN_PAGE_ROWS)
+def test_assessment_records_give_the_records_assessment_data(
+    backend: Backend,
+    district: Path,
+    tmp_path: Path,
+    page_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The assessment's own read shapes to what every stored record shapes to (leaders with
+    dates in and out of office too), with dates as dates and id lists as tuples."""
+    store = backend.open()
+    load_folder(store, district)
+    terms = {
+        "leaders": [
+            dict(DISTRICT["leaders"][0], since=d("2026-02-01")),
+            dict(DISTRICT["leaders"][2], since=d("2019-05-04"), until=d("2026-07-01")),
+        ]
+    }
+    load_folder(store, write_tables(tmp_path / "terms", terms))
+    monkeypatch.setattr(cypher, "PAGE_ROWS", page_rows)
+    expected = assessment_data(store.nodes(), store.links())
+    assert assessment_data(*store.assessment_records()) == expected
+    # The expected answer's pieces, from the written district (not from either read).
+    assert expected.leaders["L1"]["since"] == d("2026-02-01")
+    assert expected.leaders["L3"]["until"] == d("2026-07-01")
+    assert sorted(expected.targets) == sorted(
+        row["id"] for table in ("figures", "organizations", "units") for row in DISTRICT[table]
+    )
+    code = {"座谈会": "meeting"}  # the one label DISTRICT writes for a kind
+    assert sorted(expected.interactions) == sorted(
+        (
+            i["id"],
+            i["date"],
+            code.get(i["kind"], i["kind"]),
+            tuple(i["leader_ids"]),
+            tuple(i["target_ids"]),
+        )
+        for i in DISTRICT["interactions"]
+    )
+    assert sorted(expected.contacts) == sorted(
+        (c["leader_id"], c["target_id"], c["since"], c["until"]) for c in DISTRICT["contacts"]
+    )
+    assert {a: parent for a, (parent, _, _) in expected.areas.items()} == {
+        a["id"]: a["parent_id"] for a in DISTRICT["areas"]
+    }
 
 
 @pytest.mark.parametrize(

@@ -512,3 +512,19 @@ PARTICIPATION_PAGES = interaction_pages(
     "ELSE n.target_ids END AS target",
     "leader, target, toString(n.date)",
 )
+
+# The yearly assessment's read: leaders' stored JSON whole (a few per target at most), each
+# other kind's fields as native columns (see native_column), contacts with key and dates.
+ASSESSMENT_LEADER_PAGES = node_pages("Leader", "n.id, n.props")
+ASSESSMENT_CONTACT_PAGES = _pages(
+    "MATCH (a:Entity)-[n:CONTACTS]->() WHERE a.gen = $gen",
+    "key",
+    "[n IN page | [n.key, startNode(n).id, endNode(n).id, toString(n.since), toString(n.until)]]",
+)
+
+
+def native_column(name: str, is_date: bool) -> str:
+    """A row's field ``name`` of node ``n`` as stored natively (a row's own ``kind`` is
+    ``kind_code``), a date as ISO text."""
+    column = "n.kind_code" if name == "kind" else f"n.{name}"
+    return f"toString({column})" if is_date else column

@@ -31,6 +31,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Collection, Iterator
+from itertools import chain
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,11 +50,14 @@ from concentric.graph.schema.model import (
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store import cypher
 from concentric.graph.store.protocol import (
+    ASSESSMENT_FIELDS,
     CoverageColumns,
     Judgement,
     LoadReport,
     ProgressCallback,
     StoreError,
+    assessment_contact,
+    assessment_node,
     id_chunks,
     merge_policy,
     merged_overrides,
@@ -571,6 +575,31 @@ class Neo4jStore:
 
         with self._lock:
             return self._in_generation(read)
+
+    def assessment_records(self) -> tuple[Iterator[NodeRecord], Iterator[LinkRecord]]:
+        """The records the assessment reads, in one transaction of one generation, each
+        kind in bounded pages of rows (see :data:`cypher.PAGE_ROWS`); only the leaders'
+        JSON is decoded."""
+
+        def read(tx: Any, gen: int) -> list[tuple[str, list[tuple[Any, ...]]]]:
+            kinds = [("leader", _paged_rows(tx, gen, cypher.ASSESSMENT_LEADER_PAGES))]
+            for kind, fields in ASSESSMENT_FIELDS.items():
+                dated = SCHEMA.date_fields[kind]
+                columns = ", ".join(cypher.native_column(f, f in dated) for f in fields)
+                pages = cypher.node_pages(cypher.LABELS[kind], f"n.id, {columns}")
+                kinds.append((kind, _paged_rows(tx, gen, pages)))
+            kinds.append(("contacts", _paged_rows(tx, gen, cypher.ASSESSMENT_CONTACT_PAGES)))
+            return kinds
+
+        with self._lock:
+            (_, leaders), *others, (_, contacts) = self._in_generation(read)
+        leader_dates = SCHEMA.date_fields["leader"]
+        nodes = chain(
+            (NodeRecord(i, "leader", decode_props(p, leader_dates)) for i, p in leaders),
+            (assessment_node(kind, row[0], row[1:]) for kind, rows in others for row in rows),
+        )
+        links = (assessment_contact(k, a, b, days) for k, a, b, *days in contacts)
+        return nodes, links
 
     def participations(self) -> list[tuple[str, str | None, Any]]:
         """(leader, target, date): one row per leader and target of each interaction."""

@@ -7,8 +7,9 @@ never see which backend they run on.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -19,6 +20,8 @@ from concentric.graph.schema.model import Dataset, ExistingNode, LinkRecord, Nod
 from concentric.graph.schema.schema import SCHEMA, Policy
 
 __all__ = [
+    "ASSESSMENT_FIELDS",
+    "CONTACT_FIELDS",
     "READ_CHUNK_IDS",
     "VERDICTS",
     "CoverageColumns",
@@ -33,6 +36,8 @@ __all__ = [
     "StoreChanges",
     "StoreError",
     "StoredRecords",
+    "assessment_contact",
+    "assessment_node",
     "id_chunks",
     "merge_policy",
     "merged_overrides",
@@ -68,6 +73,40 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+#: The fields the yearly assessment (graph/engine/assessment.py) reads of each node kind but
+#: leaders (read whole: a few per target at most); of ``contacts`` links, since and until.
+ASSESSMENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "area": ("parent_id", "name", "kind"),
+    "figure": ("name", "category"),
+    "organization": ("name", "kind"),
+    "unit": ("name", "kind"),
+    "interaction": ("date", "kind", "leader_ids", "target_ids"),
+}
+CONTACT_FIELDS = ("since", "until")
+
+
+def assessment_node(kind: str, node_id: str, values: Iterable[Any]) -> NodeRecord:
+    """A node of :meth:`Store.assessment_records`: the values of its kind's
+    :data:`ASSESSMENT_FIELDS` in order (None: absent), dates given as ISO text.
+
+    >>> assessment_node("interaction", "I1", ["2026-01-05", None, ["L1"], []]).props
+    {'date': datetime.date(2026, 1, 5), 'leader_ids': ['L1'], 'target_ids': []}
+    """
+    return NodeRecord(node_id, kind, _dated(kind, ASSESSMENT_FIELDS[kind], values))
+
+
+def assessment_contact(key: str, leader: str, target: str, values: Iterable[Any]) -> LinkRecord:
+    """A ``contacts`` link of :meth:`Store.assessment_records` (since and until as ISO text)."""
+    return LinkRecord("contacts", leader, target, key, _dated("contacts", CONTACT_FIELDS, values))
+
+
+def _dated(kind: str, fields: tuple[str, ...], values: Iterable[Any]) -> dict[str, Any]:
+    props = {name: value for name, value in zip(fields, values, strict=True) if value is not None}
+    for name in SCHEMA.date_fields[kind].intersection(props):
+        props[name] = dt.date.fromisoformat(props[name])
+    return props
 
 
 @dataclass
@@ -179,6 +218,13 @@ class Store(Protocol):
     def participations(self) -> list[tuple[str, str | None, Any]]:
         """(leader, target, date): one row per leader and target of each interaction
         (target None for an interaction without targets)."""
+        ...
+
+    def assessment_records(self) -> tuple[Iterator[NodeRecord], Iterator[LinkRecord]]:
+        """The records the yearly assessment reads, from one version of the data: leaders
+        whole; areas, targets and interactions with just their :data:`ASSESSMENT_FIELDS`;
+        ``contacts`` links with just since and until (no other record or field decoded).
+        Made a record at a time as they are taken, so they need not all be held at once."""
         ...
 
     # -- what local graphs read -----------------------------------------------------------

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,6 +33,7 @@ from concentric.graph.schema.model import (
 from concentric.graph.schema.schema import SCHEMA, Policy
 from concentric.graph.store.load_diff import LoadDiff
 from concentric.graph.store.protocol import (
+    ASSESSMENT_FIELDS,
     CoverageColumns,
     DiskFull,
     Judgement,
@@ -41,6 +42,8 @@ from concentric.graph.store.protocol import (
     StoreChanges,
     StoredRecords,
     StoreError,
+    assessment_contact,
+    assessment_node,
     id_chunks,
     merge_policy,
     merged_overrides,
@@ -279,6 +282,22 @@ def _link_record(row: tuple[Any, ...]) -> LinkRecord:
     return LinkRecord(
         kind, source_id, target_id, key, decode_props(props, SCHEMA.date_fields[kind]), source, line
     )
+
+
+def _with_lists(
+    kind: str, fields: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """``rows`` (id, then ``fields`` as SQL extracted them) with the id lists (JSON text)
+    decoded: each such column in one parse, as a call per row costs more than the parse."""
+    lists = {c.name for c in SCHEMA.references.get(kind, ()) if c.base_type == "refs"}
+    if not rows or not lists & set(fields):
+        return rows
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    for position, name in enumerate(fields, 1):
+        if name in lists:
+            texts = ("null" if text is None else text for text in columns[position])
+            columns[position] = json.loads(f"[{','.join(texts)}]")
+    return list(zip(*columns, strict=True))
 
 
 def _register_record(row: tuple[Any, ...]) -> NodeRecord:
@@ -987,6 +1006,32 @@ class SQLiteStore:
         return CoverageColumns(
             targets, leaders, areas, contacts, memberships, concerns, joint_meeting
         )
+
+    def assessment_records(self) -> tuple[Iterator[NodeRecord], Iterator[LinkRecord]]:
+        """The records the assessment reads, their fields extracted in SQL in one read
+        transaction (only leaders' JSON and the id lists decoded in Python)."""
+        kinds: list[tuple[str, list[tuple[Any, ...]]]] = []
+        with self.at_one_version():
+            run = self._con.execute
+            leaders = run(f"{_NODE_ROWS} WHERE kind = 'leader' ORDER BY id").fetchall()
+            for kind, fields in ASSESSMENT_FIELDS.items():
+                extracted = ", ".join("json_extract(props, ?)" for _ in fields)
+                rows = run(
+                    f"SELECT id, {extracted} FROM nodes"  # placeholders only
+                    " WHERE kind = ? ORDER BY id",
+                    (*(f"$.{name}" for name in fields), kind),
+                ).fetchall()
+                kinds.append((kind, _with_lists(kind, fields, rows)))
+            contacts = run(
+                "SELECT key, source_id, target_id, json_extract(props, '$.since'), "
+                "json_extract(props, '$.until') FROM links WHERE kind = 'contacts' ORDER BY key"
+            ).fetchall()
+        nodes = chain(
+            map(_node_record, leaders),
+            (assessment_node(kind, row[0], row[1:]) for kind, rows in kinds for row in rows),
+        )
+        links = (assessment_contact(key, a, b, dates) for key, a, b, *dates in contacts)
+        return nodes, links
 
     def participations(self) -> list[tuple[str, str | None, Any]]:
         """(leader, target, date): one row per leader and target of each interaction."""
