@@ -124,6 +124,9 @@ class Snapshot:
     # Ids a planner judged the same, each to the id its group counts as (see
     # graph/engine/merge.py); the index and activity were built with them merged.
     merged: dict[str, str] = field(default_factory=dict)
+    # Every id of a pair judged the same (stored or not), as of this version: a write that
+    # names one is not followed by the delta (the merge map itself may change with it).
+    judged: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.names_version:
@@ -300,12 +303,13 @@ class Workspace:
         logged = self.store.changes_since(current.version)
         if not logged:
             return None
-        judged = self._judged_ids()
         index, activity = current.index, current.activity
         rows, names = current.rows, current.names_version
         version = current.version
         for changes in logged:
-            parts = None if touches(changes, judged) else with_changes(index, activity, changes)
+            parts = (
+                None if touches(changes, current.judged) else with_changes(index, activity, changes)
+            )
             if parts is None:
                 return None
             index, activity = parts
@@ -322,6 +326,7 @@ class Workspace:
             rows,
             names_version=names,
             merged=current.merged,
+            judged=current.judged,
         )
         self._snapshot = followed
         if self.build_in_background:
@@ -374,12 +379,15 @@ class Workspace:
                     if self._to_keep is waiting:
                         break
                 snapshot, self._to_keep = self._to_keep, None
-            if snapshot is None:  # taken by close() meanwhile, and kept there
-                continue
-            try:
-                self._keep(snapshot, set())
-            except Exception:  # best effort: another process builds what is not kept
-                log.exception("keeping the snapshot of version %s failed", snapshot.version)
+            if snapshot is not None:  # else taken by close() meanwhile, and kept there
+                self._keep_quietly(snapshot)
+
+    def _keep_quietly(self, snapshot: Snapshot) -> None:
+        """:meth:`_keep`, best effort: another process builds what is not kept."""
+        try:
+            self._keep(snapshot, set())
+        except Exception:
+            log.exception("keeping the snapshot of version %s failed", snapshot.version)
 
     def _refresh(self) -> Snapshot:
         """The current snapshot, built and published if the data moved on (build lock held)."""
@@ -407,7 +415,7 @@ class Workspace:
             reading = self.store.at_one_version()
         with reading as version:
             restored: set[str] = set()
-            merged = self._merge_map()
+            merged, judged = self._merges()
             index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
             if index is None:
                 index = CoverageIndex(merged_columns(self.store.coverage_columns(), merged))
@@ -427,35 +435,26 @@ class Workspace:
                 restored.add("leader_activity")
             rows = self.store.row_count() if self.graph_max_rows is not None else None
             policy = self.store.policy()
-        snapshot = Snapshot(version, policy, index, activity, rows, merged=merged)
+        snapshot = Snapshot(version, policy, index, activity, rows, merged=merged, judged=judged)
         return snapshot, restored, one_version
 
-    def _same_pairs(self) -> list[tuple[str, str]]:
-        """The pairs judged the same (none on a store that keeps no judgements)."""
-        try:
-            return same_pairs(self.store.judgements())
-        except JudgementsUnsupported:
-            return []
-
-    def _judged_ids(self) -> set[str]:
-        """The ids of the pairs judged the same. A write that names one of them is not
-        followed by the delta (it knows nothing of merged ids; the merge map itself may
-        change): the arrays are built again from merged columns."""
-        return {node for pair in self._same_pairs() for node in pair}
-
-    def _merge_map(self) -> dict[str, str]:
+    def _merges(self) -> tuple[dict[str, str], frozenset[str]]:
         """Each merged id to the id its group counts as, from the pairs judged the same
-        whose two ids are stored targets (:func:`graph.engine.merge.merge_map`)."""
-        pairs = self._same_pairs()
+        whose two ids are stored targets (:func:`graph.engine.merge.merge_map`), and every
+        id of those pairs (none on a store that keeps no judgements)."""
+        try:
+            pairs = same_pairs(self.store.judgements())
+        except JudgementsUnsupported:
+            pairs = []
+        judged = frozenset(node for pair in pairs for node in pair)
         if not pairs:
-            return {}
-        judged = {node for pair in pairs for node in pair}
+            return {}, judged
         stored = {
             node
             for node, found in self.store.existing_nodes(judged).items()
             if found.kind in SCHEMA.target_kinds
         }
-        return merge_map(pairs, stored)
+        return merge_map(pairs, stored), judged
 
     def _read_back(
         self, name: str, version: int, parse: Callable[[bytes], _Part_T]
@@ -538,7 +537,7 @@ class Workspace:
                 if base is not None
                 and changes is not None
                 and after == before + 1
-                and not touches(changes, self._judged_ids())
+                and not touches(changes, base.judged)
                 else None
             )
             if parts is not None and base is not None:
@@ -556,6 +555,7 @@ class Workspace:
                     rows,
                     names_version=names,
                     merged=base.merged,
+                    judged=base.judged,
                 )
                 if keep:
                     self._keep(self._snapshot, set())
@@ -588,7 +588,7 @@ class Workspace:
         if not self._kept_for(version):
             return None
         built, restored, _ = self._build(version)
-        whole = restored == {"coverage_index", "leader_activity"}
+        whole = restored == set(SNAPSHOT_PARTS)
         return built if whole and built.version == version else None
 
     def _changes_of(self, dataset: Dataset, limit: int) -> StoreChanges | None:
@@ -633,14 +633,7 @@ class Workspace:
         """The register's completeness (:func:`graph.engine.completeness.completeness`):
         records missing what the office needs, per table, area and source file; read
         from the stored records, remembered for the data version."""
-        version = self.store.version()
-        key = (version, "completeness")
-        found = self._answers.get(key)
-        if found is None:
-            found = {**self._completeness(), "version": version}
-            if len(self._answers) > 256:
-                self._answers.clear()
-            found = self._answers.setdefault(key, found)
+        found = self._remembered(self.store.version(), ("completeness",), self._completeness)
         return Answer(found, "completeness")
 
     def _completeness(self) -> dict[str, Any]:
@@ -664,11 +657,17 @@ class Workspace:
     ) -> dict[str, Any]:
         """``compute()``, remembered for the snapshot's version (answers are not to be
         mutated), with the version it was computed from."""
-        full_key = (snap.version, *key)
+        return self._remembered(snap.version, key, compute)
+
+    def _remembered(
+        self, version: int, key: tuple[Any, ...], compute: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """:meth:`_memo` for data ``version`` (an answer that needs no snapshot)."""
+        full_key = (version, *key)
         found = self._answers.get(full_key)
         if found is not None:
             return found
-        answer = {**compute(), "version": snap.version}
+        answer = {**compute(), "version": version}
         if len(self._answers) > 256:
             self._answers.clear()
         return self._answers.setdefault(full_key, answer)
@@ -1527,10 +1526,7 @@ class Workspace:
         with self._keep_wanted:
             waiting, self._to_keep = self._to_keep, None
         if waiting is not None:  # kept now, so the next start reads it back
-            try:
-                self._keep(waiting, set())
-            except Exception:
-                log.exception("keeping the snapshot of version %s failed", waiting.version)
+            self._keep_quietly(waiting)
         self.store.close()
 
 
