@@ -606,36 +606,30 @@ class SQLiteStore:
         one read transaction; nothing is written. With ``replace``, the stored rows the
         dataset lacks are removed too. At most ``limit`` rows are listed; counts are whole."""
         diff = LoadDiff(replace=replace, limit=limit)
-        with self._lock:
+        with self.at_one_version():
             con = self._con
-            con.execute("BEGIN")  # one consistent view of the stored rows
-            try:
-                changed = _ChangedRows(con)
-                ids: set[str] = set()
-                keys: set[str] = set()
-                for batch in batched(dataset.encoded_nodes(), BATCH_ROWS):
-                    if replace:  # what a replace keeps, to tell what it removes
-                        ids.update(row[0] for row in batch)
-                    for change in changed.nodes(batch):
-                        diff.note(change.kind, change.new, change.records)
-                for batch in batched(dataset.encoded_links(), BATCH_ROWS):
-                    if replace:
-                        keys.update(row[0] for row in batch)
-                    for change in changed.links(batch):
-                        diff.note(change.kind, change.new, change.records)
-                for table in ("nodes", "links"):  # fixed names, not input
-                    diff.count_stored(
-                        con.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind")
-                    )
-                if replace:  # a row is decoded only if it goes
-                    for row in con.execute(f"{_NODE_ROWS} ORDER BY kind, id"):
-                        if row[0] not in ids:
-                            diff.record_removed(_node_record(row))
-                    for row in con.execute(f"{_LINK_ROWS} ORDER BY kind, key"):
-                        if row[0] not in keys:
-                            diff.record_removed(_link_record(row))
-            finally:
-                con.execute("ROLLBACK")
+            changed = _ChangedRows(con)
+            ids: set[str] = set()
+            keys: set[str] = set()
+            for batch in batched(dataset.encoded_nodes(), BATCH_ROWS):
+                if replace:  # what a replace keeps, to tell what it removes
+                    ids.update(row[0] for row in batch)
+                for change in changed.nodes(batch):
+                    diff.note(change.kind, change.new, change.records)
+            for batch in batched(dataset.encoded_links(), BATCH_ROWS):
+                if replace:
+                    keys.update(row[0] for row in batch)
+                for change in changed.links(batch):
+                    diff.note(change.kind, change.new, change.records)
+            for table in ("nodes", "links"):  # fixed names, not input
+                diff.count_stored(con.execute(f"SELECT kind, count(*) FROM {table} GROUP BY kind"))
+            if replace:  # a row is decoded only if it goes
+                for row in con.execute(f"{_NODE_ROWS} ORDER BY kind, id"):
+                    if row[0] not in ids:
+                        diff.record_removed(_node_record(row))
+                for row in con.execute(f"{_LINK_ROWS} ORDER BY kind, key"):
+                    if row[0] not in keys:
+                        diff.record_removed(_link_record(row))
         return diff
 
     def _load(
@@ -779,16 +773,11 @@ class SQLiteStore:
     def changes_since(self, version: int) -> list[StoreChanges] | None:
         """What each load after ``version`` changed, oldest first; None when the log does
         not say for every version up to the current one."""
-        with self._lock:
-            self._con.execute("BEGIN")
-            try:
-                current = _version_of(self._con)
-                rows = self._con.execute(
-                    "SELECT version, changes FROM change_log WHERE version > ? ORDER BY version",
-                    (version,),
-                ).fetchall()
-            finally:
-                self._con.execute("COMMIT")
+        with self.at_one_version() as current:
+            rows = self._con.execute(
+                "SELECT version, changes FROM change_log WHERE version > ? ORDER BY version",
+                (version,),
+            ).fetchall()
         if [row[0] for row in rows] != list(range(version + 1, current + 1)):
             return None
         return [decode_changes(row[1]) for row in rows]
@@ -825,26 +814,22 @@ class SQLiteStore:
         transaction, so all of it is of one data version.
         """
         wanted = sorted(set(ids))
-        with self._lock:
+        with self.at_one_version():
             run = self._con.execute
-            run("BEGIN")
-            try:
-                rows = {row[0]: row for row in self._nodes_by_id(wanted)}
-                links = run(
-                    f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?1)) UNION "
-                    f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?1))",
-                    (json.dumps(wanted),),
-                ).fetchall()
-                for row in self._naming(wanted, {row[1] for row in rows.values()}):
-                    rows.setdefault(row[0], row)
-                records = [_node_record(row) for row in rows.values()]
-                far = {ref for record in records for ref in references_of(record)}
-                far.update(end for link in links for end in (link[2], link[3]))
-                far.difference_update(rows)
-                if far:
-                    records.extend(map(_node_record, self._nodes_by_id(far)))
-            finally:
-                run("COMMIT")
+            rows = {row[0]: row for row in self._nodes_by_id(wanted)}
+            links = run(
+                f"{_LINK_ROWS} WHERE source_id IN (SELECT value FROM json_each(?1)) UNION "
+                f"{_LINK_ROWS} WHERE target_id IN (SELECT value FROM json_each(?1))",
+                (json.dumps(wanted),),
+            ).fetchall()
+            for row in self._naming(wanted, {row[1] for row in rows.values()}):
+                rows.setdefault(row[0], row)
+            records = [_node_record(row) for row in rows.values()]
+            far = {ref for record in records for ref in references_of(record)}
+            far.update(end for link in links for end in (link[2], link[3]))
+            far.difference_update(rows)
+            if far:
+                records.extend(map(_node_record, self._nodes_by_id(far)))
         return records, [_link_record(row) for row in links]
 
     def _naming(self, ids: list[str], kinds: set[str]) -> list[tuple[Any, ...]]:
@@ -873,28 +858,22 @@ class SQLiteStore:
         }
         link_kinds = json.dumps(sorted(RELATIONSHIP_EDGES))
         found: dict[str, set[tuple[str, str, str]]] = {}
-        with self._lock:
+        with self.at_one_version():
             run = self._con.execute
-            run("BEGIN")
-            try:
-                for chunk in id_chunks(ids):
-                    wanted = json.dumps(chunk)
-                    found.update((row[0], set()) for row in run(_STORED_AMONG, (wanted,)))
-                    for kind, source, target in run(_LINK_TIES, (wanted, link_kinds)):
-                        for end in (source, target):
-                            if end in found:
-                                found[end].add((kind, source, target))
-                    named_rows = run(_NAMED_TIES, (wanted, json.dumps(sorted(columns))))
-                    for ref_column, naming, named in named_rows:
-                        edge_kind, from_named = columns[ref_column]
-                        tie = (
-                            (edge_kind, named, naming) if from_named else (edge_kind, naming, named)
-                        )
-                        for end in (naming, named):
-                            if end in found:
-                                found[end].add(tie)
-            finally:
-                run("COMMIT")
+            for chunk in id_chunks(ids):
+                wanted = json.dumps(chunk)
+                found.update((row[0], set()) for row in run(_STORED_AMONG, (wanted,)))
+                for kind, source, target in run(_LINK_TIES, (wanted, link_kinds)):
+                    for end in (source, target):
+                        if end in found:
+                            found[end].add((kind, source, target))
+                named_rows = run(_NAMED_TIES, (wanted, json.dumps(sorted(columns))))
+                for ref_column, naming, named in named_rows:
+                    edge_kind, from_named = columns[ref_column]
+                    tie = (edge_kind, named, naming) if from_named else (edge_kind, naming, named)
+                    for end in (naming, named):
+                        if end in found:
+                            found[end].add(tie)
         return found
 
     def prepare_lookups(self) -> None:
@@ -905,10 +884,17 @@ class SQLiteStore:
     def stream(self) -> Iterator[StoredRecords]:
         """Every record, read row by row from one snapshot of the data (a connection of its
         own in one read transaction), so a whole export never holds all rows at once."""
+        with self._own_read() as con:
+            yield _StreamedRecords(con)
+
+    @contextlib.contextmanager
+    def _own_read(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own in one read transaction: a long streamed read neither
+        holds the store's connection nor sees a load that commits meanwhile."""
         con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             con.execute("BEGIN")
-            yield _StreamedRecords(con)
+            yield con
             con.execute("COMMIT")
         finally:
             con.close()
@@ -918,9 +904,7 @@ class SQLiteStore:
         """What the completeness report checks, read in SQL from one snapshot of the data
         (a connection of its own in one read transaction): the checked kinds' nodes a row
         at a time, and the ids named by memberships and by interactions."""
-        con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            con.execute("BEGIN")
+        with self._own_read() as con:
             members = {
                 row[0]
                 for row in con.execute(
@@ -942,9 +926,6 @@ class SQLiteStore:
                 (*(f"$.{name}" for name in REGISTER_FIELDS), json.dumps(REGISTER_KINDS)),
             )
             yield RegisterRecords(map(_register_record, rows), members, contacted)
-            con.execute("COMMIT")
-        finally:
-            con.close()
 
     def _nodes_by_id(self, ids: Collection[str]) -> list[tuple[Any, ...]]:
         return self._con.execute(
