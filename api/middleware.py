@@ -7,10 +7,10 @@ those wraps the whole response in a second task and stream, a cost every request
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection
 from typing import Any
 
+import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -103,8 +103,7 @@ class FieldClassCut:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            body = json.dumps(cut(json.loads(b"".join(chunks)), classes), ensure_ascii=False)
-            encoded = body.encode("utf-8")
+            encoded = orjson.dumps(cut(orjson.loads(b"".join(chunks)), classes))
             MutableHeaders(scope=start)["content-length"] = str(len(encoded))
             await send(start)
             await send({"type": "http.response.body", "body": encoded})

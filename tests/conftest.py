@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,10 @@ from typing import Any, Protocol
 import pytest
 from click.testing import Result
 from oracle import ALL_STATUSES
+
+# Every API answer is also checked against its response model (api/answer_route.py); set
+# before the product is imported, and inherited by the servers tests start.
+os.environ["CONCENTRIC_CHECK_ANSWERS"] = "1"
 
 #: The fixed "today" of every test, and the spec's default window.
 AS_OF = dt.date(2026, 6, 30)

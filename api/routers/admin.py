@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 
 from concentric.api.access import require_known_leader
+from concentric.api.answer_route import ThreadEncodedRoute
 from concentric.api.deps import AccessDep, Admin, WorkspaceDep, note_for_audit
 from concentric.api.health import AuditHealth
 from concentric.api.routers.params import Limit, Offset
@@ -20,7 +21,7 @@ from concentric.api.schemas import (
 )
 from concentric.graph.workspace import Workspace
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(tags=["admin"], route_class=ThreadEncodedRoute)
 
 
 @router.get("/healthz", response_model=Health)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from concentric.api.answer_route import ThreadEncodedRoute, exact_answer
 from concentric.api.deps import Reader, WorkspaceDep
 from concentric.api.routers.params import (
     AreaId,
@@ -33,10 +34,13 @@ from concentric.api.schemas import (
 )
 from concentric.api.services import page
 
-router = APIRouter(prefix="/api/v1", tags=["analysis"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["analysis"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute
+)
 
 
 @router.get("/leaders", response_model=LeaderLoad)
+@exact_answer
 def leaders(
     workspace: WorkspaceDep,
     _: Reader,
@@ -50,6 +54,7 @@ def leaders(
 
 
 @router.get("/single-points", response_model=SinglePoints)
+@exact_answer
 def single_points(
     workspace: WorkspaceDep,
     _: Reader,
@@ -63,6 +68,7 @@ def single_points(
 
 
 @router.post("/departure", response_model=Departure)
+@exact_answer
 def departure(workspace: WorkspaceDep, _: Reader, body: DepartureRequest) -> dict[str, object]:
     """What these leaders' departure would leave uncovered, with ranked successors."""
     return page(workspace.departure(body.leader_ids, body.as_of, body.window_days), None, 0)
@@ -77,6 +83,7 @@ def blind_spots(
 
 
 @router.get("/recommendations", response_model=Recommendations)
+@exact_answer
 def recommendations(
     workspace: WorkspaceDep,
     _: Reader,
@@ -96,6 +103,7 @@ def recommendations(
 
 
 @router.get("/changes", response_model=Changes, response_model_by_alias=True)
+@exact_answer
 def changes(
     workspace: WorkspaceDep,
     _: Reader,
@@ -124,6 +132,7 @@ def brokers(
 
 
 @router.get("/communities", response_model=Communities)
+@exact_answer
 def communities(
     workspace: WorkspaceDep,
     _: Reader,

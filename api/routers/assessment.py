@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from concentric.api.answer_route import ThreadEncodedRoute
 from concentric.api.assessment import assessment_for
 from concentric.api.calendar import FEED_DAYS, calendar_feed, leader_due
 from concentric.api.deps import AccessDep, PrincipalDep, WorkspaceDep
@@ -15,7 +16,7 @@ from concentric.api.routers.params import AsOf
 from concentric.api.schemas import ERROR_RESPONSES
 from concentric.graph.engine.coverage import UnknownId
 
-router = APIRouter(tags=["analysis"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["analysis"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute)
 
 Year = Annotated[int, Query(ge=1949, le=9998, description="The calendar year assessed.")]
 

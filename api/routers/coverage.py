@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from concentric.api.answer_route import ThreadEncodedRoute, exact_answer
 from concentric.api.deps import Reader, WorkspaceDep
 from concentric.api.limits import OneOf
 from concentric.api.routers.params import (
@@ -22,10 +23,13 @@ from concentric.api.services import page
 
 FigureCategory = Annotated[str, OneOf("figure_category", "Figure category: code or label.")]
 
-router = APIRouter(prefix="/api/v1", tags=["coverage"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["coverage"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute
+)
 
 
 @router.get("/coverage", response_model=CoverageSummary)
+@exact_answer
 def coverage(
     workspace: WorkspaceDep, _: Reader, as_of: AsOf = None, window_days: Window = None
 ) -> dict[str, object]:
@@ -34,6 +38,7 @@ def coverage(
 
 
 @router.get("/gaps", response_model=GapList)
+@exact_answer
 def gaps(
     workspace: WorkspaceDep,
     _: Reader,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import ConfigDict
 
+from concentric.api.answer_route import ThreadEncodedRoute
 from concentric.api.deps import Planner, SettingsDep, WorkspaceDep, note_for_audit
 from concentric.api.duplicates import (
     JudgementProblems,
@@ -23,7 +24,9 @@ from concentric.api.schemas import ERROR_RESPONSES, Model
 from concentric.api.services import InputProblems, UnknownReferences, page
 from concentric.graph.store.protocol import JudgementsUnsupported
 
-router = APIRouter(prefix="/api/v1", tags=["duplicates"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["duplicates"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute
+)
 
 DuplicateKind = Literal["figure", "organization", "unit"]
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from concentric.api.answer_route import ThreadEncodedRoute, exact_answer
 from concentric.api.deps import PrincipalDep, Reader, SettingsDep, WorkspaceDep
 from concentric.api.limits import EntityId
 from concentric.api.privacy import cut, entity_classes
@@ -23,7 +24,9 @@ from concentric.api.scope import entity_for, leader_view, network_for, todo_for
 from concentric.api.services import page
 from concentric.graph.engine.coverage import UnknownId
 
-router = APIRouter(prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["entities"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute
+)
 
 
 @router.get("/entities/{entity_id}", response_model=Entity)
@@ -48,6 +51,7 @@ def entity(
 
 
 @router.get("/search", response_model=SearchResult)
+@exact_answer
 def search(
     workspace: WorkspaceDep,
     _: Reader,
@@ -84,6 +88,7 @@ def path(
 
 
 @router.get("/leaders/{leader_id}", response_model=LeaderLoadItem)
+@exact_answer
 def leader(
     leader_id: LeaderIdPath,
     workspace: WorkspaceDep,
@@ -100,6 +105,7 @@ def leader(
 
 
 @router.get("/leaders/{leader_id}/todo", response_model=Todo)
+@exact_answer
 def todo(
     leader_id: LeaderIdPath,
     workspace: WorkspaceDep,

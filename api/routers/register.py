@@ -8,13 +8,16 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from concentric.api.answer_route import ThreadEncodedRoute
 from concentric.api.deps import Reader, SettingsDep, WorkspaceDep
 from concentric.api.privacy import visible_classes
 from concentric.api.routers.params import Limit, Offset
 from concentric.api.schemas import ERROR_RESPONSES, Model, Versioned
 from concentric.api.services import page
 
-router = APIRouter(prefix="/api/v1", tags=["analysis"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["analysis"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute
+)
 
 #: The check each field class hides from a viewer without it: which records lack a phone
 #: is told only to those who may see phone numbers (the counts are told to every reader).

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 
+from concentric.api.answer_route import ThreadEncodedRoute, exact_answer
 from concentric.api.deps import Planner, PrincipalDep, WorkspaceDep, require
 from concentric.api.idempotency import Answer, IdempotencyDep, IdempotencyKey, request_hash
 from concentric.api.schemas import (
@@ -28,7 +29,9 @@ from concentric.api.services import (
     log_interaction,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["writes"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["writes"], responses=ERROR_RESPONSES, route_class=ThreadEncodedRoute
+)
 
 _ = require  # roles are checked per route below
 
@@ -61,6 +64,7 @@ def keyed_interaction_id(token_id: str, key: str) -> str:
 
 
 @router.post("/interactions", response_model=WriteResult, status_code=201)
+@exact_answer
 def post_interaction(
     body: InteractionIn,
     request: Request,
