@@ -1,7 +1,7 @@
 """The networkx implementations of coverage and the leader, blind-spot, to-do and change
 analyses, as the product had them before the array engine became the only one. Kept here as
 the tests' second opinion on the engine (they walk the graph edge by edge, the engine works
-on arrays); the answers' shapes come from the product's ``*_answer``/``*_item`` helpers.
+on arrays); the answers' shapes come from the product's ``*_answer``/``*_item``/``*_rows`` helpers.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from concentric.graph.engine.blind_spots import (
     STATION_AREA_KINDS,
@@ -33,8 +34,9 @@ from concentric.graph.engine.coverage import (
 )
 from concentric.graph.engine.entities import todo_answer, todo_item
 from concentric.graph.engine.leaders import (
+    iso_date,
     leader_load_answer,
-    leader_load_item,
+    leader_load_rows,
     leaders_in_office,
     single_points_answer,
 )
@@ -251,22 +253,21 @@ def leader_load(
                 met[leader].update(
                     t for _, t, k in graph.out_edges(interaction, data="kind") if k == "concerns"
                 )
-    items = []
-    for leader in leaders_in_office(graph):
-        node = graph.nodes[leader]
+    in_office = leaders_in_office(graph)
+    counts: dict[str, list[int]] = {k: [] for k in ("assigned", "figures", "active", "stale")}
+    for leader in in_office:
         targets = assigned.get(leader, [])
-        items.append(
-            leader_load_item(
-                leader,
-                node,
-                policy,
-                assigned=len(targets),
-                figures=sum(1 for t in targets if graph.nodes[t]["kind"] == "figure"),
-                active=sum(1 for t in targets if t in met[leader]),
-                stale=sum(1 for t in targets if coverage[t].status == "stale"),
-                last_interaction=last.get(leader),
-            )
-        )
+        counts["assigned"].append(len(targets))
+        counts["figures"].append(sum(1 for t in targets if graph.nodes[t]["kind"] == "figure"))
+        counts["active"].append(sum(1 for t in targets if t in met[leader]))
+        counts["stale"].append(sum(1 for t in targets if coverage[t].status == "stale"))
+    items = leader_load_rows(
+        in_office,
+        [graph.nodes[leader] for leader in in_office],
+        policy,
+        {name: np.array(column, dtype=np.int64) for name, column in counts.items()},
+        [iso_date(last.get(leader)) for leader in in_office],
+    )
     return leader_load_answer(as_of, window_days, items)
 
 

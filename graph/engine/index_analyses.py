@@ -58,8 +58,9 @@ from concentric.graph.engine.coverage_index import (
 )
 from concentric.graph.engine.entities import todo_answer, todo_item
 from concentric.graph.engine.leaders import (
+    iso_date,
     leader_load_answer,
-    leader_load_item,
+    leader_load_rows,
     single_points_answer,
 )
 from concentric.graph.schema.model import NodeRecord
@@ -169,9 +170,9 @@ def leader_load(
     leader = to_all[contact_leader]
     size = len(activity.leader_ids)
 
-    def per_leader(mask: npt.NDArray[np.bool_] | None = None) -> list[int]:
+    def per_leader(mask: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
         chosen = leader if mask is None else leader[mask]
-        return np.bincount(chosen, minlength=size).tolist()  # type: ignore[no-any-return]
+        return np.bincount(chosen, minlength=size)
 
     figure = SCHEMA.target_kinds.index("figure")
     # Met inside the window: the (leader, target) pairs of the window's interactions.
@@ -183,26 +184,24 @@ def leader_load(
     # The day column's own type: ufunc.at with a cast is many times slower.
     last = np.full(size, -1, dtype=activity.day.dtype)
     np.maximum.at(last, activity.leader[:hi], activity.day[:hi])
-    assigned = per_leader()
-    figures = per_leader(index.kind_code[target] == figure)
-    active = per_leader(contains(met, (leader << 32) | target))
-    stale = per_leader(status[target] == _STALE)
-    last_days = last.tolist()
-    items = []
-    for lead in _in_office(index):
-        i = code[lead]
-        items.append(
-            leader_load_item(
-                lead,
-                _leader_node(index.leaders[lead]),
-                policy,
-                assigned=assigned[i],
-                figures=figures[i],
-                active=active[i],
-                stale=stale[i],
-                last_interaction=date_of(last_days[i]),
-            )
-        )
+    counts = {
+        "assigned": per_leader(),
+        "figures": per_leader(index.kind_code[target] == figure),
+        "active": per_leader(contains(met, (leader << 32) | target)),
+        "stale": per_leader(status[target] == _STALE),
+    }
+    in_office = _in_office(index)
+    rows = np.array([code[lead] for lead in in_office], dtype=np.int64)
+    last_days = last[rows].tolist()
+    # Many leaders last met someone on the same day: each day's text is made once.
+    day_text = {day: iso_date(date_of(day)) for day in set(last_days)}
+    items = leader_load_rows(
+        in_office,
+        [_leader_node(index.leaders[lead]) for lead in in_office],
+        policy,
+        {name: column[rows] for name, column in counts.items()},
+        [day_text[day] for day in last_days],
+    )
     return leader_load_answer(as_of, window_days, items)
 
 
