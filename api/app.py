@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +30,7 @@ from concentric.api.calendar import masked_calendar_path
 from concentric.api.health import AuditHealth
 from concentric.api.idempotency import IdempotencyStore, KeyReused
 from concentric.api.limits import BodySizeLimit, allowed_methods
-from concentric.api.middleware import FieldClassCut, SecurityHeaders, add_security
+from concentric.api.middleware import AuditTrail, FieldClassCut, SecurityHeaders, add_security
 from concentric.api.page_actions import UPLOAD_PATH, UPLOAD_PREVIEW_PATH
 from concentric.api.page_common import LoginRequired, error_page
 from concentric.api.routers import (
@@ -70,8 +70,7 @@ def secure_headers(request: Request, response: Response) -> Response:
     return response
 
 
-def _is_page(request: Request) -> bool:
-    path = request.url.path
+def _is_page(path: str) -> bool:
     return not path.startswith("/api/") and path not in _UNAUDITED
 
 
@@ -84,7 +83,7 @@ def _error(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """JSON for the API; for a web page, a page that says the same."""
-    if _is_page(request):
+    if _is_page(request.url.path):
         # The page says what happened in the reader's language; the detail (English, may
         # name server internals) stays in the JSON answers and the log.
         return error_page(request, status, getattr(request.state, "principal", None), detail)
@@ -106,7 +105,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GraphTooLarge)
     async def too_large(request: Request, exc: GraphTooLarge) -> Response:
         detail = str(exc)
-        if _is_page(request):
+        if _is_page(request.url.path):
             limit = request.app.state.workspace.graph_max_rows or 0
             detail = (
                 f"数据量超过服务器内存中整图的上限（{limit:,} 行，CONCENTRIC_GRAPH_MAX_ROWS），"
@@ -270,34 +269,25 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
 
-    @app.middleware("http")
-    async def audit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        noted = getattr(request.state, "audit_detail", None)
-        if request.url.path.startswith("/api/v1/") or _is_page(request) or noted:
+    def audit_entry(state: dict[str, Any], method: str, path: str, status: int) -> None:
+        noted = state.get("audit_detail")
+        if not (path.startswith("/api/v1/") or _is_page(path) or noted):
+            return
+        try:
             # Path, status and what the routes note (the query, ids written, a failed
             # login); never a body, which holds personal data.
-            try:
-                # In a worker thread: the entry is a committed SQLite write, and the event
-                # loop answers every other request (and /healthz) meanwhile.
-                await anyio.to_thread.run_sync(
-                    app.state.access.audit,
-                    getattr(request.state, "principal", None),
-                    request.method,
-                    masked_calendar_path(request.url.path),
-                    response.status_code,
-                    noted,
-                )
-            except Exception as exc:
-                # The answer stands (a write is already committed, a read is harmless);
-                # /healthz reports "degraded" until an audit entry is written again.
-                failure = app.state.audit_health.failed(exc)
-                log.error("audit entry not written: %s", failure.kind)
-            else:
-                app.state.audit_health.succeeded()
-        return response
+            app.state.access.audit(
+                state.get("principal"), method, masked_calendar_path(path), status, noted
+            )
+        except Exception as exc:
+            # The answer stands (a write is already committed, a read is harmless);
+            # /healthz reports "degraded" until an audit entry is written again.
+            failure = app.state.audit_health.failed(exc)
+            log.error("audit entry not written: %s", failure.kind)
+        else:
+            app.state.audit_health.succeeded()
+
+    app.add_middleware(AuditTrail, entry=audit_entry)
 
     # Added last, so outermost: the cut sees what the routes answered, the headers go on
     # every answer.

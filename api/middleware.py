@@ -1,5 +1,5 @@
-"""Pure ASGI middleware for what every answer gets: security headers, and JSON cut to the
-caller's field classes.
+"""Pure ASGI middleware for what every answer gets: security headers, JSON cut to the
+caller's field classes, and an audit entry.
 
 Written against ASGI messages rather than as ``@app.middleware("http")`` functions: each of
 those wraps the whole response in a second task and stream, a cost every request pays.
@@ -10,13 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+import anyio.to_thread
 import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from concentric.api.privacy import ALL_CLASSES, cut, visible_classes
 
-__all__ = ["NO_CONTENT_CSP", "SECURITY_HEADERS", "FieldClassCut", "SecurityHeaders", "add_security"]
+__all__ = [
+    "NO_CONTENT_CSP",
+    "SECURITY_HEADERS",
+    "AuditTrail",
+    "FieldClassCut",
+    "SecurityHeaders",
+    "add_security",
+]
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -109,3 +117,41 @@ class FieldClassCut:
             await send({"type": "http.response.body", "body": encoded})
 
         await self.app(scope, receive, cut_body)
+
+
+class AuditTrail:
+    """Writes each request's audit entry, in a worker thread, before its answer starts.
+
+    ``entry(state, method, path, status)`` decides whether the request is audited and writes
+    the entry (``state``: what the routes put on ``request.state``: the principal, what they
+    noted). A pure ASGI middleware: ``@app.middleware("http")`` would put every request,
+    ``/healthz`` too, through a second task and memory stream on the event loop.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        entry: Callable[[dict[str, Any], str, str, int], None],
+    ) -> None:
+        self.app = app
+        self.entry = entry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def audited(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                # In a worker thread: the entry is a committed SQLite write, and the event
+                # loop answers every other request (and /healthz) meanwhile.
+                await anyio.to_thread.run_sync(
+                    self.entry,
+                    scope.get("state", {}),
+                    scope["method"],
+                    scope["path"],
+                    message["status"],
+                )
+            await send(message)
+
+        await self.app(scope, receive, audited)
