@@ -61,6 +61,7 @@ __all__ = [
     "capacities",
     "departure",
     "departure_answer",
+    "explained",
     "orphaned_by",
     "rank_candidates",
     "rank_for",
@@ -98,6 +99,9 @@ class Candidate:
     cost: int
     reasons: list[str]
     same_post: bool = False
+    # Costed without its reasons (see :func:`explained`): the pair's own meetings and
+    # distance, to word them later; None once the reasons are worked out.
+    pair: PairSignals | None = field(default=None, compare=False, repr=False)
 
 
 class Reader(Protocol):
@@ -313,10 +317,7 @@ def read_signals(context: Context, targets: Collection[str]) -> dict[str, PairSi
                     via.append(min(walk.parents[via[-1]]))
                 near[node] = (distance, via)
         context.signals[target] = PairSignals(dict(meetings), near)
-    # Read at once the records each "经由" reason names (candidate_cost asks one at a time)
-    # and the targets' own.
-    via_nodes = {n for t in walks for _, via in context.signals[t].near.values() for n in via}
-    reader.records(via_nodes | walks.keys())
+    reader.records(walks.keys())  # the targets' own, read at once
     return {t: context.signals[t] for t in dict.fromkeys(targets)}
 
 
@@ -326,40 +327,66 @@ def candidate_cost(
     target: dict[str, Any],
     signals: PairSignals,
     lines: tuple[str, ...] | None = None,
+    *,
+    explain: bool = True,
 ) -> Candidate:
     """The cost of ``leader`` covering the ``target`` record and the reasons that lowered it
-    (``lines``: the target's lines, when the caller has them already)."""
+    (``lines``: the target's lines, when the caller has them already). Without ``explain``
+    the reasons are left out (most costed pairs are never shown; :func:`explained` words
+    them later from the pair's signals the candidate carries)."""
     lnode = context.leaders[leader]
     cost = BASE_COST
     reasons: list[str] = []
     holds_post = bool(context.same_post) and lnode.get("post") in context.same_post
     if holds_post:
         cost -= SAME_POST_BONUS
-        reasons.append(f"与离任领导同任{lnode['post']}")
+        if explain:
+            reasons.append(f"与离任领导同任{lnode['post']}")
     leader_area = lnode.get("area_id")
     target_area = target.get("area_id")
     if leader_area and leader_area in context.lineage.get(target_area or "", ()):
         cost -= AREA_BONUS
-        reasons.append(_area_reason(context.area_names, leader_area, target_area))
+        if explain:
+            reasons.append(_area_reason(context.area_names, leader_area, target_area))
     if lines is None:
         lines = target_lines(target, context.policy)
     shared = [line for line in lines if line in (lnode.get("lines") or ())]
     if shared:
         cost -= LINE_BONUS
-        reasons.append("负责" + "、".join(SCHEMA.enum_label("line", line) for line in shared))
+        if explain:
+            labels = "、".join(SCHEMA.enum_label("line", line) for line in shared)
+            reasons.append("负责" + labels)
     met = signals.meetings.get(leader, [])
+    near = signals.near.get(leader)
     if met:
         cost -= min(len(met), MEETING_BONUS_MAX)
-        reasons.append(f"此前联系过{len(met)}次，最近一次在{max(met).isoformat()}")
-    elif leader in signals.near:
-        distance, path = signals.near[leader]
+        if explain:
+            reasons.append(f"此前联系过{len(met)}次，最近一次在{max(met).isoformat()}")
+    elif near is not None:
+        distance, path = near
         cost -= PROXIMITY_BONUS[distance]
-        records = context.reader.records(path)
-        via = "、".join(name_of(n, records[n]) for n in path)
-        reasons.append(f"网络中相距{distance}步（经由{via}）")
+        if explain:
+            records = context.reader.records(path)
+            via = "、".join(name_of(n, records[n]) for n in path)
+            reasons.append(f"网络中相距{distance}步（经由{via}）")
+    if not explain:
+        pair = PairSignals({leader: met} if met else {}, {leader: near} if near else {})
+        return Candidate(leader, max(cost, 0), [], holds_post, pair)
     if not reasons:
         reasons.append("尚有联系名额")
     return Candidate(leader, max(cost, 0), reasons, holds_post)
+
+
+def explained(
+    context: Context,
+    candidate: Candidate,
+    target: dict[str, Any],
+    lines: tuple[str, ...] | None = None,
+) -> Candidate:
+    """``candidate`` (of the ``target`` record) with its reasons worked out."""
+    if candidate.pair is None:
+        return candidate
+    return candidate_cost(context, candidate.leader_id, target, candidate.pair, lines)
 
 
 def _area_reason(
@@ -378,9 +405,12 @@ def rank_for(
     target: str,
     assigned: Collection[str],
     limit: int,
+    *,
+    explain: bool = True,
 ) -> list[Candidate]:
     """The ``limit`` cheapest of the context's leaders for ``target`` (not those in
-    ``assigned``); a leader holding a departing leader's post comes first.
+    ``assigned``); a leader holding a departing leader's post comes first. Without
+    ``explain``, their reasons are left to :func:`explained`.
 
     Only leaders with some signal are costed one by one: every other leader costs
     ``BASE_COST`` for the same reason, so they follow in id order.
@@ -396,7 +426,7 @@ def rank_for(
     excluded = set(assigned)
 
     def cost(leader: str) -> Candidate:
-        return candidate_cost(context, leader, record, signals, lines)
+        return candidate_cost(context, leader, record, signals, lines, explain=False)
 
     def order(option: Candidate) -> tuple[bool, int]:
         return (not option.same_post, option.cost)
@@ -430,7 +460,8 @@ def rank_for(
                 found.append((level, leader, None))
             taken += 1
     found.sort(key=lambda entry: (entry[0], entry[1]))
-    return [option or cost(leader) for _, leader, option in found[:limit]]
+    chosen = [option or cost(leader) for _, leader, option in found[:limit]]
+    return [explained(context, c, record, lines) for c in chosen] if explain else chosen
 
 
 def _groups(
@@ -464,7 +495,7 @@ def signalled_options(
     """The options of ``target`` among the context's leaders with some signal for it (not
     in ``assigned``), sorted as :func:`rank_for` sorts them: at each (post, cost) only the
     first by id whose ``room`` adds up to ``wanted`` (see :func:`_first_of_each_cost`);
-    and the ids of every leader with a signal.
+    and the ids of every leader with a signal. Their reasons are left to :func:`explained`.
     """
     record = context.reader.records([target]).get(target)
     if record is None:
@@ -496,7 +527,9 @@ def signalled_options(
                 continue
             costed.append(leader)
             held += room.get(leader, 0)
-    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
+    options = [
+        candidate_cost(context, leader, record, signals, lines, explain=False) for leader in costed
+    ]
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
     return _first_of_each_cost(options, room, wanted), signalled
 
@@ -636,7 +669,9 @@ def assign(
             return _assignment_answer(context, targets, capacity, window_days, *shared)
     limit = len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP
     ranked = _ranked_in_batches(
-        context, targets, lambda target, assigned: rank_for(context, target, assigned, limit)
+        context,
+        targets,
+        lambda target, assigned: rank_for(context, target, assigned, limit, explain=False),
     )
     flow_net = FlowNetwork()
     source, sink = ("source",), ("sink",)  # tuples never collide with string ids
@@ -781,6 +816,10 @@ def _assignment_answer(
     """:func:`assign`'s answer: each target's chosen candidate, or why it has none."""
     open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
+    # Read at once the records the chosen pairs' "经由" reasons name.
+    context.reader.records(
+        {n for c in picked.values() if c.pair for _, via in c.pair.near.values() for n in via}
+    )
     items, unassigned = [], []
     for target, status, _ in targets:
         node = records[target]
@@ -791,7 +830,7 @@ def _assignment_answer(
             "status": status,
         }
         if target in picked:
-            candidate = picked[target]
+            candidate = explained(context, picked[target], node)
             items.append(
                 {
                     **base,
