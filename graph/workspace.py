@@ -58,6 +58,7 @@ from concentric.graph.network.recommend import (
     departure_answer,
     orphaned_by,
     rank_for,
+    ties_ending_in,
 )
 from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
@@ -70,6 +71,7 @@ from concentric.graph.store.protocol import (
     LoadReport,
     ProgressCallback,
     ReadsAtOneVersion,
+    ReadsTiesToEnds,
     ReportsChanges,
     Store,
     StoreChanges,
@@ -190,6 +192,20 @@ class _StoreReader:
             self._ties.update((n, found.get(n)) for n in fresh)
         return {n: ties for n in ids if (ties := self._ties.get(n)) is not None}
 
+    def ties_to(
+        self, ids: Collection[str], ends: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """The ties of ``ids`` reaching ``ends``: from the ties read already, else (a
+        store that can) read only those, not kept."""
+        read = [n for n in ids if n in self._ties]
+        found = ties_ending_in(self.ties(read), ends)
+        fresh = [n for n in ids if n not in self._ties]
+        if fresh and isinstance(self.store, ReadsTiesToEnds):
+            found.update(self.store.relationship_ties_to(fresh, ends))
+        elif fresh:
+            found.update(ties_ending_in(self.ties(fresh), ends))
+        return found
+
 
 class _MergedReader:
     """A reader's records and ties with merged ids counted as one entity (``canonical``,
@@ -218,6 +234,12 @@ class _MergedReader:
             for n, members in asked.items()
             if any(member in found for member in members)
         }
+
+    def ties_to(
+        self, ids: Collection[str], ends: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        # A member's far end may be named by its group's id: cut after naming, from all ties.
+        return ties_ending_in(self.ties(ids), ends)
 
 
 class Workspace:

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import networkx as nx
 
@@ -61,11 +61,14 @@ __all__ = [
     "capacities",
     "departure",
     "departure_answer",
+    "explained",
     "orphaned_by",
     "rank_candidates",
     "rank_for",
+    "read_signals",
     "recommend",
     "signalled_options",
+    "ties_ending_in",
 ]
 
 BASE_COST = 10
@@ -83,6 +86,11 @@ CANDIDATES_PER_TARGET_CAP = 50
 # reached through one shared node instead of an edge each: the same optimum, with a flow
 # network linear in the number of targets plus leaders instead of their product.
 SHARED_FILLER_PAIRS = 100_000
+# Targets whose three-step walks are read together (one read of ties per step for all):
+# fewer, bigger reads, with one batch's walks held at a time.
+SIGNAL_BATCH = 256
+
+_Ranked = TypeVar("_Ranked")
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,9 @@ class Candidate:
     cost: int
     reasons: list[str]
     same_post: bool = False
+    # Costed without its reasons (see :func:`explained`): the pair's own meetings and
+    # distance, to word them later; None once the reasons are worked out.
+    pair: PairSignals | None = field(default=None, compare=False, repr=False)
 
 
 class Reader(Protocol):
@@ -105,6 +116,24 @@ class Reader(Protocol):
     def ties(self, ids: Collection[str]) -> dict[str, set[tuple[str, str, str]]]:
         """Per id, its relationship links as ``(kind, source, target)``."""
         ...
+
+    def ties_to(
+        self, ids: Collection[str], ends: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """:meth:`ties` of ``ids``, each id's cut to those whose other end is one of
+        ``ends`` (records by id, as :meth:`records` gives them)."""
+        ...
+
+
+def ties_ending_in(
+    ties: Mapping[str, set[tuple[str, str, str]]], ends: Collection[str]
+) -> dict[str, set[tuple[str, str, str]]]:
+    """Each id's ``ties`` whose other end (the id itself for a tie to itself) is in
+    ``ends``."""
+    return {
+        node: {tie for tie in found if (tie[2] if tie[1] == node else tie[1]) in ends}
+        for node, found in ties.items()
+    }
 
 
 class GraphReader:
@@ -126,6 +155,11 @@ class GraphReader:
             edges = [*graph.out_edges(node, data="kind"), *graph.in_edges(node, data="kind")]
             found[node] = {(k, u, v) for u, v, k in edges if k in RELATIONSHIP_EDGES}
         return found
+
+    def ties_to(
+        self, ids: Collection[str], ends: Mapping[str, Mapping[str, Any]]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        return ties_ending_in(self.ties(ids), ends)
 
 
 @dataclass
@@ -153,6 +187,8 @@ class Context:
     area_groups: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[str]]] = field(
         default_factory=dict
     )
+    # Per target: what its neighbourhood says (:func:`read_signals`), read once per context.
+    signals: dict[str, PairSignals] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.ordered = sorted(self.leaders)
@@ -201,58 +237,88 @@ class PairSignals:
 
 
 def pair_signals(context: Context, target: str) -> PairSignals:
-    """Read outward from ``target`` three steps (never through ``context.avoid``)."""
-    reader, avoid = context.reader, set(context.avoid)
-    seen, level = {target}, {target}
-    parents: dict[str, set[str]] = defaultdict(set)
-    levels = [level]
+    """Read outward from ``target`` three steps (never through ``context.avoid``); kept in
+    ``context.signals`` (see :func:`read_signals`)."""
+    found = context.signals.get(target)
+    return found if found is not None else read_signals(context, [target])[target]
+
+
+@dataclass
+class _Walk:
+    """One target's walk outward: what it has reached, by step, and from where."""
+
+    seen: set[str]
+    levels: list[set[str]]
+    parents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def read_signals(context: Context, targets: Collection[str]) -> dict[str, PairSignals]:
+    """Each target's :class:`PairSignals`, kept in ``context.signals``: its walk three steps
+    out (never through ``context.avoid``; the last step only to the context's leaders).
+    The targets walk in step, so each step is one read of ties for all of them and the
+    records they need are read together (a read per target and step costs more than the
+    ids it reads)."""
+    reader, avoid, leaders = context.reader, set(context.avoid), context.leaders
+    wanted = [t for t in dict.fromkeys(targets) if t not in context.signals]
+    walks = {t: _Walk({t}, [{t}]) for t in wanted}
     ties_of: dict[str, set[tuple[str, str, str]]] = {}
-    leaders = context.leaders
     for step in range(3):
-        ties = reader.ties(level)
-        ties_of.update(ties)
-        following: set[str] = set()
+        level = {n for walk in walks.values() for n in walk.levels[-1]}
         last = step == 2  # three steps out only the context's leaders are asked about
-        for node in level:
-            for _, source, sink in ties.get(node, ()):
-                other = sink if source == node else source
-                if other in seen or other in avoid or (last and other not in leaders):
-                    continue
-                parents[other].add(node)
-                following.add(other)
-        seen |= following
-        levels.append(following)
-        level = following
-    meetings: dict[str, list[dt.date]] = defaultdict(list)
+        if last:
+            # Only the ties reaching leaders (most reach others), kept apart: a node of
+            # this level may be a step nearer another target, whose meetings need all its
+            # ties.
+            reached = reader.ties_to(level, leaders)
+        else:
+            ties_of.update(reader.ties(level))
+            reached = ties_of
+        for walk in walks.values():
+            seen, parents = walk.seen, walk.parents
+            following: set[str] = set()
+            for node in walk.levels[-1]:
+                for _, source, sink in reached.get(node, ()):
+                    other = sink if source == node else source
+                    if other in seen or other in avoid or (last and other not in leaders):
+                        continue
+                    parents[other].add(node)
+                    following.add(other)
+            seen |= following
+            walk.levels.append(following)
     # A meeting is an interaction concerning the target: a tie the target has too, so only
     # those of its neighbours are read.
     concerning = {
-        source
-        for kind, source, sink in ties_of.get(target, ())
-        if kind == "concerns" and sink == target and source in levels[1]
+        target: {
+            source
+            for kind, source, sink in ties_of.get(target, ())
+            if kind == "concerns" and sink == target and source in walk.levels[1]
+        }
+        for target, walk in walks.items()
     }
-    records = reader.records(concerning)
-    for node in sorted(concerning):
-        data = records.get(node, {})
-        if data.get("kind") != "interaction" or data["date"] > context.as_of:
-            continue
-        if ("concerns", node, target) not in ties_of.get(node, ()):
-            continue
-        for kind, source, _ in ties_of.get(node, ()):
-            if kind == "took_part":
-                meetings[source].append(data["date"])
-    near: dict[str, tuple[int, list[str]]] = {}
-    for distance in PROXIMITY_BONUS:
-        for node in levels[distance]:
-            if node not in leaders:  # only a candidate's distance is ever asked for
+    records = reader.records({n for nodes in concerning.values() for n in nodes})
+    for target, walk in walks.items():
+        meetings: dict[str, list[dt.date]] = defaultdict(list)
+        for node in sorted(concerning[target]):
+            data = records.get(node, {})
+            if data.get("kind") != "interaction" or data["date"] > context.as_of:
                 continue
-            via = [min(parents[node])]
-            while len(via) < distance - 1:
-                via.append(min(parents[via[-1]]))
-            near[node] = (distance, via)
-    # Read at once the records each "经由" reason names (candidate_cost asks one at a time).
-    reader.records({n for _, via in near.values() for n in via})
-    return PairSignals(dict(meetings), near)
+            if ("concerns", node, target) not in ties_of.get(node, ()):
+                continue
+            for kind, source, _ in ties_of.get(node, ()):
+                if kind == "took_part":
+                    meetings[source].append(data["date"])
+        near: dict[str, tuple[int, list[str]]] = {}
+        for distance in PROXIMITY_BONUS:
+            for node in walk.levels[distance]:
+                if node not in leaders:  # only a candidate's distance is ever asked for
+                    continue
+                via = [min(walk.parents[node])]
+                while len(via) < distance - 1:
+                    via.append(min(walk.parents[via[-1]]))
+                near[node] = (distance, via)
+        context.signals[target] = PairSignals(dict(meetings), near)
+    reader.records(walks.keys())  # the targets' own, read at once
+    return {t: context.signals[t] for t in dict.fromkeys(targets)}
 
 
 def candidate_cost(
@@ -261,40 +327,66 @@ def candidate_cost(
     target: dict[str, Any],
     signals: PairSignals,
     lines: tuple[str, ...] | None = None,
+    *,
+    explain: bool = True,
 ) -> Candidate:
     """The cost of ``leader`` covering the ``target`` record and the reasons that lowered it
-    (``lines``: the target's lines, when the caller has them already)."""
+    (``lines``: the target's lines, when the caller has them already). Without ``explain``
+    the reasons are left out (most costed pairs are never shown; :func:`explained` words
+    them later from the pair's signals the candidate carries)."""
     lnode = context.leaders[leader]
     cost = BASE_COST
     reasons: list[str] = []
     holds_post = bool(context.same_post) and lnode.get("post") in context.same_post
     if holds_post:
         cost -= SAME_POST_BONUS
-        reasons.append(f"与离任领导同任{lnode['post']}")
+        if explain:
+            reasons.append(f"与离任领导同任{lnode['post']}")
     leader_area = lnode.get("area_id")
     target_area = target.get("area_id")
     if leader_area and leader_area in context.lineage.get(target_area or "", ()):
         cost -= AREA_BONUS
-        reasons.append(_area_reason(context.area_names, leader_area, target_area))
+        if explain:
+            reasons.append(_area_reason(context.area_names, leader_area, target_area))
     if lines is None:
         lines = target_lines(target, context.policy)
     shared = [line for line in lines if line in (lnode.get("lines") or ())]
     if shared:
         cost -= LINE_BONUS
-        reasons.append("负责" + "、".join(SCHEMA.enum_label("line", line) for line in shared))
+        if explain:
+            labels = "、".join(SCHEMA.enum_label("line", line) for line in shared)
+            reasons.append("负责" + labels)
     met = signals.meetings.get(leader, [])
+    near = signals.near.get(leader)
     if met:
         cost -= min(len(met), MEETING_BONUS_MAX)
-        reasons.append(f"此前联系过{len(met)}次，最近一次在{max(met).isoformat()}")
-    elif leader in signals.near:
-        distance, path = signals.near[leader]
+        if explain:
+            reasons.append(f"此前联系过{len(met)}次，最近一次在{max(met).isoformat()}")
+    elif near is not None:
+        distance, path = near
         cost -= PROXIMITY_BONUS[distance]
-        records = context.reader.records(path)
-        via = "、".join(name_of(n, records[n]) for n in path)
-        reasons.append(f"网络中相距{distance}步（经由{via}）")
+        if explain:
+            records = context.reader.records(path)
+            via = "、".join(name_of(n, records[n]) for n in path)
+            reasons.append(f"网络中相距{distance}步（经由{via}）")
+    if not explain:
+        pair = PairSignals({leader: met} if met else {}, {leader: near} if near else {})
+        return Candidate(leader, max(cost, 0), [], holds_post, pair)
     if not reasons:
         reasons.append("尚有联系名额")
     return Candidate(leader, max(cost, 0), reasons, holds_post)
+
+
+def explained(
+    context: Context,
+    candidate: Candidate,
+    target: dict[str, Any],
+    lines: tuple[str, ...] | None = None,
+) -> Candidate:
+    """``candidate`` (of the ``target`` record) with its reasons worked out."""
+    if candidate.pair is None:
+        return candidate
+    return candidate_cost(context, candidate.leader_id, target, candidate.pair, lines)
 
 
 def _area_reason(
@@ -313,9 +405,12 @@ def rank_for(
     target: str,
     assigned: Collection[str],
     limit: int,
+    *,
+    explain: bool = True,
 ) -> list[Candidate]:
     """The ``limit`` cheapest of the context's leaders for ``target`` (not those in
-    ``assigned``); a leader holding a departing leader's post comes first.
+    ``assigned``); a leader holding a departing leader's post comes first. Without
+    ``explain``, their reasons are left to :func:`explained`.
 
     Only leaders with some signal are costed one by one: every other leader costs
     ``BASE_COST`` for the same reason, so they follow in id order.
@@ -331,7 +426,7 @@ def rank_for(
     excluded = set(assigned)
 
     def cost(leader: str) -> Candidate:
-        return candidate_cost(context, leader, record, signals, lines)
+        return candidate_cost(context, leader, record, signals, lines, explain=False)
 
     def order(option: Candidate) -> tuple[bool, int]:
         return (not option.same_post, option.cost)
@@ -365,7 +460,8 @@ def rank_for(
                 found.append((level, leader, None))
             taken += 1
     found.sort(key=lambda entry: (entry[0], entry[1]))
-    return [option or cost(leader) for _, leader, option in found[:limit]]
+    chosen = [option or cost(leader) for _, leader, option in found[:limit]]
+    return [explained(context, c, record, lines) for c in chosen] if explain else chosen
 
 
 def _groups(
@@ -399,7 +495,7 @@ def signalled_options(
     """The options of ``target`` among the context's leaders with some signal for it (not
     in ``assigned``), sorted as :func:`rank_for` sorts them: at each (post, cost) only the
     first by id whose ``room`` adds up to ``wanted`` (see :func:`_first_of_each_cost`);
-    and the ids of every leader with a signal.
+    and the ids of every leader with a signal. Their reasons are left to :func:`explained`.
     """
     record = context.reader.records([target]).get(target)
     if record is None:
@@ -431,7 +527,9 @@ def signalled_options(
                 continue
             costed.append(leader)
             held += room.get(leader, 0)
-    options = [candidate_cost(context, leader, record, signals, lines) for leader in costed]
+    options = [
+        candidate_cost(context, leader, record, signals, lines, explain=False) for leader in costed
+    ]
     options.sort(key=lambda c: (not c.same_post, c.cost, c.leader_id))
     return _first_of_each_cost(options, room, wanted), signalled
 
@@ -570,7 +668,11 @@ def assign(
         if shared is not None:
             return _assignment_answer(context, targets, capacity, window_days, *shared)
     limit = len(open_leaders) if pairs <= MAX_PAIRS else CANDIDATES_PER_TARGET_CAP
-    ranked = {target: rank_for(context, target, assigned, limit) for target, _, assigned in targets}
+    ranked = _ranked_in_batches(
+        context,
+        targets,
+        lambda target, assigned: rank_for(context, target, assigned, limit, explain=False),
+    )
     flow_net = FlowNetwork()
     source, sink = ("source",), ("sink",)  # tuples never collide with string ids
     pair_arcs: list[tuple[str, str, int]] = []
@@ -608,10 +710,13 @@ def _assign_with_shared_fillers(
     """
     open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
-    ranked = {
-        target: signalled_options(context, target, assigned, capacity, len(targets))
-        for target, _, assigned in targets
-    }
+    ranked = _ranked_in_batches(
+        context,
+        targets,
+        lambda target, assigned: signalled_options(
+            context, target, assigned, capacity, len(targets)
+        ),
+    )
     signalled = {t: options for t, (options, _) in ranked.items()}
     everyone = {t: marked for t, (_, marked) in ranked.items()}
     flow_net = FlowNetwork()
@@ -661,6 +766,24 @@ def _assign_with_shared_fillers(
     return picked, has_option
 
 
+def _ranked_in_batches(
+    context: Context,
+    targets: Sequence[tuple[str, Any, Collection[str]]],
+    rank: Callable[[str, Collection[str]], _Ranked],
+) -> dict[str, _Ranked]:
+    """``rank(target, assigned)`` of each of ``targets`` (id, anything, assigned leaders),
+    their signals read :data:`SIGNAL_BATCH` targets at a time (:func:`read_signals`) and
+    dropped once ranked, so memory holds one batch's walks, not every target's."""
+    ranked: dict[str, _Ranked] = {}
+    for start in range(0, len(targets), SIGNAL_BATCH):
+        batch = targets[start : start + SIGNAL_BATCH]
+        read_signals(context, [target for target, _, _ in batch])
+        for target, _, assigned in batch:
+            ranked[target] = rank(target, assigned)
+        context.signals.clear()
+    return ranked
+
+
 def _first_of_each_cost(
     options: list[Candidate], room: dict[str, int], wanted: int
 ) -> list[Candidate]:
@@ -693,6 +816,10 @@ def _assignment_answer(
     """:func:`assign`'s answer: each target's chosen candidate, or why it has none."""
     open_leaders = context.leaders
     records = context.reader.records([t for t, _, _ in targets])
+    # Read at once the records the chosen pairs' "经由" reasons name.
+    context.reader.records(
+        {n for c in picked.values() if c.pair for _, via in c.pair.near.values() for n in via}
+    )
     items, unassigned = [], []
     for target, status, _ in targets:
         node = records[target]
@@ -703,7 +830,7 @@ def _assignment_answer(
             "status": status,
         }
         if target in picked:
-            candidate = picked[target]
+            candidate = explained(context, picked[target], node)
             items.append(
                 {
                     **base,
@@ -794,8 +921,13 @@ def departure_answer(
     items = []
     chosen = sorted(orphaned, key=lambda item: item.id)
     records = context.reader.records([item.id for item in chosen])
+    ranked_of = _ranked_in_batches(
+        context,
+        [(item.id, None, item.assigned_leaders) for item in chosen],
+        lambda target, assigned: rank_for(context, target, assigned, successors),
+    )
     for item in chosen:
-        ranked = rank_for(context, item.id, item.assigned_leaders, successors)
+        ranked = ranked_of[item.id]
         items.append(
             {
                 "id": item.id,

@@ -31,6 +31,7 @@ __all__ = [
     "KeepsDerived",
     "KnowsRowsVersion",
     "LoadReport",
+    "ReadsTiesToEnds",
     "ReportsChanges",
     "Store",
     "StoreChanges",
@@ -314,6 +315,19 @@ class ReportsChanges(Protocol):
         """What each load after data version ``version`` changed, oldest first (another
         process's writes included); None unless every version up to the current one says
         (a replace or a large load is not logged)."""
+        ...
+
+
+@runtime_checkable
+class ReadsTiesToEnds(Protocol):
+    """A store that can read only the relationship ties reaching some given nodes (a
+    ranking's last step looks for leaders only: most ties there reach others)."""
+
+    def relationship_ties_to(
+        self, ids: Collection[str], ends: Collection[str]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """:meth:`Store.relationship_ties` of ``ids``, each id's ties cut to those whose
+        other end (the id itself for a tie to itself) is one of ``ends``."""
         ...
 
 

@@ -241,35 +241,51 @@ _LINK_ROWS = "SELECT key, kind, source_id, target_id, props, source, line FROM l
 
 # The relationship reads (relationship_ties): ?1 a JSON list of ids, never the props.
 _STORED_AMONG = "SELECT id FROM nodes WHERE id IN (SELECT value FROM json_each(?1))"
-# Links of the kinds in ?2 touching ?1, both ends stored (an end may name no node, the
-# asked one included).
-_LINK_TIES = """
-SELECT l.kind, l.source_id, l.target_id FROM links AS l
+# Links of the kinds in ?2 touching ?1 whose far end is stored (and, with the filter, in
+# ?3), marked 0 when ?1 holds the source and 1 when it holds the target: whether the
+# asked end is stored is known from _STORED_AMONG, and a tie asked from both ends comes
+# twice into a set (so no EXISTS on the asked end and no UNION's sort, per row).
+_LINK_TIES_FILTERED = """
+SELECT 0, l.kind, l.source_id, l.target_id FROM links AS l
 WHERE l.source_id IN (SELECT value FROM json_each(?1))
     AND l.kind IN (SELECT value FROM json_each(?2))
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.target_id)
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.source_id)
-UNION
-SELECT l.kind, l.source_id, l.target_id FROM links AS l
+    {far_target}AND EXISTS (SELECT 1 FROM nodes WHERE id = l.target_id)
+UNION ALL
+SELECT 1, l.kind, l.source_id, l.target_id FROM links AS l
 WHERE l.target_id IN (SELECT value FROM json_each(?1))
     AND l.kind IN (SELECT value FROM json_each(?2))
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.source_id)
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = l.target_id)
+    {far_source}AND EXISTS (SELECT 1 FROM nodes WHERE id = l.source_id)
 """
 # (column, naming node, named id) of the reference columns in ?2 where a node of ?1 names a
-# stored id or a stored node names one of ?1.
-_NAMED_TIES = """
-SELECT r.ref_column, r.node_id, r.ref_id FROM named AS r
+# stored id (marked 0: ``named`` holds stored nodes only) or a stored node names one of ?1
+# (marked 1: that the named id is stored is known from _STORED_AMONG); the filter as above.
+_NAMED_TIES_FILTERED = """
+SELECT 0, r.ref_column, r.node_id, r.ref_id FROM named AS r
 WHERE r.node_id IN (SELECT value FROM json_each(?1))
     AND r.ref_column IN (SELECT value FROM json_each(?2))
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = r.ref_id)
-UNION
-SELECT r.ref_column, r.node_id, r.ref_id FROM named AS r
+    {far_ref}AND EXISTS (SELECT 1 FROM nodes WHERE id = r.ref_id)
+UNION ALL
+SELECT 1, r.ref_column, r.node_id, r.ref_id FROM named AS r
 WHERE r.ref_id IN (SELECT value FROM json_each(?1))
     AND r.ref_column IN (SELECT value FROM json_each(?2))
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = r.node_id)
-    AND EXISTS (SELECT 1 FROM nodes WHERE id = r.ref_id)
+    {far_node}AND EXISTS (SELECT 1 FROM nodes WHERE id = r.node_id)
 """
+# Fixed text only (the ends are the parameter ?3), the cheap list test before the index
+# read.
+_NO_FILTER = {"far_target": "", "far_source": "", "far_ref": "", "far_node": ""}
+_END_FILTER = {
+    name: f"AND {column} IN (SELECT value FROM json_each(?3))\n    "
+    for name, column in [
+        ("far_target", "l.target_id"),
+        ("far_source", "l.source_id"),
+        ("far_ref", "r.ref_id"),
+        ("far_node", "r.node_id"),
+    ]
+}
+_LINK_TIES = _LINK_TIES_FILTERED.format(**_NO_FILTER)
+_LINK_TIES_TO = _LINK_TIES_FILTERED.format(**_END_FILTER)
+_NAMED_TIES = _NAMED_TIES_FILTERED.format(**_NO_FILTER)
+_NAMED_TIES_TO = _NAMED_TIES_FILTERED.format(**_END_FILTER)
 
 
 def _node_record(row: tuple[Any, ...]) -> NodeRecord:
@@ -853,27 +869,55 @@ class SQLiteStore:
         """The relationship edges touching ``ids`` (see
         :meth:`.protocol.Store.relationship_ties`): ids and kinds only, through the indexes
         on links' ends and on ``named``, a chunk of ids per statement, in one transaction."""
+        return self._ties(ids, None)
+
+    def relationship_ties_to(
+        self, ids: Collection[str], ends: Collection[str]
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """:meth:`relationship_ties` cut to the ties whose other end is one of ``ends``
+        (see :class:`.protocol.ReadsTiesToEnds`), the cut made in the statements."""
+        return self._ties(ids, sorted(ends))
+
+    def _ties(
+        self, ids: Collection[str], far_ends: list[str] | None
+    ) -> dict[str, set[tuple[str, str, str]]]:
+        """Per stored id of ``ids``, its relationship ties (those whose other end is one of
+        ``far_ends``, unless None)."""
         columns = {
             f"{kind}.{column}": edge for (kind, column), edge in relationship_columns().items()
         }
         link_kinds = json.dumps(sorted(RELATIONSHIP_EDGES))
+        column_names = json.dumps(sorted(columns))
+        links_sql, named_sql = (
+            (_LINK_TIES, _NAMED_TIES)
+            if far_ends is None
+            else (
+                _LINK_TIES_TO,
+                _NAMED_TIES_TO,
+            )
+        )
+        extra = () if far_ends is None else (json.dumps(far_ends),)
         found: dict[str, set[tuple[str, str, str]]] = {}
         with self.at_one_version():
             run = self._con.execute
             for chunk in id_chunks(ids):
                 wanted = json.dumps(chunk)
-                found.update((row[0], set()) for row in run(_STORED_AMONG, (wanted,)))
-                for kind, source, target in run(_LINK_TIES, (wanted, link_kinds)):
-                    for end in (source, target):
-                        if end in found:
-                            found[end].add((kind, source, target))
-                named_rows = run(_NAMED_TIES, (wanted, json.dumps(sorted(columns))))
-                for ref_column, naming, named in named_rows:
+                asked = {row[0] for row in run(_STORED_AMONG, (wanted,))}
+                found.update((node, set()) for node in asked)
+                # A tie goes to its asked end (a far end asked too has a row of its own).
+                for side, kind, source, target in run(links_sql, (wanted, link_kinds, *extra)):
+                    near = target if side else source
+                    if near in asked:
+                        found[near].add((kind, source, target))
+                for side, ref_column, naming, named in run(
+                    named_sql, (wanted, column_names, *extra)
+                ):
+                    near = named if side else naming
+                    if near not in asked:
+                        continue  # the asked id named is not stored
                     edge_kind, from_named = columns[ref_column]
                     tie = (edge_kind, named, naming) if from_named else (edge_kind, naming, named)
-                    for end in (naming, named):
-                        if end in found:
-                            found[end].add(tie)
+                    found[near].add(tie)
         return found
 
     def prepare_lookups(self) -> None:
