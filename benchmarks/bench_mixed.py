@@ -13,7 +13,8 @@ then ``concentric load``, or ``--store`` for an existing one) it starts ``concen
 
 A poller in its own process asks ``/healthz`` ten times a second throughout. Printed: per
 request kind the count, time-outs (``--timeout``, default 10 s), errors, p50/p95/max
-latency; the health check's p95/max; the server's peak RSS; the clients' share of a core.
+latency; the health check's p95/max; the server's peak RSS; the clients' share of a core;
+the interactions the server acknowledged and how many of them the store lacks afterwards.
 Only 127.0.0.1 is contacted; the server is stopped at the end.
 
     python benchmarks/bench_mixed.py --targets 200000 --clients 32 --seconds 150
@@ -28,6 +29,7 @@ import datetime as dt
 import json
 import multiprocessing
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -141,6 +143,18 @@ class Mix:
     write_share = 0.25
 
 
+def stored_count(store: Path, ids: list[str]) -> int:
+    """How many of ``ids`` the store file holds (read after the server stopped)."""
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as con:
+        found = 0
+        for at in range(0, len(ids), 500):
+            chunk = ids[at : at + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT COUNT(*) FROM nodes WHERE id IN ({marks})"  # marks only
+            found += con.execute(query, chunk).fetchone()[0]
+    return int(found)
+
+
 def poll_health(url: str, seconds: float, timeout: float) -> tuple[list[float], int]:
     """``/healthz`` ten times a second for ``seconds``, from its own process (so the
     clients' event loop does not delay it): the latencies and the failures."""
@@ -167,6 +181,7 @@ async def run(
     timeouts: dict[str, int] = defaultdict(int)
     errors: dict[str, int] = defaultdict(int)
     peak_rss = 0.0
+    written: list[str] = []  # the ids of the interactions the server said it stored
     # Per 10 s of the run: answered, time-outs (a warm-up shows as time-outs early on).
     timeline: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     start = time.perf_counter()
@@ -189,6 +204,8 @@ async def run(
                     await response.aread()
                     if response.status_code >= 500 or response.status_code in (401, 403):
                         errors[kind] += 1
+                    elif kind == "interaction" and response.status_code == 201:
+                        written.append(response.json()["id"])
                 except httpx.TimeoutException:
                     timeouts[kind] += 1
                     timeline[int(time.perf_counter() - start) // 10][1] += 1
@@ -237,6 +254,7 @@ async def run(
         # the limit.
         "clients_cpu_share": round(client_cpu, 2),
         "per_10s_answered_timeouts": [timeline[i] for i in sorted(timeline)],
+        "interactions_written": written,
     }
 
 
@@ -283,6 +301,9 @@ def main() -> None:
         )
     finally:
         server.stop()
+    written = result.pop("interactions_written")
+    result["interactions_acknowledged"] = len(written)
+    result["interactions_lost"] = len(written) - stored_count(store, written)
     result.update(
         store=str(store),
         clients=args.clients,
