@@ -1286,6 +1286,27 @@ def test_keeping_derived_data_is_a_declared_capability(
     assert not store.save_state("probe", version, b"late")
 
 
+def test_a_load_keeps_the_snapshot_for_the_next_process(
+    backend: Backend, district: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``concentric load`` (a Workspace load that keeps, then the snapshot) leaves the built
+    arrays in either store, so a new process answers without reading a column (issue 15:
+    the first answer after a load reads them back instead of rebuilding)."""
+    loader = Workspace(backend.open())
+    loader.load(read_folder(district, None), replace=True, keep=True)
+    loader.snapshot()
+    fresh = backend.open()
+
+    def columns_read() -> Any:
+        raise AssertionError("a column was read: the load kept nothing")
+
+    monkeypatch.setattr(fresh, "coverage_columns", columns_read)
+    monkeypatch.setattr(fresh, "participations", columns_read)
+    assert (
+        Workspace(fresh).coverage(as_of=T, window_days=W)["totals"] == (DISTRICT_COVERAGE["totals"])
+    )
+
+
 # -- duplicate judgements, on every backend ---------------------------------------------------
 # Kept apart from the loaded rows: a load (a replace, a staged one) never touches them; a
 # "same" made or undone is a new data version but not a new version of the rows.

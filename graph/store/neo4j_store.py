@@ -518,12 +518,14 @@ class Neo4jStore:
     def links(self) -> Iterator[LinkRecord]:
         return map(_link_record, self._read(cypher.LINKS))
 
-    def _meta_record(self) -> Any:
+    def _meta_record(self, statement: str = cypher.META) -> Any:
+        """The one record of ``statement`` about the meta node, in an auto-commit
+        transaction: one round trip (a managed transaction would add a commit's)."""
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
         try:
             with self._session() as session:
-                return session.run(cypher.META).single()
+                return session.run(statement).single()
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
 
@@ -539,7 +541,8 @@ class Neo4jStore:
         return merge_policy(self.policy_overrides())
 
     def version(self) -> int:
-        return self._meta()[0]
+        """The data version, read from the server on every call (checked per answer)."""
+        return int(self._meta_record(cypher.VERSION)["version"])
 
     def row_count(self) -> int:
         with self._lock:
