@@ -37,6 +37,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# --no-rust-ext: the driver's pure-Python PackStream codec even where neo4j-rust-ext is
+# installed (the driver falls back to it when neo4j._rust cannot be imported); this must
+# come before anything imports the driver.
+if "--no-rust-ext" in sys.argv:
+    sys.modules["neo4j._rust"] = None  # type: ignore[assignment]
+
 import concentric.graph.store.neo4j_store as neo4j_store
 from concentric.graph.engine.coverage_index import CoverageIndex
 from concentric.graph.schema.model import Dataset, encode_props
@@ -370,50 +376,123 @@ def lookup_cost(store: Neo4jStore, dataset: Dataset, rows: int) -> dict[str, Any
     return out
 
 
-def versus_sqlite(store: Neo4jStore, dataset: Dataset, repeat: int, work: Path) -> dict[str, Any]:
-    """Issue 15: the same ``concentric synth`` dataset loaded (replace) into Neo4j and into
-    a new SQLite store in one run: rows/s of each, then the first coverage answer of a new
-    Workspace on each (columns read, arrays built) and the median of ``repeat`` warm ones;
-    the ratios Neo4j / SQLite and whether both answers are equal."""
+class NothingKept:
+    """``store`` whose kept derived data cannot be read back (it can still be kept): a new
+    Workspace over it builds its first snapshot from the columns, as when nothing is kept."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def saved_state(self, name: str, version: int) -> bytes | None:
+        return None
+
+    def has_state(self, name: str, version: int) -> bool:
+        return False
+
+
+def first_and_warm(store: Any, repeat: int) -> tuple[float, list[float], list[float], Any]:
+    """A new Workspace's first coverage answer, then ``repeat`` warm ones and
+    :data:`STEADY_RUNS` more (seconds each)."""
+    ws = Workspace(store)
+    first, answer = timed(lambda: ws.coverage(AS_OF, WINDOW))
+    warm = [timed(lambda: ws.coverage(AS_OF, WINDOW))[0] for _ in range(repeat)]
+    runs = STEADY_RUNS if repeat else 0
+    steady = [timed(lambda: ws.coverage(AS_OF, WINDOW))[0] for _ in range(runs)]
+    return first, warm, steady, answer
+
+
+# Warm answers timed after the --repeat ones: their median is the per-answer cost once the
+# first answer's after-effects (collections, the server's writes of the kept arrays) are over.
+STEADY_RUNS = 200
+
+
+def load_both(store: Neo4jStore, dataset: Dataset, work: Path) -> dict[str, Any]:
+    """Issue 15: the same ``concentric synth`` dataset loaded (replace) into the emptied
+    Neo4j database and into a new SQLite store ``work``/versus.db: seconds and rows/s."""
     from concentric.graph.store.sqlite_store import SQLiteStore
 
     rows = dataset.row_count
-    store.clear()
-    sqlite = SQLiteStore(str(work / "versus.db"))
     out: dict[str, Any] = {"rows": rows}
+    store.clear()
+    (work / "versus.db").unlink(missing_ok=True)
+    with SQLiteStore(str(work / "versus.db")) as sqlite:
+        for name, target in (("neo4j", store), ("sqlite", sqlite)):
+            seconds, _ = timed(lambda t=target: t.load(dataset, replace=True))  # type: ignore[misc]
+            out[name] = {"load_s": seconds, "rows_per_s": rows / seconds}
+            say(f"  {name:<6}: load {seconds:.1f} s = {rows / seconds:,.0f} rows/s")
+    out["ratio_rows_per_s"] = out["neo4j"]["rows_per_s"] / out["sqlite"]["rows_per_s"]
+    return out
+
+
+def answers_in_a_new_process(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """:func:`versus_sqlite` run by a new process of this script (``--keep-loaded``): the
+    first answers are those of a process that does not hold the dataset in memory."""
+    import subprocess
+
+    figures = work / "answers.json"
+    command = [sys.executable, __file__, "--uri", args.uri, "--versus-sqlite", "--keep-loaded"]
+    command += ["--work", str(work), "--repeat", str(args.repeat), "--json", str(figures)]
+    command += ["--no-rust-ext"] if args.no_rust_ext else []
+    command += ["--server-pid", str(args.server_pid)] if args.server_pid else []
+    subprocess.run(command, check=True)
+    return json.loads(figures.read_text(encoding="utf-8"))["versus_sqlite"]  # type: ignore[no-any-return]
+
+
+def versus_sqlite(store: Neo4jStore, repeat: int, work: Path) -> dict[str, Any]:
+    """Issue 15: on the loaded Neo4j database and ``work``/versus.db holding the same
+    rows, a new Workspace's first coverage answer built from the columns (nothing kept
+    read back), warm answers, and a second new Workspace's first answer from the arrays the
+    first one kept (as after ``concentric load``); the ratios Neo4j / SQLite and whether
+    both answers are equal."""
+    from concentric.graph.store.sqlite_store import SQLiteStore
+
+    sqlite = SQLiteStore(str(work / "versus.db"))
+    out: dict[str, Any] = {"rows": store.row_count()}
     answers: dict[str, Any] = {}
     for name, target in (("neo4j", store), ("sqlite", sqlite)):
-        seconds, _ = timed(lambda t=target: t.load(dataset, replace=True))  # type: ignore[misc]
-        ws = Workspace(target)
-        first, answers[name] = timed(lambda w=ws: w.coverage(AS_OF, WINDOW))  # type: ignore[misc]
-        warm = [timed(lambda w=ws: w.coverage(AS_OF, WINDOW))[0] for _ in range(repeat)]  # type: ignore[misc]
+        first, warm, steady, answers[name] = first_and_warm(NothingKept(target), repeat)
+        kept, _, _, kept_answer = first_and_warm(target, 0)
+        if kept_answer != answers[name]:
+            raise SystemExit(f"{name}: the answer from kept arrays differs from the columns'")
         out[name] = {
-            "load_s": seconds,
-            "rows_per_s": rows / seconds,
             "first_coverage_s": first,
             "warm_coverage_s": statistics.median(warm),
+            "warm_runs_s": warm,
+            "steady_coverage_s": statistics.median(steady),
+            "kept_coverage_s": kept,
         }
         say(
-            f"  {name:<6}: load {seconds:.1f} s = {rows / seconds:,.0f} rows/s; coverage first "
-            f"{first:.2f} s, warm median of {repeat} {statistics.median(warm) * 1000:.1f} ms"
+            f"  {name:<6}: coverage first (from the columns) {first:.2f} s, warm median of "
+            f"{repeat} {statistics.median(warm) * 1000:.2f} ms "
+            f"({', '.join(f'{w * 1000:.2f}' for w in warm)}), median of {STEADY_RUNS} more "
+            f"{statistics.median(steady) * 1000:.2f} ms; first from kept arrays {kept:.2f} s"
         )
     sqlite.close()
     neo, emb = out["neo4j"], out["sqlite"]
     out["ratios"] = {
-        "rows_per_s": neo["rows_per_s"] / emb["rows_per_s"],
-        "first_coverage": neo["first_coverage_s"] / emb["first_coverage_s"],
-        "warm_coverage": neo["warm_coverage_s"] / emb["warm_coverage_s"],
+        key: neo[f"{key}_s"] / emb[f"{key}_s"]
+        for key in ("first_coverage", "warm_coverage", "steady_coverage", "kept_coverage")
     }
     # Each store counts its own data versions: the answers are compared without them.
     out["same_answer"] = {k: v for k, v in answers["neo4j"].items() if k != "version"} == {
         k: v for k, v in answers["sqlite"].items() if k != "version"
     }
     say(
-        "  Neo4j / SQLite: rows/s {rows_per_s:.2f}x, first coverage {first_coverage:.1f}x, "
-        "warm coverage {warm_coverage:.1f}x".format(**out["ratios"])
+        "  Neo4j / SQLite: "
+        + ", ".join(f"{key} {ratio:.2f}x" for key, ratio in out["ratios"].items())
         + f"; same answer: {out['same_answer']}"
     )
     return out
+
+
+def rust_ext() -> bool:
+    """Whether the driver decodes with neo4j-rust-ext."""
+    from neo4j._codec.packstream import v1
+
+    return v1._rust_unpack is not None
 
 
 def server_cpu(pid: int | None) -> float:
@@ -480,6 +559,17 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="issue 15: only load --targets into Neo4j and SQLite, rows/s and coverage of both",
     )
+    parser.add_argument(
+        "--no-rust-ext",
+        action="store_true",
+        help="decode Bolt messages in Python even if neo4j-rust-ext is installed",
+    )
+    parser.add_argument(
+        "--keep-loaded",
+        action="store_true",
+        help="with --versus-sqlite and --work: if both stores hold data from an earlier run "
+        "(Neo4j not emptied, WORK/versus.db), load nothing and only time the coverage answers",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, help="folder for the generated CSV (default: temp)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -505,6 +595,8 @@ def main(argv: list[str] | None = None) -> int:
     results["server"] = server_info(store)
     say(f"server: {results['server']}")
     say(f"BATCH_ROWS in the code: {neo4j_store.BATCH_ROWS}")
+    results["rust_ext"] = rust_ext()
+    say(f"PackStream codec: {'neo4j-rust-ext' if results['rust_ext'] else 'Python'}")
     complaint = check_count_rows(store)
     results["count_rows_patched"] = complaint
     if complaint:
@@ -518,13 +610,23 @@ def main(argv: list[str] | None = None) -> int:
         )
         say(f"  using {TARGET_LOOKUP_FIXED!r} for this run (an index seek on Entity(id))")
 
+    if args.versus_sqlite and args.keep_loaded and args.work and _both_loaded(store, work):
+        say(f"Neo4j vs SQLite, kept from an earlier run, coverage as of {AS_OF}:")
+        results["versus_sqlite"] = versus_sqlite(store, args.repeat, work)
+        store.close()
+        _write(args.json, results)
+        return 0
+
     say(f"dataset ({args.targets} targets) ->  {work}")
     dataset, results["dataset"] = synth_dataset(args.targets, args.seed, work / "main")
 
     if args.versus_sqlite:
-        say(f"Neo4j vs SQLite, {dataset.row_count} rows (replace), coverage as of {AS_OF}:")
-        results["versus_sqlite"] = versus_sqlite(store, dataset, args.repeat, work)
+        say(f"Neo4j vs SQLite, {dataset.row_count} rows (replace):")
+        results["loads"] = load_both(store, dataset, work)
         store.close()
+        del dataset
+        say(f"coverage as of {AS_OF}, in a new process:")
+        results["versus_sqlite"] = answers_in_a_new_process(args, work)
         _write(args.json, results)
         return 0
 
@@ -588,6 +690,16 @@ def main(argv: list[str] | None = None) -> int:
     store.close()
     _write(args.json, results)
     return 0
+
+
+def _both_loaded(store: Neo4jStore, work: Path) -> bool:
+    """Whether Neo4j and ``work``/versus.db both hold the same number of rows (not none)."""
+    from concentric.graph.store.sqlite_store import SQLiteStore
+
+    if not (work / "versus.db").exists():
+        return False
+    with SQLiteStore(str(work / "versus.db")) as sqlite:
+        return 0 < sqlite.row_count() == store.row_count()
 
 
 def _write(path: Path | None, results: dict[str, Any]) -> None:

@@ -943,6 +943,43 @@ def neo4j_uri() -> Iterator[str]:
 
 
 @NEO4J_GROUP
+def test_columns_read_across_a_flip_are_all_of_the_new_generation(
+    neo4j_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columns are read in several sessions at once (issue 15); a replace published
+    while they are read (its flip, then the old generation deleted) must not give columns
+    mixing two generations: every column comes from the new one, read again whole."""
+    reader = open_neo4j(neo4j_uri)
+    writer = open_neo4j(neo4j_uri)
+    try:
+        reader.load(read_folder(write_tables(tmp_path / "district", DISTRICT)))
+        lone = read_folder(write_tables(tmp_path / "lone", {"figures": LONE_FIGURES[:2]}))
+        read_pages = neo4j_store._paged_rows
+        calls: list[str] = []
+
+        def replace_during_the_first_read(tx: Any, gen: int, pages: tuple[str, str]) -> Any:
+            calls.append(pages[0])
+            if len(calls) == 1:
+                writer.load(lone, replace=True)  # staged: new generation, flip, old deleted
+            return read_pages(tx, gen, pages)
+
+        monkeypatch.setattr(neo4j_store, "_paged_rows", replace_during_the_first_read)
+        columns = reader.coverage_columns()
+    finally:
+        reader.close()
+        writer.close()
+    reads = len(calls) // 2
+    # Every column read twice (the sessions run at once: in any order within a round).
+    assert len(calls) == 2 * reads and sorted(calls[:reads]) == sorted(calls[reads:])
+    # Two figures and nothing else, as loaded by the replace (LONE_FIGURES: no areas).
+    assert sorted(row[0] for row in columns.targets) == sorted(
+        row["id"] for row in LONE_FIGURES[:2]
+    )
+    assert not (columns.leaders or columns.areas or columns.contacts or columns.concerns)
+    assert not (columns.memberships or columns.joint_meeting)
+
+
+@NEO4J_GROUP
 def test_sample_district_same_json_on_both_backends(neo4j_uri: str, tmp_path: Path) -> None:
     """data/sample through the CLI and the workspace: identical coverage, gaps, leaders."""
     uri = neo4j_uri
@@ -1284,6 +1321,27 @@ def test_keeping_derived_data_is_a_declared_capability(
     assert store.saved_state("probe", version) is None  # built from data that moved on
     assert not store.has_state("probe", version)
     assert not store.save_state("probe", version, b"late")
+
+
+def test_a_load_keeps_the_snapshot_for_the_next_process(
+    backend: Backend, district: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``concentric load`` (a Workspace load that keeps, then the snapshot) leaves the built
+    arrays in either store, so a new process answers without reading a column (issue 15:
+    the first answer after a load reads them back instead of rebuilding)."""
+    loader = Workspace(backend.open())
+    loader.load(read_folder(district, None), replace=True, keep=True)
+    loader.snapshot()
+    fresh = backend.open()
+
+    def columns_read() -> Any:
+        raise AssertionError("a column was read: the load kept nothing")
+
+    monkeypatch.setattr(fresh, "coverage_columns", columns_read)
+    monkeypatch.setattr(fresh, "participations", columns_read)
+    assert (
+        Workspace(fresh).coverage(as_of=T, window_days=W)["totals"] == (DISTRICT_COVERAGE["totals"])
+    )
 
 
 # -- duplicate judgements, on every backend ---------------------------------------------------

@@ -67,6 +67,9 @@ META = (
     "RETURN m.version AS version, m.policy AS policy, coalesce(m.gen, 0) AS gen, "
     "coalesce(m.merge_versions, 0) AS merge_versions"
 )
+# Every answer checks the data version first (another process may have written): one
+# auto-commit statement returning one integer, the least a check can cost (one round trip).
+VERSION = "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) RETURN coalesce(m.version, 0) AS version"
 GENERATION = "OPTIONAL MATCH (m:ConcentricMeta {id: 'meta'}) RETURN coalesce(m.gen, 0) AS gen"
 # A store written before generations: its rows become generation 0 (once, in batches).
 ADOPT_META = (

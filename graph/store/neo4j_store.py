@@ -30,8 +30,11 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Collection, Iterator
-from itertools import chain
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import reduce
+from itertools import chain, repeat
+from operator import add
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -85,6 +88,9 @@ STAGED_BATCH_ROWS = 10_000
 STAGED_ROWS = 20_000
 # Bytes per node of kept derived data.
 DERIVED_PART_BYTES = 16 * 2**20
+# Sessions reading the engine's columns at once: while the client decodes a page of one
+# column the server makes a page of another, instead of each waiting for the other.
+COLUMN_SESSIONS = 3
 
 
 def _split_credentials(uri: str) -> tuple[str, tuple[str, str] | None, str]:
@@ -344,8 +350,10 @@ class Neo4jStore:
         except (Neo4jError, ValueError) as exc:
             raise StoreError(f"{self.location}: {exc}") from exc
 
-    def _session(self) -> Any:
-        return self._driver.session(database=self._database)
+    def _session(self, bookmarks: Any = None) -> Any:
+        """A session; given ``bookmarks`` (:class:`neo4j.Bookmarks`), one that sees at least
+        what they mark (causal consistency across sessions, on a cluster too)."""
+        return self._driver.session(database=self._database, bookmarks=bookmarks)
 
     def _read(self, query: str, **params: Any) -> list[Any]:
         """The records of one read of the current generation."""
@@ -368,6 +376,37 @@ class Neo4jStore:
                         answer = read(tx, gen)
                         if int(tx.run(cypher.GENERATION).single()["gen"]) == gen:
                             return answer
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
+
+    def _in_one_generation(self, reads: Sequence[Callable[[Any, int], _T]]) -> list[_T]:
+        """Each of ``reads`` as ``read(tx, gen)`` in its own transaction, up to
+        :data:`COLUMN_SESSIONS` at once, all over one generation: the one current before
+        the first began and still current after the last ended (otherwise all read again;
+        see :meth:`_in_generation`). Each session starts from the bookmarks of the read
+        before it, so on a cluster no server answers from a state older than that read."""
+        from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+        def generation(bookmarks: Any) -> tuple[int, Any]:
+            with self._session(bookmarks) as session:
+                gen = int(session.run(cypher.GENERATION).single()["gen"])
+                return gen, session.last_bookmarks()
+
+        def read_at(gen: int, bookmarks: Any, read: Callable[[Any, int], _T]) -> tuple[_T, Any]:
+            with self._session(bookmarks) as session:
+                with session.begin_transaction() as tx:
+                    answer = read(tx, gen)
+                    tx.commit()
+                return answer, session.last_bookmarks()
+
+        try:
+            with ThreadPoolExecutor(COLUMN_SESSIONS) as pool:
+                while True:
+                    gen, bookmarks = generation(None)
+                    done = list(pool.map(read_at, repeat(gen), repeat(bookmarks), reads))
+                    seen = reduce(add, (marks for _, marks in done), bookmarks)
+                    if generation(seen)[0] == gen:
+                        return [answer for answer, _ in done]
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
 
@@ -518,12 +557,14 @@ class Neo4jStore:
     def links(self) -> Iterator[LinkRecord]:
         return map(_link_record, self._read(cypher.LINKS))
 
-    def _meta_record(self) -> Any:
+    def _meta_record(self, statement: str = cypher.META) -> Any:
+        """The one record of ``statement`` about the meta node, in an auto-commit
+        transaction: one round trip (a managed transaction would add a commit's)."""
         from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
         try:
             with self._session() as session:
-                return session.run(cypher.META).single()
+                return session.run(statement).single()
         except (ServiceUnavailable, SessionExpired) as exc:
             raise StoreError(f"{self.location}: lost the connection to Neo4j") from exc
 
@@ -539,7 +580,8 @@ class Neo4jStore:
         return merge_policy(self.policy_overrides())
 
     def version(self) -> int:
-        return self._meta()[0]
+        """The data version, read from the server on every call (checked per answer)."""
+        return int(self._meta_record(cypher.VERSION)["version"])
 
     def row_count(self) -> int:
         with self._lock:
@@ -556,25 +598,36 @@ class Neo4jStore:
 
     # -- what the engine reads: plain columns (the engine decides statuses) ---------------
     def coverage_columns(self) -> CoverageColumns:
-        """The columns the coverage index needs, read in one transaction of one generation,
-        each column in bounded pages of rows sent as lists (see :data:`cypher.PAGE_ROWS`)."""
+        """The columns the coverage index needs, all of one generation, each column in its
+        own transaction (several at once, :meth:`_in_one_generation`) and in bounded pages
+        of rows sent as lists (see :data:`cypher.PAGE_ROWS`)."""
 
-        def read(tx: Any, gen: int) -> CoverageColumns:
-            def rows(pages: tuple[str, str]) -> list[tuple[Any, ...]]:
-                return _paged_rows(tx, gen, pages)
+        def rows(pages: tuple[str, str]) -> Callable[[Any, int], list[tuple[Any, ...]]]:
+            return lambda tx, gen: _paged_rows(tx, gen, pages)
 
-            return CoverageColumns(
-                targets=[row for pages in cypher.TARGET_PAGES for row in rows(pages)],
-                leaders=rows(cypher.LEADER_PAGES),
-                areas=rows(cypher.AREA_PAGES),
-                contacts=rows(cypher.dated_link_pages("CONTACTS")),
-                memberships=rows(cypher.dated_link_pages("MEMBER_OF")),
-                concerns=rows(cypher.CONCERN_DATE_PAGES),
-                joint_meeting={row[0] for row in rows(cypher.JOINT_MEETING_UNIT_PAGES)},
-            )
-
+        # The biggest columns first, so the pool's sessions finish close together.
+        reads = [
+            rows(cypher.CONCERN_DATE_PAGES),
+            rows(cypher.dated_link_pages("CONTACTS")),
+            rows(cypher.dated_link_pages("MEMBER_OF")),
+            *map(rows, cypher.TARGET_PAGES),
+            rows(cypher.AREA_PAGES),
+            rows(cypher.LEADER_PAGES),
+            rows(cypher.JOINT_MEETING_UNIT_PAGES),
+        ]
         with self._lock:
-            return self._in_generation(read)
+            concerns, contacts, memberships, *targets, areas, leaders, joint = (
+                self._in_one_generation(reads)
+            )
+        return CoverageColumns(
+            targets=[row for kind in targets for row in kind],
+            leaders=leaders,
+            areas=areas,
+            contacts=contacts,
+            memberships=memberships,
+            concerns=concerns,
+            joint_meeting={row[0] for row in joint},
+        )
 
     def assessment_records(self) -> tuple[Iterator[NodeRecord], Iterator[LinkRecord]]:
         """The records the assessment reads, in one transaction of one generation, each
