@@ -11,10 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -32,11 +29,7 @@ from concentric.graph.engine.index_analyses import LeaderActivity
 from concentric.graph.engine.index_delta import delta_limit, with_changes
 from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.engine.merge import (
-    merge_map,
-    merged_columns,
     merged_groups,
-    merged_participations,
-    same_pairs,
     touches,
 )
 from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
@@ -63,14 +56,12 @@ from concentric.graph.network.recommend import (
 from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
+from concentric.graph.snapshots import Snapshot, Snapshots
 from concentric.graph.store.factory import open_store
 from concentric.graph.store.load_diff import DIFF_ROWS, LoadDiff, PreviewsLoads, diff_from_records
 from concentric.graph.store.protocol import (
-    JudgementsUnsupported,
-    KeepsDerived,
     LoadReport,
     ProgressCallback,
-    ReadsAtOneVersion,
     ReadsTiesToEnds,
     ReportsChanges,
     Store,
@@ -85,6 +76,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOCAL_GRAPH_MAX_NODES",
     "Snapshot",
+    "Snapshots",
     "Workspace",
     "area_category_matrix",
     "area_coverage",
@@ -98,41 +90,8 @@ _Part_T = TypeVar("_Part_T")
 # Past the whole-graph limit, recommendations go an area of none of these kinds at a time.
 WHOLE_AREA_KINDS = frozenset({"district"})
 
-# The parts of a snapshot a store keeps per data version, and how long a server process
-# that meets a new version waits for the process that wrote it to keep them.
-SNAPSHOT_PARTS = ("coverage_index", "leader_activity")
-KEPT_WAIT_SECONDS = 2.0
-# A server keeps a written snapshot once writes pause this long, or at least this often.
-KEEP_AFTER_QUIET_SECONDS = 1.0
-KEEP_AT_LEAST_EVERY_SECONDS = 30.0
-
 # A local graph (an entity's or an ego network's part of the data) stops growing here.
 LOCAL_GRAPH_MAX_NODES = 50_000
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the engine answers from, for one data version. Never changed once
-    published: a request takes one and works on it from start to end."""
-
-    version: int
-    policy: Policy
-    index: CoverageIndex
-    activity: LeaderActivity
-    rows: int | None  # stored rows (only read when the whole graph has a limit)
-    # The version since which no searchable entity (name, kind, area) changed, as far as
-    # this process knows: the search index of that version serves this one.
-    names_version: int = 0
-    # Ids a planner judged the same, each to the id its group counts as (see
-    # graph/engine/merge.py); the index and activity were built with them merged.
-    merged: dict[str, str] = field(default_factory=dict)
-    # Every id of a pair judged the same (stored or not), as of this version: a write that
-    # names one is not followed by the delta (the merge map itself may change with it).
-    judged: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        if not self.names_version:
-            object.__setattr__(self, "names_version", self.version)
 
 
 class _Part:
@@ -245,10 +204,9 @@ class _MergedReader:
 class Workspace:
     """A store plus the analyses over its data, with the policy's defaults filled in.
 
-    Answers come from the published :class:`Snapshot` of the stored data's version. One
-    lock, ``_build_lock``, serialises whoever replaces the snapshot (a builder, a writer);
-    readers never take it while a snapshot is published: during a rebuild they answer from
-    the previous one, which says its version.
+    Answers come from the published :class:`Snapshot` of the stored data's version, which
+    ``snapshots`` (:class:`graph.snapshots.Snapshots`) keeps current; a load publishes the
+    snapshot it brought up to date under the same build lock.
     """
 
     def __init__(
@@ -258,22 +216,20 @@ class Workspace:
         # A server's readers never wait for a rebuild once a snapshot is published: the
         # new version is built in a thread while they answer from the previous one.
         self.build_in_background = build_in_background
-        self._keeps: KeepsDerived | None = store if isinstance(store, KeepsDerived) else None
         # Above this many stored rows, analyses that need the whole networkx graph refuse
         # (about 2.5 KB of memory per row); None: no limit (the CLI and notebooks).
         self.graph_max_rows = graph_max_rows
-        self._snapshot: Snapshot | None = None
-        self._build_lock = threading.Lock()
+        self.snapshots = Snapshots(
+            store,
+            count_rows=graph_max_rows is not None,
+            build_in_background=build_in_background,
+            also_keep=self._search_part,
+        )
         # Answers per (data version, query, arguments); single dict operations only.
         self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
         # The search index of one data version (built on the first search of a version).
         self._search: tuple[int, SearchIndex] | None = None
         self._search_lock = threading.Lock()
-        # A server's writes keep their snapshot in the store from a keeper thread, so a
-        # write does not wait for it; only the newest waiting snapshot is kept.
-        self._keep_wanted = threading.Condition()
-        self._to_keep: Snapshot | None = None
-        self._keeper: threading.Thread | None = None
 
     # -- the snapshot -----------------------------------------------------------------------
     def when(
@@ -284,234 +240,17 @@ class Workspace:
         return _when(self.snapshot(), as_of, window_days)
 
     def snapshot(self) -> Snapshot:
-        """The snapshot of the stored data's version: one read of the version when the
-        published snapshot is current; otherwise brought up to date (from the store's change
-        log when it says what each write since changed, else built — the first time, or
-        when no other thread is building) or the previous one while another thread builds."""
-        version = self.store.version()
-        current = self._snapshot
-        if current is not None and current.version == version:
-            return current
-        if current is not None and not self._build_lock.acquire(blocking=False):
-            return current
-        if current is None:
-            self._build_lock.acquire()
-        releases = True
-        try:
-            current = self._snapshot
-            followed = None if current is None else self._followed(current)
-            if followed is not None:
-                return followed
-            if (
-                current is not None
-                and self.build_in_background
-                and not self._kept_for(version, wait=KEPT_WAIT_SECONDS)
-            ):
-                builder = threading.Thread(target=self._refresh_and_release, daemon=True)
-                builder.start()  # it releases the lock when the new snapshot is published
-                releases = False
-                return current
-            return self._refresh()
-        finally:
-            if releases:
-                self._build_lock.release()
+        """The snapshot of the stored data's version (:meth:`Snapshots.current`)."""
+        return self.snapshots.current()
 
-    def _followed(self, current: Snapshot) -> Snapshot | None:
-        """``current`` brought to the stored version through the store's change log
-        (writes of this or another process), published; None when the log does not say
-        what every write since changed, or the delta cannot follow one (build lock held)."""
-        if not isinstance(self.store, ReportsChanges):
-            return None
-        logged = self.store.changes_since(current.version)
-        if not logged:
-            return None
-        index, activity = current.index, current.activity
-        rows, names = current.rows, current.names_version
-        version = current.version
-        for changes in logged:
-            parts = (
-                None if touches(changes, current.judged) else with_changes(index, activity, changes)
-            )
-            if parts is None:
-                return None
-            index, activity = parts
-            version += 1
-            if rows is not None:
-                rows += sum(old is None for old, _ in [*changes.nodes, *changes.links])
-            if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
-                names = version
-        followed = Snapshot(
-            version,
-            current.policy,
-            index,
-            activity,
-            rows,
-            names_version=names,
-            merged=current.merged,
-            judged=current.judged,
-        )
-        self._snapshot = followed
-        if self.build_in_background:
-            self._keep_soon(followed)
-        return followed
-
-    def _refresh_and_release(self) -> None:
-        """:meth:`_refresh` in a builder thread that holds the build lock for it."""
-        try:
-            self._refresh()
-        except Exception:  # the next reader tries again, and meets the same problem
-            log.exception("building the snapshot in the background failed")
-        finally:
-            self._build_lock.release()
-
-    def _kept_for(self, version: int, wait: float = 0.0) -> bool:
-        """Whether the store keeps the snapshot's parts of ``version`` (read back quickly),
-        looking again for up to ``wait`` seconds: another server process that made the
-        version keeps them just after its write."""
-        if self._keeps is None:
-            return False
-        deadline = time.monotonic() + wait
-        while True:
-            if all(self._keeps.has_state(name, version) for name in SNAPSHOT_PARTS):
-                return True
-            if time.monotonic() >= deadline or self.store.version() != version:
-                return False
-            time.sleep(0.02)
-
-    def _keep_soon(self, snapshot: Snapshot) -> None:
-        """Keep ``snapshot``'s parts from the keeper thread (started on first use)."""
-        with self._keep_wanted:
-            self._to_keep = snapshot
-            self._keep_wanted.notify()
-            if self._keeper is None:
-                self._keeper = threading.Thread(target=self._keep_loop, daemon=True)
-                self._keeper.start()
-
-    def _keep_loop(self) -> None:
-        while True:
-            with self._keep_wanted:
-                while self._to_keep is None:
-                    self._keep_wanted.wait()
-                # Keeping costs the interpreter and the store's write lock; under a stream
-                # of writes it waits for a pause (other processes follow the change log).
-                started = time.monotonic()
-                while time.monotonic() - started < KEEP_AT_LEAST_EVERY_SECONDS:
-                    waiting = self._to_keep
-                    self._keep_wanted.wait(KEEP_AFTER_QUIET_SECONDS)
-                    if self._to_keep is waiting:
-                        break
-                snapshot, self._to_keep = self._to_keep, None
-            if snapshot is not None:  # else taken by close() meanwhile, and kept there
-                self._keep_quietly(snapshot)
-
-    def _keep_quietly(self, snapshot: Snapshot) -> None:
-        """:meth:`_keep`, best effort: another process builds what is not kept."""
-        try:
-            self._keep(snapshot, set())
-        except Exception:
-            log.exception("keeping the snapshot of version %s failed", snapshot.version)
-
-    def _refresh(self) -> Snapshot:
-        """The current snapshot, built and published if the data moved on (build lock held)."""
-        while True:
-            version = self.store.version()
-            current = self._snapshot
-            if current is not None and current.version == version:
-                return current
-            followed = None if current is None else self._followed(current)
-            if followed is not None:
-                return followed
-            built, restored, one_version = self._build(version)
-            if not one_version and self.store.version() != version:
-                continue  # written to while reading: the parts may mix two versions
-            self._keep(built, restored)
-            self._snapshot = built  # a write since: the next turn follows the change log
-
-    def _build(self, version: int) -> tuple[Snapshot, set[str], bool]:
-        """A snapshot read from the store (kept arrays where the store has them for the
-        version read), the names of the parts read back rather than built, and whether the
-        store vouches that every read saw one version (else the caller checks ``version``
-        again after it)."""
-        reading: AbstractContextManager[int] = nullcontext(version)
-        if one_version := isinstance(self.store, ReadsAtOneVersion):
-            reading = self.store.at_one_version()
-        with reading as version:
-            restored: set[str] = set()
-            merged, judged = self._merges()
-            index = self._read_back("coverage_index", version, CoverageIndex.from_bytes)
-            if index is None:
-                index = CoverageIndex(merged_columns(self.store.coverage_columns(), merged))
-            else:
-                restored.add("coverage_index")
-            # A kept table is read back only with the kept index it was built on.
-            activity = (
-                self._read_back("leader_activity", version, LeaderActivity.from_bytes)
-                if restored
-                else None
-            )
-            if activity is None:
-                activity = LeaderActivity(
-                    index, merged_participations(self.store.participations(), merged)
-                )
-            else:
-                restored.add("leader_activity")
-            rows = self.store.row_count() if self.graph_max_rows is not None else None
-            policy = self.store.policy()
-        snapshot = Snapshot(version, policy, index, activity, rows, merged=merged, judged=judged)
-        return snapshot, restored, one_version
-
-    def _merges(self) -> tuple[dict[str, str], frozenset[str]]:
-        """Each merged id to the id its group counts as, from the pairs judged the same
-        whose two ids are stored targets (:func:`graph.engine.merge.merge_map`), and every
-        id of those pairs (none on a store that keeps no judgements)."""
-        try:
-            pairs = same_pairs(self.store.judgements())
-        except JudgementsUnsupported:
-            pairs = []
-        judged = frozenset(node for pair in pairs for node in pair)
-        if not pairs:
-            return {}, judged
-        stored = {
-            node
-            for node, found in self.store.existing_nodes(judged).items()
-            if found.kind in SCHEMA.target_kinds
-        }
-        return merge_map(pairs, stored), judged
-
-    def _read_back(
-        self, name: str, version: int, parse: Callable[[bytes], _Part_T]
-    ) -> _Part_T | None:
-        """The part ``name`` the store keeps for ``version``, parsed; None when there is none
-        or it is unreadable (then it is built again)."""
-        data = self._keeps.saved_state(name, version) if self._keeps else None
-        if data is None:
-            return None
-        try:
-            return parse(data)
-        except ValueError:
-            log.warning("rebuilding %s: the kept copy is unreadable", name)
-            return None
-
-    def _keep(self, snapshot: Snapshot, restored: set[str]) -> None:
-        """Keep the built parts under the version they were built from (the store refuses
-        them if the data has moved on since)."""
-        if self._keeps is None:
-            return
-        parts = dict(
-            zip(SNAPSHOT_PARTS, (snapshot.index.to_bytes, snapshot.activity.to_bytes), strict=True)
-        )
-        for name, to_bytes in parts.items():
-            if name not in restored:
-                self._keeps.save_state(name, snapshot.version, to_bytes())
-        # The search index of the snapshot's names too: a write drops every kept part, and a
-        # restart would otherwise build the index again before its first search.
+    def _search_part(self, snapshot: Snapshot) -> dict[str, Callable[[], bytes]]:
+        """The search index of ``snapshot``'s names, to keep with it: a write drops every
+        kept part, and a restart would otherwise build the index again before its first
+        search."""
         search = self._search
-        if (
-            search is not None
-            and search[0] == snapshot.names_version
-            and not self._keeps.has_state("search_index", snapshot.version)
-        ):
-            self._keeps.save_state("search_index", snapshot.version, search[1].to_bytes())
+        if search is None or search[0] != snapshot.names_version:
+            return {}
+        return {"search_index": search[1].to_bytes}
 
     def index(self) -> CoverageIndex:
         """The array index of the current snapshot."""
@@ -540,9 +279,9 @@ class Workspace:
         rebuilds (a server's writer waits for it, its readers do not).
         """
         keep_soon = keep is None and self.build_in_background
-        with self._build_lock:
+        with self.snapshots.build_lock:
             before = self.store.version()
-            base = None if replace else self._base(before)
+            base = None if replace else self.snapshots.base(before)
             changes: StoreChanges | None = None
             if base is not None and isinstance(self.store, ReportsChanges):
                 limit = delta_limit(base.index, base.activity)
@@ -569,7 +308,7 @@ class Workspace:
                     new.kind in SEARCH_KINDS for _, new in changes.nodes
                 )
                 names = after if searchable or base is None else base.names_version
-                self._snapshot = Snapshot(
+                self.snapshots.published = Snapshot(
                     after,
                     self.store.policy(),
                     index,
@@ -580,38 +319,23 @@ class Workspace:
                     judged=base.judged,
                 )
                 if keep:
-                    self._keep(self._snapshot, set())
+                    self.snapshots.keep(self.snapshots.published, set())
                 elif keep_soon:
-                    self._keep_soon(self._snapshot)
-            elif self._snapshot is not None and self.build_in_background:
-                self._refresh()  # the writer waits for its own write, readers do not
+                    self.snapshots.keep_soon(self.snapshots.published)
+            elif self.snapshots.published is not None and self.build_in_background:
+                self.snapshots.refresh()  # the writer waits for its own write, readers do not
             return report
 
     def show_own_write(self) -> None:
         """After a write through this workspace that is no load (a judgement that merges or
         parts two ids): a server's writer builds the new version now, so its next answer
         shows the write, as after a load (its readers answer from the previous one)."""
-        current = self._snapshot
+        current = self.snapshots.published
         if current is None or not self.build_in_background:
             return  # the next answer builds the current version anyway
         if current.version != self.store.version():
-            with self._build_lock:
-                self._refresh()
-
-    def _base(self, version: int) -> Snapshot | None:
-        """The snapshot of ``version`` for a load to bring up to date: the published one
-        (through the change log if another process wrote since), else one read back from
-        the parts the store keeps for it (nothing is built)."""
-        current = self._snapshot
-        if current is not None and current.version != version:
-            current = self._followed(current)
-        if current is not None:
-            return current if current.version == version else None
-        if not self._kept_for(version):
-            return None
-        built, restored, _ = self._build(version)
-        whole = restored == set(SNAPSHOT_PARTS)
-        return built if whole and built.version == version else None
+            with self.snapshots.build_lock:
+                self.snapshots.refresh()
 
     def _changes_of(self, dataset: Dataset, limit: int) -> StoreChanges | None:
         """What upserting ``dataset`` will change, read from a store that does not say
@@ -735,8 +459,8 @@ class Workspace:
         graph = self.store.graph()
         while graph.graph.get("version") != snap.version:
             # Written to between the two reads: take the snapshot of the graph's version.
-            with self._build_lock:
-                snap = self._refresh()
+            with self.snapshots.build_lock:
+                snap = self.snapshots.refresh()
             graph = self.store.graph()
         return graph, snap
 
@@ -1075,13 +799,13 @@ class Workspace:
             found = self._search
             if found is not None and found[0] == snap.names_version:
                 return found[1]
-            built = self._read_back("search_index", snap.version, SearchIndex.from_bytes)
+            built = self.snapshots.read_back("search_index", snap.version, SearchIndex.from_bytes)
             if built is None:
                 leaders = self.store.node_records(list(snap.index.leaders))
                 previous = found[1] if found is not None else None
                 built = SearchIndex.build(snap.index, leaders, previous)
-                if self._keeps is not None:
-                    self._keeps.save_state("search_index", snap.version, built.to_bytes())
+                if self.snapshots.keeps is not None:
+                    self.snapshots.keeps.save_state("search_index", snap.version, built.to_bytes())
             self._search = (snap.names_version, built)
             return built
 
@@ -1541,14 +1265,10 @@ class Workspace:
         """Return once no snapshot of this workspace is being built. A server's writer
         calls it before it takes the lock the other server processes' writers wait on, so
         they never wait for this process's build."""
-        with self._build_lock:
-            pass
+        self.snapshots.wait_for_build()
 
     def close(self) -> None:
-        with self._keep_wanted:
-            waiting, self._to_keep = self._to_keep, None
-        if waiting is not None:  # kept now, so the next start reads it back
-            self._keep_quietly(waiting)
+        self.snapshots.close()
         self.store.close()
 
 

@@ -1462,12 +1462,12 @@ def test_the_index_is_built_at_start_up_only_when_asked(
     with TestClient(app):  # runs the lifespan: start-up, then shut-down (joins the warm-up)
         # The warm-up starts a second after start-up; give it (or its absence) time to show.
         deadline = time.monotonic() + 15
-        while app.state.workspace._snapshot is None and time.monotonic() < deadline:
+        while app.state.workspace.snapshots.published is None and time.monotonic() < deadline:
             time.sleep(0.05)
             if not warm and time.monotonic() > deadline - 12:
                 break
     # The warm-up builds the index of the stored data version; without it, nothing is built.
-    built = app.state.workspace._snapshot
+    built = app.state.workspace.snapshots.published
     assert (built is not None) is warm
     if warm:
         with sqlite3.connect(path) as con:

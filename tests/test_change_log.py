@@ -16,9 +16,10 @@ from test_delta_load import _answers, _changes, _same
 
 from concentric.graph.engine.search import SearchIndex
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
+from concentric.graph.snapshots import SNAPSHOT_PARTS
 from concentric.graph.store import sqlite_store
 from concentric.graph.store.sqlite_store import SQLiteStore
-from concentric.graph.workspace import SNAPSHOT_PARTS, Workspace
+from concentric.graph.workspace import Workspace
 
 
 def _world() -> World:
@@ -135,14 +136,14 @@ def test_another_process_follows_the_writes(
             writer.load(change, keep=False)
             # The writer follows its own write unless the delta cannot (a leader leaving
             # or returning): then the reader cannot either.
-            published = writer._snapshot
+            published = writer.snapshots.published
             followable = followable and published is not None
             followable = followable and published.version == writer_store.version()
         if followable:
             reader_store.coverage_columns = _no_rebuild  # type: ignore[method-assign]
         assert reader.snapshot().version == writer_store.version()
         fresh = Workspace(SQLiteStore(path))
-        fresh._keeps = None  # built from every column
+        fresh.snapshots.keeps = None  # built from every column
         assert _same(_answers(reader), _answers(fresh))
         fresh.close()
 
@@ -176,7 +177,7 @@ def test_a_build_during_a_write_is_followed_up_not_thrown_away(tmp_path: Path) -
         assert snapshot.version == built_from + 1
         # Every answer is that of the version after the write (the visit is in them).
         fresh = Workspace(SQLiteStore(path))
-        fresh._keeps = None
+        fresh.snapshots.keeps = None
         assert _same(_answers(workspace), _answers(fresh))
         assert int(snapshot.activity.day.size) == 1
         fresh.close()

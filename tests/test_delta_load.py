@@ -152,7 +152,10 @@ def test_a_small_load_follows_its_delta(
             workspace.snapshot()
         before = store.version()
         workspace.load(change, keep=True)
-        followed = workspace._snapshot is not None and workspace._snapshot.version > before
+        followed = (
+            workspace.snapshots.published is not None
+            and workspace.snapshots.published.version > before
+        )
         if store.version() > before:
             # Left to a rebuild: a leader leaving or returning, and a new area while a
             # stored target names no known area (it may name the new one); nothing else.
@@ -165,7 +168,7 @@ def test_a_small_load_follows_its_delta(
             assert followed == (not flips and not (new_area and unplaced))
         delta = _answers(workspace)
         fresh = Workspace(store)
-        fresh._keeps = None  # built from every column, not read back
+        fresh.snapshots.keeps = None  # built from every column, not read back
         assert _same(delta, _answers(fresh))
 
 
@@ -185,9 +188,15 @@ def test_a_large_change_is_left_to_a_rebuild(
         before = workspace.snapshot().version
         # The arrays hold 1 leader + 10 targets + 10 contacts: 20 % of them is 4 rows.
         workspace.load(Dataset(renamed[:4]))
-        assert workspace._snapshot is not None and workspace._snapshot.version == before + 1
+        assert (
+            workspace.snapshots.published is not None
+            and workspace.snapshots.published.version == before + 1
+        )
         workspace.load(Dataset(renamed[4:9]))  # 5 changed rows: not followed
-        assert workspace._snapshot is not None and workspace._snapshot.version == before + 1
+        assert (
+            workspace.snapshots.published is not None
+            and workspace.snapshots.published.version == before + 1
+        )
         assert store.version() == before + 2
         assert workspace.index().names == [*(f"新{i}" for i in range(9)), "F9"]
 
@@ -207,7 +216,7 @@ def test_concentric_load_keeps_the_followed_parts(
         csv.writer(out).writerows(rows)
     with SQLiteStore(concentric.store) as store:
         rebuilt = Workspace(store)
-        rebuilt._keeps = None
+        rebuilt.snapshots.keeps = None
         answer_before = rebuilt.target_coverage(T, 365)["F0001"]
 
     def no_columns(self: SQLiteStore) -> Any:
@@ -228,5 +237,5 @@ def test_concentric_load_keeps_the_followed_parts(
     monkeypatch.undo()
     with SQLiteStore(concentric.store) as store:
         fresh = Workspace(store)
-        fresh._keeps = None
+        fresh.snapshots.keeps = None
         assert fresh.target_coverage(T, 365) == coverage

@@ -243,7 +243,10 @@ def test_new_interactions_patch_the_arrays(
         assert not result.problems, result.problems
         workspace.load(result.dataset)
         # Patched, not rebuilt: the arrays are already of the new data version.
-        assert workspace._snapshot is not None and workspace._snapshot.version == store.version()
+        assert (
+            workspace.snapshots.published is not None
+            and workspace.snapshots.published.version == store.version()
+        )
         assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -259,7 +262,10 @@ def test_a_changed_interaction_moves_the_arrays_along(store: SQLiteStore) -> Non
     assert not result.problems
     workspace.load(result.dataset)
     assert store.version() == before + 1
-    assert workspace._snapshot is not None and workspace._snapshot.version == before + 1
+    assert (
+        workspace.snapshots.published is not None
+        and workspace.snapshots.published.version == before + 1
+    )
     assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -320,7 +326,10 @@ def test_contact_writes_patch_the_index(
         result = read_records("contacts", rows, store.existing_nodes(), source="test")
         assume(not result.problems)  # e.g. an end before the start: nothing is written
         workspace.load(result.dataset)
-        assert workspace._snapshot is not None and workspace._snapshot.version == store.version()
+        assert (
+            workspace.snapshots.published is not None
+            and workspace.snapshots.published.version == store.version()
+        )
         assert _same(_answers(workspace), _answers(Workspace(store)))
 
 
@@ -350,7 +359,10 @@ def test_a_contact_write_among_two_rows_alike_is_followed(tmp_path: Path) -> Non
         result = read_records("contacts", ended, store.existing_nodes(), source="test")
         assert not result.problems
         workspace.load(result.dataset)
-        assert workspace._snapshot is not None and workspace._snapshot.version == before + 1
+        assert (
+            workspace.snapshots.published is not None
+            and workspace.snapshots.published.version == before + 1
+        )
         assert _same(_answers(workspace), _answers(Workspace(store)))
         # The other contact stays open.
         assert workspace.gaps(T, 365, statuses=ALL)["items"][0]["assigned_leaders"] == ["L1"]

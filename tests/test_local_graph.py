@@ -201,7 +201,10 @@ def test_warming_up_builds_what_the_first_requests_need(tmp_path: Path) -> None:
         store.load(result.dataset)
         local = Workspace(store, graph_max_rows=0)
         local.warm()
-        assert local._snapshot is not None and local._snapshot.version == store.version()
+        assert (
+            local.snapshots.published is not None
+            and local.snapshots.published.version == store.version()
+        )
 
 
 @pytest.mark.usefixtures("grouping")

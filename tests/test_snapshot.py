@@ -16,6 +16,7 @@ import oracle
 import pytest
 
 from concentric.graph.schema.model import Dataset
+from concentric.graph.snapshots import Snapshots
 from concentric.graph.store.protocol import CoverageColumns
 from concentric.graph.store.sqlite_store import SQLiteStore
 from concentric.graph.workspace import Workspace
@@ -289,14 +290,14 @@ def test_during_a_background_rebuild_readers_get_the_previous_version_at_once(
     before = ws.coverage(as_of=T)
     targets = before["totals"]["targets"]
     release, started = threading.Event(), threading.Event()
-    build = Workspace._build
+    build = Snapshots.build
 
-    def held_build(self: Workspace, version: int) -> Any:
+    def held_build(self: Snapshots, version: int) -> Any:
         started.set()
         assert release.wait(30)
         return build(self, version)
 
-    monkeypatch.setattr(Workspace, "_build", held_build)
+    monkeypatch.setattr(Snapshots, "build", held_build)
     with SQLiteStore(sample_file) as other:  # the other process: the CLI's load
         other.load(_new_figure(other, "F0000"))
     try:
