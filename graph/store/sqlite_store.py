@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import partial
 from itertools import chain, islice
@@ -375,6 +376,10 @@ def _link_row(link: LinkRecord | None) -> list[Any] | None:
     return [link.key, link.kind, link.source_id, link.target_id, props, link.source, link.line]
 
 
+class _ReaderConnection(sqlite3.Connection):
+    """A thread's own connection (a subclass, so the store can hold it weakly)."""
+
+
 def _version_of(con: sqlite3.Connection) -> int:
     row = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
     return int(row[0]) if row else 0
@@ -535,9 +540,10 @@ class SQLiteStore:
             self._con.execute("PRAGMA synchronous=FULL")
             self._con.execute("PRAGMA busy_timeout=30000")
             self._open_format()
-            self._version_con = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._version_con.execute("PRAGMA busy_timeout=30000")
-            self._version_lock = threading.Lock()
+            # Each thread's own connection for the quick reads (the version, what is kept),
+            # so no caller, a server's event loop least of all, waits for another's.
+            self._readers = threading.local()
+            self._reader_cons: weakref.WeakSet[_ReaderConnection] = weakref.WeakSet()
         except sqlite3.DatabaseError as exc:
             if is_disk_full(exc):
                 raise self._disk_full() from exc
@@ -1076,11 +1082,27 @@ class SQLiteStore:
             ).fetchone()
         return bytes(row[0]) if row else None
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for the quick reads (dropped with the thread)."""
+        con: _ReaderConnection | None = getattr(self._readers, "con", None)
+        if con is None:
+            con = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_ReaderConnection,
+            )
+            con.execute("PRAGMA busy_timeout=30000")
+            self._readers.con = con
+            self._reader_cons.add(con)
+        return con
+
     def has_state(self, name: str, version: int) -> bool:
-        with self._version_lock:
-            row = self._version_con.execute(
-                "SELECT 1 FROM derived WHERE name = ? AND version = ?", (name, version)
-            ).fetchone()
+        row = (
+            self._reader()
+            .execute("SELECT 1 FROM derived WHERE name = ? AND version = ?", (name, version))
+            .fetchone()
+        )
         return row is not None
 
     def save_state(self, name: str, version: int, data: bytes) -> bool:
@@ -1184,12 +1206,15 @@ class SQLiteStore:
 
     def rows_version(self) -> int:
         """The data version less the versions judgements made (see :meth:`judge`)."""
-        with self._version_lock:
-            row = self._version_con.execute(
+        row = (
+            self._reader()
+            .execute(
                 "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'),"
                 " 0) - coalesce((SELECT CAST(value AS INTEGER) FROM meta "
                 "WHERE key = 'merge_versions'), 0)"
-            ).fetchone()
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     def policy_overrides(self) -> dict[str, Any]:
@@ -1201,10 +1226,9 @@ class SQLiteStore:
         return merge_policy(self.policy_overrides())
 
     def version(self) -> int:
-        # Its own connection, so a caller (a health check, a reader finding out whether its
-        # snapshot is current) never waits while a long read holds the store's connection.
-        with self._version_lock:
-            return _version_of(self._version_con)
+        # The thread's own connection, so a caller (a health check, a reader finding out
+        # whether its snapshot is current) never waits for a long read or another caller.
+        return _version_of(self._reader())
 
     def graph(self) -> nx.MultiDiGraph:
         with self._lock:
@@ -1218,8 +1242,8 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._con.close()
-        with self._version_lock:
-            self._version_con.close()
+        for con in list(self._reader_cons):
+            con.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
