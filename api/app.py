@@ -27,7 +27,7 @@ from concentric.api import (
 )
 from concentric.api.access import AccessStore
 from concentric.api.calendar import masked_calendar_path
-from concentric.api.health import AuditHealth
+from concentric.api.health import AuditHealth, VersionProbe
 from concentric.api.idempotency import IdempotencyStore, KeyReused
 from concentric.api.limits import BodySizeLimit, allowed_methods
 from concentric.api.middleware import AuditTrail, FieldClassCut, SecurityHeaders, add_security
@@ -252,6 +252,7 @@ def create_app(
     app.state.access = access or AccessStore(settings.access_path())
     app.state.idempotency = IdempotencyStore(settings.access_path())
     app.state.audit_health = AuditHealth()
+    app.state.version_probe = VersionProbe(app.state.workspace.store.version)
     _install_error_handlers(app)
     app.add_middleware(
         BodySizeLimit,

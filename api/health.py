@@ -1,4 +1,5 @@
-"""What `/healthz` reports beyond liveness: audit entries that could not be written.
+"""What `/healthz` reports beyond liveness: audit entries that could not be written, and
+the store's data version.
 
 An audit write that fails (a full disk, a read-only or locked file) must not turn the
 request it records into an error, but it must not go unnoticed either: the failure is kept
@@ -11,11 +12,13 @@ import datetime as dt
 import errno
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from time import monotonic
 
 from concentric.graph.store.sqlite_store import is_disk_full
 
-__all__ = ["AuditFailure", "AuditHealth", "failure_kind"]
+__all__ = ["AuditFailure", "AuditHealth", "VersionProbe", "failure_kind"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,33 @@ class AuditHealth:
     def failure(self) -> AuditFailure | None:
         with self._lock:
             return self._failure
+
+
+class VersionProbe:
+    """The store's data version as ``/healthz`` reports it: read at most once per ``every``
+    seconds, so most health checks are answered from memory. On a loaded server each store
+    read on the event loop is one more wait for the interpreter lock; a version up to a
+    second old still proves the store answered.
+
+    >>> reads, now = [], [0.0]
+    >>> probe = VersionProbe(lambda: reads.append(1) or len(reads), every=1.0,
+    ...                      clock=lambda: now[0])
+    >>> probe.version(), probe.version()
+    (1, 1)
+    >>> now[0] = 1.0
+    >>> probe.version()
+    2
+    """
+
+    def __init__(
+        self, read: Callable[[], int], every: float = 1.0, clock: Callable[[], float] = monotonic
+    ) -> None:
+        self.read, self.every, self.clock = read, every, clock
+        self._read_at: float | None = None
+        self._version = 0
+
+    def version(self) -> int:
+        now = self.clock()
+        if self._read_at is None or now - self._read_at >= self.every:
+            self._version, self._read_at = self.read(), now
+        return self._version

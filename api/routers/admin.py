@@ -29,7 +29,7 @@ async def healthz(request: Request) -> dict[str, object]:
     """Liveness and the data version; needs no token and shows no data.
 
     Answered on the event loop, not in the thread pool, so it answers while every worker
-    thread is busy (the version is one indexed read on its own connection).
+    thread is busy; the version is read at most once a second (api.health.VersionProbe).
 
     `degraded` (still HTTP 200: reads are answered, and a restart would not free a disk)
     while audit entries cannot be written, with the reason; `ok` again once one is.
@@ -42,7 +42,7 @@ async def healthz(request: Request) -> dict[str, object]:
         "store": workspace.store.location.split("://")[0]
         if "://" in workspace.store.location
         else "embedded",
-        "version": workspace.store.version(),
+        "version": request.app.state.version_probe.version(),
         "reason": failure.reason() if failure else None,
         "audit_failure": vars(failure) if failure else None,
     }
