@@ -254,8 +254,11 @@ def signed_in(client: httpx.Client, token: str) -> httpx.Client:
     return client
 
 
-def every_route(store: Path, area: str, upload: Path | None, result_json: Path | None) -> None:
-    """The ``--every-route`` mode (see the module's docstring)."""
+def every_route(
+    store: Path, area: str, upload: Path | None, only: list[str], result_json: Path | None
+) -> None:
+    """The ``--every-route`` mode (see the module's docstring); with ``only``, just the
+    requests whose path contains one of its strings."""
     leader = first_leader(store)
     forget_kept_index(store)
     tokens = {
@@ -268,6 +271,8 @@ def every_route(store: Path, area: str, upload: Path | None, result_json: Path |
     unasked = app_get_routes() - {r[0] for r in requests} - set(NOT_READING)
     if unasked:
         raise SystemExit(f"GET routes neither requested nor named in NOT_READING: {unasked}")
+    if only:
+        requests = [r for r in requests if any(text in r[3] for text in only)]
     logs = Path(tempfile.mkdtemp(prefix="concentric-every-route-"))
     serve = [*CLI, "serve", "--store", str(store.resolve()), "--host", HOST]
     api, seconds = started(
@@ -345,11 +350,19 @@ def main() -> None:
     parser.add_argument(
         "--upload", type=Path, help="with --every-route: a CSV (e.g. figures.csv) to preview"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="with --every-route: just the requests whose path contains TEXT (repeatable)",
+    )
     args = parser.parse_args()
     if not args.store.is_file():
         raise SystemExit(f"{args.store}: no such store")
     if args.every_route:
-        every_route(args.store, args.area or first_town(args.store), args.upload, args.json)
+        area = args.area or first_town(args.store)
+        every_route(args.store, area, args.upload, args.only, args.json)
         return
     area = args.area or first_town(args.store)
     leader = first_leader(args.store)
