@@ -53,26 +53,37 @@ def gaps_csv(answer: dict[str, Any], names: dict[str, str]) -> bytes:
 
 
 def gaps_xlsx(answer: dict[str, Any], names: dict[str, str]) -> bytes:
-    """A workbook with a title row, frozen header and sensible column widths."""
+    """A workbook with a title row, frozen header and sensible column widths.
+
+    Write-only: each row goes to the sheet's stream as it is made, so a province's gap list
+    (hundreds of thousands of rows) never stands in memory as cell objects; widths and the
+    frozen pane are set before the first row, since a streamed sheet writes them first.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "缺口 gaps"
-    sheet.append([f"缺口清单 as of {answer['as_of']}, window {answer['window_days']} days"])
-    sheet.append(list(GAP_COLUMNS))
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="EEEEEE")
-    for row in gap_rows(answer, names):
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            cell.data_type = "s"  # names are text, never formulas (=, +, -, @)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("缺口 gaps")
     sheet.freeze_panes = "A3"
     for letter, width in zip("ABCDEFGH", (10, 22, 12, 18, 14, 10, 24, 12), strict=True):
         sheet.column_dimensions[letter].width = width
+
+    def text(value: str) -> Any:  # a WriteOnlyCell (a function in the stubs)
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # names are text, never formulas (=, +, -, @)
+        return cell
+
+    sheet.append([f"缺口清单 as of {answer['as_of']}, window {answer['window_days']} days"])
+    header = []
+    for heading in GAP_COLUMNS:
+        cell = text(heading)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+        header.append(cell)
+    sheet.append(header)
+    for item in answer["items"]:
+        sheet.append([text(value) for value in gap_row(item, names)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -51,7 +51,7 @@ class _Found:
     """The finder's answer for one data version, before judgements are applied."""
 
     result: FinderResult
-    names: dict[str, str]
+    names: dict[str, str]  # of the candidates' records
 
 
 # (store location, rows version, kind, min score) -> the finder's answer. A "same" judgement
@@ -72,17 +72,15 @@ def _found(workspace: Workspace, kind: str | None, min_score: float | None) -> _
             _FOUND.move_to_end(key)
             return _FOUND[key]
     kinds = DUPLICATE_KINDS if kind is None else (kind,)
-    entities = []
-    names: dict[str, str] = {}
-    for record in store.nodes():
-        if record.kind in kinds:
-            entity = entity_of(record)
-            entities.append(entity)
-            names[entity.id] = entity.name
+    entities = [entity_of(record) for record in store.nodes() if record.kind in kinds]
     memberships = [
         (link.source_id, link.target_id) for link in store.links() if link.kind == "member_of"
     ]
-    found = _Found(find_duplicates(entities, memberships, kinds=kinds, min_score=min_score), names)
+    result = find_duplicates(entities, memberships, kinds=kinds, min_score=min_score)
+    # Names of the candidates only: the answer is kept between requests, and a name for
+    # every record would be kept with it (a province has over a million).
+    listed = {side for candidate in result.candidates for side in (candidate.left, candidate.right)}
+    found = _Found(result, {e.id: e.name for e in entities if e.id in listed})
     with _FOUND_LOCK:
         _FOUND[key] = found
         while len(_FOUND) > _FOUND_KEPT:

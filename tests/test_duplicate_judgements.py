@@ -25,7 +25,7 @@ from write_support import WriteApp, assert_error, open_app
 
 from concentric.api.app import create_app
 from concentric.api.cli import app as cli_app
-from concentric.api.duplicates import judge_pair, list_duplicates, undo_pair
+from concentric.api.duplicates import _found, judge_pair, list_duplicates, undo_pair
 from concentric.api.settings import Settings
 from concentric.graph.store.sqlite_store import SQLiteStore
 from concentric.graph.workspace import open_workspace
@@ -89,6 +89,20 @@ def test_the_planted_pairs_are_the_candidates(tmp_path: Path) -> None:
     assert pairs(answer) == PLANTED
     assert answer["records"] == 8
     assert answer["all_pairs"] == 5 * 4 // 2 + 3 * 2 // 2
+
+
+def test_the_kept_answer_names_only_the_candidates(tmp_path: Path) -> None:
+    # F5 and U3 are compared (same kind) but in no planted pair: their names are not kept.
+    with closing(open_workspace(str(loaded_store(tmp_path)))) as ws:
+        answer = list_duplicates(ws)
+        kept = _found(ws, None, None).names
+    assert kept == {
+        "F1": "张伟", "F2": "张 伟", "F3": "李娜", "F4": "李　娜",
+        "U1": "兰州理工大学", "U2": "兰州理工大学（本部）",
+    }  # fmt: skip
+    assert {(i["left_name"], i["right_name"]) for i in answer["items"]} == {
+        ("张伟", "张 伟"), ("李娜", "李　娜"), ("兰州理工大学", "兰州理工大学（本部）"),
+    }  # fmt: skip
 
 
 def test_judgements_survive_a_reload_with_replace(tmp_path: Path) -> None:
