@@ -1,4 +1,5 @@
-"""The snapshot a workspace answers from, kept at the stored data's version.
+"""The snapshot a workspace answers from, kept at the stored data's version, and the
+answers remembered per version.
 
 A :class:`Snapshot` holds what the engine answers from for one data version (the coverage
 index, the leaders' interaction table, the policy). :class:`Snapshots` publishes the one of
@@ -17,10 +18,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from concentric.graph.engine.coverage_index import CoverageIndex
 from concentric.graph.engine.index_analyses import LeaderActivity
@@ -43,12 +45,16 @@ from concentric.graph.store.protocol import (
 )
 
 __all__ = [
+    "ANSWERS_REMEMBERED",
+    "ANSWER_ROWS_BUDGET",
     "KEEP_AFTER_QUIET_SECONDS",
     "KEEP_AT_LEAST_EVERY_SECONDS",
     "KEPT_WAIT_SECONDS",
     "SNAPSHOT_PARTS",
+    "AnswerMemo",
     "Snapshot",
     "Snapshots",
+    "answer_rows",
 ]
 
 log = logging.getLogger(__name__)
@@ -369,3 +375,69 @@ class Snapshots:
             waiting, self._to_keep = self._to_keep, None
         if waiting is not None:
             self._keep_quietly(waiting)
+
+
+# Rows (items of an answer's lists and tables) that the remembered answers may hold in all,
+# and how many answers: at province size one unfiltered list is hundreds of MB.
+ANSWER_ROWS_BUDGET = 500_000
+ANSWERS_REMEMBERED = 256
+
+
+def answer_rows(answer: Mapping[str, object]) -> int:
+    """The rows an answer holds, for :class:`AnswerMemo`'s budget: the entries of its
+    top-level lists and tables, at least 1.
+
+    >>> answer_rows({"items": [1, 2, 3], "total": 3, "by_leader": {"L1": [1]}})
+    4
+    >>> answer_rows({"totals": {}})
+    1
+    """
+    return max(1, sum(len(v) for v in answer.values() if isinstance(v, list | dict)))
+
+
+class AnswerMemo:
+    """Answers remembered by (data version, query), the least recently used forgotten first
+    once they hold more than ``budget`` rows (:func:`answer_rows`) or number more than
+    ``most``; an answer larger than the whole budget is not remembered. Thread-safe; the
+    answers are shared, never to be mutated.
+
+    >>> memo = AnswerMemo(budget=5)
+    >>> a = memo.remember((1, "a"), {"items": [1, 2, 3]})
+    >>> b = memo.remember((1, "b"), {"items": [1, 2]})
+    >>> memo.find((1, "a")) is a  # and now the most recently used
+    True
+    >>> _ = memo.remember((1, "c"), {"items": [1]})  # 6 rows: "b" goes
+    >>> memo.find((1, "b")) is None, memo.find((1, "a")) is a
+    (True, True)
+    """
+
+    def __init__(self, budget: int = ANSWER_ROWS_BUDGET, most: int = ANSWERS_REMEMBERED) -> None:
+        self.budget, self.most = budget, most
+        self._answers: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], int]] = OrderedDict()
+        self._rows = 0
+        self._lock = threading.Lock()
+
+    def find(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._answers.get(key)
+            if found is None:
+                return None
+            self._answers.move_to_end(key)
+            return found[0]
+
+    def remember(self, key: tuple[Any, ...], answer: dict[str, Any]) -> dict[str, Any]:
+        """``answer``, remembered; or the one remembered under ``key`` meanwhile."""
+        rows = answer_rows(answer)
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found[0]
+            if rows > self.budget:
+                return answer
+            self._answers[key] = (answer, rows)
+            self._rows += rows
+            while self._rows > self.budget or len(self._answers) > self.most:
+                _, (_, dropped) = self._answers.popitem(last=False)
+                self._rows -= dropped
+            return answer

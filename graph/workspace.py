@@ -56,7 +56,7 @@ from concentric.graph.network.recommend import (
 from concentric.graph.schema.build import build_graph, node_attributes
 from concentric.graph.schema.model import Dataset, LinkRecord, NodeRecord
 from concentric.graph.schema.schema import SCHEMA, Policy
-from concentric.graph.snapshots import Snapshot, Snapshots
+from concentric.graph.snapshots import AnswerMemo, Snapshot, Snapshots
 from concentric.graph.store.factory import open_store
 from concentric.graph.store.load_diff import DIFF_ROWS, LoadDiff, PreviewsLoads, diff_from_records
 from concentric.graph.store.protocol import (
@@ -225,8 +225,8 @@ class Workspace:
             build_in_background=build_in_background,
             also_keep=self._search_part,
         )
-        # Answers per (data version, query, arguments); single dict operations only.
-        self._answers: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # Answers per (data version, query, arguments), within a budget of rows.
+        self._answers = AnswerMemo()
         # The search index of one data version (built on the first search of a version).
         self._search: tuple[int, SearchIndex] | None = None
         self._search_lock = threading.Lock()
@@ -410,13 +410,10 @@ class Workspace:
     ) -> dict[str, Any]:
         """:meth:`_memo` for data ``version`` (an answer that needs no snapshot)."""
         full_key = (version, *key)
-        found = self._answers.get(full_key)
+        found = self._answers.find(full_key)
         if found is not None:
             return found
-        answer = {**compute(), "version": version}
-        if len(self._answers) > 256:
-            self._answers.clear()
-        return self._answers.setdefault(full_key, answer)
+        return self._answers.remember(full_key, {**compute(), "version": version})
 
     def _analysis(
         self,
@@ -1234,7 +1231,7 @@ class Workspace:
         """An analysis of the whole graph, remembered per data version (the graph is only
         fetched when the answer is not remembered)."""
         snap = self.snapshot()
-        found = self._answers.get((snap.version, *key))
+        found = self._answers.find((snap.version, *key))
         if found is not None:
             return found
         graph, snap = self._graph_of(snap)

@@ -16,7 +16,7 @@ import oracle
 import pytest
 
 from concentric.graph.schema.model import Dataset
-from concentric.graph.snapshots import Snapshots
+from concentric.graph.snapshots import AnswerMemo, Snapshots
 from concentric.graph.store.protocol import CoverageColumns
 from concentric.graph.store.sqlite_store import SQLiteStore
 from concentric.graph.workspace import Workspace
@@ -337,3 +337,22 @@ def test_a_bulk_load_from_the_command_line_keeps_the_new_snapshot(sample_file: P
         version = store.version()
         assert store.has_state("coverage_index", version)
         assert store.has_state("leader_activity", version)
+
+
+@pytest.mark.parametrize(
+    ("budget", "most", "sizes", "kept"),
+    [
+        (10, 100, [4, 4, 4], [False, True, True]),  # 12 rows: the oldest goes
+        (10, 100, [11], [False]),  # larger than the whole budget: never remembered
+        (100, 2, [1, 1, 1], [False, True, True]),  # at most two answers
+        (10, 100, [5, 5], [True, True]),  # exactly the budget stays
+    ],
+)
+def test_remembered_answers_stay_within_their_budget(
+    budget: int, most: int, sizes: list[int], kept: list[bool]
+) -> None:
+    memo = AnswerMemo(budget=budget, most=most)
+    answers = [{"items": list(range(size))} for size in sizes]
+    for i, answer in enumerate(answers):
+        assert memo.remember((1, i), answer) is answer
+    assert [memo.find((1, i)) is answers[i] for i in range(len(sizes))] == kept
