@@ -520,115 +520,154 @@ def until_quiet(pid: int, cpu_seconds: Callable[[int], float | None]) -> float:
 
 
 def http_answers(args: argparse.Namespace, work: Path, town: str) -> dict[str, Any]:
-    """Issue 15, as users get the answers: ``concentric serve --store <bolt URI>``, then
-    ``concentric serve --store WORK/versus.db`` (one server at a time, each with a planner
-    token), the first coverage answer, then warm ``GET /api/v1/coverage`` and
+    """Issue 15, as users get the answers: ``concentric serve --store <bolt URI>`` and
+    ``concentric serve --store WORK/versus.db`` started one after the other (each with a
+    planner token; its first coverage answer; its background warm-up let finish), then, in
+    ``--http-rounds`` rounds alternating the two servers (the idle one costs nothing; the
+    shared machine's load drifts between rounds), warm ``GET /api/v1/coverage`` and
     ``GET /api/v1/gaps?area_id=<town>`` at the same as_of: ``--http-requests`` sequential
-    requests (median, p95) and as many at ``--http-concurrency`` (req/s), once the server's
-    background warm-up is over (:func:`until_quiet`); the ratios Neo4j / SQLite of this run."""
-    import asyncio
+    requests (median, p95) and as many at ``--http-concurrency`` (req/s). The ratios
+    Neo4j / SQLite are of the medians over the rounds, all of this run."""
     import subprocess
 
     import httpx
-    from bench_api import CLI, HOST, Server, cpu_seconds, fire, free_port
+    from bench_api import CLI, HOST, Server, cpu_seconds, free_port
 
     query = f"as_of={AS_OF.isoformat()}&window_days={WINDOW}"
     paths = {
         "coverage": f"/api/v1/coverage?{query}",
         "gaps": f"/api/v1/gaps?{query}&area_id={town}",
     }
-    n, concurrency = args.http_requests, args.http_concurrency
-    out: dict[str, Any] = {"town": town, "requests": n, "concurrency": concurrency}
-    out["loadavg_before"] = [round(x, 2) for x in os.getloadavg()]
+    out: dict[str, Any] = {
+        "town": town,
+        "requests": args.http_requests,
+        "concurrency": args.http_concurrency,
+        "rounds": args.http_rounds,
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+    }
     say(
         f"over HTTP (concentric serve), as of {AS_OF}, gaps of {town}; load average "
         f"{out['loadavg_before']}:"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONCENTRIC_")}
-    for name, store in (("neo4j", args.uri), ("sqlite", str(work / "versus.db"))):
-        # The server's working folder: a server store keeps tokens in ./concentric-access.db
-        # (api.settings.Settings.access_path), so the token is made there too.
-        folder = work / f"http-{name}"
-        folder.mkdir(exist_ok=True)
-        made = subprocess.run(
-            [*CLI, "token", "create", "--role", "planner", "--store", store],
-            check=True,
-            cwd=folder,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
-        port = free_port()
-        argv = [*CLI, "serve", "--store", store, "--host", HOST, "--port", str(port)]
-        server = Server(name, argv, port, "/healthz", folder / "serve.log")
-        figures: dict[str, Any] = {}
-        try:
+    servers: dict[str, tuple[Server, dict[str, str]]] = {}
+    try:
+        for name, store in (("neo4j", args.uri), ("sqlite", str(work / "versus.db"))):
+            # The server's working folder: a server store keeps tokens in
+            # ./concentric-access.db (api.settings.Settings.access_path); the token is made there.
+            folder = work / f"http-{name}"
+            folder.mkdir(exist_ok=True)
+            made = subprocess.run(
+                [*CLI, "token", "create", "--role", "planner", "--store", store],
+                check=True,
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+            port = free_port()
+            argv = [*CLI, "serve", "--store", store, "--host", HOST, "--port", str(port)]
+            server = Server(name, argv, port, "/healthz", folder / "serve.log")
+            servers[name] = (server, headers)
             with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
                 first_s, response = timed(lambda c=client: c.get(paths["coverage"]))
                 response.raise_for_status()
-                figures["first_coverage_s"] = first_s
-                figures["quiet_after_s"] = until_quiet(server.proc.pid, cpu_seconds)
-                for endpoint, path in paths.items():
-                    for _ in range(5):  # gaps' first answer, and a few warm ones untimed
+                for path in paths.values():  # gaps' first answer, and a few warm ones
+                    for _ in range(5):
                         client.get(path).raise_for_status()
-                    cpu_before = cpu_seconds(server.proc.pid)
-                    neo4j_before = server_cpu(SERVER_PID)
-                    latencies = []
-                    for _ in range(n):
-                        start = time.perf_counter()
-                        response = client.get(path)
-                        latencies.append(time.perf_counter() - start)
-                        response.raise_for_status()
-                    cpu_after = cpu_seconds(server.proc.pid)
-                    neo4j_ms = (server_cpu(SERVER_PID) - neo4j_before) * 1000 / n
-                    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-                    result = asyncio.run(fire(server.url, path, headers, n, concurrency, 600, 0))
-                    figures[endpoint] = {
-                        "median_ms": statistics.median(latencies) * 1000,
-                        "p95_ms": cuts[94] * 1000,
-                        "server_cpu_ms": (
-                            (cpu_after - cpu_before) * 1000 / n
-                            if cpu_before is not None and cpu_after is not None
-                            else None
-                        ),
-                        "neo4j_cpu_ms": neo4j_ms if SERVER_PID else None,
-                        "concurrent_rps": result.rps,
-                        "concurrent_p50_ms": result.p50_ms,
-                        "concurrent_p99_ms": result.p99_ms,
-                        "concurrent_errors": result.errors + result.not_sent,
-                        "bytes": len(response.content),
-                    }
-        finally:
-            server.stop()
-        out[name] = figures
-        say(
-            f"  {name:<6}: first coverage answer {figures['first_coverage_s']:.2f} s; the "
-            f"server's background warm-up over {figures['quiet_after_s']:.0f} s after start"
-        )
-        for endpoint in paths:
-            f = figures[endpoint]
+            quiet_s = until_quiet(server.proc.pid, cpu_seconds)
+            out[name] = {"first_coverage_s": first_s, "quiet_after_s": quiet_s, "rounds": []}
             say(
-                f"    {endpoint:<8}: sequential median {f['median_ms']:.2f} ms, p95 "
-                f"{f['p95_ms']:.2f} ms (CPU ms/req: API {f['server_cpu_ms']:.2f}, Neo4j "
-                f"{'?' if f['neo4j_cpu_ms'] is None else round(f['neo4j_cpu_ms'], 2)}); "
-                f"concurrency {concurrency}: {f['concurrent_rps']:.0f} req/s, p50 "
-                f"{f['concurrent_p50_ms']:.2f} ms, p99 {f['concurrent_p99_ms']:.2f} ms, "
-                f"{f['concurrent_errors']} errors; {f['bytes']} bytes"
+                f"  {name:<6}: first coverage answer {first_s:.2f} s; background warm-up "
+                f"over {quiet_s:.0f} s later"
             )
+        for round_no in range(1, args.http_rounds + 1):
+            for name, (server, headers) in servers.items():
+                figures = {
+                    endpoint: warm_over_http(server, headers, path, args)
+                    for endpoint, path in paths.items()
+                }
+                out[name]["rounds"].append(figures)
+                for endpoint, f in figures.items():
+                    say(
+                        f"  round {round_no} {name:<6} {endpoint:<8}: sequential median "
+                        f"{f['median_ms']:.2f} ms, p95 {f['p95_ms']:.2f} ms (CPU ms/req: API "
+                        f"{f['api_cpu_ms']:.2f}, Neo4j {f['neo4j_cpu_ms']}); concurrency "
+                        f"{args.http_concurrency}: {f['concurrent_rps']:.0f} req/s, p50 "
+                        f"{f['concurrent_p50_ms']:.2f} ms, p99 {f['concurrent_p99_ms']:.2f} ms, "
+                        f"{f['concurrent_errors']} errors; {f['bytes']} bytes"
+                    )
+    finally:
+        for server, _ in servers.values():
+            server.stop()
     out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
-    neo, emb = out["neo4j"], out["sqlite"]
+    keys = ("median_ms", "p95_ms", "concurrent_rps", "api_cpu_ms")
+    for name in servers:
+        out[name]["median_of_rounds"] = {
+            endpoint: {
+                key: statistics.median(r[endpoint][key] for r in out[name]["rounds"])
+                for key in keys
+            }
+            for endpoint in paths
+        }
+    neo, emb = out["neo4j"]["median_of_rounds"], out["sqlite"]["median_of_rounds"]
     out["ratios"] = {
         f"{endpoint} {key}": neo[endpoint][key] / emb[endpoint][key]
         for endpoint in paths
-        for key in ("median_ms", "p95_ms", "concurrent_rps")
+        for key in keys
     }
+    for name in servers:
+        say(
+            f"  {name:<6} median of {args.http_rounds} rounds: "
+            + "; ".join(
+                f"{endpoint} " + ", ".join(f"{key} {value:.2f}" for key, value in m.items())
+                for endpoint, m in out[name]["median_of_rounds"].items()
+            )
+        )
     say(
         "  Neo4j / SQLite: "
         + ", ".join(f"{key} {ratio:.2f}x" for key, ratio in out["ratios"].items())
         + f"; load average after {out['loadavg_after']}"
     )
     return out
+
+
+def warm_over_http(
+    server: Any, headers: dict[str, str], path: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """``--http-requests`` sequential GETs of ``path`` (one keep-alive connection), then as
+    many at ``--http-concurrency`` (:func:`bench_api.fire`); CPU of the API process and,
+    with ``--server-pid``, of Neo4j, per sequential request."""
+    import asyncio
+
+    import httpx
+    from bench_api import cpu_seconds, fire
+
+    n = args.http_requests
+    latencies = []
+    with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
+        client.get(path).raise_for_status()  # the connection opened before the clock starts
+        api_before, neo4j_before = cpu_seconds(server.proc.pid), server_cpu(SERVER_PID)
+        for _ in range(n):
+            start = time.perf_counter()
+            response = client.get(path)
+            latencies.append(time.perf_counter() - start)
+            response.raise_for_status()
+        api_after, neo4j_after = cpu_seconds(server.proc.pid), server_cpu(SERVER_PID)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    result = asyncio.run(fire(server.url, path, headers, n, args.http_concurrency, 600, 0))
+    return {
+        "median_ms": statistics.median(latencies) * 1000,
+        "p95_ms": cuts[94] * 1000,
+        "api_cpu_ms": ((api_after or 0.0) - (api_before or 0.0)) * 1000 / n,
+        "neo4j_cpu_ms": round((neo4j_after - neo4j_before) * 1000 / n, 2) if SERVER_PID else "?",
+        "concurrent_rps": result.rps,
+        "concurrent_p50_ms": result.p50_ms,
+        "concurrent_p99_ms": result.p99_ms,
+        "concurrent_errors": result.errors + result.not_sent,
+        "bytes": len(response.content),
+    }
 
 
 def rust_ext() -> bool:
@@ -724,6 +763,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--http-concurrency", type=int, default=8, help="--http: requests in flight (2nd mode)"
+    )
+    parser.add_argument(
+        "--http-rounds", type=int, default=3, help="--http: rounds alternating the two servers"
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, help="folder for the generated CSV (default: temp)")
