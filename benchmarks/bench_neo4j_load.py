@@ -780,6 +780,8 @@ def main(argv: list[str] | None = None) -> int:
         "quadratic; only for small --targets)",
     )
     args = parser.parse_args(argv)
+    if args.http and not args.versus_sqlite:
+        parser.error("--http needs --versus-sqlite (it serves the two stores that loads)")
     global SERVER_PID
     SERVER_PID = args.server_pid
 
