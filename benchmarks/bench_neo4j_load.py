@@ -16,6 +16,11 @@ scripts/neo4j-local start``), in one run:
 5. ``Workspace.coverage`` and ``Workspace.gaps`` from columns fetched by Cypher: cold, then
    the median of ``--repeat`` warm runs; the totals are checked against the embedded store.
 
+With ``--versus-sqlite`` only the load into Neo4j and SQLite and the coverage answers of
+both are timed; ``--http`` then also serves each store with ``concentric serve`` (one after
+the other) and times warm ``GET /api/v1/coverage`` and ``GET /api/v1/gaps?area_id=<a town>``
+over HTTP, as users get them (:func:`http_answers`).
+
 Prints every figure; ``--json FILE`` also writes them. Loopback only; bounded by the sizes.
 
     python benchmarks/bench_neo4j_load.py --uri bolt://127.0.0.1:7695
@@ -33,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +50,7 @@ if "--no-rust-ext" in sys.argv:
 
 import concentric.graph.store.neo4j_store as neo4j_store
 from concentric.graph.engine.coverage_index import CoverageIndex
-from concentric.graph.schema.model import Dataset, encode_props
+from concentric.graph.schema.model import Dataset, NodeRecord, encode_props
 from concentric.graph.store import cypher
 from concentric.graph.store.neo4j_store import Neo4jStore
 from concentric.graph.store.protocol import StoreError
@@ -289,7 +294,11 @@ def analyses(store: Neo4jStore, dataset: Dataset, repeat: int, limit: float) -> 
 
 
 def _a_town(dataset: Dataset) -> str:
-    for node in dataset.nodes:
+    return _first_town(dataset.nodes)
+
+
+def _first_town(nodes: Iterable[NodeRecord]) -> str:
+    for node in nodes:
         if node.kind == "area" and node.props.get("kind") in ("town", "subdistrict"):
             return node.id
     raise SystemExit("no town in the dataset")
@@ -488,6 +497,179 @@ def versus_sqlite(store: Neo4jStore, repeat: int, work: Path) -> dict[str, Any]:
     return out
 
 
+def _town_in_sqlite(work: Path) -> str:
+    from concentric.graph.store.sqlite_store import SQLiteStore
+
+    with SQLiteStore(str(work / "versus.db")) as sqlite:
+        return _first_town(sqlite.nodes())
+
+
+def until_quiet(pid: int, cpu_seconds: Callable[[int], float | None]) -> float:
+    """Seconds until process ``pid`` used under 5 % of a core in each of two 1-second spans
+    (at most 600 s): ``concentric serve`` warms up in the background (snapshot, search
+    index) after it answers ``/healthz``, and that work would be timed with the answers."""
+    start = time.perf_counter()
+    quiet = 0
+    before = cpu_seconds(pid)
+    while quiet < 2 and time.perf_counter() - start < 600:
+        time.sleep(1)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now is not None and before is not None and now - before < 0.05 else 0
+        before = now
+    return time.perf_counter() - start
+
+
+def http_answers(args: argparse.Namespace, work: Path, town: str) -> dict[str, Any]:
+    """Issue 15, as users get the answers: ``concentric serve --store <bolt URI>`` and
+    ``concentric serve --store WORK/versus.db`` started one after the other (each with a
+    planner token; its first coverage answer; its background warm-up let finish), then, in
+    ``--http-rounds`` rounds alternating the two servers (the idle one costs nothing; the
+    shared machine's load drifts between rounds), warm ``GET /api/v1/coverage`` and
+    ``GET /api/v1/gaps?area_id=<town>`` at the same as_of: ``--http-requests`` sequential
+    requests (median, p95) and as many at ``--http-concurrency`` (req/s). The ratios
+    Neo4j / SQLite are of the medians over the rounds, all of this run."""
+    import subprocess
+
+    import httpx
+    from bench_api import CLI, HOST, Server, cpu_seconds, free_port
+
+    query = f"as_of={AS_OF.isoformat()}&window_days={WINDOW}"
+    paths = {
+        "coverage": f"/api/v1/coverage?{query}",
+        "gaps": f"/api/v1/gaps?{query}&area_id={town}",
+    }
+    out: dict[str, Any] = {
+        "town": town,
+        "requests": args.http_requests,
+        "concurrency": args.http_concurrency,
+        "rounds": args.http_rounds,
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+    }
+    say(
+        f"over HTTP (concentric serve), as of {AS_OF}, gaps of {town}; load average "
+        f"{out['loadavg_before']}:"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCENTRIC_")}
+    servers: dict[str, tuple[Server, dict[str, str]]] = {}
+    try:
+        for name, store in (("neo4j", args.uri), ("sqlite", str(work / "versus.db"))):
+            # The server's working folder: a server store keeps tokens in
+            # ./concentric-access.db (api.settings.Settings.access_path); the token is made there.
+            folder = work / f"http-{name}"
+            folder.mkdir(exist_ok=True)
+            made = subprocess.run(
+                [*CLI, "token", "create", "--role", "planner", "--store", store],
+                check=True,
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+            port = free_port()
+            argv = [*CLI, "serve", "--store", store, "--host", HOST, "--port", str(port)]
+            server = Server(name, argv, port, "/healthz", folder / "serve.log")
+            servers[name] = (server, headers)
+            with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
+                first_s, response = timed(lambda c=client: c.get(paths["coverage"]))
+                response.raise_for_status()
+                for path in paths.values():  # gaps' first answer, and a few warm ones
+                    for _ in range(5):
+                        client.get(path).raise_for_status()
+            quiet_s = until_quiet(server.proc.pid, cpu_seconds)
+            out[name] = {"first_coverage_s": first_s, "quiet_after_s": quiet_s, "rounds": []}
+            say(
+                f"  {name:<6}: first coverage answer {first_s:.2f} s; background warm-up "
+                f"over {quiet_s:.0f} s later"
+            )
+        for round_no in range(1, args.http_rounds + 1):
+            for name, (server, headers) in servers.items():
+                figures = {
+                    endpoint: warm_over_http(server, headers, path, args)
+                    for endpoint, path in paths.items()
+                }
+                out[name]["rounds"].append(figures)
+                for endpoint, f in figures.items():
+                    say(
+                        f"  round {round_no} {name:<6} {endpoint:<8}: sequential median "
+                        f"{f['median_ms']:.2f} ms, p95 {f['p95_ms']:.2f} ms (CPU ms/req: API "
+                        f"{f['api_cpu_ms']:.2f}, Neo4j {f['neo4j_cpu_ms']}); concurrency "
+                        f"{args.http_concurrency}: {f['concurrent_rps']:.0f} req/s, p50 "
+                        f"{f['concurrent_p50_ms']:.2f} ms, p99 {f['concurrent_p99_ms']:.2f} ms, "
+                        f"{f['concurrent_errors']} errors; {f['bytes']} bytes"
+                    )
+    finally:
+        for server, _ in servers.values():
+            server.stop()
+    out["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    keys = ("median_ms", "p95_ms", "concurrent_rps", "api_cpu_ms")
+    for name in servers:
+        out[name]["median_of_rounds"] = {
+            endpoint: {
+                key: statistics.median(r[endpoint][key] for r in out[name]["rounds"])
+                for key in keys
+            }
+            for endpoint in paths
+        }
+    neo, emb = out["neo4j"]["median_of_rounds"], out["sqlite"]["median_of_rounds"]
+    out["ratios"] = {
+        f"{endpoint} {key}": neo[endpoint][key] / emb[endpoint][key]
+        for endpoint in paths
+        for key in keys
+    }
+    for name in servers:
+        say(
+            f"  {name:<6} median of {args.http_rounds} rounds: "
+            + "; ".join(
+                f"{endpoint} " + ", ".join(f"{key} {value:.2f}" for key, value in m.items())
+                for endpoint, m in out[name]["median_of_rounds"].items()
+            )
+        )
+    say(
+        "  Neo4j / SQLite: "
+        + ", ".join(f"{key} {ratio:.2f}x" for key, ratio in out["ratios"].items())
+        + f"; load average after {out['loadavg_after']}"
+    )
+    return out
+
+
+def warm_over_http(
+    server: Any, headers: dict[str, str], path: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    """``--http-requests`` sequential GETs of ``path`` (one keep-alive connection), then as
+    many at ``--http-concurrency`` (:func:`bench_api.fire`); CPU of the API process and,
+    with ``--server-pid``, of Neo4j, per sequential request."""
+    import asyncio
+
+    import httpx
+    from bench_api import cpu_seconds, fire
+
+    n = args.http_requests
+    latencies = []
+    with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
+        client.get(path).raise_for_status()  # the connection opened before the clock starts
+        api_before, neo4j_before = cpu_seconds(server.proc.pid), server_cpu(SERVER_PID)
+        for _ in range(n):
+            start = time.perf_counter()
+            response = client.get(path)
+            latencies.append(time.perf_counter() - start)
+            response.raise_for_status()
+        api_after, neo4j_after = cpu_seconds(server.proc.pid), server_cpu(SERVER_PID)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    result = asyncio.run(fire(server.url, path, headers, n, args.http_concurrency, 600, 0))
+    return {
+        "median_ms": statistics.median(latencies) * 1000,
+        "p95_ms": cuts[94] * 1000,
+        "api_cpu_ms": ((api_after or 0.0) - (api_before or 0.0)) * 1000 / n,
+        "neo4j_cpu_ms": round((neo4j_after - neo4j_before) * 1000 / n, 2) if SERVER_PID else "?",
+        "concurrent_rps": result.rps,
+        "concurrent_p50_ms": result.p50_ms,
+        "concurrent_p99_ms": result.p99_ms,
+        "concurrent_errors": result.errors + result.not_sent,
+        "bytes": len(response.content),
+    }
+
+
 def rust_ext() -> bool:
     """Whether the driver decodes with neo4j-rust-ext."""
     from neo4j._codec.packstream import v1
@@ -570,6 +752,21 @@ def main(argv: list[str] | None = None) -> int:
         help="with --versus-sqlite and --work: if both stores hold data from an earlier run "
         "(Neo4j not emptied, WORK/versus.db), load nothing and only time the coverage answers",
     )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="with --versus-sqlite: also serve each store with `concentric serve` and time warm "
+        "coverage and gaps answers over HTTP",
+    )
+    parser.add_argument(
+        "--http-requests", type=int, default=200, help="--http: requests per endpoint and mode"
+    )
+    parser.add_argument(
+        "--http-concurrency", type=int, default=8, help="--http: requests in flight (2nd mode)"
+    )
+    parser.add_argument(
+        "--http-rounds", type=int, default=3, help="--http: rounds alternating the two servers"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, help="folder for the generated CSV (default: temp)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -583,6 +780,8 @@ def main(argv: list[str] | None = None) -> int:
         "quadratic; only for small --targets)",
     )
     args = parser.parse_args(argv)
+    if args.http and not args.versus_sqlite:
+        parser.error("--http needs --versus-sqlite (it serves the two stores that loads)")
     global SERVER_PID
     SERVER_PID = args.server_pid
 
@@ -614,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Neo4j vs SQLite, kept from an earlier run, coverage as of {AS_OF}:")
         results["versus_sqlite"] = versus_sqlite(store, args.repeat, work)
         store.close()
+        if args.http:
+            results["http"] = http_answers(args, work, _town_in_sqlite(work))
         _write(args.json, results)
         return 0
 
@@ -624,9 +825,12 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Neo4j vs SQLite, {dataset.row_count} rows (replace):")
         results["loads"] = load_both(store, dataset, work)
         store.close()
+        town = _a_town(dataset)
         del dataset
         say(f"coverage as of {AS_OF}, in a new process:")
         results["versus_sqlite"] = answers_in_a_new_process(args, work)
+        if args.http:
+            results["http"] = http_answers(args, work, town)
         _write(args.json, results)
         return 0
 
