@@ -98,9 +98,10 @@ class Snapshot:
 class Snapshots:
     """The published :class:`Snapshot` of ``store``'s data, kept current (see the module).
 
-    ``count_rows``: whether a snapshot counts the stored rows (a workspace with a limit on
-    the whole graph asks). ``build_in_background``: a server's readers never wait for a
-    rebuild once a snapshot is published, and its writes are kept by the keeper thread.
+    ``count_rows``: whether a snapshot counts the stored rows, asked at each build (a
+    workspace with a limit on the whole graph, which a caller may set at any time).
+    ``build_in_background``: a server's readers never wait for a rebuild once a snapshot is
+    published, and its writes are kept by the keeper thread.
     ``also_keep``: more parts to keep with a snapshot (name to a function making the bytes).
     """
 
@@ -108,7 +109,7 @@ class Snapshots:
         self,
         store: Store,
         *,
-        count_rows: bool = False,
+        count_rows: Callable[[], bool] = lambda: False,
         build_in_background: bool = False,
         also_keep: Callable[[Snapshot], Mapping[str, Callable[[], bytes]]] = lambda _: {},
     ) -> None:
@@ -297,7 +298,7 @@ class Snapshots:
                 )
             else:
                 restored.add("leader_activity")
-            rows = self.store.row_count() if self.count_rows else None
+            rows = self.store.row_count() if self.count_rows() else None
             policy = self.store.policy()
         snapshot = Snapshot(version, policy, index, activity, rows, merged=merged, judged=judged)
         return snapshot, restored, one_version

@@ -221,7 +221,7 @@ class Workspace:
         self.graph_max_rows = graph_max_rows
         self.snapshots = Snapshots(
             store,
-            count_rows=graph_max_rows is not None,
+            count_rows=lambda: self.graph_max_rows is not None,
             build_in_background=build_in_background,
             also_keep=self._search_part,
         )
