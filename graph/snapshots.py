@@ -42,6 +42,7 @@ from concentric.graph.store.protocol import (
     ReadsAtOneVersion,
     ReportsChanges,
     Store,
+    StoreChanges,
 )
 
 __all__ = [
@@ -93,6 +94,32 @@ class Snapshot:
     def __post_init__(self) -> None:
         if not self.names_version:
             object.__setattr__(self, "names_version", self.version)
+
+    def followed_by(self, changes: StoreChanges, policy: Policy) -> Snapshot | None:
+        """This snapshot one data version on, after a write that changed ``changes``
+        (:func:`graph.engine.index_delta.with_changes`), under ``policy``; None when the
+        delta cannot follow it (then the arrays are built again): a write naming an id
+        judged the same (the merge map itself may change with it), or one the delta
+        leaves to a rebuild."""
+        parts = (
+            None
+            if touches(changes, self.judged)
+            else with_changes(self.index, self.activity, changes)
+        )
+        if parts is None:
+            return None
+        version = self.version + 1
+        inserted = sum(old is None for old, _ in [*changes.nodes, *changes.links])
+        searchable = any(new.kind in SEARCH_KINDS for _, new in changes.nodes)
+        return Snapshot(
+            version,
+            policy,
+            *parts,
+            None if self.rows is None else self.rows + inserted,
+            names_version=version if searchable else self.names_version,
+            merged=self.merged,
+            judged=self.judged,
+        )
 
 
 class Snapshots:
@@ -168,31 +195,12 @@ class Snapshots:
         logged = self.store.changes_since(current.version)
         if not logged:
             return None
-        index, activity = current.index, current.activity
-        rows, names = current.rows, current.names_version
-        version = current.version
+        followed = current
         for changes in logged:
-            parts = (
-                None if touches(changes, current.judged) else with_changes(index, activity, changes)
-            )
-            if parts is None:
+            step = followed.followed_by(changes, current.policy)
+            if step is None:
                 return None
-            index, activity = parts
-            version += 1
-            if rows is not None:
-                rows += sum(old is None for old, _ in [*changes.nodes, *changes.links])
-            if any(new.kind in SEARCH_KINDS for _, new in changes.nodes):
-                names = version
-        followed = Snapshot(
-            version,
-            current.policy,
-            index,
-            activity,
-            rows,
-            names_version=names,
-            merged=current.merged,
-            judged=current.judged,
-        )
+            followed = step
         self.published = followed
         if self.build_in_background:
             self.keep_soon(followed)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -26,13 +26,12 @@ from concentric.graph.engine.completeness import completeness, links_named
 from concentric.graph.engine.coverage_index import CoverageIndex, out_of_office
 from concentric.graph.engine.entities import entity_record
 from concentric.graph.engine.index_analyses import LeaderActivity
-from concentric.graph.engine.index_delta import delta_limit, with_changes
+from concentric.graph.engine.index_delta import delta_limit
 from concentric.graph.engine.leaders import check_leaders
 from concentric.graph.engine.merge import (
     merged_groups,
-    touches,
 )
-from concentric.graph.engine.search import SEARCH_KINDS, SearchIndex
+from concentric.graph.engine.search import SearchIndex
 from concentric.graph.network.network import (
     brokers,
     communities,
@@ -84,8 +83,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_Part_T = TypeVar("_Part_T")
 
 # Past the whole-graph limit, recommendations go an area of none of these kinds at a time.
 WHOLE_AREA_KINDS = frozenset({"district"})
@@ -213,9 +210,6 @@ class Workspace:
         self, store: Store, graph_max_rows: int | None = None, *, build_in_background: bool = False
     ) -> None:
         self.store = store
-        # A server's readers never wait for a rebuild once a snapshot is published: the
-        # new version is built in a thread while they answer from the previous one.
-        self.build_in_background = build_in_background
         # Above this many stored rows, analyses that need the whole networkx graph refuse
         # (about 2.5 KB of memory per row); None: no limit (the CLI and notebooks).
         self.graph_max_rows = graph_max_rows
@@ -232,6 +226,12 @@ class Workspace:
         self._search_lock = threading.Lock()
 
     # -- the snapshot -----------------------------------------------------------------------
+    @property
+    def build_in_background(self) -> bool:
+        """A server's: readers never wait for a rebuild once a snapshot is published (the
+        new version is built in a thread while they answer from the previous one)."""
+        return self.snapshots.build_in_background
+
     def when(
         self, as_of: dt.date | None = None, window_days: int | None = None
     ) -> tuple[dt.date, int]:
@@ -293,31 +293,13 @@ class Workspace:
             after = self.store.version()
             if after == before:
                 return report  # nothing changed
-            parts = (
-                with_changes(base.index, base.activity, changes)
-                if base is not None
-                and changes is not None
-                and after == before + 1
-                and not touches(changes, base.judged)
+            followed = (
+                base.followed_by(changes, self.store.policy())
+                if base is not None and changes is not None and after == before + 1
                 else None
             )
-            if parts is not None and base is not None:
-                rows = None if base.rows is None else base.rows + report.inserted
-                index, activity = parts
-                searchable = changes is None or any(
-                    new.kind in SEARCH_KINDS for _, new in changes.nodes
-                )
-                names = after if searchable or base is None else base.names_version
-                self.snapshots.published = Snapshot(
-                    after,
-                    self.store.policy(),
-                    index,
-                    activity,
-                    rows,
-                    names_version=names,
-                    merged=base.merged,
-                    judged=base.judged,
-                )
+            if followed is not None:
+                self.snapshots.published = followed
                 if keep:
                     self.snapshots.keep(self.snapshots.published, set())
                 elif keep_soon:
