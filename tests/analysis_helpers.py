@@ -384,3 +384,21 @@ def worlds(
             draw(st.lists(st.sampled_from(targets), min_size=1, max_size=3, unique=True)),
         )
     return world
+
+
+#: The relationship edge kinds, as the spec lists them (an expectation of the tests, not
+#: the product's own list).
+RELATIONSHIPS = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
+
+
+def relationship_ties_of(world: World) -> set[tuple[str, str, str]]:
+    """Every relationship tie ``(kind, source, target)`` the world's records make, both
+    ends stored: its relationship links, and an interaction's ``took_part`` (leader to
+    interaction) and ``concerns`` (interaction to target) edges."""
+    stored = world.nodes
+    edges = {(link.kind, link.source_id, link.target_id) for link in world.links}
+    for record in stored.values():
+        if record.kind == "interaction":
+            edges |= {("took_part", lead, record.id) for lead in record.props["leader_ids"]}
+            edges |= {("concerns", record.id, t) for t in record.props["target_ids"]}
+    return {e for e in edges if e[0] in RELATIONSHIPS and e[1] in stored and e[2] in stored}

@@ -10,28 +10,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from analysis_helpers import TARGET_KINDS, World, day, worlds
+from analysis_helpers import TARGET_KINDS, World, day, relationship_ties_of, worlds
 from hypothesis import given, settings
 
 from concentric.graph.schema.model import Dataset
 from concentric.graph.store.sqlite_store import SQLiteStore
 
-RELATIONSHIPS = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
-
 
 def _expected(world: World, node: str) -> set[tuple[str, str, str]]:
     """``node``'s relationship ties from the records, both ends among the stored ids."""
-    stored = world.nodes
-    edges = {(link.kind, link.source_id, link.target_id) for link in world.links}
-    for record in stored.values():
-        if record.kind == "interaction":
-            edges |= {("took_part", lead, record.id) for lead in record.props["leader_ids"]}
-            edges |= {("concerns", record.id, t) for t in record.props["target_ids"]}
-    return {
-        e
-        for e in edges
-        if e[0] in RELATIONSHIPS and node in e[1:] and e[1] in stored and e[2] in stored
-    }
+    return {e for e in relationship_ties_of(world) if node in e[1:]}
 
 
 @settings(max_examples=40, deadline=None)

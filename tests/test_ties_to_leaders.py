@@ -14,7 +14,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from analysis_helpers import TARGET_KINDS, World, day, worlds
+from analysis_helpers import TARGET_KINDS, World, day, relationship_ties_of, worlds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,19 +23,7 @@ from concentric.graph.schema.model import Dataset
 from concentric.graph.store.sqlite_store import SQLiteStore
 from concentric.graph.workspace import Workspace, _StoreReader
 
-RELATIONSHIPS = frozenset({"contacts", "member_of", "related_to", "took_part", "concerns"})
 Tie = tuple[str, str, str]
-
-
-def _ties_of_records(world: World) -> set[Tie]:
-    """Every relationship tie the records make, both ends stored."""
-    stored = world.nodes
-    edges = {(link.kind, link.source_id, link.target_id) for link in world.links}
-    for record in stored.values():
-        if record.kind == "interaction":
-            edges |= {("took_part", lead, record.id) for lead in record.props["leader_ids"]}
-            edges |= {("concerns", record.id, t) for t in record.props["target_ids"]}
-    return {e for e in edges if e[0] in RELATIONSHIPS and e[1] in stored and e[2] in stored}
 
 
 def _reaching(ties: set[Tie], node: str, ends: set[str]) -> set[Tie]:
@@ -53,7 +41,7 @@ def _with_ghosts(world: World) -> World:
 @given(world=worlds(max_leaders=4, max_targets=6, contact_chance=0.4), seed=st.integers(0, 999))
 def test_ties_to_are_the_stored_ties_reaching_the_ends(world: World, seed: int) -> None:
     world = _with_ghosts(world)
-    ties = _ties_of_records(world)
+    ties = relationship_ties_of(world)
     pick = random.Random(seed)
     ids = [*sorted(world.nodes), "GHOST", "NOBODY"]
     leaders = {n for n, r in world.nodes.items() if r.kind == "leader"}
@@ -86,7 +74,7 @@ def _walk(ties: set[Tie], target: str) -> dict[str, int]:
 @settings(max_examples=40, deadline=None)
 @given(world=worlds(max_leaders=4, max_targets=8, contact_chance=0.4))
 def test_targets_walked_together_have_their_own_signals(world: World) -> None:
-    ties = _ties_of_records(world)
+    ties = relationship_ties_of(world)
     targets = sorted(n for n, r in world.nodes.items() if r.kind in TARGET_KINDS)
     leaders = sorted(n for n, r in world.nodes.items() if r.kind == "leader")
     with tempfile.TemporaryDirectory() as folder, SQLiteStore(Path(folder) / "c.db") as store:
